@@ -1,0 +1,44 @@
+# LLM Hub: `make run` serves the hub; `make test` runs every test. Needs only python3 and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run serve install test test-services test-browser lint bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+# Set up (venv, migrations, catalog, static files, first-run admin) and serve with daphne.
+run: install
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py seed_catalog
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/python manage.py bootstrap_demo --url http://$(HOST):$(PORT)
+	HTTPS_ONLY=$${HTTPS_ONLY:-false} DEMO_UPSTREAM_URL=$${DEMO_UPSTREAM_URL:-http://$(HOST):$(PORT)/demo-upstream/v1} \
+		$(BIN)/daphne -b $(HOST) -p $(PORT) llmhub.asgi:application
+
+# Every test, on the embedded default (SQLite, in-memory channel layer and caches).
+test: install
+	$(BIN)/pytest
+
+# The same suite against PostgreSQL and Redis on loopback.
+test-services: install
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) staticfiles .test-db.sqlite3*

@@ -1,0 +1,77 @@
+"""Admin for teams and keys; the ledgers are read-only here (money moves only through billing.ledger)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from billing.models import CreditHold, CreditLedgerEntry, HubKey, Membership, Team, UsageRecord
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name", "balance", "reserved", "low_balance_threshold", "created_at"]
+    readonly_fields = ["balance", "reserved"]
+    search_fields = ["slug", "name"]
+    inlines = [MembershipInline]
+
+
+@admin.register(HubKey)
+class HubKeyAdmin(admin.ModelAdmin):
+    list_display = ["prefix", "name", "user", "team", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    list_filter = ["team"]
+    readonly_fields = ["prefix", "hashed_key", "created_at", "last_used_at"]
+    search_fields = ["prefix", "name", "user__username"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # keys are created on the Keys page or with create_key, where the plaintext is shown once
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(UsageRecord)
+class UsageRecordAdmin(ReadOnlyAdmin):
+    list_display = [
+        "request_id",
+        "created_at",
+        "user",
+        "team",
+        "model_served",
+        "provider",
+        "status",
+        "prompt_tokens",
+        "completion_tokens",
+        "cost",
+        "latency_ms",
+    ]
+    list_filter = ["status", "team", "provider", "source"]
+    search_fields = ["request_id", "user__username", "model_served"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(CreditLedgerEntry)
+class CreditLedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "team", "kind", "amount", "balance_after", "memo", "created_by"]
+    list_filter = ["kind", "team"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(CreditHold)
+class CreditHoldAdmin(ReadOnlyAdmin):
+    list_display = ["request_id", "team", "amount", "created_at", "expires_at"]

@@ -1,0 +1,130 @@
+"""Hub keys: issue (plaintext shown once), authenticate by hash, revoke."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from billing.models import HubKey, Membership, Team
+from llmhub.errors import AuthenticationFailed
+
+KEY_PREFIX = "sk-hub-"
+DISPLAY_PREFIX_LENGTH = len(KEY_PREFIX) + 6
+LAST_USED_WRITE_INTERVAL = 60.0
+
+
+@dataclass(frozen=True)
+class KeyIdentity:
+    """Who a request is from: the key, its user and the team it charges."""
+
+    key_id: int | None
+    user_id: int
+    team_id: int
+    expires_at: dt.datetime | None = None
+
+
+def hash_key(plaintext: str) -> str:
+    # Keys are 256-bit random, so a fast unsalted hash is safe and lets us look them up by hash.
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def issue_key(*, user: Any, team: Team, name: str = "", expires_at: dt.datetime | None = None) -> tuple[HubKey, str]:
+    """Create a key for a member of `team`. Returns the row and the plaintext, which is never stored."""
+    if not Membership.objects.filter(user=user, team=team).exists():
+        raise AuthenticationFailed(f"{user} is not a member of team {team.slug}.", code="not_a_member")
+    plaintext = KEY_PREFIX + secrets.token_urlsafe(32)
+    key = HubKey.objects.create(
+        user=user,
+        team=team,
+        name=name,
+        prefix=plaintext[:DISPLAY_PREFIX_LENGTH],
+        hashed_key=hash_key(plaintext),
+        expires_at=expires_at,
+    )
+    return key, plaintext
+
+
+def revoke_key(key: HubKey) -> None:
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+    _cache.pop(key.hashed_key, None)
+
+
+# In-process cache of recent lookups: hash -> (identity, fetched_at). A revocation in this process
+# takes effect at once; in other worker processes within KEY_CACHE_SECONDS.
+_cache: dict[str, tuple[KeyIdentity, float]] = {}
+_last_used_written: dict[int, float] = {}
+
+
+def authenticate_key(plaintext: str) -> KeyIdentity:
+    """Resolve a presented key, or raise 401 for a missing, unknown, revoked or expired key."""
+    if not plaintext:
+        raise AuthenticationFailed("Missing API key: send 'Authorization: Bearer <hub key>'.", code="missing_api_key")
+    digest = hash_key(plaintext)
+    now = time.monotonic()
+    cached = _cache.get(digest)
+    if cached is None or now - cached[1] > settings.KEY_CACHE_SECONDS:
+        identity = _load_identity(digest)
+        _cache[digest] = (identity, now)
+    else:
+        identity = cached[0]
+    if identity.expires_at is not None and identity.expires_at <= timezone.now():
+        raise AuthenticationFailed(
+            "This API key has expired; create a new one on the Keys page.", code="expired_api_key"
+        )
+    _touch_last_used(identity, now)
+    return identity
+
+
+def peek_cached_identity(plaintext: str) -> KeyIdentity | None:
+    """The identity for a key seen moments ago, without touching the database; None if a lookup is due."""
+    cached = _cache.get(hash_key(plaintext)) if plaintext else None
+    if cached is None:
+        return None
+    identity, fetched_at = cached
+    now = time.monotonic()
+    if now - fetched_at > settings.KEY_CACHE_SECONDS:
+        return None
+    if identity.expires_at is not None and identity.expires_at <= timezone.now():
+        return None
+    if identity.key_id is not None and now - _last_used_written.get(identity.key_id, -1e9) >= LAST_USED_WRITE_INTERVAL:
+        return None
+    return identity
+
+
+def _load_identity(digest: str) -> KeyIdentity:
+    key = (
+        HubKey.objects.select_related("user")
+        .only("id", "user_id", "team_id", "expires_at", "revoked_at", "user__is_active")
+        .filter(hashed_key=digest)
+        .first()
+    )
+    if key is None or not key.user.is_active:
+        raise AuthenticationFailed("Invalid API key.", code="invalid_api_key")
+    if key.revoked_at is not None:
+        raise AuthenticationFailed("This API key has been revoked.", code="revoked_api_key")
+    return KeyIdentity(key_id=key.pk, user_id=key.user_id, team_id=key.team_id, expires_at=key.expires_at)
+
+
+def _touch_last_used(identity: KeyIdentity, now: float) -> None:
+    """Record last use at most once a minute per key, so the hot path rarely writes."""
+    if identity.key_id is None:
+        return
+    if now - _last_used_written.get(identity.key_id, -LAST_USED_WRITE_INTERVAL) < LAST_USED_WRITE_INTERVAL:
+        return
+    _last_used_written[identity.key_id] = now
+    HubKey.objects.filter(pk=identity.key_id).update(last_used_at=timezone.now())
+
+
+def forget_cached_keys() -> None:
+    """Drop the in-process key cache (tests, and after bulk revocations)."""
+    _cache.clear()
+    _last_used_written.clear()

@@ -1,0 +1,34 @@
+"""create_key USERNAME --team SLUG [--name NAME]: prints the new key alone on the last line of stdout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from billing.keys import issue_key
+from billing.models import Membership, Team
+
+
+class Command(BaseCommand):
+    help = "Create a hub key for a user (creating the user and membership if missing)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("username")
+        parser.add_argument("--team", required=True)
+        parser.add_argument("--name", default="")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            team = Team.objects.get(slug=options["team"])
+        except Team.DoesNotExist as exc:
+            raise CommandError(f"No team {options['team']!r}; create it with create_team.") from exc
+        user, created = get_user_model().objects.get_or_create(username=options["username"])
+        if created:
+            user.set_unusable_password()
+            user.save()
+        Membership.objects.get_or_create(user=user, team=team)
+        key, plaintext = issue_key(user=user, team=team, name=options["name"])
+        self.stderr.write(f"key {key.prefix}… for {user.username} on team {team.slug} (shown once):")
+        self.stdout.write(plaintext)

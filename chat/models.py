@@ -1,0 +1,1 @@
+"""Conversations and messages of the browser chat."""

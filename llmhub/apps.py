@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class LlmhubConfig(AppConfig):
+    name = "llmhub"
+    verbose_name = "Gateway"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from llmhub import catalog  # noqa: F401  (connects cache invalidation signals)

@@ -1,0 +1,267 @@
+"""The one path by which a request reaches an upstream and gets billed.
+
+plan the model chain → hold credits → call with retries and fallback → meter → settle. The HTTP API,
+the native-format endpoints and the browser chat all call `complete` or `open_stream` here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from billing import ledger
+from billing.money import ZERO, cost_of, worst_case_cost
+from llmhub.catalog import ModelSpec, asnapshot, find_model
+from llmhub.db_executor import run_db
+from llmhub.errors import HubError, InvalidRequest, UpstreamError
+from llmhub.providers.base import ChatRequest, Completion, Target, Usage
+from llmhub.providers.registry import adapter_for
+from llmhub.retry_policy import backoff_delay
+from llmhub.tokens import count_images, prompt_tokens_ceiling, prompt_tokens_estimate, text_tokens_estimate
+
+log = logging.getLogger("llmhub.gateway")
+
+# Settlement tasks are kept referenced until done, so a cancelled request still settles.
+_background: set[asyncio.Task[Any]] = set()
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who pays: the user, the team charged and the key used (None for the browser chat)."""
+
+    user_id: int
+    team_id: int
+    key_id: int | None = None
+    source: str = "api"
+
+
+@dataclass
+class Call:
+    """The state of one request on its way through the gateway."""
+
+    caller: Caller
+    request: ChatRequest
+    chain: list[ModelSpec]
+    request_id: str = field(default_factory=lambda: "req_" + uuid.uuid4().hex)
+    started: float = field(default_factory=time.monotonic)
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    prompt_estimate: int = 0
+    route: dict[str, Any] | None = None
+    served: ModelSpec | None = None
+    target: Target | None = None
+    settled: ledger.Settlement | None = None
+
+    def headers(self) -> dict[str, str]:
+        headers = {"x-request-id": self.request_id}
+        if self.served is not None:
+            headers["x-llmhub-model"] = self.served.name
+        return headers
+
+
+@dataclass
+class Result:
+    body: dict[str, Any]
+    call: Call
+
+
+def _max_output(request: ChatRequest, spec: ModelSpec) -> int:
+    asked = request.params.get("max_completion_tokens") or request.params.get("max_tokens")
+    limit = int(asked) if asked else spec.max_output_tokens
+    return limit * max(1, int(request.params.get("n") or 1))
+
+
+def _plan_chain(request: ChatRequest, models: dict[str, ModelSpec], prompt_estimate: int) -> list[ModelSpec]:
+    """The models to try, in order, keeping only those that can take this request."""
+    names = [request.model, *request.fallbacks]
+    specs: list[ModelSpec] = []
+    for name in dict.fromkeys(names):
+        specs.append(find_model(models, name))
+    if not request.fallbacks:
+        specs += [models[n] for n in specs[0].fallbacks if n in models and models[n] not in specs]
+    has_images = count_images(request.messages) > 0
+    fitting = [
+        s
+        for s in specs
+        if prompt_estimate <= s.context_window
+        and (not has_images or s.supports_vision)
+        and (not (request.params.get("tools") or request.params.get("functions")) or s.supports_tools)
+    ]
+    if fitting:
+        return fitting
+    first = specs[0]
+    if has_images and not first.supports_vision:
+        raise InvalidRequest(
+            f"Model '{first.name}' cannot read images; choose a vision model such as gpt-4o.",
+            code="model_not_vision_capable",
+            param="messages",
+        )
+    if prompt_estimate > first.context_window:
+        raise InvalidRequest(
+            f"This request is about {prompt_estimate} tokens, more than the {first.context_window}-token "
+            f"context window of '{first.name}'. Shorten the conversation or choose a larger model.",
+            code="context_length_exceeded",
+            param="messages",
+        )
+    raise InvalidRequest(f"Model '{first.name}' does not support tools.", code="tools_not_supported", param="tools")
+
+
+async def plan(caller: Caller, request: ChatRequest) -> Call:
+    """Resolve the model chain and hold the worst-case cost. Raises 400/402/404 before any upstream call."""
+    snap = await asnapshot()
+    tools = request.params.get("tools") or request.params.get("functions")
+    estimate = prompt_tokens_estimate(request.messages, tools)
+    call = Call(caller=caller, request=request, chain=_plan_chain(request, snap.models, estimate))
+    call.prompt_estimate = estimate
+    ceiling = prompt_tokens_ceiling(request.messages, tools)
+    images = count_images(request.messages)
+    hold = max(
+        worst_case_cost(
+            prompt_tokens=ceiling, max_output_tokens=_max_output(request, s), images=images, prices=s.prices
+        )
+        for s in call.chain
+    )
+    await run_db(ledger.reserve_credits, team_id=caller.team_id, request_id=call.request_id, amount=hold)
+    return call
+
+
+def _record_attempt(call: Call, spec: ModelSpec, target: Target, started: float, error: HubError | None) -> None:
+    call.attempts.append(
+        {
+            "model": spec.name,
+            "provider": target.provider.name,
+            "status": "ok" if error is None else "error",
+            "code": "" if error is None else error.code,
+            "ms": int((time.monotonic() - started) * 1000),
+        }
+    )
+
+
+async def _with_fallback(call: Call, attempt_fn: Any) -> Any:
+    """Run attempt_fn(spec, target) over the chain with retries; return the first success."""
+    from django.conf import settings
+
+    last_error: HubError | None = None
+    for spec in call.chain:
+        for target in spec.targets:
+            for attempt in range(settings.UPSTREAM_MAX_ATTEMPTS):
+                started = time.monotonic()
+                try:
+                    result = await attempt_fn(spec, target)
+                except UpstreamError as exc:
+                    _record_attempt(call, spec, target, started, exc)
+                    last_error = exc
+                    log.warning("attempt failed: %s on %s: %s", spec.name, target.provider.name, exc.code)
+                    delay = backoff_delay(attempt, exc.retry_after)
+                    if not exc.retryable or delay is None or attempt + 1 >= settings.UPSTREAM_MAX_ATTEMPTS:
+                        break
+                    await asyncio.sleep(delay)
+                    continue
+                except HubError as exc:
+                    _record_attempt(call, spec, target, started, exc)
+                    raise
+                _record_attempt(call, spec, target, started, None)
+                call.served, call.target = spec, target
+                return result
+    assert last_error is not None
+    raise last_error
+
+
+def _draft(
+    call: Call, usage: Usage, status: str, error_code: str = "", ttft_ms: int | None = None
+) -> ledger.UsageDraft:
+    spec = call.served
+    cost = cost_of(usage, spec.prices) if spec is not None else ZERO
+    return ledger.UsageDraft(
+        request_id=call.request_id,
+        user_id=call.caller.user_id,
+        team_id=call.caller.team_id,
+        key_id=call.caller.key_id,
+        source=call.caller.source,
+        model_requested=call.request.model,
+        model_served=spec.name if spec else "",
+        provider=call.target.provider.name if call.target else "",
+        stream=call.request.stream,
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens,
+        cached_tokens=usage.cached_tokens,
+        cache_write_tokens=usage.cache_write_tokens,
+        reasoning_tokens=usage.reasoning_tokens,
+        images=usage.images,
+        tokens_estimated=usage.estimated,
+        cost=cost,
+        upstream_cost=usage.upstream_cost,
+        latency_ms=int((time.monotonic() - call.started) * 1000),
+        ttft_ms=ttft_ms,
+        status=status,
+        error_code=error_code,
+        attempts=call.attempts,
+        route=call.route,
+    )
+
+
+async def settle(call: Call, draft: ledger.UsageDraft) -> ledger.Settlement:
+    """Write the usage record and charge, shielded so a cancelled request still settles exactly once."""
+    if call.settled is not None:
+        return call.settled
+    task = asyncio.ensure_future(run_db(ledger.settle_usage, draft))
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+    call.settled = await asyncio.shield(task)
+    return call.settled
+
+
+def usage_json(usage: Usage, settlement: ledger.Settlement) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens,
+        "cost": settlement.charged,
+        "credits_remaining": settlement.balance_after,
+    }
+    if usage.cached_tokens:
+        body["prompt_tokens_details"] = {"cached_tokens": usage.cached_tokens}
+    if usage.reasoning_tokens:
+        body["completion_tokens_details"] = {"reasoning_tokens": usage.reasoning_tokens}
+    return body
+
+
+def _completion_usage(call: Call, completion: Completion) -> Usage:
+    usage = completion.usage
+    usage.images = count_images(call.request.messages)
+    if usage.estimated or not usage.total_tokens:
+        text = "".join(str((c.get("message") or {}).get("content") or "") for c in completion.body.get("choices", []))
+        usage.prompt_tokens = call.prompt_estimate
+        usage.completion_tokens = text_tokens_estimate(len(text.encode()))
+        usage.estimated = True
+    return usage
+
+
+async def complete(caller: Caller, request: ChatRequest, call: Call | None = None) -> Result:
+    """A non-streaming completion, charged and returned in OpenAI form with cost and credits."""
+    call = call or await plan(caller, request)
+    try:
+        completion: Completion = await _with_fallback(
+            call, lambda spec, target: adapter_for(target.provider.wire_format).complete(target, request)
+        )
+    except BaseException as exc:
+        code = exc.code if isinstance(exc, HubError) else "cancelled"
+        status = "cancelled" if isinstance(exc, asyncio.CancelledError) else "error"
+        await settle(call, _draft(call, Usage(), status, code))
+        if isinstance(exc, HubError):
+            exc.request_id = call.request_id
+        raise
+    usage = _completion_usage(call, completion)
+    settlement = await settle(call, _draft(call, usage, "ok"))
+    body = dict(completion.body)
+    assert call.served is not None
+    body["model"] = call.served.name
+    body["usage"] = usage_json(usage, settlement)
+    return Result(body=body, call=call)
+
+
+def error_of(exc: BaseException) -> HubError:
+    return exc if isinstance(exc, HubError) else UpstreamError("The upstream failed unexpectedly.")

@@ -1,0 +1,87 @@
+"""Gateway data: upstream providers, the public model catalog and where each model is deployed."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+
+WIRE_FORMATS = [("openai", "OpenAI-compatible"), ("anthropic", "Anthropic Messages"), ("gemini", "Gemini")]
+PRICE = {"max_digits": 12, "decimal_places": 6}
+
+
+class Provider(models.Model):
+    """An upstream edited in the admin. Rows override the provider of the same name built from env keys."""
+
+    name = models.SlugField(unique=True, help_text="e.g. aisa, openai, anthropic, ollama")
+    wire_format = models.CharField(max_length=16, choices=WIRE_FORMATS, default="openai")
+    base_url = models.URLField(max_length=300)
+    api_key_encrypted = models.TextField(blank=True, editable=False)
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def set_api_key(self, plaintext: str) -> None:
+        from llmhub.secret_box import encrypt
+
+        self.api_key_encrypted = encrypt(plaintext) if plaintext else ""
+
+    def api_key(self) -> str:
+        from llmhub.secret_box import decrypt
+
+        return decrypt(self.api_key_encrypted) if self.api_key_encrypted else ""
+
+
+class CatalogModel(models.Model):
+    """A public model name clients ask for, with its prices (USD per million tokens) and abilities."""
+
+    name = models.CharField(max_length=100, unique=True)
+    family = models.CharField(max_length=40, db_index=True)
+    description = models.CharField(max_length=200, blank=True)
+    input_price = models.DecimalField(**PRICE, help_text="USD per 1M input tokens")
+    output_price = models.DecimalField(**PRICE, help_text="USD per 1M output tokens")
+    cached_input_price = models.DecimalField(
+        **PRICE, null=True, blank=True, help_text="USD per 1M cache-read input tokens (default: input price)"
+    )
+    cache_write_price = models.DecimalField(
+        **PRICE, null=True, blank=True, help_text="USD per 1M cache-write tokens (default: input price)"
+    )
+    image_price = models.DecimalField(**PRICE, default=Decimal("0"), help_text="USD per input image")
+    context_window = models.PositiveIntegerField()
+    max_output_tokens = models.PositiveIntegerField(help_text="Default cap when the request sets none")
+    supports_vision = models.BooleanField(default=False)
+    supports_tools = models.BooleanField(default=True)
+    enabled = models.BooleanField(default=True)
+    fallbacks = models.JSONField(default=list, blank=True, help_text="Model names tried in order when this one fails")
+    sort_order = models.PositiveIntegerField(default=100)
+
+    class Meta:
+        ordering = ["sort_order", "family", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Deployment(models.Model):
+    """Where a catalog model is served: a provider name and that provider's model id."""
+
+    model = models.ForeignKey(CatalogModel, on_delete=models.CASCADE, related_name="deployments")
+    provider = models.SlugField(help_text="Provider name: aisa, openai, anthropic, gemini, deepseek, ...")
+    upstream_model = models.CharField(max_length=150)
+    priority = models.PositiveIntegerField(default=100, help_text="Lower is tried first")
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["priority", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["model", "provider"], name="one_deployment_per_provider"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model.name} → {self.provider}:{self.upstream_model}"

@@ -1,0 +1,86 @@
+"""The one provider interface and the canonical types every adapter speaks.
+
+The canonical request and chunk shapes are OpenAI's chat-completions JSON: adapters for other wire
+formats translate to and from it, so the gateway, billing and chat never see a provider's own format.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass
+class Usage:
+    """Token counts as the upstream reported them (prompt_tokens includes cache reads and writes)."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
+    images: int = 0
+    upstream_cost: Decimal | None = None
+    estimated: bool = False
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass
+class ChatRequest:
+    """A chat request in canonical (OpenAI) form. `params` holds every other OpenAI field, forwarded as is."""
+
+    model: str
+    messages: list[dict[str, Any]]
+    params: dict[str, Any] = field(default_factory=dict)
+    stream: bool = False
+    include_usage: bool = False
+    fallbacks: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    name: str
+    wire_format: str
+    base_url: str
+    api_key: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One place a model can be called: a provider and that provider's id for the model."""
+
+    provider: ProviderConfig
+    upstream_model: str
+
+
+@dataclass
+class Completion:
+    body: dict[str, Any]  # an OpenAI chat.completion object
+    usage: Usage
+
+
+@dataclass
+class StreamChunk:
+    """An OpenAI chat.completion.chunk (data), and the usage when the upstream reported it in this chunk."""
+
+    data: dict[str, Any] | None
+    usage: Usage | None = None
+
+
+class ProviderAdapter(abc.ABC):
+    """Speaks one wire format. Raises llmhub.errors.UpstreamError (and subclasses) on failure."""
+
+    wire_format: str
+
+    @abc.abstractmethod
+    async def complete(self, target: Target, request: ChatRequest) -> Completion: ...
+
+    @abc.abstractmethod
+    def stream(self, target: Target, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+        """Yield canonical chunks as they arrive; the last carries usage when the upstream gives it."""

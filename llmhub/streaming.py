@@ -1,0 +1,160 @@
+"""Streaming through the gateway: open with fallback before the first byte, then relay and settle.
+
+Once the first chunk has reached the client there is no retry: a later upstream failure becomes a
+final error event, and a cancelled or dropped client still settles with the tokens streamed so far.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from llmhub.errors import HubError, UpstreamError
+from llmhub.gateway import Call, Caller, _draft, _with_fallback, plan, settle, usage_json
+from llmhub.providers.base import ChatRequest, StreamChunk, Target, Usage
+from llmhub.providers.registry import adapter_for
+from llmhub.tokens import count_images, text_tokens_estimate
+
+
+@dataclass
+class StreamEvent:
+    """kind is "chunk" (an OpenAI chunk dict), "usage" (usage with cost and credits) or "error"."""
+
+    kind: str
+    data: dict[str, Any]
+    error: HubError | None = None
+
+
+def _delta_bytes(data: dict[str, Any]) -> int:
+    """Bytes of generated text in a chunk: content, reasoning and tool-call arguments."""
+    total = 0
+    for choice in data.get("choices") or []:
+        delta = choice.get("delta") or {}
+        for key in ("content", "reasoning_content", "reasoning"):
+            if isinstance(delta.get(key), str):
+                total += len(delta[key].encode())
+        for tool_call in delta.get("tool_calls") or []:
+            arguments = (tool_call.get("function") or {}).get("arguments")
+            if isinstance(arguments, str):
+                total += len(arguments.encode())
+    return total
+
+
+class StreamSession:
+    def __init__(self, call: Call, upstream: AsyncIterator[StreamChunk], first: StreamChunk) -> None:
+        self.call = call
+        self._upstream = upstream
+        self._first: StreamChunk | None = first
+        self._usage: Usage | None = None
+        self._text_bytes = 0
+        self._ttft_ms: int | None = None
+        self._started = False
+        self._loop = asyncio.get_running_loop()
+
+    def _final_usage(self) -> Usage:
+        if self._usage is not None and self._usage.total_tokens:
+            usage = self._usage
+        else:
+            usage = Usage(
+                prompt_tokens=self.call.prompt_estimate,
+                completion_tokens=text_tokens_estimate(self._text_bytes),
+                estimated=True,
+            )
+        usage.images = count_images(self.call.request.messages)
+        return usage
+
+    def _relay(self, chunk: StreamChunk) -> dict[str, Any] | None:
+        if chunk.usage is not None:
+            self._usage = chunk.usage
+        data = chunk.data
+        if not data or not data.get("choices"):
+            return None  # a usage-only chunk: the hub sends its own, with cost, at the end
+        produced = _delta_bytes(data)
+        if produced and self._ttft_ms is None:
+            self._ttft_ms = int((time.monotonic() - self.call.started) * 1000)
+        self._text_bytes += produced
+        data = dict(data)
+        data.pop("usage", None)
+        assert self.call.served is not None
+        data["model"] = self.call.served.name
+        return data
+
+    async def events(self) -> AsyncIterator[StreamEvent]:
+        self._started = True
+        error: HubError | None = None
+        try:
+            try:
+                while True:
+                    if self._first is not None:
+                        chunk, self._first = self._first, None
+                    else:
+                        try:
+                            chunk = await self._upstream.__anext__()
+                        except StopAsyncIteration:
+                            break
+                    data = self._relay(chunk)
+                    if data is not None:
+                        yield StreamEvent("chunk", data)
+            except HubError as exc:
+                error = exc
+            usage = self._final_usage()
+            status = "ok" if error is None else "error"
+            settlement = await settle(
+                self.call, _draft(self.call, usage, status, error.code if error else "", self._ttft_ms)
+            )
+            if error is not None:
+                yield StreamEvent("error", error.as_openai(), error)
+            else:
+                yield StreamEvent("usage", usage_json(usage, settlement))
+        finally:
+            await self._close_upstream()
+            if self.call.settled is None:
+                draft = _draft(self.call, self._final_usage(), "cancelled", "client_disconnected", self._ttft_ms)
+                await settle(self.call, draft)
+
+    async def _close_upstream(self) -> None:
+        closer = getattr(self._upstream, "aclose", None)
+        if closer is not None:
+            try:
+                await closer()
+            except Exception:  # noqa: BLE001 - closing a failed upstream must not mask the outcome
+                pass
+
+    async def abandon(self) -> None:
+        """Settle a stream whose events were never consumed (the client left before the first byte)."""
+        if self._started or self.call.settled is not None:
+            return
+        await self._close_upstream()
+        await settle(self.call, _draft(self.call, self._final_usage(), "cancelled", "client_disconnected"))
+
+    def abandon_threadsafe(self) -> None:
+        """Schedule abandon() from any thread (Django closes responses in a worker thread)."""
+        if self._started or self.call.settled is not None or self._loop.is_closed():
+            return
+        self._loop.call_soon_threadsafe(lambda: asyncio.ensure_future(self.abandon()))
+
+
+async def open_stream(caller: Caller, request: ChatRequest, call: Call | None = None) -> StreamSession:
+    """Plan, hold credits and open an upstream stream, falling back until one yields its first chunk."""
+    call = call or await plan(caller, request)
+
+    async def first_chunk(_spec: Any, target: Target) -> tuple[AsyncIterator[StreamChunk], StreamChunk]:
+        upstream = adapter_for(target.provider.wire_format).stream(target, request)
+        try:
+            return upstream, await upstream.__anext__()
+        except StopAsyncIteration as exc:
+            raise UpstreamError(f"Upstream {target.provider.name} sent an empty stream.") from exc
+
+    try:
+        upstream, first = await _with_fallback(call, first_chunk)
+    except BaseException as exc:
+        code = exc.code if isinstance(exc, HubError) else "client_disconnected"
+        status = "cancelled" if isinstance(exc, asyncio.CancelledError) else "error"
+        await settle(call, _draft(call, Usage(), status, code))
+        if isinstance(exc, HubError):
+            exc.request_id = call.request_id
+        raise
+    return StreamSession(call, upstream, first)

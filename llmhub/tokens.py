@@ -1,0 +1,61 @@
+"""Token estimates the hub makes before (and, when the upstream is silent, after) an upstream call.
+
+No tokenizer data can be downloaded at run time, so these are byte-based: conservative (high) for
+credit holds, and a plain average for counting text the upstream streamed without reporting usage.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+MESSAGE_OVERHEAD = 4
+# A high-detail image costs up to ~1,100 tokens on OpenAI and ~1,600 on Anthropic.
+IMAGE_TOKENS_CEILING = 1_600
+
+
+def _text_of(content: Any) -> tuple[str, int]:
+    """The text of a message's content and the number of image parts in it."""
+    if isinstance(content, str):
+        return content, 0
+    if not isinstance(content, list):
+        return "", 0
+    texts, images = [], 0
+    for part in content:
+        if not isinstance(part, dict):
+            continue
+        if part.get("type") in ("image_url", "input_image", "image"):
+            images += 1
+        elif isinstance(part.get("text"), str):
+            texts.append(part["text"])
+    return "\n".join(texts), images
+
+
+def count_images(messages: list[dict[str, Any]]) -> int:
+    return sum(_text_of(m.get("content"))[1] for m in messages if isinstance(m, dict))
+
+
+def prompt_bytes(messages: list[dict[str, Any]], extra: Any = None) -> int:
+    total = 0
+    for message in messages:
+        text, _ = _text_of(message.get("content"))
+        total += len(text.encode()) + MESSAGE_OVERHEAD * 4
+        if message.get("tool_calls"):
+            total += len(str(message["tool_calls"]).encode())
+    if extra:
+        total += len(str(extra).encode())
+    return total
+
+
+def prompt_tokens_ceiling(messages: list[dict[str, Any]], tools: Any = None) -> int:
+    """An upper estimate of prompt tokens (2 bytes a token, images at their ceiling): used for holds."""
+    return math.ceil(prompt_bytes(messages, tools) / 2) + count_images(messages) * IMAGE_TOKENS_CEILING
+
+
+def prompt_tokens_estimate(messages: list[dict[str, Any]], tools: Any = None) -> int:
+    """A typical estimate (4 bytes a token): used for context-window checks and silent upstreams."""
+    return math.ceil(prompt_bytes(messages, tools) / 4) + count_images(messages) * 765
+
+
+def text_tokens_estimate(text_bytes: int) -> int:
+    return math.ceil(text_bytes / 4)

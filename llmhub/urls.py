@@ -1,0 +1,18 @@
+"""URL map: the /v1 API, the pages of chat and billing, the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from llmhub.api import views as api
+from llmhub.health import healthz
+
+urlpatterns = [
+    path("v1/chat/completions", api.chat_completions, name="api-chat-completions"),
+    path("v1/models", api.models, name="api-models"),
+    path("v1/models/<str:model>", api.model_detail, name="api-model-detail"),
+    path("v1/generation", api.generation, name="api-generation"),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("", include("billing.urls")),
+    path("", include("chat.urls")),
+]

@@ -1,0 +1,132 @@
+"""The OpenAI chat-completions wire format for the fake upstream: JSON, SSE, errors."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from typing import Any
+
+from aiohttp import web
+
+from tests.fake_upstream import (
+    Drop,
+    Fail,
+    FakeUpstream,
+    Garbage,
+    Reply,
+    apply_pre_response,
+    default_completion_tokens,
+    now,
+)
+
+
+def _usage(reply: Reply) -> dict[str, Any]:
+    completion = default_completion_tokens(reply)
+    usage: dict[str, Any] = {
+        "prompt_tokens": reply.prompt_tokens,
+        "completion_tokens": completion,
+        "total_tokens": reply.prompt_tokens + completion,
+    }
+    if reply.cost is not None:
+        usage["cost"] = reply.cost
+    return usage
+
+
+def _error(fail: Fail) -> web.Response:
+    body = fail.raw_body
+    if body is None:
+        body = json.dumps({"error": {"message": fail.message, "type": "upstream_error", "code": fail.status}}).encode()
+    return web.Response(status=fail.status, body=body, headers=fail.headers, content_type="application/json")
+
+
+def routes(fake: FakeUpstream) -> list[web.RouteDef]:
+    async def chat_completions(request: web.Request) -> web.StreamResponse:
+        body = await fake.record(request)
+        model = body.get("model", "") if isinstance(body, dict) else ""
+        behavior = fake.next_behavior(model)
+        if isinstance(behavior, Fail):
+            return _error(behavior)
+        outcome = await apply_pre_response(behavior, request)
+        if isinstance(outcome, web.StreamResponse):
+            return outcome
+        drop_after = behavior.after_chunks if isinstance(behavior, Drop) else None
+        reply = outcome if isinstance(outcome, Reply) else Reply(text=f"Hello from fake {model}.")
+        if body.get("stream"):
+            return await _stream(request, fake, model, reply, drop_after)
+        message: dict[str, Any] = {"role": "assistant", "content": reply.text or None}
+        if reply.tool_calls:
+            message["tool_calls"] = reply.tool_calls
+        payload: dict[str, Any] = {
+            "id": "chatcmpl-fake-" + uuid.uuid4().hex[:8],
+            "object": "chat.completion",
+            "created": now(),
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": message,
+                    "finish_reason": reply.finish_reason or ("tool_calls" if reply.tool_calls else "stop"),
+                }
+            ],
+        }
+        if reply.usage:
+            payload["usage"] = _usage(reply)
+        return web.json_response(payload)
+
+    return [web.post("/v1/chat/completions", chat_completions)]
+
+
+async def _stream(
+    request: web.Request, fake: FakeUpstream, model: str, reply: Reply, drop_after: int | None
+) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+    await response.prepare(request)
+    base = {
+        "id": "chatcmpl-fake-" + uuid.uuid4().hex[:8],
+        "object": "chat.completion.chunk",
+        "created": now(),
+        "model": model,
+    }
+    pieces = (
+        reply.chunks
+        if reply.chunks is not None
+        else [w if i == 0 else " " + w for i, w in enumerate(reply.text.split(" "))]
+    )
+    events: list[dict[str, Any]] = [
+        {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}
+    ]
+    events += [{**base, "choices": [{"index": 0, "delta": {"content": p}, "finish_reason": None}]} for p in pieces]
+    for index, call in enumerate(reply.tool_calls or []):
+        events.append(
+            {
+                **base,
+                "choices": [{"index": 0, "delta": {"tool_calls": [{**call, "index": index}]}, "finish_reason": None}],
+            }
+        )
+    finish = reply.finish_reason or ("tool_calls" if reply.tool_calls else "stop")
+    events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
+    if reply.usage:
+        events.append({**base, "choices": [], "usage": _usage(reply)})
+    fake.active_streams += 1
+    try:
+        sent = 0
+        for event in events:
+            if drop_after is not None and sent >= drop_after:
+                if request.transport is not None:
+                    request.transport.abort()
+                return response
+            if reply.keepalives and sent == 1:
+                await response.write(b": keep-alive\n\n")
+            await response.write(b"data: " + json.dumps(event).encode() + b"\n\n")
+            sent += 1
+            if reply.chunk_delay:
+                await asyncio.sleep(reply.chunk_delay)
+        await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+    finally:
+        fake.active_streams -= 1
+    return response
+
+
+__all__ = ["Garbage", "routes"]

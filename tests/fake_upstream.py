@@ -1,0 +1,183 @@
+"""A fake upstream provider: a real HTTP server on loopback speaking the providers' wire formats.
+
+Tests script what each upstream model does next (reply, fail with a status, stall, drop the
+connection, send garbage) and read back what the hub sent. Runs in a thread with its own loop.
+
+Wire formats: OpenAI chat completions (JSON and SSE) at POST /v1/chat/completions. Other formats
+register their routes in `FakeUpstream._routes`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Reply:
+    """A normal answer. `chunks` is how the text streams; usage defaults to the text's size."""
+
+    text: str = ""
+    chunks: list[str] | None = None
+    tool_calls: list[dict[str, Any]] | None = None
+    prompt_tokens: int = 11
+    completion_tokens: int | None = None
+    cost: float | None = None
+    chunk_delay: float = 0.0
+    keepalives: bool = True
+    usage: bool = True
+    finish_reason: str | None = None
+
+
+@dataclass
+class Fail:
+    status: int
+    message: str = "upstream failure"
+    headers: dict[str, str] = field(default_factory=dict)
+    raw_body: bytes | None = None
+
+
+@dataclass
+class Stall:
+    """Wait this long before answering (longer than the hub's read timeout means a timeout)."""
+
+    seconds: float
+    then: Reply | None = None
+
+
+@dataclass
+class Drop:
+    """Close the connection: before any response (after_chunks=None) or after N stream chunks."""
+
+    after_chunks: int | None = None
+
+
+@dataclass
+class Garbage:
+    """A 200 whose body is not what the format promises (bad JSON, or a malformed SSE event)."""
+
+    body: bytes = b"this is not json"
+
+
+Behavior = Reply | Fail | Stall | Drop | Garbage
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+class FakeUpstream:
+    def __init__(self) -> None:
+        self.url = ""
+        self.received: list[Received] = []
+        self._scripts: dict[str, deque[Behavior]] = defaultdict(deque)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+        self.active_streams = 0
+
+    # --- scripting -----------------------------------------------------------------------------
+    def script(self, model: str, *behaviors: Behavior) -> None:
+        """What the next requests for `model` get, in order; afterwards the default Reply."""
+        self._scripts[model].extend(behaviors)
+
+    def reset(self) -> None:
+        self._scripts.clear()
+        self.received.clear()
+
+    def next_behavior(self, model: str) -> Behavior:
+        queue = self._scripts.get(model)
+        if queue:
+            return queue.popleft()
+        return Reply(text=f"Hello from fake {model}.")
+
+    def requests_for(self, path_suffix: str) -> list[Received]:
+        return [r for r in self.received if r.path.endswith(path_suffix)]
+
+    # --- server --------------------------------------------------------------------------------
+    def _routes(self) -> list[web.RouteDef]:
+        from tests import fake_openai
+
+        routes = fake_openai.routes(self)
+        try:
+            from tests import fake_native  # Anthropic and Gemini formats, when present
+
+            routes += fake_native.routes(self)
+        except ImportError:
+            pass
+        return routes
+
+    def start(self) -> FakeUpstream:
+        ready = threading.Event()
+
+        def serve() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            asyncio.set_event_loop(loop)
+            app = web.Application(client_max_size=64 * 1024 * 1024)
+            app.add_routes(self._routes())
+            self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+            loop.run_until_complete(self._runner.setup())
+            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            loop.run_until_complete(site.start())
+            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            self.url = f"http://127.0.0.1:{port}"
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(self._runner.cleanup())
+            loop.close()
+
+        self._thread = threading.Thread(target=serve, name="fake-upstream", daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(5)
+
+    async def record(self, request: web.Request) -> Any:
+        raw = await request.read()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw
+        self.received.append(Received(request.path, dict(request.headers), body))
+        return body
+
+
+async def apply_pre_response(behavior: Behavior, request: web.Request) -> web.StreamResponse | Behavior:
+    """Handle the behaviors that are the same in every wire format; return the Reply to render."""
+    if isinstance(behavior, Stall):
+        await asyncio.sleep(behavior.seconds)
+        return behavior.then or Reply(text="late answer")
+    if isinstance(behavior, Drop) and behavior.after_chunks is None:
+        transport = request.transport
+        if transport is not None:
+            transport.abort()
+        raise ConnectionResetError("fake upstream dropped the connection")
+    if isinstance(behavior, Garbage):
+        return web.Response(body=behavior.body, content_type="application/json")
+    return behavior
+
+
+def default_completion_tokens(reply: Reply) -> int:
+    if reply.completion_tokens is not None:
+        return reply.completion_tokens
+    return max(1, len(reply.text.split()))
+
+
+def now() -> int:
+    return int(time.time())
