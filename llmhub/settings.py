@@ -205,6 +205,8 @@ UPSTREAM_RETRY_BACKOFF = env.float("UPSTREAM_RETRY_BACKOFF", default=0.25)
 KEY_CACHE_SECONDS = env.float("KEY_CACHE_SECONDS", default=5.0)
 # Threads (each with its own database connection) for the request path's database work.
 DB_THREADS = env.int("DB_THREADS", default=4)
+# Seconds an identical deterministic request is answered from the response cache (0 turns the cache off).
+RESPONSE_CACHE_TTL = env.int("RESPONSE_CACHE_TTL", default=3600)
 
 DEMO_ADMIN_USERNAME = "admin"
 
