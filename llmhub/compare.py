@@ -58,6 +58,7 @@ async def _one(caller: Caller, request: ChatRequest) -> dict[str, Any]:
             "model": request.model,
             "latency": round(time.monotonic() - started, 3),
             "request_id": exc.request_id,
+            "status": exc.status,
             **exc.as_openai(),
         }
     body = result.body
