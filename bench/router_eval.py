@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections import Counter
@@ -20,10 +19,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "llmhub.settings")
-
-from llmhub.catalog_seed import SEED  # noqa: E402 - needs the settings module name first
-from llmhub.route_scoring import (  # noqa: E402
+from llmhub.catalog_seed import SEED
+from llmhub.route_scoring import (
     DEFAULT_BASELINE_MODEL,
     DEFAULT_TASK_ROUTES,
     DEFAULT_TIER_MODELS,
@@ -32,7 +29,7 @@ from llmhub.route_scoring import (  # noqa: E402
     choose_model,
     score_request,
 )
-from llmhub.tokens import prompt_tokens_estimate  # noqa: E402
+from llmhub.tokens import prompt_tokens_estimate
 
 LABELLED = Path(__file__).with_name("router_labelled.jsonl")
 ANSWER_TOKENS = {"fast": 100, "balanced": 400, "strong": 900}
