@@ -457,7 +457,8 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    chat = sub.add_parser("chat", parents=[common], help="chat with a model (model 'auto' routes by cost)")
+    shown = {"parents": [common], "epilog": EXIT_CODES_HELP, "formatter_class": argparse.RawDescriptionHelpFormatter}
+    chat = sub.add_parser("chat", **shown, help="chat with a model (model 'auto' routes by cost)")
     chat.add_argument("--model", required=True)
     source = chat.add_mutually_exclusive_group(required=True)
     source.add_argument("--message", help="the user message")
@@ -467,15 +468,15 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--temperature", type=float)
     chat.add_argument("--max-tokens", type=int)
     chat.add_argument("--cache", choices=["use", "skip"], help="LLM Hub response cache: opt in or out")
-    vision = sub.add_parser("vision", parents=[common], help="ask a vision model about an image")
+    vision = sub.add_parser("vision", **shown, help="ask a vision model about an image")
     vision.add_argument("--model", required=True)
     vision.add_argument("--image", required=True, help="an http(s) URL or a local image file")
     vision.add_argument("--prompt", required=True)
-    sub.add_parser("models", parents=[common], help="list models with prices per 1M tokens and capabilities")
-    compare = sub.add_parser("compare", parents=[common], help="send one message to 2-4 models side by side")
+    sub.add_parser("models", **shown, help="list models with prices per 1M tokens and capabilities")
+    compare = sub.add_parser("compare", **shown, help="send one message to 2-4 models side by side")
     compare.add_argument("--models", required=True, help='comma-separated, e.g. "gpt-4.1,claude-3-sonnet"')
     compare.add_argument("--message", required=True)
-    sub.add_parser("usage", parents=[common], help="your spend this month, by model (LLM Hub)")
+    sub.add_parser("usage", **shown, help="your spend this month, by model (LLM Hub)")
     return parser
 
 
