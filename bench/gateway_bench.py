@@ -82,8 +82,21 @@ def wait_for(url: str, seconds: float = 30) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+def ensure_postgres_database(url: str) -> None:
+    """Create the benchmark database on first use (the server's `postgres` database must exist)."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
 def prepare_database(env: dict[str, str]) -> str:
     """Migrate the bench database and return a fresh hub key for a team with ample credits."""
+    if env["DATABASE_URL"].startswith("postgres"):
+        ensure_postgres_database(env["DATABASE_URL"])
     manage = [PY, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
     subprocess.run(

@@ -204,7 +204,8 @@ UPSTREAM_MAX_ATTEMPTS = env.int("UPSTREAM_MAX_ATTEMPTS", default=2)
 UPSTREAM_RETRY_BACKOFF = env.float("UPSTREAM_RETRY_BACKOFF", default=0.25)
 KEY_CACHE_SECONDS = env.float("KEY_CACHE_SECONDS", default=5.0)
 # Threads (each with its own database connection) for the request path's database work.
-DB_THREADS = env.int("DB_THREADS", default=4)
+# SQLite allows one writer at a time: more threads would only queue on its lock (and sleep in its busy handler).
+DB_THREADS = env.int("DB_THREADS", default=1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 4)
 
 DEMO_ADMIN_USERNAME = "admin"
 
