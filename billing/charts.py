@@ -1,7 +1,7 @@
-"""Server-rendered SVG charts (a time series and a horizontal bar breakdown), each with a data table.
+"""Server-rendered SVG charts: a daily time series (with a data table) and a horizontal bar breakdown.
 
-No JavaScript and no CDN: the SVG scales with its box (viewBox), carries <title>/<desc> for screen
-readers, and every chart comes with the same numbers as a table. Pixel maths uses floats; the
+No JavaScript and no CDN: the SVG scales with its box (viewBox) and carries <title>/<desc> for screen
+readers; the series comes with the same numbers as a table, and the bars are a plain list with text. Pixel maths uses floats; the
 numbers shown are the exact Decimals, formatted by billing.display.
 """
 
@@ -45,10 +45,10 @@ def _nice_ceiling(value: float) -> tuple[float, float]:
     return step * 4, step
 
 
-def _svg_open(width: int, height: int, title: str, desc: str) -> tuple[str, str]:
+def _svg_open(width: int, height: int, title: str, desc: str, css: str = "") -> tuple[str, str]:
     uid = next(_ids)
     head = (
-        f'<svg class="chart-svg" viewBox="0 0 {width} {height}" role="img" '
+        f'<svg class="chart-svg {css}" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="chart-t{uid} chart-d{uid}" xmlns="http://www.w3.org/2000/svg" {FONT}>'
         f'<title id="chart-t{uid}">{escape(title)}</title><desc id="chart-d{uid}">{escape(desc)}</desc>'
     )
@@ -63,12 +63,36 @@ def time_series(
     fmt: Callable[[Decimal], str] = format_usd,
     axis_fmt: Callable[[float], str] = short_usd,
 ) -> Chart:
-    """An area chart of one value per day, with a y axis, date labels and a hover title per day."""
+    """An area chart of one value per day, drawn twice: wide for a full card, compact for a phone or a
+    half card (CSS container queries pick one), so axis text stays readable at every width."""
     rows = [(day.isoformat(), fmt(value)) for day, value in points]
     headers = ("Day", value_name)
     if not points or not any(value for _, value in points):
         return Chart(title, mark_safe(""), headers, rows, empty=True)
-    width, height, left, right, top, bottom = 640, 260, 64, 16, 16, 40
+    total = sum((value for _, value in points), Decimal(0))
+    peak_day, peak = max(points, key=lambda p: p[1])
+    desc = (
+        f"{value_name} per day from {points[0][0]:%d %b %Y} to {points[-1][0]:%d %b %Y}: "
+        f"total {fmt(total)}, highest {fmt(peak)} on {peak_day:%d %b}."
+    )
+    wide = _series_svg(points, title, desc, fmt, axis_fmt, width=960, font=13, labels=8, css="wide")
+    compact = _series_svg(points, title, desc, fmt, axis_fmt, width=440, font=15, labels=4, css="compact")
+    return Chart(title, mark_safe(wide + compact), headers, rows)
+
+
+def _series_svg(
+    points: Sequence[tuple[dt.date, Decimal]],
+    title: str,
+    desc: str,
+    fmt: Callable[[Decimal], str],
+    axis_fmt: Callable[[float], str],
+    *,
+    width: int,
+    font: int,
+    labels: int,
+    css: str,
+) -> str:
+    height, left, right, top, bottom = 250, 8 + font * 4, 14, 12, font + 24
     plot_w, plot_h = width - left - right, height - top - bottom
     top_value, step = _nice_ceiling(float(max(value for _, value in points)))
     n = len(points)
@@ -79,39 +103,32 @@ def time_series(
     def y(value: Decimal | float) -> float:
         return top + plot_h - plot_h * float(value) / top_value
 
-    total = sum((value for _, value in points), Decimal(0))
-    peak_day, peak = max(points, key=lambda p: p[1])
-    desc = (
-        f"{value_name} per day from {points[0][0]:%d %b %Y} to {points[-1][0]:%d %b %Y}: "
-        f"total {fmt(total)}, highest {fmt(peak)} on {peak_day:%d %b}."
-    )
-    head, tail = _svg_open(width, height, title, desc)
+    head, tail = _svg_open(width, height, title, desc, css)
     parts = [head]
     for i in range(5):
-        value = step * i
-        gy = y(value)
+        gy = y(step * i)
         parts.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{gy:.1f}" y2="{gy:.1f}"/>')
         parts.append(
-            f'<text class="axis" x="{left - 8}" y="{gy + 5:.1f}" text-anchor="end" font-size="14">'
-            f"{escape(axis_fmt(value))}</text>"
+            f'<text class="axis" x="{left - 6}" y="{gy + font / 3:.1f}" text-anchor="end" font-size="{font}">'
+            f"{escape(axis_fmt(step * i))}</text>"
         )
     line = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, (_, v) in enumerate(points))
-    base = f"{x(n - 1):.1f},{y(0):.1f} {x(0):.1f},{y(0):.1f}"
-    parts.append(f'<polygon class="area" points="{line} {base}"/>')
+    parts.append(f'<polygon class="area" points="{line} {x(n - 1):.1f},{y(0):.1f} {x(0):.1f},{y(0):.1f}"/>')
     parts.append(f'<polyline class="line" fill="none" points="{line}"/>')
+    radius = 3 if n * 8 <= plot_w else 1.5
     for i, (day, value) in enumerate(points):
         parts.append(
-            f'<circle class="dot" cx="{x(i):.1f}" cy="{y(value):.1f}" r="{3 if n <= 45 else 2}">'
+            f'<circle class="dot" cx="{x(i):.1f}" cy="{y(value):.1f}" r="{radius}">'
             f"<title>{day:%a %d %b}: {escape(fmt(value))}</title></circle>"
         )
-    for i in _label_positions(n, 6):
+    for i in _label_positions(n, labels):
         anchor = "start" if i == 0 and n > 1 else ("end" if i == n - 1 and n > 1 else "middle")
         parts.append(
-            f'<text class="axis" x="{x(i):.1f}" y="{height - 12}" text-anchor="{anchor}" font-size="14">'
+            f'<text class="axis" x="{x(i):.1f}" y="{height - 8}" text-anchor="{anchor}" font-size="{font}">'
             f"{points[i][0]:%d %b}</text>"
         )
     parts.append(tail)
-    return Chart(title, mark_safe("".join(parts)), headers, rows)
+    return "".join(parts)
 
 
 def _label_positions(n: int, most: int) -> list[int]:
@@ -128,33 +145,32 @@ def bar_breakdown(
     fmt: Callable[[Decimal], str] = format_usd,
     limit: int = 8,
 ) -> Chart:
-    """Horizontal bars, largest first; the label sits above each bar so long names fit on a phone."""
+    """Horizontal bars, largest first: an HTML list (so the text reflows and reads like any text on a
+    phone or to a screen reader) with an SVG bar under each label. The rest beyond `limit` is one line."""
     ordered = sorted(items, key=lambda item: item[1], reverse=True)
     total = sum((value for _, value in ordered), Decimal(0))
     rows = [(label, fmt(value), _share(value, total)) for label, value in ordered]
     headers = ("Name", value_name, "Share")
     if not ordered or not total:
         return Chart(title, mark_safe(""), headers, rows, empty=True, kind="bars")
-    shown = list(ordered[:limit])
-    if len(ordered) > limit:
-        shown.append((f"{len(ordered) - limit} more", sum((v for _, v in ordered[limit:]), Decimal(0))))
-    width, row_h, bar_h = 640, 46, 16
-    height = row_h * len(shown) + 8
-    biggest = float(max(value for _, value in shown)) or 1.0
-    desc = "; ".join(f"{label}: {fmt(value)} ({_share(value, total)})" for label, value in shown)
-    head, tail = _svg_open(width, height, title, desc)
-    parts = [head]
-    for i, (label, value) in enumerate(shown):
-        top = i * row_h + 4
-        bar_w = max(2.0, (width - 4) * float(value) / biggest)
+    shown = ordered[:limit]
+    biggest = float(shown[0][1]) or 1.0
+    parts = [f'<ol class="bars" aria-label="{escape(title)}">']
+    for label, value in shown:
+        percent = max(0.5, 100 * float(value) / biggest)
         parts.append(
-            f'<text class="label" x="2" y="{top + 15}" font-size="15">{escape(label)}</text>'
-            f'<text class="value" x="{width - 2}" y="{top + 15}" text-anchor="end" font-size="15">'
-            f"{escape(fmt(value))} · {_share(value, total)}</text>"
-            f'<rect class="bar bar-{i % 6}" x="2" y="{top + 22}" width="{bar_w:.1f}" height="{bar_h}" rx="3">'
-            f"<title>{escape(label)}: {escape(fmt(value))}</title></rect>"
+            f'<li><span class="bar-label">{escape(label)}</span>'
+            f'<span class="bar-value">{escape(fmt(value))} · {_share(value, total)}</span>'
+            f'<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" focusable="false">'
+            f'<rect width="{percent:.2f}" height="10" rx="1.5"/></svg></li>'
         )
-    parts.append(tail)
+    if len(ordered) > limit:
+        rest = sum((value for _, value in ordered[limit:]), Decimal(0))
+        parts.append(
+            f'<li class="bar-rest"><span class="bar-label">{len(ordered) - limit} more</span>'
+            f'<span class="bar-value">{escape(fmt(rest))} · {_share(rest, total)}</span></li>'
+        )
+    parts.append("</ol>")
     return Chart(title, mark_safe("".join(parts)), headers, rows, kind="bars")
 
 

@@ -15,10 +15,8 @@ def format_usd(value: Decimal | int | None) -> str:
     if magnitude >= 1 or magnitude == 0:
         return f"{sign}${magnitude.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
     shown = magnitude.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
-    if not shown:
-        return f"{sign}<$0.0001"
-    text = f"{shown}".rstrip("0")
-    return f"{sign}${text}{'0' * max(0, 4 - len(text))}"  # at least two decimals: $0.50, $0.0123
+    # Four decimals under a dollar, always, so a column of small costs lines up.
+    return f"{sign}${shown}" if shown else f"{sign}<$0.0001"
 
 
 def short_usd(value: float) -> str:

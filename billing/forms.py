@@ -52,6 +52,11 @@ class ThresholdForm(forms.Form):
         help_text="The team sees a banner when its balance falls below this. Leave empty for no warning.",
     )
 
+    @classmethod
+    def for_team(cls, team: Team) -> ThresholdForm:
+        threshold = team.low_balance_threshold
+        return cls(initial={"threshold": None if threshold is None else threshold.quantize(Decimal("0.01"))})
+
 
 class GrantForm(forms.Form):
     team = forms.ModelChoiceField(queryset=Team.objects.order_by("name"), empty_label=None)

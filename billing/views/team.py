@@ -35,7 +35,7 @@ def team_credits_page(request: HttpRequest, slug: str, form: ThresholdForm | Non
         "model_mix": bar_breakdown("Model mix, last 30 days", [(r.label, r.cost) for r in spend_by(spend, "model")]),
         "members": member_spend(team, spend),
         "ledger": team_ledger(team.pk),
-        "form": form or ThresholdForm(initial={"threshold": team.low_balance_threshold}),
+        "form": form or ThresholdForm.for_team(team),
     }
     return render(request, "billing/team_credits.html", context, status=400 if form is not None else 200)
 
