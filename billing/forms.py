@@ -27,7 +27,8 @@ class KeyCreateForm(forms.Form):
 
     def __init__(self, *args: Any, teams: list[Team], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = Team.objects.filter(pk__in=[team.pk for team in teams])
+        self.fields["team"].queryset = Team.objects.filter(pk__in=[team.pk for team in teams]).order_by("name")
+        self.fields["team"].label_from_instance = lambda team: team.name
 
     def clean_expires_on(self) -> dt.date | None:
         day = self.cleaned_data["expires_on"]
@@ -60,6 +61,7 @@ class ThresholdForm(forms.Form):
 
 class GrantForm(forms.Form):
     team = forms.ModelChoiceField(queryset=Team.objects.order_by("name"), empty_label=None)
+    team.label_from_instance = lambda team: team.name  # type: ignore[method-assign]
     kind = forms.ChoiceField(
         choices=[(CreditLedgerEntry.GRANT, "Grant (add credits)"), (CreditLedgerEntry.ADJUST, "Adjustment (+ or −)")]
     )

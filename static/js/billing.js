@@ -1,4 +1,4 @@
-// Billing pages: the copy button of a new key, and chart tables opened for printing.
+// Billing pages: the copy button of a new key (selects the key when the clipboard is not available).
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("[data-copy]");
   if (!button) return;
@@ -15,7 +15,4 @@ document.addEventListener("click", async (event) => {
 });
 document.addEventListener("focusin", (event) => {
   if (event.target.matches("[data-select-on-focus]")) event.target.select();
-});
-window.addEventListener("beforeprint", () => {
-  document.querySelectorAll("details.chart-data").forEach((details) => { details.open = true; });
 });
