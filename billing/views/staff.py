@@ -11,7 +11,7 @@ from billing.charts import bar_breakdown, time_series
 from billing.csv_export import breakdown_rows, csv_response, record_rows
 from billing.forms import GrantForm, SpendFilterForm
 from billing.ledger import grant_credits
-from billing.reports import DIMENSIONS, daily_spend, filter_choices, spend_by, spend_totals
+from billing.reports import DIMENSIONS, daily_spend, filter_choices, spend_overview, spend_totals
 from billing.selectors import audit_trail, page_of, price_mismatches, usage_records
 from llmhub.errors import HubError
 
@@ -30,14 +30,19 @@ def _page_number(request: HttpRequest) -> int:
 def spend_review(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request)
     spend = form.spend_filter()
-    breakdowns = []
-    for dimension, title in BREAKDOWNS:
-        rows = spend_by(spend, dimension)
-        breakdowns.append((dimension, rows, bar_breakdown(f"Spend {title.lower()}", [(r.label, r.cost) for r in rows])))
+    totals, rows_by = spend_overview(spend, [dimension for dimension, _ in BREAKDOWNS])
+    breakdowns = [
+        (
+            dimension,
+            rows_by[dimension],
+            bar_breakdown(f"Spend {title.lower()}", [(r.label, r.cost) for r in rows_by[dimension]]),
+        )
+        for dimension, title in BREAKDOWNS
+    ]
     context = {
         "form": form,
         "spend": spend,
-        "totals": spend_totals(spend),
+        "totals": totals,
         "over_time": time_series("Spend per day", daily_spend(spend)),
         "breakdowns": breakdowns,
         "query": request.GET.urlencode(),

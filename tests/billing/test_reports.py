@@ -9,7 +9,15 @@ import pytest
 from django.utils import timezone
 
 from billing.models import UsageRecord
-from billing.reports import SpendFilter, daily_spend, member_spend, spend_by, spend_totals, team_credits
+from billing.reports import (
+    SpendFilter,
+    daily_spend,
+    member_spend,
+    spend_by,
+    spend_overview,
+    spend_totals,
+    team_credits,
+)
 from billing.rollups import hub_day, rebuild_rollups
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +88,15 @@ def test_member_spend_lists_quiet_members_too(alice, bob, charlie, acme, spend):
         ("alice", Decimal("2"), "Team admin"),
         ("bob", Decimal("0"), "Member"),
     ]
+
+
+def test_overview_agrees_with_the_single_breakdowns(alice, bob, charlie, spend):
+    spend(alice, "0.1", model="gpt-4o")
+    spend(bob, "0.22222222", model="claude-sonnet-4", provider="anthropic", status="error")
+    spend(charlie, "3", model="gpt-4o", route={"baseline_cost": "4"})
+    month = SpendFilter.last_days(30)
+    totals, breakdowns = spend_overview(month, ["team", "user", "model", "provider"])
+    assert totals == spend_totals(month)
+    assert totals.cost == Decimal("3.32222222") and totals.savings == Decimal("1")
+    for dimension, rows in breakdowns.items():
+        assert rows == spend_by(month, dimension), dimension
