@@ -90,3 +90,17 @@ def test_price_match_lists_only_records_more_than_one_percent_off(client, staff,
     page = client.get("/staff/price-match/").content.decode()
     assert far.request_id in page and near.request_id not in page
     assert "<strong>1</strong> of 2 requests differ" in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["?team=abc", "?team=999999", "?start=not-a-date", "?user=1%27%20OR%201=1", "?page=-3", "?model=%3Cscript%3E"],
+)
+def test_hostile_filters_fall_back_to_the_last_30_days_with_a_message(client, staff, query):
+    client.force_login(staff.user)
+    for url in ("/staff/spend/", "/staff/spend/records/", "/staff/price-match/"):
+        response = client.get(url + query)
+        assert response.status_code == 200
+        if "page" not in query:
+            assert "Showing the last 30 days" in response.content.decode()
+        assert "<script>" not in response.content.decode()
