@@ -30,7 +30,12 @@ def fake_upstream() -> Iterator[FakeUpstream]:
 
 @pytest.fixture(scope="session")
 def live_hub(django_db_setup: Any, django_db_blocker: Any) -> Iterator[LiveHub]:
-    hub = LiveHub().start()
+    from django.test.utils import override_settings
+
+    # The hub's middleware reads these once, when it is built: plain http on loopback, and static
+    # files straight from the source folders (no collectstatic), so browser tests get the CSS.
+    with override_settings(SECURE_SSL_REDIRECT=False, WHITENOISE_USE_FINDERS=True):
+        hub = LiveHub().start()
     yield hub
     hub.stop()
     from llmhub.db_executor import close_db_connections
