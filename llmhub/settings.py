@@ -206,6 +206,13 @@ KEY_CACHE_SECONDS = env.float("KEY_CACHE_SECONDS", default=5.0)
 # Threads (each with its own database connection) for the request path's database work.
 DB_THREADS = env.int("DB_THREADS", default=4)
 
+# Billing enforcement (docs/billing-enforcement.md). A credit hold outlives any request (see
+# UPSTREAM_TOTAL_TIMEOUT); holds left by a crashed process are released by a sweep the gateway runs
+# at most every HOLD_SWEEP_INTERVAL_SECONDS (or `manage.py release_holds` from cron).
+HOLD_TTL_SECONDS = env.int("HOLD_TTL_SECONDS", default=900)
+HOLD_SWEEP_INTERVAL_SECONDS = env.float("HOLD_SWEEP_INTERVAL_SECONDS", default=60.0)
+ALERT_WEBHOOK_TIMEOUT = env.float("ALERT_WEBHOOK_TIMEOUT", default=5.0)
+
 DEMO_ADMIN_USERNAME = "admin"
 
 LOGGING = {
