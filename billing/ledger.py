@@ -137,14 +137,14 @@ def reserve_credits(
         )
 
 
-def settle_usage(draft: UsageDraft) -> Settlement:
+def settle_usage(draft: UsageDraft, *, now: dt.datetime | None = None) -> Settlement:
     """Write the usage record, charge its cost once and release the request's hold, atomically.
 
     Idempotent by request id: a second settlement of the same request returns the first one.
     """
     try:
         with transaction.atomic():
-            return _settle(draft)
+            return _settle(draft, now or timezone.now())
     except IntegrityError:
         # Belt and braces: the unique request id (and one charge per record) are enforced by the database too.
         return _existing_settlement(draft.request_id)
@@ -163,7 +163,7 @@ def _release_hold(team: Team, hold: CreditHold) -> None:
     hold.delete()
 
 
-def _settle(draft: UsageDraft) -> Settlement:
+def _settle(draft: UsageDraft, now: dt.datetime) -> Settlement:
     team = Team.objects.select_for_update().only("balance", "reserved", "low_balance_threshold").get(pk=draft.team_id)
     if UsageRecord.objects.filter(request_id=draft.request_id).exists():
         return _existing_settlement(draft.request_id)
@@ -203,7 +203,6 @@ def _settle(draft: UsageDraft) -> Settlement:
     memo = "" if charged == cost else f"capped at available credit (cost {cost})"
     before = team.balance
     entry = _move_balance(team, kind=CreditLedgerEntry.CHARGE, amount=-charged, memo=memo, usage=record)
-    now = timezone.now()
     counted = budgets.budgets_for(team_id=draft.team_id, user_id=draft.user_id, key_id=draft.key_id)
     alerts.note_budget_crossings(budgets.record_spend(counted, charged, now), now)
     alerts.note_balance_change(team, before, entry)
