@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import Q
 
 from billing.models import Budget, BudgetSpend
 from billing.money import ZERO, to_usd
@@ -75,10 +75,25 @@ def budgets_for(*, team_id: int, user_id: int | None, key_id: int | None) -> lis
     )
 
 
-def _spend_row(budget: Budget, period: Period) -> BudgetSpend:
-    # The caller holds the team's row lock, so no other writer can create this row meanwhile.
-    row, _ = BudgetSpend.objects.select_for_update().get_or_create(budget=budget, period_start=period.start)
-    return row
+def _current_rows(budgets: Iterable[Budget], now: dt.datetime) -> list[tuple[Budget, Period, BudgetSpend]]:
+    """Lock the counter row of each budget's current period (one query), creating any that are missing.
+
+    The caller holds the team's row lock, so no other writer can create these rows meanwhile.
+    """
+    wanted = [(budget, period_of(budget.period, now)) for budget in budgets]
+    if not wanted:
+        return []
+    match = Q()
+    for budget, period in wanted:
+        match |= Q(budget_id=budget.pk, period_start=period.start)
+    found = {(row.budget_id, row.period_start): row for row in BudgetSpend.objects.select_for_update().filter(match)}
+    rows = []
+    for budget, period in wanted:
+        row = found.get((budget.pk, period.start))
+        if row is None:  # the first request of a period
+            row = BudgetSpend.objects.create(budget=budget, period_start=period.start)
+        rows.append((budget, period, row))
+    return rows
 
 
 def hold_against_budgets(budgets: Iterable[Budget], amount: Decimal, now: dt.datetime) -> list[int]:
@@ -86,20 +101,17 @@ def hold_against_budgets(budgets: Iterable[Budget], amount: Decimal, now: dt.dat
 
     Returns the ids of the counter rows held, which the credit hold remembers for its release.
     """
-    rows: list[tuple[Budget, Period, BudgetSpend]] = []
-    for budget in budgets:
-        period = period_of(budget.period, now)
-        row = _spend_row(budget, period)
+    rows = _current_rows(budgets, now)
+    for budget, period, row in rows:
         if row.spent + row.reserved + amount > budget.amount:
             raise budget_exceeded(budget, period, row, amount, now)
-        rows.append((budget, period, row))
     for _, _, row in rows:
-        BudgetSpend.objects.filter(pk=row.pk).update(reserved=F("reserved") + amount)
+        BudgetSpend.objects.filter(pk=row.pk).update(reserved=to_usd(row.reserved + amount))
     return [row.pk for _, _, row in rows]
 
 
 def release_budget_holds(spend_ids: Iterable[int], amount: Decimal) -> None:
-    """Give back what a credit hold counted in flight against its budgets."""
+    """Give back what a credit hold counted in flight against its budgets (the sweep)."""
     for row in BudgetSpend.objects.select_for_update().filter(pk__in=list(spend_ids)):
         BudgetSpend.objects.filter(pk=row.pk).update(reserved=to_usd(max(row.reserved - amount, ZERO)))
 
@@ -114,20 +126,26 @@ class Crossing:
     threshold: Decimal
 
 
-def record_spend(budgets: Iterable[Budget], charged: Decimal, now: dt.datetime) -> list[Crossing]:
-    """Add a settled charge to each budget's current period; return the soft thresholds it crossed."""
+def settle_budgets(
+    budgets: Iterable[Budget], *, held_ids: Iterable[int], held: Decimal, charged: Decimal, now: dt.datetime
+) -> list[Crossing]:
+    """Release a request's hold from its counters and add its charge to the current periods' spend.
+
+    Usually the same rows (one update each); they differ when a period ended while the request ran.
+    Returns the soft thresholds this charge crossed.
+    """
+    held_ids = set(held_ids)
+    current = _current_rows(budgets, now) if charged > ZERO else []
     crossings = []
-    if charged <= ZERO:
-        return crossings
-    for budget in budgets:
-        period = period_of(budget.period, now)
-        row = _spend_row(budget, period)
-        after = to_usd(row.spent + charged)
-        BudgetSpend.objects.filter(pk=row.pk).update(spent=after)
+    for budget, period, row in current:
+        spent = to_usd(row.spent + charged)
+        reserved = to_usd(max(row.reserved - held, ZERO)) if row.pk in held_ids else row.reserved
+        BudgetSpend.objects.filter(pk=row.pk).update(spent=spent, reserved=reserved)
         if budget.alert_at_percent:
             threshold = to_usd(budget.amount * budget.alert_at_percent / Decimal(100))
-            if row.spent < threshold <= after:
-                crossings.append(Crossing(budget, period, after, threshold))
+            if row.spent < threshold <= spent:
+                crossings.append(Crossing(budget, period, spent, threshold))
+    release_budget_holds(held_ids - {row.pk for _, _, row in current}, held)
     return crossings
 
 

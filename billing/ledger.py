@@ -95,7 +95,8 @@ def available_credits(team_id: int) -> Decimal:
 
 
 def hold_ttl() -> dt.timedelta:
-    return dt.timedelta(seconds=settings.HOLD_TTL_SECONDS)
+    # A hold must outlive the longest request, or the sweep would release it while the request still runs.
+    return dt.timedelta(seconds=max(settings.HOLD_TTL_SECONDS, settings.UPSTREAM_TOTAL_TIMEOUT + 60))
 
 
 def reserve_credits(
@@ -156,10 +157,9 @@ def _existing_settlement(request_id: str) -> Settlement:
 
 
 def _release_hold(team: Team, hold: CreditHold) -> None:
-    """Give back a hold on a locked team: its credits and its budget counters."""
+    """Give back a hold's credits on a locked team (its budget counters are the caller's to release)."""
     team.reserved = to_usd(max(team.reserved - hold.amount, ZERO))
     Team.objects.filter(pk=team.pk).update(reserved=team.reserved)
-    budgets.release_budget_holds(hold.budget_spends, hold.amount)
     hold.delete()
 
 
@@ -204,7 +204,14 @@ def _settle(draft: UsageDraft, now: dt.datetime) -> Settlement:
     before = team.balance
     entry = _move_balance(team, kind=CreditLedgerEntry.CHARGE, amount=-charged, memo=memo, usage=record)
     counted = budgets.budgets_for(team_id=draft.team_id, user_id=draft.user_id, key_id=draft.key_id)
-    alerts.note_budget_crossings(budgets.record_spend(counted, charged, now), now)
+    crossings = budgets.settle_budgets(
+        counted,
+        held_ids=hold.budget_spends if hold else [],
+        held=hold.amount if hold else ZERO,
+        charged=charged,
+        now=now,
+    )
+    alerts.note_budget_crossings(crossings, now)
     alerts.note_balance_change(team, before, entry)
     return Settlement(record.pk, charged, team.balance)
 
@@ -221,5 +228,6 @@ def release_expired_holds(now: dt.datetime | None = None) -> int:
             if row is None:
                 continue
             _release_hold(team, row)
+            budgets.release_budget_holds(row.budget_spends, row.amount)
             released += 1
     return released

@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 MONEY = {"max_digits": 20, "decimal_places": 8}
@@ -198,6 +199,14 @@ class Budget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} ${self.amount} for {self.scope} {self.scope_name}"
+
+    def clean(self) -> None:
+        if self.amount is not None and self.amount < 0:
+            raise ValidationError({"amount": "A budget cannot be negative."})
+        if self.key_id and self.key.team_id != self.team_id:
+            raise ValidationError({"key": "That key charges another team."})
+        if self.user_id and not Membership.objects.filter(user_id=self.user_id, team_id=self.team_id).exists():
+            raise ValidationError({"user": "That user is not a member of this team."})
 
     @property
     def scope(self) -> str:

@@ -170,3 +170,28 @@ def test_zero_priced_model_is_never_blocked_by_a_dollar_budget(hub_url, upstream
 
 def upstream_url(upstream) -> str:
     return upstream.url + "/v1"
+
+
+@pytest.mark.django_db
+def test_budget_checks_read_counters_not_the_usage_ledger(alice, acme):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    key = HubKey.objects.get(user=alice.user)
+    Budget.objects.create(team=acme, amount=Decimal("10"), period=Budget.DAILY)
+    Budget.objects.create(team=acme, user=alice.user, amount=Decimal("10"), period=Budget.WEEKLY)
+    Budget.objects.create(team=acme, key=key, amount=Decimal("10"), period=Budget.MONTHLY)
+    who = {"user_id": alice.user.pk, "key_id": key.pk}
+    reserve_credits(team_id=acme.pk, request_id="warm", amount=Decimal("0.1"), **who)  # creates this period's rows
+    with CaptureQueriesContext(connection) as reserving:
+        reserve_credits(team_id=acme.pk, request_id="r1", amount=Decimal("0.1"), **who)
+    draft = draft_for(alice, "r1", "0.05")
+    with CaptureQueriesContext(connection) as settling:
+        settle_usage(draft)
+    sql = [q["sql"] for q in reserving.captured_queries + settling.captured_queries]
+    assert not any("SUM(" in s.upper() for s in sql)
+    assert not any('FROM "billing_usagerecord"' in s and "request_id" not in s for s in sql)
+    # A fixed handful of queries, however many usage records exist: lock, budgets, counters, writes.
+    assert len(reserving.captured_queries) <= 12
+    assert len(settling.captured_queries) <= 16
+    assert [s.spent for s in BudgetSpend.objects.order_by("pk")] == [Decimal("0.05")] * 3
