@@ -4,6 +4,7 @@ holds in flight counted, zero-priced models never blocked."""
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from decimal import Decimal
 
 import httpx
@@ -135,22 +136,33 @@ def chat(hub_url: str, key: str, model: str = "gpt-4.1", max_tokens: int = 1000)
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("scope", ["key", "user", "team"])
-def test_budget_refusal_over_http_names_the_limit(hub_url, upstream, alice, acme, scope):
+@pytest.mark.parametrize(
+    ("scope", "period"),
+    [("key", Budget.DAILY), ("user", Budget.WEEKLY), ("team", Budget.MONTHLY), ("user", Budget.TOTAL)],
+)
+def test_budget_refusal_over_http_names_the_limit_and_reset(hub_url, upstream, settings, alice, acme, scope, period):
+    settings.TIME_ZONE = "Europe/Berlin"
     key = HubKey.objects.get(user=alice.user)
     owner = {"key": {"key": key}, "user": {"user": alice.user}, "team": {}}[scope]
-    Budget.objects.create(team=acme, amount=Decimal("0.01"), period=Budget.DAILY, **owner)
+    Budget.objects.create(team=acme, amount=Decimal("0.01"), period=period, **owner)
     upstream.script("gpt-4.1", Reply(text="ok", prompt_tokens=9, completion_tokens=900))  # $0.007218
 
     assert chat(hub_url, alice.key).status_code == 200
     refused = chat(hub_url, alice.key)  # may cost up to $0.008018 more: over $0.01
     assert refused.status_code == 402
     error = refused.json()["error"]
-    assert error["code"] == "budget_exceeded"
+    assert (error["code"], error["type"]) == ("budget_exceeded", "insufficient_quota")
     whom = {"key": "key alice's key (team acme)", "user": "user alice (team acme)", "team": "team acme"}[scope]
-    assert f"the daily budget of $0.01 for {whom}" in error["message"]
-    assert "It resets at " in error["message"] and "(midnight at the start of" in error["message"]
-    assert 0 < int(refused.headers["Retry-After"]) <= 86400
+    assert f"the {period} budget of $0.01 for {whom}" in error["message"]
+    assert "$0.007218 is spent" in error["message"]
+    resets = period_of(period, dt.datetime.now(UTC)).end
+    if resets is None:
+        assert "does not reset" in error["message"] and "Retry-After" not in refused.headers
+    else:
+        local = resets.astimezone(zoneinfo.ZoneInfo("Europe/Berlin"))
+        assert local.hour == 0 and f"It resets at {local.isoformat()}" in error["message"]
+        retry_after = int(refused.headers["Retry-After"])
+        assert abs(retry_after - (resets - dt.datetime.now(UTC)).total_seconds()) < 60
     # A smaller request still fits what is left.
     assert chat(hub_url, alice.key, max_tokens=100).status_code == 200
 
@@ -195,3 +207,18 @@ def test_budget_checks_read_counters_not_the_usage_ledger(alice, acme):
     assert len(reserving.captured_queries) <= 12
     assert len(settling.captured_queries) <= 16
     assert [s.spent for s in BudgetSpend.objects.order_by("pk")] == [Decimal("0.05")] * 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_streamed_spend_counts_and_a_spent_budget_refuses_a_stream(hub_url, upstream, alice, acme):
+    budget = Budget.objects.create(team=acme, amount=Decimal("0.01"), period=Budget.DAILY)
+    upstream.script("gpt-4.1", Reply(text="a b c", prompt_tokens=9, completion_tokens=900))
+    body = {"model": "gpt-4.1", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 1000, "stream": True}
+    headers = {"Authorization": f"Bearer {alice.key}"}
+    with httpx.stream("POST", f"{hub_url}/chat/completions", json=body, headers=headers, timeout=20) as streamed:
+        assert streamed.status_code == 200
+        streamed.read()
+    assert spent_this_period(budget, dt.datetime.now(UTC)) == (Decimal("0.007218"), Decimal("0"))
+    refused = httpx.post(f"{hub_url}/chat/completions", json=body, headers=headers, timeout=20)
+    assert refused.status_code == 402
+    assert refused.json()["error"]["code"] == "budget_exceeded"
