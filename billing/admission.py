@@ -17,7 +17,7 @@ from llmhub.db_executor import run_db
 
 log = logging.getLogger("llmhub.billing")
 _last_sweep = -1e18
-_sweeps: set[asyncio.Future[Any]] = set()
+_background: set[asyncio.Future[Any]] = set()
 
 
 async def admit(
@@ -25,15 +25,31 @@ async def admit(
 ) -> None:
     """Refuse with 429 (rate limit) or 402 (credits, budget), or hold the request's worst-case cost."""
     _maybe_sweep()
-    await run_db(
-        admit_now,
-        team_id=team_id,
-        user_id=user_id,
-        key_id=key_id,
-        request_id=request_id,
-        amount=amount,
-        prompt_tokens=prompt_tokens,
+    task = asyncio.ensure_future(
+        run_db(
+            admit_now,
+            team_id=team_id,
+            user_id=user_id,
+            key_id=key_id,
+            request_id=request_id,
+            amount=amount,
+            prompt_tokens=prompt_tokens,
+        )
     )
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        # The client left while we were admitting it: no call will settle, so give the hold straight back
+        # rather than leave the credits locked until the sweep.
+        task.add_done_callback(lambda done: _release_after(done, request_id))
+        raise
+
+
+def _release_after(admitted: asyncio.Future[Any], request_id: str) -> None:
+    if admitted.cancelled() or admitted.exception() is not None:
+        return
+    rate_limits.forget(request_id)
+    _keep(asyncio.ensure_future(run_db(ledger.release_hold, request_id)))
 
 
 def admit_now(
@@ -64,23 +80,29 @@ def _maybe_sweep() -> None:
     if now - _last_sweep < settings.HOLD_SWEEP_INTERVAL_SECONDS:
         return
     _last_sweep = now
-    task = asyncio.ensure_future(run_db(ledger.release_expired_holds))
-    _sweeps.add(task)
-    task.add_done_callback(_sweep_done)
+    _keep(asyncio.ensure_future(run_db(ledger.release_expired_holds)))
 
 
-def _sweep_done(task: asyncio.Future[Any]) -> None:
-    _sweeps.discard(task)
-    if not task.cancelled() and task.exception() is not None:
-        log.error("hold sweep failed", exc_info=task.exception())
-    elif not task.cancelled() and task.result():
-        log.warning("released %d expired credit holds", task.result())
+def _keep(task: asyncio.Future[Any]) -> None:
+    """Keep a background release referenced until done, and log how it went."""
+    _background.add(task)
+    task.add_done_callback(_background_done)
 
 
-async def wait_for_sweep() -> None:
-    """Await a sweep in progress (tests)."""
-    if _sweeps:
-        await asyncio.gather(*_sweeps, return_exceptions=True)
+def _background_done(task: asyncio.Future[Any]) -> None:
+    _background.discard(task)
+    if task.cancelled():
+        return
+    if task.exception() is not None:
+        log.error("releasing credit holds failed", exc_info=task.exception())
+    elif task.result():
+        log.warning("released %s credit hold(s)", int(task.result()))
+
+
+async def wait_for_background() -> None:
+    """Await hold releases in progress (tests)."""
+    if _background:
+        await asyncio.gather(*_background, return_exceptions=True)
 
 
 def sweep_due_now() -> None:

@@ -148,6 +148,8 @@ def settle_usage(draft: UsageDraft, *, now: dt.datetime | None = None) -> Settle
             return _settle(draft, now or timezone.now())
     except IntegrityError:
         # Belt and braces: the unique request id (and one charge per record) are enforced by the database too.
+        if not UsageRecord.objects.filter(request_id=draft.request_id).exists():
+            raise
         return _existing_settlement(draft.request_id)
 
 
@@ -216,18 +218,26 @@ def _settle(draft: UsageDraft, now: dt.datetime) -> Settlement:
     return Settlement(record.pk, charged, team.balance)
 
 
+def release_hold(request_id: str) -> bool:
+    """Release a request's hold without charging (it was admitted but never called). False if none."""
+    hold = CreditHold.objects.filter(request_id=request_id).values("team_id").first()
+    if hold is None:
+        return False
+    with transaction.atomic():
+        team = Team.objects.select_for_update().only("reserved").get(pk=hold["team_id"])
+        row = CreditHold.objects.filter(request_id=request_id).first()
+        if row is None:
+            return False
+        _release_hold(team, row)
+        budgets.release_budget_holds(row.budget_spends, row.amount)
+    return True
+
+
 def release_expired_holds(now: dt.datetime | None = None) -> int:
     """Release holds left by a crashed process (past their TTL). Returns how many were released."""
     now = now or timezone.now()
     released = 0
-    for hold in CreditHold.objects.filter(expires_at__lt=now).values("request_id", "team_id"):
-        with transaction.atomic():
-            team = Team.objects.select_for_update().only("reserved").get(pk=hold["team_id"])
-            # Re-read under the lock: the request may have settled since the list was taken.
-            row = CreditHold.objects.filter(request_id=hold["request_id"]).first()
-            if row is None:
-                continue
-            _release_hold(team, row)
-            budgets.release_budget_holds(row.budget_spends, row.amount)
-            released += 1
+    for request_id in CreditHold.objects.filter(expires_at__lt=now).values_list("request_id", flat=True):
+        # release_hold re-reads under the lock: the request may have settled since the list was taken.
+        released += release_hold(request_id)
     return released

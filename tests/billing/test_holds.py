@@ -94,7 +94,7 @@ def test_sweep_runs_at_most_once_an_interval(settings, acme):
     async def admit_twice() -> None:
         for _ in range(2):
             admission._maybe_sweep()
-            await admission.wait_for_sweep()
+            await admission.wait_for_background()
             await run_db(
                 reserve_credits,
                 team_id=acme.pk,
@@ -129,3 +129,35 @@ def test_retry_then_fallback_charges_once(hub_url, upstream, alice, acme):
     assert charge.usage == record and -charge.amount == record.cost
     acme.refresh_from_db()
     assert (acme.balance, acme.reserved) == (Decimal("100") - record.cost, Decimal("0"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_client_gone_during_admission_gives_the_hold_back(alice, acme):
+    async def admit_then_leave() -> None:
+        admitting = asyncio.ensure_future(
+            admission.admit(
+                team_id=acme.pk,
+                user_id=alice.user.pk,
+                key_id=None,
+                request_id="left-early",
+                amount=Decimal("3"),
+                prompt_tokens=5,
+            )
+        )
+        await asyncio.sleep(0)  # admission is under way on the database pool
+        admitting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await admitting
+        for _ in range(100):  # the release is scheduled once the admission's thread is done
+            await admission.wait_for_background()
+            if not await run_db(CreditHold.objects.exists):
+                break
+            await asyncio.sleep(0.02)
+
+    try:
+        asyncio.run(admit_then_leave())
+    finally:
+        close_db_connections()
+    acme.refresh_from_db()
+    assert acme.reserved == 0 and not CreditHold.objects.exists()
+    assert not UsageRecord.objects.exists()  # nothing was called, nothing is charged
