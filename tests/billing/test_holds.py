@@ -148,11 +148,15 @@ def test_client_gone_during_admission_gives_the_hold_back(alice, acme):
         admitting.cancel()
         with pytest.raises(asyncio.CancelledError):
             await admitting
-        for _ in range(100):  # the release is scheduled once the admission's thread is done
-            await admission.wait_for_background()
-            if not await run_db(CreditHold.objects.exists):
+        # The admission's thread finishes taking the hold; then the release gives it back.
+        seen = False
+        for _ in range(200):
+            await asyncio.sleep(0.01)
+            held = await run_db(CreditHold.objects.exists)
+            seen = seen or held
+            if seen and not held:
                 break
-            await asyncio.sleep(0.02)
+        await admission.wait_for_background()
 
     try:
         asyncio.run(admit_then_leave())
