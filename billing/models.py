@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 MONEY = {"max_digits": 20, "decimal_places": 8}
@@ -25,8 +26,12 @@ class Team(models.Model):
     # Where low-balance and budget alerts are POSTed as JSON, besides the email to team admins.
     alert_webhook_url = models.URLField(max_length=500, blank=True)
     # Rate limits for keys that set none of their own (null: unlimited).
-    default_rpm_limit = models.PositiveIntegerField(null=True, blank=True, help_text="Requests per minute per key")
-    default_tpm_limit = models.PositiveIntegerField(null=True, blank=True, help_text="Tokens per minute per key")
+    default_rpm_limit = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Requests per minute per key"
+    )
+    default_tpm_limit = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Tokens per minute per key"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -66,8 +71,12 @@ class HubKey(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     # Null: the team's default (and if that is null too, unlimited).
-    rpm_limit = models.PositiveIntegerField(null=True, blank=True, help_text="Requests per minute")
-    tpm_limit = models.PositiveIntegerField(null=True, blank=True, help_text="Tokens per minute")
+    rpm_limit = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Requests per minute"
+    )
+    tpm_limit = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Tokens per minute"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -190,7 +199,9 @@ class Budget(models.Model):
     amount = models.DecimalField(**MONEY, help_text="USD per period")
     period = models.CharField(max_length=10, choices=PERIODS, default=MONTHLY)
     # A soft threshold raises an alert once per period; null turns it off.
-    alert_at_percent = models.PositiveSmallIntegerField(null=True, blank=True, default=80)
+    alert_at_percent = models.PositiveSmallIntegerField(
+        null=True, blank=True, default=80, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
