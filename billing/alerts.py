@@ -58,6 +58,8 @@ def note_balance_change(team: Team, before: Decimal, entry: CreditLedgerEntry) -
         return
     after = entry.balance_after
     if after >= threshold:
+        if entry.kind == CreditLedgerEntry.CHARGE:
+            return  # a charge never lifts a balance: only grants and adjustments re-arm (no write per request)
         BillingAlert.objects.filter(team=team, kind=BillingAlert.LOW_BALANCE, resolved_at__isnull=True).update(
             resolved_at=timezone.now()
         )
@@ -84,8 +86,9 @@ def note_budget_crossings(crossings: list[Crossing], now: dt.datetime) -> None:
         key = f"budget:{budget.pk}:{period.start.isoformat()}"
         if BillingAlert.objects.filter(dedupe_key=key).exists():
             continue
+        what = describe(budget)
         message = (
-            f"{describe(budget)[0].upper()}{describe(budget)[1:]} is {budget.alert_at_percent}% used: "
+            f"{what[:1].upper()}{what[1:]} is {budget.alert_at_percent}% used: "
             f"{usd(crossing.spent)} spent. {resets_wording(period, now)}"
         )
         alert = BillingAlert.objects.create(
