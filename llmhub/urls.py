@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from llmhub.api import views as api
+from llmhub.api.compare_view import compare
+from llmhub.api.usage_view import usage
 from llmhub.health import healthz
 
 urlpatterns = [
@@ -11,6 +13,8 @@ urlpatterns = [
     path("v1/models", api.models, name="api-models"),
     path("v1/models/<str:model>", api.model_detail, name="api-model-detail"),
     path("v1/generation", api.generation, name="api-generation"),
+    path("v1/compare", compare, name="api-compare"),
+    path("v1/usage", usage, name="api-usage"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("billing.urls")),

@@ -42,6 +42,8 @@ def live_hub(django_db_setup: Any, django_db_blocker: Any) -> Iterator[LiveHub]:
 @pytest.fixture
 def upstream(settings: Any, fake_upstream: FakeUpstream, db: Any) -> Iterator[FakeUpstream]:
     """Route every catalog model to the fake upstream as if it were AIsa."""
+    from django.core.cache import caches
+
     from billing.keys import forget_cached_keys
     from llmhub import catalog
     from llmhub.catalog_seed import seed_catalog
@@ -54,6 +56,7 @@ def upstream(settings: Any, fake_upstream: FakeUpstream, db: Any) -> Iterator[Fa
     fake_upstream.reset()
     catalog.invalidate()
     forget_cached_keys()
+    caches["responses"].clear()  # cached answers must not leak between tests (the cache outlives a flush)
     yield fake_upstream
     fake_upstream.reset()
     catalog.invalidate()
