@@ -121,3 +121,13 @@ def test_local_bucket_refills_over_time(monkeypatch):
     assert which == "rpm" and wait == pytest.approx(1.0)
     clock[0] += 1.0
     assert buckets.admit(1, 60, 0, 0) is None
+
+
+def test_limits_come_from_the_key_cache_without_a_query(alice, django_assert_num_queries):
+    from billing.keys import authenticate_key, rate_limits_for_key
+
+    limit(alice, rpm=7, tpm=700)
+    identity = authenticate_key(alice.key)  # what the API decorator does for every request
+    with django_assert_num_queries(0):
+        assert rate_limits_for_key(identity.key_id) == (7, 700)
+        rate_limits.admit(key_id=identity.key_id, request_id="r1", tokens=10, rpm=7, tpm=700)
