@@ -7,7 +7,18 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from billing.models import CreditHold, CreditLedgerEntry, HubKey, Membership, Team, UsageDailyRollup, UsageRecord
+from billing.models import (
+    BillingAlert,
+    Budget,
+    BudgetSpend,
+    CreditHold,
+    CreditLedgerEntry,
+    HubKey,
+    Membership,
+    Team,
+    UsageDailyRollup,
+    UsageRecord,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -17,7 +28,16 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name", "balance", "reserved", "low_balance_threshold", "created_at"]
+    list_display = [
+        "slug",
+        "name",
+        "balance",
+        "reserved",
+        "low_balance_threshold",
+        "default_rpm_limit",
+        "default_tpm_limit",
+        "created_at",
+    ]
     readonly_fields = ["balance", "reserved"]
     search_fields = ["slug", "name"]
     inlines = [MembershipInline]
@@ -25,7 +45,18 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(HubKey)
 class HubKeyAdmin(admin.ModelAdmin):
-    list_display = ["prefix", "name", "user", "team", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    list_display = [
+        "prefix",
+        "name",
+        "user",
+        "team",
+        "rpm_limit",
+        "tpm_limit",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    ]
     list_filter = ["team"]
     readonly_fields = ["prefix", "hashed_key", "created_at", "last_used_at"]
     search_fields = ["prefix", "name", "user__username"]
@@ -82,3 +113,23 @@ class UsageDailyRollupAdmin(ReadOnlyAdmin):
     list_display = ["day", "team", "user", "key", "model", "provider", "requests", "errors", "cost", "savings"]
     list_filter = ["team", "provider"]
     date_hierarchy = "day"
+
+@admin.register(Budget)
+class BudgetAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "team", "user", "key", "period", "amount", "alert_at_percent", "is_active"]
+    list_filter = ["period", "is_active", "team"]
+    raw_id_fields = ["user", "key"]
+
+
+@admin.register(BudgetSpend)
+class BudgetSpendAdmin(ReadOnlyAdmin):
+    """Counters moved only by the ledger; shown for audit."""
+
+    list_display = ["budget", "period_start", "spent", "reserved"]
+    list_filter = ["budget__team"]
+
+
+@admin.register(BillingAlert)
+class BillingAlertAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "team", "kind", "message", "resolved_at", "expires_at"]
+    list_filter = ["kind", "team"]

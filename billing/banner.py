@@ -22,8 +22,8 @@ class LowBalance:
 def low_balance_teams(user: Any) -> list[LowBalance]:
     """The user's teams whose balance is below their low-balance threshold (one query).
 
-    HOOK: when billing.alerts lands, ask `active_alerts_for_team(team)` here instead of comparing, so
-    the banner and the email/webhook alerts agree on when a crossing starts and ends.
+    The same comparison billing.alerts uses to raise its once-per-crossing email and webhook, read
+    straight from the team row so the banner costs no extra query per page.
     """
     if not user.is_authenticated:
         return []

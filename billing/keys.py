@@ -28,6 +28,9 @@ class KeyIdentity:
     user_id: int
     team_id: int
     expires_at: dt.datetime | None = None
+    # Effective rate limits (the key's own, else its team's default; None: unlimited).
+    rpm_limit: int | None = None
+    tpm_limit: int | None = None
 
 
 def hash_key(plaintext: str) -> str:
@@ -62,6 +65,8 @@ def revoke_key(key: HubKey) -> None:
 # takes effect at once; in other worker processes within KEY_CACHE_SECONDS.
 _cache: dict[str, tuple[KeyIdentity, float]] = {}
 _last_used_written: dict[int, float] = {}
+# key id -> (identity, fetched_at), so the gateway finds a key's rate limits without a query.
+_by_key_id: dict[int, tuple[KeyIdentity, float]] = {}
 
 
 def authenticate_key(plaintext: str) -> KeyIdentity:
@@ -74,6 +79,8 @@ def authenticate_key(plaintext: str) -> KeyIdentity:
     if cached is None or now - cached[1] > settings.KEY_CACHE_SECONDS:
         identity = _load_identity(digest)
         _cache[digest] = (identity, now)
+        if identity.key_id is not None:
+            _by_key_id[identity.key_id] = (identity, now)
     else:
         identity = cached[0]
     if identity.expires_at is not None and identity.expires_at <= timezone.now():
@@ -100,18 +107,52 @@ def peek_cached_identity(plaintext: str) -> KeyIdentity | None:
     return identity
 
 
-def _load_identity(digest: str) -> KeyIdentity:
-    key = (
-        HubKey.objects.select_related("user")
-        .only("id", "user_id", "team_id", "expires_at", "revoked_at", "user__is_active")
-        .filter(hashed_key=digest)
-        .first()
+def rate_limits_for_key(key_id: int) -> tuple[int | None, int | None]:
+    """(requests/minute, tokens/minute) for a key: from the identity cache, else one query."""
+    cached = _by_key_id.get(key_id)
+    if cached is not None and time.monotonic() - cached[1] <= settings.KEY_CACHE_SECONDS:
+        return cached[0].rpm_limit, cached[0].tpm_limit
+    key = _identity_query().filter(pk=key_id).first()
+    if key is None:
+        return None, None
+    identity = _identity_of(key)
+    _by_key_id[key_id] = (identity, time.monotonic())
+    return identity.rpm_limit, identity.tpm_limit
+
+
+def _identity_query() -> Any:
+    return HubKey.objects.select_related("user", "team").only(
+        "id",
+        "user_id",
+        "team_id",
+        "expires_at",
+        "revoked_at",
+        "rpm_limit",
+        "tpm_limit",
+        "user__is_active",
+        "team__default_rpm_limit",
+        "team__default_tpm_limit",
     )
+
+
+def _identity_of(key: HubKey) -> KeyIdentity:
+    return KeyIdentity(
+        key_id=key.pk,
+        user_id=key.user_id,
+        team_id=key.team_id,
+        expires_at=key.expires_at,
+        rpm_limit=key.rpm_limit if key.rpm_limit is not None else key.team.default_rpm_limit,
+        tpm_limit=key.tpm_limit if key.tpm_limit is not None else key.team.default_tpm_limit,
+    )
+
+
+def _load_identity(digest: str) -> KeyIdentity:
+    key = _identity_query().filter(hashed_key=digest).first()
     if key is None or not key.user.is_active:
         raise AuthenticationFailed("Invalid API key.", code="invalid_api_key")
     if key.revoked_at is not None:
         raise AuthenticationFailed("This API key has been revoked.", code="revoked_api_key")
-    return KeyIdentity(key_id=key.pk, user_id=key.user_id, team_id=key.team_id, expires_at=key.expires_at)
+    return _identity_of(key)
 
 
 def _touch_last_used(identity: KeyIdentity, now: float) -> None:
@@ -128,3 +169,4 @@ def forget_cached_keys() -> None:
     """Drop the in-process key cache (tests, and after bulk revocations)."""
     _cache.clear()
     _last_used_written.clear()
+    _by_key_id.clear()

@@ -1,7 +1,8 @@
 """Every write that moves money: grants, adjustments, credit holds and usage settlement.
 
-Each function is atomic and locks the team row, so concurrent requests can never overdraw a team.
-Settlement is idempotent by request id: settling the same request twice charges once.
+Each function is atomic and locks the team row first (then any budget counters), so concurrent requests
+can never overdraw a team nor overshoot a budget, and lock order is the same everywhere (no deadlocks).
+Holds and settlement are idempotent by request id: settling the same request twice charges once.
 """
 
 from __future__ import annotations
@@ -11,16 +12,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
+from billing import alerts, budgets
 from billing.models import CreditHold, CreditLedgerEntry, Team, UsageRecord
 from billing.money import ZERO, to_usd
 from billing.rollups import add_to_rollup
 from llmhub.errors import InsufficientCredits, InvalidRequest
-
-HOLD_TTL = dt.timedelta(minutes=15)
 
 
 @dataclass
@@ -83,7 +83,9 @@ def grant_credits(
         locked = Team.objects.select_for_update().get(pk=team.pk)
         if locked.balance - locked.reserved + amount < ZERO:
             raise InvalidRequest("That adjustment would take the team below zero.", param="amount")
+        before = locked.balance
         entry = _move_balance(locked, kind=kind, amount=amount, memo=memo, by=by)
+        alerts.note_balance_change(locked, before, entry)
     team.balance = locked.balance
     return entry
 
@@ -93,47 +95,84 @@ def available_credits(team_id: int) -> Decimal:
     return team.balance - team.reserved
 
 
-def reserve_credits(*, team_id: int, request_id: str, amount: Decimal) -> None:
-    """Hold `amount` of the team's available credits for a request, or refuse with 402."""
+def hold_ttl() -> dt.timedelta:
+    # A hold must outlive the longest request, or the sweep would release it while the request still runs.
+    return dt.timedelta(seconds=max(settings.HOLD_TTL_SECONDS, settings.UPSTREAM_TOTAL_TIMEOUT + 60))
+
+
+def reserve_credits(
+    *,
+    team_id: int,
+    request_id: str,
+    amount: Decimal,
+    user_id: int | None = None,
+    key_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """Hold `amount` of the team's credits and of every budget the request counts against, or refuse with 402.
+
+    One transaction under the team's row lock: the credit check, the budget checks (holds in flight
+    included) and the hold itself, so concurrent requests can overshoot neither. Idempotent by request id.
+    Free requests (amount 0) take no hold and are never blocked by a dollar budget.
+    """
     amount = to_usd(amount)
     if amount <= ZERO:
         return
+    now = now or timezone.now()
     with transaction.atomic():
-        # One conditional UPDATE checks and takes the hold under the row lock.
-        taken = Team.objects.filter(pk=team_id, balance__gte=F("reserved") + amount).update(
-            reserved=F("reserved") + amount
-        )
-        if not taken:
-            available = available_credits(team_id)
+        # The row lock (SQLite: the IMMEDIATE transaction's write lock) serialises everything below per team.
+        team = Team.objects.select_for_update().only("balance", "reserved").get(pk=team_id)
+        if CreditHold.objects.filter(request_id=request_id).exists():
+            return  # this request already holds its credits
+        available = team.balance - team.reserved
+        if available < amount:
             raise InsufficientCredits(
                 f"Insufficient credits: this request may cost up to ${amount} and the team has "
                 f"${max(available, ZERO):.4f} available. Ask a team admin to add credits, or lower max_tokens."
             )
+        spend_ids = budgets.hold_against_budgets(
+            budgets.budgets_for(team_id=team_id, user_id=user_id, key_id=key_id), amount, now
+        )
+        Team.objects.filter(pk=team_id).update(reserved=to_usd(team.reserved + amount))
         CreditHold.objects.create(
-            request_id=request_id, team_id=team_id, amount=amount, expires_at=timezone.now() + HOLD_TTL
+            request_id=request_id, team_id=team_id, amount=amount, expires_at=now + hold_ttl(), budget_spends=spend_ids
         )
 
 
-def settle_usage(draft: UsageDraft) -> Settlement:
-    """Write the usage record, charge its cost once and release the request's hold, atomically."""
+def settle_usage(draft: UsageDraft, *, now: dt.datetime | None = None) -> Settlement:
+    """Write the usage record, charge its cost once and release the request's hold, atomically.
+
+    Idempotent by request id: a second settlement of the same request returns the first one.
+    """
     try:
         with transaction.atomic():
-            return _settle(draft)
+            return _settle(draft, now or timezone.now())
     except IntegrityError:
-        # Already settled (a retry of the same request id): report the first settlement.
-        existing = UsageRecord.objects.select_related("charge").get(request_id=draft.request_id)
-        return Settlement(existing.pk, -existing.charge.amount, existing.charge.balance_after)
+        # Belt and braces: the unique request id (and one charge per record) are enforced by the database too.
+        if not UsageRecord.objects.filter(request_id=draft.request_id).exists():
+            raise
+        return _existing_settlement(draft.request_id)
 
 
-def _settle(draft: UsageDraft) -> Settlement:
-    team = Team.objects.select_for_update().only("balance", "reserved").get(pk=draft.team_id)
-    held = ZERO
+def _existing_settlement(request_id: str) -> Settlement:
+    existing = UsageRecord.objects.select_related("charge").get(request_id=request_id)
+    return Settlement(existing.pk, -existing.charge.amount, existing.charge.balance_after)
+
+
+def _release_hold(team: Team, hold: CreditHold) -> None:
+    """Give back a hold's credits on a locked team (its budget counters are the caller's to release)."""
+    team.reserved = to_usd(max(team.reserved - hold.amount, ZERO))
+    Team.objects.filter(pk=team.pk).update(reserved=team.reserved)
+    hold.delete()
+
+
+def _settle(draft: UsageDraft, now: dt.datetime) -> Settlement:
+    team = Team.objects.select_for_update().only("balance", "reserved", "low_balance_threshold").get(pk=draft.team_id)
+    if UsageRecord.objects.filter(request_id=draft.request_id).exists():
+        return _existing_settlement(draft.request_id)
     hold = CreditHold.objects.filter(request_id=draft.request_id).first()
     if hold is not None:
-        held = hold.amount
-        hold.delete()
-        team.reserved = to_usd(max(team.reserved - held, ZERO))
-        Team.objects.filter(pk=team.pk).update(reserved=team.reserved)
+        _release_hold(team, hold)
     cost = to_usd(draft.cost)
     # Never overdraw: if the estimate under-held, charge at most what the team still has.
     charged = min(cost, max(team.balance - team.reserved, ZERO))
@@ -166,21 +205,41 @@ def _settle(draft: UsageDraft) -> Settlement:
     )
     add_to_rollup(record)  # same transaction: dashboards' daily totals move with the ledger
     memo = "" if charged == cost else f"capped at available credit (cost {cost})"
-    _move_balance(team, kind=CreditLedgerEntry.CHARGE, amount=-charged, memo=memo, usage=record)
+    before = team.balance
+    entry = _move_balance(team, kind=CreditLedgerEntry.CHARGE, amount=-charged, memo=memo, usage=record)
+    counted = budgets.budgets_for(team_id=draft.team_id, user_id=draft.user_id, key_id=draft.key_id)
+    crossings = budgets.settle_budgets(
+        counted,
+        held_ids=hold.budget_spends if hold else [],
+        held=hold.amount if hold else ZERO,
+        charged=charged,
+        now=now,
+    )
+    alerts.note_budget_crossings(crossings, now)
+    alerts.note_balance_change(team, before, entry)
     return Settlement(record.pk, charged, team.balance)
 
 
+def release_hold(request_id: str) -> bool:
+    """Release a request's hold without charging (it was admitted but never called). False if none."""
+    hold = CreditHold.objects.filter(request_id=request_id).values("team_id").first()
+    if hold is None:
+        return False
+    with transaction.atomic():
+        team = Team.objects.select_for_update().only("reserved").get(pk=hold["team_id"])
+        row = CreditHold.objects.filter(request_id=request_id).first()
+        if row is None:
+            return False
+        _release_hold(team, row)
+        budgets.release_budget_holds(row.budget_spends, row.amount)
+    return True
+
+
 def release_expired_holds(now: dt.datetime | None = None) -> int:
-    """Release holds left by a crashed process. Returns how many were released."""
+    """Release holds left by a crashed process (past their TTL). Returns how many were released."""
     now = now or timezone.now()
     released = 0
-    for hold in CreditHold.objects.filter(expires_at__lt=now).values("request_id", "team_id"):
-        with transaction.atomic():
-            team = Team.objects.select_for_update().get(pk=hold["team_id"])
-            row = CreditHold.objects.filter(request_id=hold["request_id"]).first()
-            if row is None:
-                continue
-            Team.objects.filter(pk=team.pk).update(reserved=to_usd(max(team.reserved - row.amount, ZERO)))
-            row.delete()
-            released += 1
+    for request_id in CreditHold.objects.filter(expires_at__lt=now).values_list("request_id", flat=True):
+        # release_hold re-reads under the lock: the request may have settled since the list was taken.
+        released += release_hold(request_id)
     return released

@@ -8,6 +8,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce
 
@@ -22,6 +24,15 @@ class Team(models.Model):
     # Sum of open holds: the available balance is balance - reserved.
     reserved = models.DecimalField(**MONEY, default=Decimal("0"))
     low_balance_threshold = models.DecimalField(**MONEY, null=True, blank=True)
+    # Where low-balance and budget alerts are POSTed as JSON, besides the email to team admins.
+    alert_webhook_url = models.URLField(max_length=500, blank=True)
+    # Rate limits for keys that set none of their own (null: unlimited).
+    default_rpm_limit = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Requests per minute per key"
+    )
+    default_tpm_limit = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Tokens per minute per key"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -60,6 +71,13 @@ class HubKey(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # Null: the team's default (and if that is null too, unlimited).
+    rpm_limit = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Requests per minute"
+    )
+    tpm_limit = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Tokens per minute"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -156,6 +174,8 @@ class CreditHold(models.Model):
     amount = models.DecimalField(**MONEY)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
+    # The BudgetSpend rows this hold counts against, released with it (the period may roll over meanwhile).
+    budget_spends = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"hold {self.amount} for {self.request_id}"
@@ -202,3 +222,96 @@ class UsageDailyRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.team_id}/{self.user_id} {self.model}"
+
+class Budget(models.Model):
+    """A spend limit for a team, one of its users, or one key, over a calendar period or in total."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    TOTAL = "total"
+    PERIODS = [(DAILY, "daily"), (WEEKLY, "weekly (ISO, from Monday)"), (MONTHLY, "monthly"), (TOTAL, "total")]
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="budgets")
+    # Neither set: the whole team. user set: that user's spend for this team. key set: that key's spend.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="budgets"
+    )
+    key = models.ForeignKey(HubKey, null=True, blank=True, on_delete=models.CASCADE, related_name="budgets")
+    name = models.CharField(max_length=100, blank=True)
+    amount = models.DecimalField(**MONEY, help_text="USD per period")
+    period = models.CharField(max_length=10, choices=PERIODS, default=MONTHLY)
+    # A soft threshold raises an alert once per period; null turns it off.
+    alert_at_percent = models.PositiveSmallIntegerField(
+        null=True, blank=True, default=80, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["team", "period"]
+
+    def __str__(self) -> str:
+        return f"{self.period} ${self.amount} for {self.scope} {self.scope_name}"
+
+    def clean(self) -> None:
+        if self.amount is not None and self.amount < 0:
+            raise ValidationError({"amount": "A budget cannot be negative."})
+        if self.key_id and self.key.team_id != self.team_id:
+            raise ValidationError({"key": "That key charges another team."})
+        if self.user_id and not Membership.objects.filter(user_id=self.user_id, team_id=self.team_id).exists():
+            raise ValidationError({"user": "That user is not a member of this team."})
+
+    @property
+    def scope(self) -> str:
+        return "key" if self.key_id else "user" if self.user_id else "team"
+
+    @property
+    def scope_name(self) -> str:
+        if self.key_id:
+            return str(self.key.name or self.key.prefix)
+        if self.user_id:
+            return str(self.user)
+        return str(self.team.slug)
+
+
+class BudgetSpend(models.Model):
+    """Spend and in-flight holds of one budget in one period: a counter, so checks never SUM usage."""
+
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="spends")
+    period_start = models.DateTimeField()
+    spent = models.DecimalField(**MONEY, default=Decimal("0"))
+    reserved = models.DecimalField(**MONEY, default=Decimal("0"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["budget", "period_start"], name="one_spend_row_per_period")]
+
+    def __str__(self) -> str:
+        return f"{self.budget_id} from {self.period_start}: {self.spent}"
+
+
+class BillingAlert(models.Model):
+    """An alert raised for a team (low balance, soft budget threshold): recorded once, then notified."""
+
+    LOW_BALANCE = "low_balance"
+    BUDGET_THRESHOLD = "budget_threshold"
+    KINDS = [(LOW_BALANCE, "low balance"), (BUDGET_THRESHOLD, "budget threshold")]
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=20, choices=KINDS)
+    budget = models.ForeignKey(Budget, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts")
+    # Makes "once per crossing / period" a database fact: "low_balance:<ledger entry>" or "budget:<id>:<start>".
+    dedupe_key = models.CharField(max_length=120, unique=True)
+    message = models.CharField(max_length=500)
+    threshold = models.DecimalField(**MONEY)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Active until resolved (a grant lifts the balance back) or, for budgets, until the period ends.
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["team", "resolved_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.team}: {self.message}"

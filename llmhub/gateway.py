@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from billing import ledger
+from billing import admission, ledger
 from billing.money import ZERO, cost_of, worst_case_cost
 from llmhub import auto_router, response_cache
 from llmhub.catalog import ModelSpec, asnapshot, find_model
@@ -119,7 +119,7 @@ def _plan_chain(request: ChatRequest, models: dict[str, ModelSpec], prompt_estim
 
 
 async def plan(caller: Caller, request: ChatRequest) -> Call:
-    """Resolve the model chain and hold the worst-case cost. Raises 400/402/404 before any upstream call."""
+    """Resolve the model chain and hold the worst-case cost. Raises 400/402/404/429 before any upstream call."""
     snap = await asnapshot()
     tools = request.params.get("tools") or request.params.get("functions")
     estimate = prompt_tokens_estimate(request.messages, tools)
@@ -139,7 +139,14 @@ async def plan(caller: Caller, request: ChatRequest) -> Call:
         )
         for s in call.chain
     )
-    await run_db(ledger.reserve_credits, team_id=caller.team_id, request_id=call.request_id, amount=hold)
+    await admission.admit(
+        team_id=caller.team_id,
+        user_id=caller.user_id,
+        key_id=caller.key_id,
+        request_id=call.request_id,
+        amount=hold,
+        prompt_tokens=estimate,
+    )
     return call
 
 
@@ -225,7 +232,7 @@ async def settle(call: Call, draft: ledger.UsageDraft) -> ledger.Settlement:
     """Write the usage record and charge, shielded so a cancelled request still settles exactly once."""
     if call.settled is not None:
         return call.settled
-    task = asyncio.ensure_future(run_db(ledger.settle_usage, draft))
+    task = asyncio.ensure_future(run_db(admission.settle_request, draft))
     _background.add(task)
     task.add_done_callback(_background.discard)
     call.settled = await asyncio.shield(task)

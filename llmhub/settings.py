@@ -209,6 +209,13 @@ DB_THREADS = env.int("DB_THREADS", default=1 if DATABASES["default"]["ENGINE"].e
 # Seconds an identical deterministic request is answered from the response cache (0 turns the cache off).
 RESPONSE_CACHE_TTL = env.int("RESPONSE_CACHE_TTL", default=3600)
 
+# Billing enforcement (docs/billing-enforcement.md). A credit hold outlives any request (see
+# UPSTREAM_TOTAL_TIMEOUT); holds left by a crashed process are released by a sweep the gateway runs
+# at most every HOLD_SWEEP_INTERVAL_SECONDS (or `manage.py release_holds` from cron).
+HOLD_TTL_SECONDS = env.int("HOLD_TTL_SECONDS", default=900)
+HOLD_SWEEP_INTERVAL_SECONDS = env.float("HOLD_SWEEP_INTERVAL_SECONDS", default=60.0)
+ALERT_WEBHOOK_TIMEOUT = env.float("ALERT_WEBHOOK_TIMEOUT", default=5.0)
+
 DEMO_ADMIN_USERNAME = "admin"
 
 LOGGING = {

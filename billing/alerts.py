@@ -1,0 +1,154 @@
+"""Billing alerts: a team's balance crossing its low-balance threshold, a budget crossing its soft threshold.
+
+Each alert is recorded once (a unique key per crossing or period, written in the ledger's transaction),
+then emailed to the team admins and POSTed to the team's webhook on a background thread after commit,
+so a slow mail server or webhook never delays or fails a request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from billing.budgets import Crossing, describe, resets_wording, usd
+from billing.models import BillingAlert, CreditLedgerEntry, Membership, Team
+
+log = logging.getLogger("llmhub.billing.alerts")
+_sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llmhub-alerts")
+_pending: set[Future[None]] = set()
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Everything a delivery needs, gathered before it leaves the database thread."""
+
+    subject: str
+    body: str
+    recipients: list[str]
+    webhook_url: str
+    payload: dict[str, Any]
+
+
+def active_alerts_for_team(team: Team, now: dt.datetime | None = None) -> QuerySet[BillingAlert]:
+    """Alerts to show as a banner: unresolved, and for budgets, still in their period."""
+    now = now or timezone.now()
+    return BillingAlert.objects.filter(team=team, resolved_at__isnull=True).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+
+
+def note_balance_change(team: Team, before: Decimal, entry: CreditLedgerEntry) -> None:
+    """Raise a low-balance alert when a movement takes the balance below the threshold; re-arm above it.
+
+    Call inside the transaction that moved the balance, with the team row locked.
+    """
+    threshold = team.low_balance_threshold
+    if threshold is None:
+        return
+    after = entry.balance_after
+    if after >= threshold:
+        if entry.kind == CreditLedgerEntry.CHARGE:
+            return  # a charge never lifts a balance: only grants and adjustments re-arm (no write per request)
+        BillingAlert.objects.filter(team=team, kind=BillingAlert.LOW_BALANCE, resolved_at__isnull=True).update(
+            resolved_at=timezone.now()
+        )
+        return
+    if before < threshold:
+        return  # already below: alerted when it crossed
+    if BillingAlert.objects.filter(team=team, kind=BillingAlert.LOW_BALANCE, resolved_at__isnull=True).exists():
+        return
+    message = f"The team's balance is below {usd(threshold)}: {usd(after)} left."
+    alert = BillingAlert.objects.create(
+        team=team,
+        kind=BillingAlert.LOW_BALANCE,
+        dedupe_key=f"low_balance:{entry.pk}",
+        message=message,
+        threshold=threshold,
+    )
+    _notify_on_commit(alert, {"balance": str(after)})
+
+
+def note_budget_crossings(crossings: list[Crossing], now: dt.datetime) -> None:
+    """Record one alert per budget per period for each soft threshold crossed (inside the ledger's transaction)."""
+    for crossing in crossings:
+        budget, period = crossing.budget, crossing.period
+        key = f"budget:{budget.pk}:{period.start.isoformat()}"
+        if BillingAlert.objects.filter(dedupe_key=key).exists():
+            continue
+        what = describe(budget)
+        message = (
+            f"{what[:1].upper()}{what[1:]} is {budget.alert_at_percent}% used: "
+            f"{usd(crossing.spent)} spent. {resets_wording(period, now)}"
+        )
+        alert = BillingAlert.objects.create(
+            team=budget.team,
+            kind=BillingAlert.BUDGET_THRESHOLD,
+            budget=budget,
+            dedupe_key=key,
+            message=message,
+            threshold=crossing.threshold,
+            expires_at=period.end,
+        )
+        _notify_on_commit(alert, {"budget_id": budget.pk, "spent": str(crossing.spent), "limit": str(budget.amount)})
+
+
+def _notify_on_commit(alert: BillingAlert, extra: dict[str, Any]) -> None:
+    transaction.on_commit(lambda: _dispatch(alert, extra))
+
+
+def _dispatch(alert: BillingAlert, extra: dict[str, Any]) -> None:
+    team = alert.team
+    recipients = list(
+        Membership.objects.filter(team=team, role=Membership.ADMIN, user__is_active=True)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    payload = {
+        "event": f"billing.{alert.kind}",
+        "team": team.slug,
+        "message": alert.message,
+        "threshold": str(alert.threshold),
+        "created_at": alert.created_at.isoformat(),
+        **extra,
+    }
+    notice = Notice(
+        subject=f"[LLM Hub] {team.name}: {alert.message}"[:200],
+        body=f"{alert.message}\n\nTeam: {team.name} ({team.slug})\n",
+        recipients=recipients,
+        webhook_url=team.alert_webhook_url,
+        payload=payload,
+    )
+    future = _sender.submit(deliver, notice)
+    _pending.add(future)
+    future.add_done_callback(_pending.discard)
+
+
+def deliver(notice: Notice) -> None:
+    """Send the email and POST the webhook; log failures, never raise (nobody is waiting on this)."""
+    if notice.recipients:
+        try:
+            send_mail(notice.subject, notice.body, settings.DEFAULT_FROM_EMAIL, notice.recipients)
+        except Exception:
+            log.exception("could not email billing alert to %s", notice.recipients)
+    if notice.webhook_url:
+        try:
+            httpx.post(notice.webhook_url, json=notice.payload, timeout=settings.ALERT_WEBHOOK_TIMEOUT)
+        except Exception:
+            log.warning("could not POST billing alert to %s", notice.webhook_url, exc_info=True)
+
+
+def wait_for_deliveries(timeout: float = 10.0) -> None:
+    """Block until queued alert deliveries are done (tests, and graceful shutdown)."""
+    for future in list(_pending):
+        future.result(timeout=timeout)

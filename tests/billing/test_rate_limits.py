@@ -1,0 +1,133 @@
+"""Per-key rate limits over HTTP: requests/minute and tokens/minute, in-process and (when REDIS_URL is
+set) shared through Redis, refused with 429, `rate_limit_exceeded` and a Retry-After that is right."""
+
+from __future__ import annotations
+
+import os
+
+import httpx
+import pytest
+
+from billing import rate_limits
+from billing.keys import forget_cached_keys
+from billing.models import HubKey, UsageRecord
+from tests.fake_upstream import Reply
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(params=["in-process", "redis"])
+def limiter(request, settings):
+    """Run each test with buckets in this process, and again in Redis when REDIS_URL is set."""
+    if request.param == "redis":
+        if not os.environ.get("REDIS_URL"):
+            pytest.skip("REDIS_URL is not set")
+        settings.REDIS_URL = os.environ["REDIS_URL"]
+    else:
+        settings.REDIS_URL = ""
+    rate_limits.reset()
+    yield request.param
+    rate_limits.reset()
+
+
+def limit(person, *, rpm=None, tpm=None) -> None:
+    HubKey.objects.filter(user=person.user).update(rpm_limit=rpm, tpm_limit=tpm)
+    forget_cached_keys()
+
+
+def chat(hub_url: str, key: str) -> httpx.Response:
+    return httpx.post(
+        f"{hub_url}/chat/completions",
+        json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 50},
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=20,
+    )
+
+
+def test_requests_per_minute_refused_with_retry_after(hub_url, upstream, alice, limiter):
+    limit(alice, rpm=2)
+    assert [chat(hub_url, alice.key).status_code for _ in range(2)] == [200, 200]
+    refused = chat(hub_url, alice.key)
+    assert refused.status_code == 429
+    error = refused.json()["error"]
+    assert (error["code"], error["type"]) == ("rate_limit_exceeded", "rate_limit_error")
+    assert "2 requests per minute" in error["message"]
+    # Two per minute: the next request is allowed one 30-second refill after the last was taken.
+    assert 25 <= int(refused.headers["Retry-After"]) <= 30
+    if limiter == "redis":  # the bucket really is in Redis, where every worker sees it
+        key_id = HubKey.objects.get(user=alice.user).pk
+        assert rate_limits._store().client.exists(f"llmhub:rl:{key_id}:rpm")
+    assert UsageRecord.objects.count() == 2  # a refusal reaches no upstream and charges nothing
+    assert len(upstream.requests_for("/chat/completions")) == 2
+
+
+def test_other_keys_are_not_limited(hub_url, upstream, alice, bob, limiter):
+    limit(alice, rpm=1)
+    assert chat(hub_url, alice.key).status_code == 200
+    assert chat(hub_url, alice.key).status_code == 429
+    assert chat(hub_url, bob.key).status_code == 200
+
+
+def test_tokens_per_minute_counts_actual_tokens_after_settle(hub_url, upstream, alice, limiter):
+    limit(alice, tpm=100)
+    # Admitted at its prompt estimate (a few tokens), then corrected to the 150 it really used.
+    upstream.script("gpt-4o-mini", Reply(text="long answer", prompt_tokens=50, completion_tokens=100))
+    assert chat(hub_url, alice.key).status_code == 200
+    refused = chat(hub_url, alice.key)
+    assert refused.status_code == 429
+    error = refused.json()["error"]
+    assert error["code"] == "rate_limit_exceeded" and "100 tokens per minute" in error["message"]
+    # 50 tokens in debt plus this prompt's few, refilled at 100 a minute: a little over 30 seconds.
+    assert 30 <= int(refused.headers["Retry-After"]) <= 40
+
+
+def test_team_default_applies_to_keys_without_their_own(hub_url, upstream, alice, acme, limiter):
+    acme.default_rpm_limit = 1
+    acme.save(update_fields=["default_rpm_limit"])
+    forget_cached_keys()
+    assert chat(hub_url, alice.key).status_code == 200
+    assert chat(hub_url, alice.key).status_code == 429
+    limit(alice, rpm=5)  # the key's own limit wins over the team's default
+    rate_limits.reset()
+    assert [chat(hub_url, alice.key).status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_unlimited_key_is_never_refused(hub_url, upstream, alice, limiter):
+    assert all(chat(hub_url, alice.key).status_code == 200 for _ in range(5))
+
+
+def test_redis_buckets_are_shared_across_workers(settings):
+    """Two limiters with their own connections (as two worker processes would have) share one budget."""
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("REDIS_URL is not set")
+    worker_a = rate_limits.RedisBuckets(os.environ["REDIS_URL"])
+    worker_b = rate_limits.RedisBuckets(os.environ["REDIS_URL"])
+    worker_a.clear()
+    assert worker_a.admit(424242, 2, 0, 0) is None
+    assert worker_b.admit(424242, 2, 0, 0) is None
+    wait, which = worker_a.admit(424242, 2, 0, 0)
+    assert which == "rpm" and 29 < wait <= 30
+    worker_a.clear()
+
+
+def test_local_bucket_refills_over_time(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(rate_limits.time, "monotonic", lambda: clock[0])
+    buckets = rate_limits.LocalBuckets()
+    assert buckets.admit(1, 60, 0, 0) is None
+    for _ in range(59):
+        buckets.admit(1, 60, 0, 0)
+    wait, which = buckets.admit(1, 60, 0, 0)
+    assert which == "rpm" and wait == pytest.approx(1.0)
+    clock[0] += 1.0
+    assert buckets.admit(1, 60, 0, 0) is None
+
+
+def test_limits_come_from_the_key_cache_without_a_query(alice, django_assert_num_queries):
+    from billing.keys import authenticate_key, rate_limits_for_key
+
+    limit(alice, rpm=7, tpm=700)
+    identity = authenticate_key(alice.key)  # what the API decorator does for every request
+    with django_assert_num_queries(0):
+        assert rate_limits_for_key(identity.key_id) == (7, 700)
+        rate_limits.admit(key_id=identity.key_id, request_id="r1", tokens=10, rpm=7, tpm=700)
