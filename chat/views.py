@@ -20,7 +20,7 @@ from llmhub.errors import HubError, NotFound
 
 def _mine(request: HttpRequest, conversation_id: int) -> conversations.Conversation:
     try:
-        return _mine(request, conversation_id)
+        return conversations.owned(request.user, conversation_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
 

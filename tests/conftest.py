@@ -30,6 +30,20 @@ def fake_upstream() -> Iterator[FakeUpstream]:
 
 @pytest.fixture(scope="session")
 def live_hub(django_db_setup: Any, django_db_blocker: Any) -> Iterator[LiveHub]:
+    from django.conf import settings
+
+    import llmhub.asgi
+
+    # Plain http on loopback, as `make run` serves it (HTTPS_ONLY=false): pages must not redirect to https.
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    settings.SECURE_HSTS_SECONDS = 0
+    settings.WHITENOISE_USE_FINDERS = True  # static files from the source folders, as _plain_static_files
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    llmhub.asgi.django_http.load_middleware(is_async=True)  # the middleware read the old values at import
     hub = LiveHub().start()
     yield hub
     hub.stop()

@@ -76,7 +76,11 @@ function onEvent(event) {
   } else if (event.kind === "turn") {
     if (event.dropped_after !== undefined) dropAfter(event.dropped_after);
     if (event.user && !article(event.user.id)) messages.append(dom.userMessage(event.user));
-    if (event.title) $("chat-title").textContent = event.title;
+    if (event.title) {
+      $("chat-title").textContent = event.title;
+      const link = document.querySelector(`#conv-list a[data-conversation="${conversationId}"]`);
+      if (link) link.textContent = event.title;
+    }
     messages.append(dom.answerPlaceholder(event.answer.id, event.answer.model));
     streamingId = event.answer.id;
     messages.scrollTop = messages.scrollHeight;
@@ -122,6 +126,19 @@ function connect() {
   });
 }
 
+function addToSidebar(id, url) {
+  $("no-conversations")?.remove();
+  document.querySelectorAll("#conv-list a[aria-current]").forEach((a) => a.removeAttribute("aria-current"));
+  const item = document.createElement("li");
+  const link = document.createElement("a");
+  link.href = url;
+  link.dataset.conversation = id;
+  link.setAttribute("aria-current", "page");
+  link.textContent = "New chat";
+  item.append(link);
+  $("conv-list").prepend(item);
+}
+
 async function ensureConversation() {
   if (conversationId) return;
   const form = new FormData();
@@ -131,6 +148,7 @@ async function ensureConversation() {
   if (!response.ok) throw new Error(body.error?.message || "Could not start a conversation.");
   conversationId = body.id;
   history.replaceState(null, "", body.url);
+  addToSidebar(body.id, body.url);
   connect();
 }
 

@@ -50,9 +50,8 @@ async def events_until(socket: WebsocketCommunicator, kind: str, timeout: float 
 
 
 @pytest.fixture
-def chat_ready(upstream: Any, settings: Any) -> Any:
-    """The fake upstream behind every model, and an in-memory channel layer for this test's loop."""
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+def chat_ready(upstream: Any) -> Any:
+    """The fake upstream behind every model, and a fresh channel layer (in memory, or Redis with REDIS_URL)."""
     from channels.layers import channel_layers
 
     channel_layers.backends.clear()
