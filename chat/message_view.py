@@ -19,6 +19,11 @@ def format_cost(value: Decimal | int | None) -> str:
     return f"${amount:.6f}".rstrip("0")
 
 
+def format_credits(value: Decimal | int | None) -> str:
+    """A team balance with four places, so a few cheap answers still visibly move it."""
+    return f"${Decimal(value or 0):,.4f}"
+
+
 def image_urls(message: Message) -> list[str]:
     return [str((p.get("image_url") or {}).get("url", "")) for p in message.parts if p.get("type") == "image_url"]
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from chat.conversations import conversations_for, default_model, team_for
-from chat.message_view import format_cost
+from chat.message_view import format_credits
 from llmhub.catalog import ModelSpec, snapshot
 
 
@@ -49,7 +49,7 @@ def chat_page(user: Any, query: str = "", **extra: Any) -> dict[str, Any]:
         "model_groups": model_groups(),
         "default_model": default_model(),
         "team": team,
-        "credits": format_cost(team.balance) if team else "",
+        "credits": format_credits(team.balance) if team else "",
     }
     context.update(extra)
     return context

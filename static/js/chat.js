@@ -91,7 +91,7 @@ function onEvent(event) {
     const node = article(event.id);
     if (node) dom.finishAnswer(node, event);
     if (streamingId === event.id) streamingId = null;
-    if (event.credits_remaining !== null && $("credits")) $("credits").textContent = dom.formatCost(event.credits_remaining);
+    if (event.credits_remaining !== null && $("credits")) $("credits").textContent = dom.formatCredits(event.credits_remaining);
     scrollToEnd();
   } else if (event.kind === "state" && !event.streaming) {
     streamingId = null;
@@ -234,9 +234,18 @@ messages.addEventListener("click", (e) => {
 document.querySelectorAll("[data-suggest]").forEach((b) => b.addEventListener("click", () => { input.value = b.dataset.suggest; autosize(); input.focus(); }));
 document.querySelectorAll("form[data-confirm]").forEach((f) => f.addEventListener("submit", (e) => { if (!confirm(f.dataset.confirm)) e.preventDefault(); }));
 const toggle = $("sidebar-toggle");
-toggle.addEventListener("click", () => {
-  const open = document.getElementById("chat-layout").classList.toggle("sidebar-open");
+const layout = $("chat-layout");
+function showSidebar(open) {
+  layout.classList.toggle("sidebar-open", open);
   toggle.setAttribute("aria-expanded", String(open));
+  if (open) $("new-chat").focus();
+}
+toggle.addEventListener("click", () => showSidebar(!layout.classList.contains("sidebar-open")));
+layout.addEventListener("click", (e) => {
+  if (layout.classList.contains("sidebar-open") && !e.target.closest("#sidebar, #sidebar-toggle")) showSidebar(false);
+});
+document.addEventListener("keydown", (e) => {
+  if (e.key === "Escape" && layout.classList.contains("sidebar-open")) { showSidebar(false); toggle.focus(); }
 });
 
 dom.decorateCode(messages);

@@ -9,6 +9,11 @@ export function formatCost(value) {
   return `$${amount.toFixed(6).replace(/0+$/, "")}`;
 }
 
+// Credits keep four places so a few cheap answers still visibly move the balance.
+export function formatCredits(value) {
+  return `$${Number(value || 0).toLocaleString("en-US", { minimumFractionDigits: 4, maximumFractionDigits: 4 })}`;
+}
+
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;

@@ -178,3 +178,38 @@ async def test_garbage_from_the_browser_is_an_unknown_action(chat_ready, alice):
     await socket.send_json_to({"action": "send", "content": "x", "model": "no-such-model"})
     assert "not available" in (await socket.receive_json_from())["error"]
     await socket.disconnect()
+
+
+async def test_reconnect_mid_stream_catches_up_then_sees_the_end(chat_ready, alice):
+    chat_ready.script("gpt-4o", Reply(chunks=[f"w{i} " for i in range(12)], chunk_delay=0.1))
+    conversation = await sync_to_async(new_conversation)(alice)
+    cookie = await sync_to_async(session_cookie)(alice)
+    socket = await _connected(f"/ws/chat/{conversation.id}/", cookie)
+    await socket.send_json_to({"action": "send", "content": "count"})
+    await events_until(socket, "delta")
+    await events_until(socket, "delta")
+    await socket.disconnect()  # the browser lost its connection; the answer goes on
+    await asyncio.sleep(0.3)
+    again = await open_socket(f"/ws/chat/{conversation.id}/", cookie)
+    assert (await again.connect())[0]
+    state = await again.receive_json_from()
+    assert state["kind"] == "state" and state["streaming"]["text"].startswith("w0 w1 ")
+    done = (await events_until(again, "done"))[-1]
+    assert done["status"] == "done"
+    answer = await Message.objects.aget(id=done["id"])
+    assert answer.content == "".join(f"w{i} " for i in range(12))
+    await again.disconnect()
+
+
+async def test_image_for_a_model_that_cannot_see_is_refused(chat_ready, alice):
+    from tests.chat.test_attachments import PNG, data_url
+
+    conversation = await sync_to_async(new_conversation)(alice)
+    socket = await _connected(f"/ws/chat/{conversation.id}/", await sync_to_async(session_cookie)(alice))
+    await socket.send_json_to(
+        {"action": "send", "content": "look", "model": "o1-mini", "images": [data_url("image/png", PNG)]}
+    )
+    notice = await socket.receive_json_from()
+    assert notice["kind"] == "notice" and "cannot see images" in notice["error"]
+    assert not await Message.objects.filter(conversation_id=conversation.id).aexists()
+    await socket.disconnect()
