@@ -64,5 +64,6 @@ def render_markdown(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         allowed_classes={"span": PYGMENTS_CLASSES},
         link_rel="noopener noreferrer nofollow",
+        set_tag_attribute_values={"a": {"target": "_blank"}},  # never navigate away from the chat
         strip_comments=True,
     )

@@ -153,6 +153,12 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    """Browser tests run last: between sync calls Playwright marks the main thread's event loop as
+    running, so an asyncio test (WebsocketCommunicator) after the first browser test would fail."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright (never a downloaded browser).

@@ -65,7 +65,7 @@ def test_markdown_features_survive():
     assert "<strong>bold</strong>" in html and "<code>code</code>" in html
     assert "<table>" in html and "<td>2</td>" in html
     assert "<li>one</li>" in html
-    assert '<a href="https://example.org" rel="noopener noreferrer nofollow">site</a>' in html
+    assert '<a href="https://example.org" target="_blank" rel="noopener noreferrer nofollow">site</a>' in html
 
 
 def test_code_blocks_are_highlighted_with_token_classes_only():
