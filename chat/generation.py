@@ -6,6 +6,7 @@ Shared by chat turns and compare runs: same routing, fallback, metering and cred
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import aclosing
@@ -60,7 +61,7 @@ def explain(exc: HubError) -> str:
     if exc.status == 402:
         return "Your team is out of credits for this request. Ask a team admin to add credits, or pick a cheaper model or lower Max tokens."
     if exc.status == 429:
-        wait = f" about {exc.retry_after} seconds" if exc.retry_after else " a moment"
+        wait = f" about {math.ceil(float(exc.retry_after))} seconds" if exc.retry_after else " a moment"
         return f"Too many requests right now. Wait{wait}, then press Regenerate."
     if exc.status in (502, 503, 504):
         return f"The model's provider did not answer properly ({exc.message}) Press Regenerate to try again, or pick another model."

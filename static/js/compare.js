@@ -122,3 +122,9 @@ grid.addEventListener("click", async (e) => {
 });
 
 decorateCode(grid);
+// Opened (or reloaded) while answers are still coming: follow them again. Starting is idempotent.
+const unfinished = grid.querySelectorAll('.compare-col[data-status="streaming"], .compare-col[data-status="pending"]');
+if (runId && unfinished.length) {
+  setRunning(unfinished.length);
+  socket = new ReconnectingSocket(`/ws/compare/${runId}/`, { onEvent, onOpen: () => {} });
+}

@@ -11,7 +11,7 @@ from asgiref.sync import sync_to_async
 from billing.models import CreditHold, Team, UsageRecord
 from chat.models import Message
 from tests.chat.conftest import events_until, new_conversation, open_socket, session_cookie
-from tests.fake_upstream import Drop, Reply
+from tests.fake_upstream import Drop, Fail, Reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -212,4 +212,20 @@ async def test_image_for_a_model_that_cannot_see_is_refused(chat_ready, alice):
     notice = await socket.receive_json_from()
     assert notice["kind"] == "notice" and "cannot see images" in notice["error"]
     assert not await Message.objects.filter(conversation_id=conversation.id).aexists()
+    await socket.disconnect()
+
+
+async def test_rate_limited_upstream_says_to_wait_and_retry(chat_ready, alice, settings):
+    settings.UPSTREAM_MAX_ATTEMPTS = 1
+    from llmhub.models import CatalogModel
+
+    async for model in CatalogModel.objects.all():  # the whole fallback chain is rate limited
+        chat_ready.script(model.name, Fail(429, "slow down", headers={"Retry-After": "7"}))
+    conversation = await sync_to_async(new_conversation)(alice)
+    socket = await _connected(f"/ws/chat/{conversation.id}/", await sync_to_async(session_cookie)(alice))
+    await socket.send_json_to({"action": "send", "content": "hello"})
+    done = (await events_until(socket, "done"))[-1]
+    assert done["status"] == "error"
+    assert done["error"].startswith("Too many requests right now. Wait about 7 seconds")
+    assert "Regenerate" in done["error"]
     await socket.disconnect()
