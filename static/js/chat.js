@@ -75,7 +75,9 @@ function onEvent(event) {
     streamingId = event.streaming.id;
   } else if (event.kind === "turn") {
     if (event.dropped_after !== undefined) dropAfter(event.dropped_after);
-    if (event.user && !article(event.user.id)) messages.append(dom.userMessage(event.user));
+    const sent = event.user && article(event.user.id);
+    if (sent) sent.querySelector(".user-text").textContent = event.user.content; // edited in another tab
+    else if (event.user) messages.append(dom.userMessage(event.user));
     if (event.title) {
       $("chat-title").textContent = event.title;
       const link = document.querySelector(`#conv-list a[data-conversation="${conversationId}"]`);

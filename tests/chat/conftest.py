@@ -50,9 +50,15 @@ async def events_until(socket: WebsocketCommunicator, kind: str, timeout: float 
 
 
 @pytest.fixture
-def chat_ready(upstream: Any) -> Any:
+async def chat_ready(upstream: Any) -> Any:
     """The fake upstream behind every model, and a fresh channel layer (in memory, or Redis with REDIS_URL)."""
     from channels.layers import channel_layers
 
+    from llmhub import http_client
+
     channel_layers.backends.clear()
-    return upstream
+    yield upstream
+    # Each test has its own loop, hence its own pooled upstream client: close it with the loop.
+    entry = http_client._clients.pop(id(asyncio.get_running_loop()), None)
+    if entry is not None:
+        await entry[1].aclose()
