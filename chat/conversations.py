@@ -67,8 +67,17 @@ def default_model() -> str:
     return next(iter(models), "gpt-4o-mini")
 
 
-def create_conversation(user: Any, model: str = "") -> Conversation:
+def teams_of(user: Any) -> list[Team]:
+    return [m.team for m in Membership.objects.filter(user=user).select_related("team").order_by("id")]
+
+
+def create_conversation(user: Any, model: str = "", team_slug: str = "") -> Conversation:
+    """A new conversation billed to the chosen team (one of the user's), else to their first team."""
     team = team_for(user)
+    if team_slug:
+        team = next((t for t in teams_of(user) if t.slug == team_slug), None)
+        if team is None:
+            raise InvalidRequest("You are not a member of that team.")
     if team is None:
         raise InvalidRequest("You are not in a team yet, so nothing can be billed. Ask an admin to add you to one.")
     return Conversation.objects.create(owner=user, team=team, model=model or default_model())

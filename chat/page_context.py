@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from chat.conversations import conversations_for, default_model, team_for
+from chat.conversations import conversations_for, default_model, team_for, teams_of
 from chat.message_view import format_credits
 from llmhub.catalog import ModelSpec, snapshot
 
@@ -42,8 +42,10 @@ def model_groups() -> list[tuple[str, list[ModelChoice]]]:
 
 
 def chat_page(user: Any, query: str = "", **extra: Any) -> dict[str, Any]:
-    team = team_for(user)
+    conversation = extra.get("conversation")
+    team = conversation.team if conversation else team_for(user)
     context = {
+        "teams": teams_of(user),
         "conversations": conversations_for(user, query)[:200],
         "query": query,
         "model_groups": model_groups(),

@@ -52,7 +52,9 @@ def messages_json(request: HttpRequest, conversation_id: int) -> JsonResponse:
 @require_POST
 def new_conversation(request: HttpRequest) -> JsonResponse:
     try:
-        created = conversations.create_conversation(request.user, request.POST.get("model", ""))
+        created = conversations.create_conversation(
+            request.user, request.POST.get("model", ""), request.POST.get("team", "")
+        )
     except HubError as exc:
         return JsonResponse(exc.as_openai(), status=exc.status)
     return JsonResponse({"id": created.id, "url": f"/c/{created.id}/"})

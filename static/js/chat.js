@@ -145,6 +145,7 @@ async function ensureConversation() {
   if (conversationId) return;
   const form = new FormData();
   form.append("model", modelPicker.value);
+  if ($("team")) form.append("team", $("team").value);
   const response = await fetch("/c/new", { method: "POST", body: form, headers: { "X-CSRFToken": csrf } });
   const body = await response.json();
   if (!response.ok) throw new Error(body.error?.message || "Could not start a conversation.");

@@ -98,6 +98,19 @@ def test_new_conversation_belongs_to_the_users_team(upstream, alice, charlie):
     assert conversation.owner == charlie.user and conversation.team.slug == "globex"
 
 
+def test_a_member_of_two_teams_picks_the_one_billed(upstream, alice, globex, charlie):
+    from billing.models import Membership
+
+    Membership.objects.create(user=alice.user, team=globex, role="member")
+    client = client_for(alice)
+    assert b'<label for="team">Team billed</label>' in get(client, "/").content
+    created = post(client, "/c/new", {"model": "gpt-4o", "team": "globex"}).json()
+    assert Conversation.objects.get(id=created["id"]).team == globex
+    refused = post(client_for(charlie), "/c/new", {"model": "gpt-4o", "team": "acme"})
+    assert refused.status_code == 400 and "not a member" in refused.json()["error"]["message"]
+    assert b"Team billed" not in get(client_for(charlie), "/").content  # one team: nothing to pick
+
+
 def test_compare_vote_feeds_the_team_leaderboard(upstream, alice, charlie):
     run = create_run(alice.user, "Which is best?", ["gpt-4o", "claude-3-5-sonnet", "gpt-4o-mini"])
     answers = list(run.answers.all())
