@@ -33,6 +33,12 @@ def answers(page):
     return page.locator("article.msg-assistant")
 
 
+def finished(page, text: str) -> None:
+    """The last answer says `text` and is done (a new message can be sent only then)."""
+    expect(answers(page).last).to_contain_text(text, timeout=10000)
+    expect(answers(page).last).to_have_attribute("data-status", "done", timeout=10000)
+
+
 def send(page, text: str) -> None:
     page.get_by_label("Message", exact=True).fill(text)
     page.get_by_label("Message", exact=True).press("Enter")
@@ -127,14 +133,14 @@ def test_edit_a_sent_message_resends_from_there(page_for, alice, upstream):
     upstream.script("gpt-4o-mini", Reply(text="answer one"), Reply(text="answer two"), Reply(text="answer edited"))
     page = page_for(alice)
     send(page, "question one")
-    expect(answers(page).last).to_contain_text("answer one", timeout=10000)
+    finished(page, "answer one")
     send(page, "question two")
-    expect(answers(page).last).to_contain_text("answer two", timeout=10000)
+    finished(page, "answer two")
     page.locator("article.msg-user").first.get_by_role("button", name="Edit").click()
     page.get_by_label("Edit message").fill("question one, edited")
     page.get_by_role("button", name="Save and send").click()
     expect(answers(page)).to_have_count(1, timeout=10000)
-    expect(answers(page).last).to_contain_text("answer edited", timeout=10000)
+    finished(page, "answer edited")
     expect(page.locator("article.msg-user")).to_have_count(1)
     sent = upstream.requests_for("/chat/completions")[-1].body["messages"]
     assert sent == [{"role": "user", "content": "question one, edited"}]
@@ -152,7 +158,7 @@ def test_attach_an_image_for_a_vision_model_only(page_for, alice, upstream, tmp_
     page.get_by_label("Model").select_option("gpt-4o")
     expect(page.get_by_role("button", name="Send")).to_be_enabled()
     send(page, "What is in this image?")
-    expect(answers(page).last).to_contain_text("I see one pixel.", timeout=10000)
+    finished(page, "I see one pixel.")
     expect(page.locator("article.msg-user img")).to_have_count(1)
     content = upstream.requests_for("/chat/completions")[-1].body["messages"][-1]["content"]
     assert content[0] == {"type": "text", "text": "What is in this image?"}
@@ -232,7 +238,7 @@ def test_keyboard_only_settings_and_new_chat_shortcut(page_for, alice, upstream)
     page.keyboard.press("Shift+Enter")
     page.keyboard.type("there")
     page.keyboard.press("Enter")
-    expect(answers(page).last).to_contain_text("Ahoy!", timeout=10000)
+    finished(page, "Ahoy!")
     sent = upstream.requests_for("/chat/completions")[-1].body
     assert sent["messages"] == [
         {"role": "system", "content": "Talk like a pirate."},
