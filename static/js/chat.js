@@ -38,7 +38,7 @@ function updateComposer() {
   $("regenerate").hidden = !(last && last.dataset.role === "assistant" && streamingId === null);
   $("empty-state").hidden = messages.querySelector("article.msg") !== null;
   const total = [...messages.querySelectorAll("article.msg-assistant")].reduce((sum, n) => sum + Number(n.dataset.cost || 0), 0);
-  if ($("total")) $("total").textContent = `${dom.formatCost(total)} total`;
+  if (conversationId) $("total").textContent = `${dom.formatCost(total)} total`;
 }
 
 function settings() {
@@ -80,6 +80,7 @@ function onEvent(event) {
     else if (event.user) messages.append(dom.userMessage(event.user));
     if (event.title) {
       $("chat-title").textContent = event.title;
+      if (!$("rename").value) $("rename").value = event.title;
       const link = document.querySelector(`#conv-list a[data-conversation="${conversationId}"]`);
       if (link) link.textContent = event.title;
     }
@@ -152,6 +153,12 @@ async function ensureConversation() {
   conversationId = body.id;
   history.replaceState(null, "", body.url);
   addToSidebar(body.id, body.url);
+  // The page was a new chat: point its conversation menu at the conversation just made.
+  $("rename-form").action = `/c/${body.id}/rename`;
+  $("delete-form").action = `/c/${body.id}/delete`;
+  $("export-md").href = `/c/${body.id}/export.md`;
+  $("export-json").href = `/c/${body.id}/export.json`;
+  $("conversation-menu").hidden = false;
   connect();
 }
 

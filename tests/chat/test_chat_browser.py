@@ -61,6 +61,14 @@ def test_tokens_arrive_before_the_answer_completes(page_for, alice, upstream):
     expect(page.locator("#chat-title")).to_have_text("Count to five")
     assert "/c/" in page.url
     expect(page.locator(".conv-list")).to_contain_text("Count to five")
+    expect(page.locator("#total")).to_contain_text("total")
+    page.get_by_text("Conversation", exact=True).click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export Markdown").click()
+    assert download.value.suggested_filename == "Count-to-five.md"
+    page.get_by_label("Rename").fill("Counting")
+    page.get_by_role("button", name="Save title").click()
+    expect(page.locator("#chat-title")).to_have_text("Counting")
 
 
 def test_stop_keeps_the_partial_answer(page_for, alice, upstream):
