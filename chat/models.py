@@ -1,1 +1,96 @@
-"""Conversations and messages of the browser chat."""
+"""Conversations and messages of the browser chat, and compare runs with their votes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from billing.models import MONEY, Team
+
+
+class Conversation(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="conversations")
+    title = models.CharField(max_length=200, blank=True)
+    system_prompt = models.TextField(blank=True)
+    model = models.CharField(max_length=100)
+    temperature = models.FloatField(null=True, blank=True)
+    max_tokens = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-updated_at"], name="chat_conv_owner_recent")]
+
+    def __str__(self) -> str:
+        return self.title or f"Conversation {self.pk}"
+
+
+class Message(models.Model):
+    USER, ASSISTANT = "user", "assistant"
+    ROLES = [(USER, "user"), (ASSISTANT, "assistant")]
+    STREAMING, DONE, CANCELLED, ERROR = "streaming", "done", "cancelled", "error"
+    STATUSES = [(STREAMING, "streaming"), (DONE, "done"), (CANCELLED, "cancelled"), (ERROR, "error")]
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    role = models.CharField(max_length=10, choices=ROLES)
+    content = models.TextField(blank=True)
+    # OpenAI content parts other than text, e.g. [{"type": "image_url", "image_url": {"url": "data:..."}}]
+    parts = models.JSONField(default=list, blank=True)
+    model = models.CharField(max_length=100, blank=True, help_text="The model that wrote this answer")
+    status = models.CharField(max_length=10, choices=STATUSES, default=DONE)
+    error = models.TextField(blank=True)
+    error_code = models.CharField(max_length=50, blank=True)
+    request_id = models.CharField(max_length=64, blank=True, help_text="The gateway's usage record")
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    cost = models.DecimalField(**MONEY, default=Decimal("0"))
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    ttft_ms = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class CompareRun(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="compare_runs")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="compare_runs")
+    prompt = models.TextField()
+    system_prompt = models.TextField(blank=True)
+    started = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+
+class CompareAnswer(models.Model):
+    run = models.ForeignKey(CompareRun, on_delete=models.CASCADE, related_name="answers")
+    position = models.PositiveSmallIntegerField()
+    model = models.CharField(max_length=100)
+    content = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=[("pending", "pending"), *Message.STATUSES], default="pending")
+    error = models.TextField(blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    cost = models.DecimalField(**MONEY, default=Decimal("0"))
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    ttft_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["run", "position"], name="chat_compare_answer_position")]
+
+
+class CompareVote(models.Model):
+    """The best answer of a run, as marked by its owner; one per run, changeable."""
+
+    run = models.OneToOneField(CompareRun, on_delete=models.CASCADE, related_name="vote")
+    answer = models.ForeignKey(CompareAnswer, on_delete=models.CASCADE, related_name="votes")
+    voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="compare_votes")
+    created_at = models.DateTimeField(auto_now=True)

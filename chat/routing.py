@@ -1,5 +1,10 @@
 """Websocket routes of the browser chat."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-websocket_urlpatterns: list = []
+from chat.consumers import ChatConsumer, CompareConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/chat/<int:conversation_id>/", ChatConsumer.as_asgi()),
+    path("ws/compare/<int:run_id>/", CompareConsumer.as_asgi()),
+]

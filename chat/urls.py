@@ -1,7 +1,22 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from chat import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("c/new", views.new_conversation, name="conversation-new"),
+    path("c/<int:conversation_id>/", views.conversation, name="conversation"),
+    path("c/<int:conversation_id>/messages", views.messages_json, name="conversation-messages"),
+    path("c/<int:conversation_id>/rename", views.rename, name="conversation-rename"),
+    path("c/<int:conversation_id>/delete", views.delete, name="conversation-delete"),
+    path("c/<int:conversation_id>/export.<str:fmt>", views.export, name="conversation-export"),
+    path("compare/", views.compare, name="compare"),
+    path("compare/new", views.compare_create, name="compare-new"),
+    path("compare/<int:run_id>/", views.compare, name="compare-run"),
+    path("compare/<int:run_id>/vote", views.compare_vote, name="compare-vote"),
+    path("compare/leaderboard/", views.leaderboard_page, name="compare-leaderboard"),
+    # Password change lives with the chat because the chat is where people without API keys sign in.
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
 ]

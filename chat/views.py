@@ -1,10 +1,126 @@
-"""Pages of the browser chat."""
+"""Pages of the browser chat: the chat itself, conversation actions, exports, compare and its leaderboard."""
 
+from __future__ import annotations
+
+import json
+
+from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from billing.models import Team
+from chat import compare_runs, conversations, exports
+from chat.leaderboard import leaderboard
+from chat.message_view import format_cost, message_context, message_json
+from chat.page_context import chat_page, model_groups
+from llmhub.errors import HubError, NotFound
+
+
+def _mine(request: HttpRequest, conversation_id: int) -> conversations.Conversation:
+    try:
+        return conversations.owned(request.user, conversation_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "chat/home.html")
+    return render(request, "chat/chat.html", chat_page(request.user, request.GET.get("q", "").strip()))
+
+
+@login_required
+def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    found = _mine(request, conversation_id)
+    messages = [message_context(m) for m in found.messages.all()]
+    total = format_cost(conversations.total_cost(found))
+    context = chat_page(
+        request.user, request.GET.get("q", "").strip(), conversation=found, messages=messages, total=total
+    )
+    return render(request, "chat/chat.html", context)
+
+
+@login_required
+def messages_json(request: HttpRequest, conversation_id: int) -> JsonResponse:
+    found = _mine(request, conversation_id)
+    total = format_cost(conversations.total_cost(found))
+    return JsonResponse({"messages": [message_json(m) for m in found.messages.all()], "total": total})
+
+
+@login_required
+@require_POST
+def new_conversation(request: HttpRequest) -> JsonResponse:
+    try:
+        created = conversations.create_conversation(
+            request.user, request.POST.get("model", ""), request.POST.get("team", "")
+        )
+    except HubError as exc:
+        return JsonResponse(exc.as_openai(), status=exc.status)
+    return JsonResponse({"id": created.id, "url": f"/c/{created.id}/"})
+
+
+@login_required
+@require_POST
+def rename(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    found = _mine(request, conversation_id)
+    found.title = request.POST.get("title", "").strip()[:200] or found.title
+    found.save(update_fields=["title", "updated_at"])
+    return redirect("conversation", conversation_id=found.id)
+
+
+@login_required
+@require_POST
+def delete(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    _mine(request, conversation_id).delete()
+    return redirect("home")
+
+
+@login_required
+def export(request: HttpRequest, conversation_id: int, fmt: str) -> HttpResponse:
+    found = _mine(request, conversation_id)
+    return exports.export_response(found, fmt)
+
+
+@login_required
+def compare(request: HttpRequest, run_id: int | None = None) -> HttpResponse:
+    try:
+        run = compare_runs.owned_run(request.user, run_id) if run_id else None
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    context = {"run": run, "model_groups": model_groups(), "answers": compare_runs.answer_views(run)}
+    return render(request, "chat/compare.html", context)
+
+
+@login_required
+@require_POST
+def compare_create(request: HttpRequest) -> JsonResponse:
+    try:
+        run = compare_runs.create_run(
+            request.user,
+            request.POST.get("prompt", ""),
+            request.POST.getlist("model"),
+            request.POST.get("system_prompt", ""),
+        )
+    except HubError as exc:
+        return JsonResponse(exc.as_openai(), status=exc.status)
+    return JsonResponse({"id": run.id, "url": f"/compare/{run.id}/", "answers": compare_runs.answer_ids(run)})
+
+
+@login_required
+@require_POST
+def compare_vote(request: HttpRequest, run_id: int) -> JsonResponse:
+    try:
+        vote = compare_runs.vote(request.user, run_id, int(json.loads(request.body or b"{}").get("answer", 0)))
+    except (HubError, ValueError) as exc:
+        message = exc.message if isinstance(exc, HubError) else "Bad request."
+        return JsonResponse({"error": {"message": message}}, status=getattr(exc, "status", 400))
+    return JsonResponse({"answer": vote.answer_id})
+
+
+@staff_member_required
+def leaderboard_page(request: HttpRequest) -> HttpResponse:
+    teams = Team.objects.order_by("name")
+    team = teams.filter(slug=request.GET.get("team", "")).first() or teams.first()
+    rows = leaderboard(team.id) if team else []
+    return render(request, "chat/leaderboard.html", {"teams": teams, "team": team, "rows": rows})

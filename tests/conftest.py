@@ -30,12 +30,21 @@ def fake_upstream() -> Iterator[FakeUpstream]:
 
 @pytest.fixture(scope="session")
 def live_hub(django_db_setup: Any, django_db_blocker: Any) -> Iterator[LiveHub]:
-    from django.test.utils import override_settings
+    from django.conf import settings
 
-    # The hub's middleware reads these once, when it is built: plain http on loopback, and static
-    # files straight from the source folders (no collectstatic), so browser tests get the CSS.
-    with override_settings(SECURE_SSL_REDIRECT=False, WHITENOISE_USE_FINDERS=True):
-        hub = LiveHub().start()
+    import llmhub.asgi
+
+    # Plain http on loopback, as `make run` serves it (HTTPS_ONLY=false): pages must not redirect to https.
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    settings.SECURE_HSTS_SECONDS = 0
+    settings.WHITENOISE_USE_FINDERS = True  # static files from the source folders, as _plain_static_files
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    llmhub.asgi.django_http.load_middleware(is_async=True)  # the middleware read the old values at import
+    hub = LiveHub().start()
     yield hub
     hub.stop()
     from llmhub.db_executor import close_db_connections
@@ -145,6 +154,12 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    """Browser tests run last: between sync calls Playwright marks the main thread's event loop as
+    running, so an asyncio test (WebsocketCommunicator) after the first browser test would fail."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
 @pytest.fixture(scope="session")

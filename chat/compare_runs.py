@@ -1,0 +1,162 @@
+"""Compare: one prompt to 2–4 models at once, each answer streamed and metered through the gateway."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from chat.conversations import MAX_MESSAGE_CHARS, team_for
+from chat.generation import Outcome, stream_answer
+from chat.markdown_render import render_markdown
+from chat.message_view import format_cost
+from chat.models import CompareAnswer, CompareRun, CompareVote
+from llmhub.catalog import find_model, snapshot
+from llmhub.db_executor import run_db
+from llmhub.errors import InvalidRequest, NotFound
+from llmhub.gateway import Caller
+from llmhub.providers.base import ChatRequest
+
+MIN_MODELS, MAX_MODELS = 2, 4
+
+# Answer tasks running in this process, by run id.
+_tasks: dict[int, list[asyncio.Task[None]]] = {}
+
+
+def group_name(run_id: int) -> str:
+    return f"compare-{run_id}"
+
+
+@transaction.atomic
+def create_run(user: Any, prompt: str, models: list[str], system_prompt: str = "") -> CompareRun:
+    team = team_for(user)
+    if team is None:
+        raise InvalidRequest("You are not in a team yet, so nothing can be billed. Ask an admin to add you to one.")
+    if not prompt.strip():
+        raise InvalidRequest("Type a prompt to compare.")
+    if len(prompt) > MAX_MESSAGE_CHARS:
+        raise InvalidRequest("That prompt is too long.")
+    chosen = list(dict.fromkeys(m for m in models if m))
+    if not MIN_MODELS <= len(chosen) <= MAX_MODELS:
+        raise InvalidRequest("Pick 2 to 4 different models.")
+    catalog = snapshot().models
+    names = [find_model(catalog, name).name for name in chosen]
+    run = CompareRun.objects.create(owner=user, team=team, prompt=prompt, system_prompt=system_prompt)
+    for position, name in enumerate(names):
+        run.answers.create(position=position, model=name)
+    return run
+
+
+def owned_run(user: Any, run_id: int) -> CompareRun:
+    run = CompareRun.objects.filter(id=run_id, owner_id=getattr(user, "id", None)).first()
+    if run is None:
+        raise NotFound("That comparison does not exist or is not yours.")
+    return run
+
+
+def answer_ids(run: CompareRun) -> list[dict[str, Any]]:
+    return [{"id": a.id, "model": a.model} for a in run.answers.all()]
+
+
+def answer_views(run: CompareRun | None) -> list[dict[str, Any]]:
+    """The answers of a run for the compare page (also after a reload), best one marked."""
+    if run is None:
+        return []
+    best = CompareVote.objects.filter(run=run).values_list("answer_id", flat=True).first()
+    return [
+        {"a": a, "html": render_markdown(a.content), "cost": format_cost(a.cost), "best": a.id == best}
+        for a in run.answers.all()
+    ]
+
+
+def may_open(user: Any, run_id: int) -> bool:
+    return bool(user and user.is_authenticated) and CompareRun.objects.filter(id=run_id, owner=user).exists()
+
+
+def _claim(run_id: int) -> list[tuple[int, str]] | None:
+    """Mark the run started (once, whichever socket connects first) and return its answers."""
+    if not CompareRun.objects.filter(id=run_id, started=False).update(started=True):
+        return None
+    CompareAnswer.objects.filter(run_id=run_id).update(status="streaming")
+    return list(CompareAnswer.objects.filter(run_id=run_id).values_list("id", "model"))
+
+
+def _request(run_id: int) -> tuple[Caller, list[dict[str, Any]]]:
+    run = CompareRun.objects.get(id=run_id)
+    messages = [{"role": "system", "content": run.system_prompt}] if run.system_prompt.strip() else []
+    messages.append({"role": "user", "content": run.prompt})
+    return Caller(user_id=run.owner_id, team_id=run.team_id, source="chat"), messages
+
+
+async def start(run_id: int) -> None:
+    answers = await run_db(_claim, run_id)
+    if not answers:
+        return
+    caller, messages = await run_db(_request, run_id)
+    tasks = [
+        asyncio.ensure_future(_answer(run_id, answer_id, caller, ChatRequest(model, messages, stream=True)))
+        for answer_id, model in answers
+    ]
+    _tasks[run_id] = tasks
+    for task in tasks:
+        task.add_done_callback(lambda _t: _forget_if_done(run_id))
+
+
+def _forget_if_done(run_id: int) -> None:
+    if all(task.done() for task in _tasks.get(run_id, [])):
+        _tasks.pop(run_id, None)
+
+
+def stop(run_id: int) -> None:
+    for task in _tasks.get(run_id, []):
+        task.cancel()
+
+
+async def _send(run_id: int, event: dict[str, Any]) -> None:
+    await get_channel_layer().group_send(group_name(run_id), {"type": "compare.event", "event": event})
+
+
+async def _answer(run_id: int, answer_id: int, caller: Caller, request: ChatRequest) -> None:
+    outcome = Outcome(model=request.model)
+
+    async def on_delta(text: str) -> None:
+        await _send(run_id, {"kind": "delta", "answer": answer_id, "text": text})
+
+    try:
+        await stream_answer(caller, request, outcome, on_delta)
+    except asyncio.CancelledError:
+        pass
+    finally:
+        await asyncio.shield(_finish(run_id, answer_id, outcome))
+
+
+def _save(answer_id: int, outcome: Outcome) -> None:
+    CompareAnswer.objects.filter(id=answer_id).update(
+        content=outcome.text,
+        status=outcome.status,
+        error=outcome.error,
+        request_id=outcome.request_id,
+        prompt_tokens=outcome.prompt_tokens,
+        completion_tokens=outcome.completion_tokens,
+        cost=outcome.cost,
+        latency_ms=outcome.latency_ms,
+        ttft_ms=outcome.ttft_ms,
+    )
+
+
+async def _finish(run_id: int, answer_id: int, outcome: Outcome) -> None:
+    await run_db(_save, answer_id, outcome)
+    html = render_markdown(outcome.text)
+    await _send(run_id, {"kind": "done", "answer": answer_id, "html": html, **outcome.as_json()})
+
+
+def vote(user: Any, run_id: int, answer_id: int) -> CompareVote:
+    """Mark the best answer of the user's own run (marking again changes the mark)."""
+    run = owned_run(user, run_id)
+    answer = run.answers.filter(id=answer_id, status="done").first()
+    if answer is None:
+        raise InvalidRequest("Only a finished answer of this comparison can be marked best.")
+    vote, _ = CompareVote.objects.update_or_create(run=run, defaults={"answer": answer, "voter": user})
+    return vote

@@ -1,0 +1,70 @@
+"""Websocket consumers of the chat and compare pages: check the owner, join the group, relay events."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from chat import chat_turns, compare_runs, conversations
+from llmhub.db_executor import run_db
+
+REFUSED = 4403  # not signed in, or not the owner
+
+
+class _JsonConsumer(AsyncJsonWebsocketConsumer):
+    @classmethod
+    async def decode_json(cls, text_data: str) -> Any:
+        try:
+            return json.loads(text_data)
+        except ValueError:
+            return None  # garbage from the browser is an unknown action, not a crash
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+
+class ChatConsumer(_JsonConsumer):
+    async def connect(self) -> None:
+        self.user = self.scope.get("user")
+        self.conversation_id = int(self.scope["url_route"]["kwargs"]["conversation_id"])
+        if not await run_db(conversations.may_open, self.user, self.conversation_id):
+            await self.close(code=REFUSED)
+            return
+        self.group = chat_turns.group_name(self.conversation_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_json(chat_turns.live_state(self.conversation_id))
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        reply = await chat_turns.handle_action(self.user, self.conversation_id, content)
+        if reply is not None:
+            await self.send_json(reply)
+
+    async def chat_event(self, message: dict[str, Any]) -> None:
+        await self.send_json(message["event"])
+
+    async def chat_stop(self, message: dict[str, Any]) -> None:
+        chat_turns.stop_local(self.conversation_id)
+
+
+class CompareConsumer(_JsonConsumer):
+    async def connect(self) -> None:
+        self.user = self.scope.get("user")
+        self.run_id = int(self.scope["url_route"]["kwargs"]["run_id"])
+        if not await run_db(compare_runs.may_open, self.user, self.run_id):
+            await self.close(code=REFUSED)
+            return
+        self.group = compare_runs.group_name(self.run_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await compare_runs.start(self.run_id)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and content.get("action") == "stop":
+            compare_runs.stop(self.run_id)
+
+    async def compare_event(self, message: dict[str, Any]) -> None:
+        await self.send_json(message["event"])

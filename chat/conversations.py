@@ -1,0 +1,222 @@
+"""Reading and writing conversations (sync ORM): ownership, search, settings, turns to send, results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, QuerySet, Sum
+
+from billing.models import Membership, Team
+from chat.attachments import image_parts
+from chat.generation import Outcome
+from chat.models import Conversation, Message
+from llmhub.catalog import find_model, snapshot
+from llmhub.errors import InvalidRequest, NotFound
+from llmhub.gateway import Caller
+from llmhub.providers.base import ChatRequest
+
+MAX_MESSAGE_CHARS = 100_000
+TITLE_CHARS = 60
+
+
+@dataclass
+class Turn:
+    """An answer about to be generated: where it goes and the gateway request that produces it."""
+
+    conversation_id: int
+    user_message: Message | None
+    answer: Message
+    caller: Caller
+    request: ChatRequest
+    title: str = ""
+    dropped_after: int | None = None  # messages after this id were removed (edit / regenerate)
+
+
+def team_for(user: Any) -> Team | None:
+    membership = Membership.objects.filter(user=user).select_related("team").order_by("id").first()
+    return membership.team if membership else None
+
+
+def conversations_for(user: Any, query: str = "") -> QuerySet[Conversation]:
+    """The user's conversations, newest first; `query` matches titles and message text."""
+    found = Conversation.objects.filter(owner=user)
+    if query:
+        matching = Message.objects.filter(content__icontains=query).values("conversation_id")
+        found = found.filter(Q(title__icontains=query) | Q(id__in=matching))
+    return found
+
+
+def owned(user: Any, conversation_id: int) -> Conversation:
+    conversation = Conversation.objects.filter(id=conversation_id, owner_id=getattr(user, "id", None)).first()
+    if conversation is None:
+        raise NotFound("That conversation does not exist or is not yours.")
+    return conversation
+
+
+def may_open(user: Any, conversation_id: int) -> bool:
+    return bool(user and user.is_authenticated) and Conversation.objects.filter(id=conversation_id, owner=user).exists()
+
+
+def default_model() -> str:
+    models = snapshot().models
+    for preferred in ("gpt-4o-mini", "gpt-4o"):
+        if preferred in models:
+            return preferred
+    return next(iter(models), "gpt-4o-mini")
+
+
+def teams_of(user: Any) -> list[Team]:
+    return [m.team for m in Membership.objects.filter(user=user).select_related("team").order_by("id")]
+
+
+def create_conversation(user: Any, model: str = "", team_slug: str = "") -> Conversation:
+    """A new conversation billed to the chosen team (one of the user's), else to their first team."""
+    team = team_for(user)
+    if team_slug:
+        team = next((t for t in teams_of(user) if t.slug == team_slug), None)
+        if team is None:
+            raise InvalidRequest("You are not a member of that team.")
+    if team is None:
+        raise InvalidRequest("You are not in a team yet, so nothing can be billed. Ask an admin to add you to one.")
+    return Conversation.objects.create(owner=user, team=team, model=model or default_model())
+
+
+def auto_title(text: str) -> str:
+    """The first user message, trimmed at a word boundary: no extra model call for a title."""
+    line = " ".join(text.split())
+    if len(line) <= TITLE_CHARS:
+        return line or "Image"
+    return line[:TITLE_CHARS].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+
+
+def apply_settings(conversation: Conversation, action: dict[str, Any]) -> None:
+    """Model, system prompt, temperature and max tokens sent with a message become the conversation's."""
+    if "model" in action:
+        conversation.model = find_model(snapshot().models, str(action["model"])).name
+    if "system_prompt" in action:
+        conversation.system_prompt = str(action["system_prompt"] or "")[:MAX_MESSAGE_CHARS]
+    if "temperature" in action:
+        conversation.temperature = _number(action["temperature"], float, 0, 2, "Temperature")
+    if "max_tokens" in action:
+        conversation.max_tokens = _number(action["max_tokens"], int, 1, 1_000_000, "Max tokens")
+
+
+def _number(value: Any, kind: type, low: float, high: float, label: str) -> Any:
+    if value in (None, ""):
+        return None
+    try:
+        number = kind(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidRequest(f"{label} must be a number.") from exc
+    if not low <= number <= high:
+        raise InvalidRequest(f"{label} must be between {low} and {high}.")
+    return number
+
+
+def _history(conversation: Conversation) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = []
+    if conversation.system_prompt.strip():
+        messages.append({"role": "system", "content": conversation.system_prompt})
+    for message in conversation.messages.exclude(status__in=[Message.ERROR, Message.STREAMING]):
+        if message.role == Message.ASSISTANT and not message.content:
+            continue
+        if message.parts:
+            content: Any = [{"type": "text", "text": message.content}, *message.parts]
+        else:
+            content = message.content
+        messages.append({"role": message.role, "content": content})
+    return messages
+
+
+def _start_answer(conversation: Conversation, user_message: Message | None, dropped_after: int | None) -> Turn:
+    spec = find_model(snapshot().models, conversation.model)
+    request = ChatRequest(model=spec.name, messages=_history(conversation), stream=True, include_usage=True)
+    if conversation.temperature is not None:
+        request.params["temperature"] = conversation.temperature
+    if conversation.max_tokens:
+        request.params["max_tokens"] = conversation.max_tokens
+    if any(isinstance(m["content"], list) for m in request.messages) and not spec.supports_vision:
+        raise InvalidRequest(f"{spec.name} cannot see images. Pick a model marked 'vision' to talk about images.")
+    answer = conversation.messages.create(role=Message.ASSISTANT, model=spec.name, status=Message.STREAMING)
+    conversation.save(update_fields=["updated_at"])
+    caller = Caller(user_id=conversation.owner_id, team_id=conversation.team_id, source="chat")
+    return Turn(conversation.id, user_message, answer, caller, request, str(conversation), dropped_after)
+
+
+@transaction.atomic
+def prepare_send(user: Any, conversation_id: int, action: dict[str, Any]) -> Turn:
+    conversation = owned(user, conversation_id)
+    text = str(action.get("content") or "")
+    parts = image_parts(action.get("images"))
+    if not text.strip() and not parts:
+        raise InvalidRequest("Type a message first.")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise InvalidRequest(f"That message is longer than {MAX_MESSAGE_CHARS} characters. Shorten it.")
+    apply_settings(conversation, action)
+    if not conversation.title:
+        conversation.title = auto_title(text)
+    conversation.save()
+    user_message = conversation.messages.create(role=Message.USER, content=text, parts=parts)
+    return _start_answer(conversation, user_message, None)
+
+
+@transaction.atomic
+def prepare_regenerate(user: Any, conversation_id: int, action: dict[str, Any]) -> Turn:
+    """Drop the last answer and write it again, with the same or another model."""
+    conversation = owned(user, conversation_id)
+    last_user = conversation.messages.filter(role=Message.USER).last()
+    if last_user is None:
+        raise InvalidRequest("There is nothing to regenerate yet.")
+    apply_settings(conversation, action)
+    conversation.save()
+    conversation.messages.filter(id__gt=last_user.id).delete()
+    return _start_answer(conversation, None, last_user.id)
+
+
+@transaction.atomic
+def prepare_edit(user: Any, conversation_id: int, action: dict[str, Any]) -> Turn:
+    """Change a sent message and answer again from there; later messages are dropped."""
+    conversation = owned(user, conversation_id)
+    try:
+        message = conversation.messages.get(id=int(action.get("message_id")), role=Message.USER)
+    except (TypeError, ValueError, Message.DoesNotExist) as exc:
+        raise InvalidRequest("That message cannot be edited.") from exc
+    text = str(action.get("content") or "")
+    if not text.strip() and not message.parts:
+        raise InvalidRequest("Type a message first.")
+    apply_settings(conversation, action)
+    conversation.save()
+    message.content = text[:MAX_MESSAGE_CHARS]
+    message.save(update_fields=["content"])
+    conversation.messages.filter(id__gt=message.id).delete()
+    return _start_answer(conversation, message, message.id)
+
+
+def save_partial(message_id: int, text: str) -> None:
+    Message.objects.filter(id=message_id, status=Message.STREAMING).update(content=text)
+
+
+def finish_message(message_id: int, outcome: Outcome) -> None:
+    Message.objects.filter(id=message_id).update(
+        content=outcome.text,
+        status=outcome.status,
+        error=outcome.error,
+        error_code=outcome.error_code,
+        request_id=outcome.request_id,
+        model=outcome.model or Message.objects.get(id=message_id).model,
+        prompt_tokens=outcome.prompt_tokens,
+        completion_tokens=outcome.completion_tokens,
+        cost=outcome.cost,
+        latency_ms=outcome.latency_ms,
+        ttft_ms=outcome.ttft_ms,
+    )
+
+
+def fail_message(message_id: int, error: str, code: str) -> None:
+    Message.objects.filter(id=message_id).update(status=Message.ERROR, error=error, error_code=code)
+
+
+def total_cost(conversation: Conversation) -> Any:
+    return conversation.messages.aggregate(total=Sum("cost"))["total"] or 0

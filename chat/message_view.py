@@ -1,0 +1,61 @@
+"""How messages look to the browser: JSON for the socket and context for the templates."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from chat.markdown_render import render_markdown
+from chat.models import Message
+
+
+def format_cost(value: Decimal | int | None) -> str:
+    """Dollars with enough places that a cheap answer does not show as $0.00."""
+    amount = Decimal(value or 0)
+    if amount == 0:
+        return "$0"
+    if abs(amount) >= Decimal("0.01"):
+        return f"${amount:,.4f}".rstrip("0").rstrip(".") if abs(amount) < 1 else f"${amount:,.2f}"
+    return f"${amount:.6f}".rstrip("0")
+
+
+def format_credits(value: Decimal | int | None) -> str:
+    """A team balance with four places, so a few cheap answers still visibly move it."""
+    return f"${Decimal(value or 0):,.4f}"
+
+
+def image_urls(message: Message) -> list[str]:
+    return [str((p.get("image_url") or {}).get("url", "")) for p in message.parts if p.get("type") == "image_url"]
+
+
+def message_json(message: Message) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": message.id,
+        "role": message.role,
+        "status": message.status,
+        "model": message.model,
+        "images": image_urls(message),
+    }
+    if message.role == Message.USER:
+        body["content"] = message.content
+    else:
+        body["html"] = render_markdown(message.content)
+        body.update(
+            error=message.error,
+            prompt_tokens=message.prompt_tokens,
+            completion_tokens=message.completion_tokens,
+            cost=str(message.cost),
+            latency_ms=message.latency_ms,
+            ttft_ms=message.ttft_ms,
+        )
+    return body
+
+
+def message_context(message: Message) -> dict[str, Any]:
+    """A message for templates/chat/_message.html."""
+    return {
+        "m": message,
+        "html": render_markdown(message.content) if message.role == Message.ASSISTANT else "",
+        "images": image_urls(message),
+        "cost": format_cost(message.cost),
+    }

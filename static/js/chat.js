@@ -1,0 +1,265 @@
+// The chat page: composer, keyboard shortcuts, the conversation's websocket and its events.
+import { Attachments } from "./chat_attach.js";
+import { ReconnectingSocket } from "./chat_socket.js";
+import * as dom from "./chat_dom.js";
+
+const $ = (id) => document.getElementById(id);
+const messages = $("messages");
+const input = $("message");
+const modelPicker = $("model");
+const sendButton = $("send");
+const stopButton = $("stop");
+const notice = $("notice");
+const csrf = document.querySelector("[name=csrfmiddlewaretoken]").value;
+
+let conversationId = JSON.parse($("conversation-id").textContent || '""') || null;
+let socket = null;
+let streamingId = null;
+let refreshing = null;
+
+const attachments = new Attachments($("attachments"), updateComposer, showNotice);
+
+function showNotice(text) {
+  notice.textContent = text;
+  notice.hidden = !text;
+}
+
+function visionOk() {
+  return modelPicker.selectedOptions[0]?.dataset.vision === "1";
+}
+
+function updateComposer() {
+  const blocked = attachments.urls.length > 0 && !visionOk();
+  $("vision-hint").hidden = visionOk();
+  sendButton.disabled = blocked || streamingId !== null;
+  sendButton.hidden = streamingId !== null;
+  stopButton.hidden = streamingId === null;
+  const last = messages.querySelector("article.msg:last-of-type");
+  $("regenerate").hidden = !(last && last.dataset.role === "assistant" && streamingId === null);
+  $("empty-state").hidden = messages.querySelector("article.msg") !== null;
+  const total = [...messages.querySelectorAll("article.msg-assistant")].reduce((sum, n) => sum + Number(n.dataset.cost || 0), 0);
+  if (conversationId) $("total").textContent = `${dom.formatCost(total)} total`;
+}
+
+function settings() {
+  return {
+    model: modelPicker.value,
+    system_prompt: $("system-prompt").value,
+    temperature: $("temperature").value,
+    max_tokens: $("max-tokens").value,
+  };
+}
+
+function scrollToEnd() {
+  const nearEnd = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 160;
+  if (nearEnd) messages.scrollTop = messages.scrollHeight;
+}
+
+function article(id) {
+  return messages.querySelector(`article.msg[data-id="${Number(id)}"]`);
+}
+
+function dropAfter(id) {
+  messages.querySelectorAll("article.msg").forEach((node) => {
+    if (Number(node.dataset.id) > id) node.remove();
+  });
+}
+
+function onEvent(event) {
+  if (refreshing && event.kind === "state") { refreshing.then(() => onEvent(event)); return; }
+  if (event.kind === "state" && event.streaming) {
+    let node = article(event.streaming.id);
+    if (!node) { node = dom.answerPlaceholder(event.streaming.id, event.streaming.model); messages.append(node); }
+    node.querySelectorAll(".msg-note").forEach((n) => n.remove());
+    dom.setStreamingText(node, event.streaming.text);
+    streamingId = event.streaming.id;
+  } else if (event.kind === "turn") {
+    if (event.dropped_after !== undefined) dropAfter(event.dropped_after);
+    const sent = event.user && article(event.user.id);
+    if (sent) sent.querySelector(".user-text").textContent = event.user.content; // edited in another tab
+    else if (event.user) messages.append(dom.userMessage(event.user));
+    if (event.title) {
+      $("chat-title").textContent = event.title;
+      if (!$("rename").value) $("rename").value = event.title;
+      const link = document.querySelector(`#conv-list a[data-conversation="${conversationId}"]`);
+      if (link) link.textContent = event.title;
+    }
+    messages.append(dom.answerPlaceholder(event.answer.id, event.answer.model));
+    streamingId = event.answer.id;
+    messages.scrollTop = messages.scrollHeight;
+  } else if (event.kind === "delta") {
+    const node = article(event.id);
+    if (node) { dom.appendDelta(node, event.text); scrollToEnd(); }
+  } else if (event.kind === "done") {
+    const node = article(event.id);
+    if (node) dom.finishAnswer(node, event);
+    if (streamingId === event.id) streamingId = null;
+    if (event.credits_remaining !== null && $("credits")) $("credits").textContent = dom.formatCredits(event.credits_remaining);
+    scrollToEnd();
+  } else if (event.kind === "state" && !event.streaming) {
+    streamingId = null;
+  } else if (event.kind === "notice") {
+    showNotice(event.error);
+  }
+  updateComposer();
+}
+
+async function refresh() {
+  // After a reconnect: the answer may have finished (or stopped) while we were away.
+  const response = await fetch(`/c/${conversationId}/messages`);
+  if (!response.ok) return;
+  const body = await response.json();
+  messages.querySelectorAll("article.msg").forEach((n) => n.remove());
+  const empty = $("empty-state");
+  for (const message of body.messages) messages.insertBefore(dom.renderMessage(message), empty);
+  streamingId = null;
+  updateComposer();
+}
+
+function connect() {
+  socket = new ReconnectingSocket(`/ws/chat/${conversationId}/`, {
+    onEvent,
+    onOpen: (again) => { if (again) { refreshing = refresh().finally(() => { refreshing = null; }); } },
+    onStatus: (status) => {
+      document.body.dataset.socket = status;
+      if (status === "reconnecting") showNotice("Connection lost. Reconnecting…");
+      else if (status === "open" && notice.textContent.startsWith("Connection lost")) showNotice("");
+      else if (status === "refused") showNotice("This conversation cannot be opened. Sign in again.");
+    },
+  });
+}
+
+function addToSidebar(id, url) {
+  $("no-conversations")?.remove();
+  document.querySelectorAll("#conv-list a[aria-current]").forEach((a) => a.removeAttribute("aria-current"));
+  const item = document.createElement("li");
+  const link = document.createElement("a");
+  link.href = url;
+  link.dataset.conversation = id;
+  link.setAttribute("aria-current", "page");
+  link.textContent = "New chat";
+  item.append(link);
+  $("conv-list").prepend(item);
+}
+
+async function ensureConversation() {
+  if (conversationId) return;
+  const form = new FormData();
+  form.append("model", modelPicker.value);
+  if ($("team")) form.append("team", $("team").value);
+  const response = await fetch("/c/new", { method: "POST", body: form, headers: { "X-CSRFToken": csrf } });
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.error?.message || "Could not start a conversation.");
+  conversationId = body.id;
+  history.replaceState(null, "", body.url);
+  addToSidebar(body.id, body.url);
+  // The page was a new chat: point its conversation menu at the conversation just made.
+  $("rename-form").action = `/c/${body.id}/rename`;
+  $("delete-form").action = `/c/${body.id}/delete`;
+  $("export-md").href = `/c/${body.id}/export.md`;
+  $("export-json").href = `/c/${body.id}/export.json`;
+  $("conversation-menu").hidden = false;
+  connect();
+}
+
+async function act(action) {
+  showNotice("");
+  try {
+    await ensureConversation();
+  } catch (err) {
+    showNotice(err.message);
+    return false;
+  }
+  await socket.send({ ...settings(), ...action });
+  return true;
+}
+
+async function send() {
+  const content = input.value;
+  if (streamingId !== null || sendButton.disabled) return;
+  if (!content.trim() && attachments.urls.length === 0) { input.focus(); return; }
+  if (await act({ action: "send", content, images: attachments.urls })) {
+    input.value = "";
+    attachments.clear();
+    autosize();
+  }
+}
+
+function stop() {
+  if (streamingId !== null && socket) socket.send({ action: "stop" });
+}
+
+function startEdit(id) {
+  const node = article(id);
+  if (!node || node.querySelector(".edit-box")) return;
+  const body = node.querySelector(".user-text");
+  const box = document.createElement("div");
+  box.className = "edit-box";
+  const label = document.createElement("label");
+  label.textContent = "Edit message";
+  label.htmlFor = `edit-${id}`;
+  const area = document.createElement("textarea");
+  area.id = `edit-${id}`;
+  area.value = body.textContent;
+  const save = Object.assign(document.createElement("button"), { type: "button", textContent: "Save and send" });
+  const cancel = Object.assign(document.createElement("button"), { type: "button", textContent: "Cancel", className: "ghost" });
+  save.addEventListener("click", () => { act({ action: "edit", message_id: id, content: area.value }); box.remove(); body.hidden = false; body.textContent = area.value; });
+  cancel.addEventListener("click", () => { box.remove(); body.hidden = false; });
+  area.addEventListener("keydown", (e) => { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); save.click(); } if (e.key === "Escape") cancel.click(); });
+  box.append(label, area, save, cancel);
+  body.hidden = true;
+  body.after(box);
+  area.focus();
+}
+
+function autosize() {
+  input.style.height = "auto";
+  input.style.height = `${Math.min(input.scrollHeight, 240)}px`;
+}
+
+$("composer").addEventListener("submit", (e) => { e.preventDefault(); send(); });
+stopButton.addEventListener("click", stop);
+$("regenerate").addEventListener("click", () => act({ action: "regenerate" }));
+modelPicker.addEventListener("change", updateComposer);
+input.addEventListener("input", autosize);
+input.addEventListener("keydown", (e) => {
+  if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); }
+});
+input.addEventListener("paste", (e) => {
+  const files = [...(e.clipboardData?.files || [])];
+  if (files.length) { e.preventDefault(); attachments.addFiles(files); }
+});
+$("attach").addEventListener("change", (e) => { attachments.addFiles([...e.target.files]); e.target.value = ""; });
+$("add-image-url").addEventListener("click", () => { attachments.addUrl($("image-url").value.trim()); $("image-url").value = ""; });
+document.addEventListener("keydown", (e) => {
+  if (e.key === "Escape" && streamingId !== null) { e.preventDefault(); stop(); }
+  if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k") { e.preventDefault(); location.href = "/"; }
+});
+messages.addEventListener("click", (e) => {
+  const edit = e.target.closest("[data-edit]");
+  if (edit) startEdit(Number(edit.dataset.edit));
+  const copy = e.target.closest("[data-copy-answer]");
+  if (copy) dom.copyText(copy.closest("article").querySelector(".msg-body").innerText, copy);
+});
+document.querySelectorAll("[data-suggest]").forEach((b) => b.addEventListener("click", () => { input.value = b.dataset.suggest; autosize(); input.focus(); }));
+document.querySelectorAll("form[data-confirm]").forEach((f) => f.addEventListener("submit", (e) => { if (!confirm(f.dataset.confirm)) e.preventDefault(); }));
+const toggle = $("sidebar-toggle");
+const layout = $("chat-layout");
+function showSidebar(open) {
+  layout.classList.toggle("sidebar-open", open);
+  toggle.setAttribute("aria-expanded", String(open));
+  if (open) $("new-chat").focus();
+}
+toggle.addEventListener("click", () => showSidebar(!layout.classList.contains("sidebar-open")));
+layout.addEventListener("click", (e) => {
+  if (layout.classList.contains("sidebar-open") && !e.target.closest("#sidebar, #sidebar-toggle")) showSidebar(false);
+});
+document.addEventListener("keydown", (e) => {
+  if (e.key === "Escape" && layout.classList.contains("sidebar-open")) { showSidebar(false); toggle.focus(); }
+});
+
+dom.decorateCode(messages);
+messages.querySelectorAll("article.msg-assistant").forEach((n) => { if (n.dataset.status === "streaming") streamingId = Number(n.dataset.id); });
+if (conversationId) connect();
+messages.scrollTop = messages.scrollHeight;
+updateComposer();

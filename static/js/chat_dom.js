@@ -1,0 +1,149 @@
+// Building chat messages in the page. Model text is only ever set with textContent; the only HTML
+// put into the page is what the server rendered and sanitised.
+
+export function formatCost(value) {
+  const amount = Number(value || 0);
+  if (amount === 0) return "$0";
+  if (amount >= 1) return `$${amount.toFixed(2)}`;
+  if (amount >= 0.01) return `$${amount.toFixed(4).replace(/0+$/, "").replace(/\.$/, "")}`;
+  return `$${amount.toFixed(6).replace(/0+$/, "")}`;
+}
+
+// Credits keep four places so a few cheap answers still visibly move the balance.
+export function formatCredits(value) {
+  return `$${Number(value || 0).toLocaleString("en-US", { minimumFractionDigits: 4, maximumFractionDigits: 4 })}`;
+}
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function button(label, attrs = {}) {
+  const node = el("button", "ghost", label);
+  node.type = "button";
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  return node;
+}
+
+export function userMessage(message) {
+  const article = el("article", "msg msg-user");
+  Object.assign(article.dataset, { id: message.id, role: "user", status: message.status });
+  article.append(el("div", "msg-body user-text", message.content));
+  if (message.images && message.images.length) {
+    const box = el("div", "msg-images");
+    message.images.forEach((url, i) => {
+      const img = el("img");
+      img.src = url;
+      img.alt = `Attached image ${i + 1}`;
+      box.append(img);
+    });
+    article.append(box);
+  }
+  const actions = el("div", "msg-actions");
+  actions.append(button("Edit", { "data-edit": message.id }));
+  article.append(actions);
+  return article;
+}
+
+export function answerPlaceholder(id, model) {
+  const article = el("article", "msg msg-assistant");
+  Object.assign(article.dataset, { id, role: "assistant", status: "streaming", model });
+  article.append(el("div", "msg-model", model));
+  const body = el("div", "msg-body streaming-text");
+  body.append(el("span", "typing", "…"));
+  article.append(body);
+  return article;
+}
+
+export function appendDelta(article, text) {
+  const body = article.querySelector(".msg-body");
+  const typing = body.querySelector(".typing");
+  if (typing) typing.remove();
+  body.append(document.createTextNode(text));
+}
+
+export function setStreamingText(article, text) {
+  const body = article.querySelector(".msg-body");
+  body.textContent = text;
+}
+
+export function finishAnswer(article, done) {
+  article.dataset.status = done.status;
+  article.dataset.cost = done.cost || "0";
+  if (done.model) {
+    article.dataset.model = done.model;
+    article.querySelector(".msg-model").textContent = done.model;
+  }
+  const body = article.querySelector(".msg-body");
+  body.className = "msg-body markdown";
+  body.innerHTML = done.html; // sanitised on the server (chat/markdown_render.py)
+  article.querySelectorAll(".msg-error, .msg-note, .msg-meta").forEach((n) => n.remove());
+  if (done.status === "error") {
+    const error = el("p", "msg-error", done.error);
+    error.setAttribute("role", "alert");
+    article.append(error);
+  } else if (done.status === "cancelled") {
+    article.append(el("p", "msg-note", "Stopped."));
+  }
+  article.append(metaFooter(done));
+  decorateCode(article);
+}
+
+function metaFooter(done) {
+  const meta = el("footer", "msg-meta");
+  meta.append(el("span", "", `${done.prompt_tokens} in · ${done.completion_tokens} out tokens`));
+  meta.append(el("span", "", formatCost(done.cost)));
+  if (done.latency_ms !== null && done.latency_ms !== undefined) {
+    const first = done.ttft_ms !== null && done.ttft_ms !== undefined ? ` (first token ${done.ttft_ms} ms)` : "";
+    meta.append(el("span", "", `${done.latency_ms} ms${first}`));
+  }
+  meta.append(button("Copy", { "data-copy-answer": "" }));
+  return meta;
+}
+
+export function renderMessage(message) {
+  if (message.role === "user") return userMessage(message);
+  const article = answerPlaceholder(message.id, message.model);
+  if (message.status === "streaming") {
+    setStreamingText(article, "");
+    article.append(el("p", "msg-note", "Still being written…"));
+    return article;
+  }
+  finishAnswer(article, message);
+  return article;
+}
+
+// A "Copy code" button on every code block of the given element.
+export function decorateCode(root) {
+  root.querySelectorAll(".markdown pre").forEach((pre) => {
+    if (pre.parentElement.classList.contains("code-wrap")) return;
+    const wrap = el("div", "code-wrap");
+    pre.replaceWith(wrap);
+    const bar = el("div", "code-bar", pre.dataset.lang || "code");
+    const copy = button("Copy code", { "aria-label": `Copy ${pre.dataset.lang || ""} code`.replace("  ", " ") });
+    copy.addEventListener("click", () => copyText(pre.innerText, copy));
+    bar.append(copy);
+    wrap.append(bar, pre);
+  });
+}
+
+export async function copyText(text, source) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const area = el("textarea");
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    document.execCommand("copy");
+    area.remove();
+  }
+  if (source) {
+    const old = source.textContent;
+    source.textContent = "Copied";
+    setTimeout(() => { source.textContent = old; }, 1200);
+  }
+}

@@ -1,0 +1,172 @@
+"""The chat's pages: the owner sees and manages a conversation, nobody else does; exports; compare votes; staff pages."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from chat.compare_runs import create_run
+from chat.leaderboard import leaderboard
+from chat.models import CompareVote, Conversation
+from tests.chat.conftest import new_conversation
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(person) -> Client:
+    client = Client()
+    client.force_login(person.user)
+    return client
+
+
+def get(client: Client, url: str):
+    return client.get(url, secure=True)
+
+
+def post(client: Client, url: str, data=None, **extra):
+    return client.post(url, data or {}, secure=True, **extra)
+
+
+@pytest.fixture
+def chat_with_answer(upstream, alice):
+    conversation = new_conversation(alice, title="Trip to Lisbon", system_prompt="Be brief.")
+    conversation.messages.create(role="user", content="Where to eat?")
+    conversation.messages.create(role="assistant", content="Try **pastéis**.", model="gpt-4o", cost=Decimal("0.0012"))
+    return conversation
+
+
+def test_home_is_the_chat_and_needs_sign_in(upstream, alice):
+    assert get(Client(), "/").status_code == 302
+    page = get(client_for(alice), "/")
+    assert page.status_code == 200
+    assert b'<label for="message" class="visually-hidden">Message</label>' in page.content
+    assert b"<optgroup" in page.content and b"per 1M" in page.content
+
+
+def test_owner_sees_the_conversation_rendered_safely(chat_with_answer, alice):
+    page = get(client_for(alice), f"/c/{chat_with_answer.id}/")
+    assert page.status_code == 200
+    assert b"<strong>past\xc3\xa9is</strong>" in page.content
+    assert b"$0.0012 total" in page.content
+
+
+def test_others_cannot_see_or_touch_the_conversation(chat_with_answer, bob, charlie):
+    for person in (bob, charlie):
+        client = client_for(person)
+        for url in ("/c/{}/", "/c/{}/messages", "/c/{}/export.md", "/c/{}/export.json"):
+            assert get(client, url.format(chat_with_answer.id)).status_code == 404
+        assert post(client, f"/c/{chat_with_answer.id}/rename", {"title": "mine"}).status_code == 404
+        assert post(client, f"/c/{chat_with_answer.id}/delete").status_code == 404
+    assert Conversation.objects.get(id=chat_with_answer.id).title == "Trip to Lisbon"
+
+
+def test_search_matches_titles_and_message_text(chat_with_answer, alice):
+    other = new_conversation(alice, title="Unrelated")
+    client = client_for(alice)
+    by_content = get(client, "/?q=pastéis").content.decode()
+    assert "Trip to Lisbon" in by_content and "Unrelated" not in by_content
+    by_title = get(client, "/?q=unrel").content.decode()
+    assert f'href="/c/{other.id}/"' in by_title and "Trip to Lisbon" not in by_title
+
+
+def test_rename_and_delete(chat_with_answer, alice):
+    client = client_for(alice)
+    post(client, f"/c/{chat_with_answer.id}/rename", {"title": "Lisbon food"})
+    assert Conversation.objects.get(id=chat_with_answer.id).title == "Lisbon food"
+    assert post(client, f"/c/{chat_with_answer.id}/delete").status_code == 302
+    assert not Conversation.objects.filter(id=chat_with_answer.id).exists()
+
+
+def test_exports(chat_with_answer, alice):
+    client = client_for(alice)
+    markdown = get(client, f"/c/{chat_with_answer.id}/export.md")
+    assert markdown["Content-Disposition"] == 'attachment; filename="Trip-to-Lisbon.md"'
+    text = markdown.content.decode()
+    assert text.startswith("# Trip to Lisbon") and "## You\n\nWhere to eat?" in text and "## gpt-4o" in text
+    data = json.loads(get(client, f"/c/{chat_with_answer.id}/export.json").content)
+    assert data["system_prompt"] == "Be brief."
+    assert [m["role"] for m in data["messages"]] == ["user", "assistant"]
+    assert data["messages"][1]["cost"] == "0.00120000"
+
+
+def test_new_conversation_belongs_to_the_users_team(upstream, alice, charlie):
+    created = post(client_for(charlie), "/c/new", {"model": "gpt-4o"}).json()
+    conversation = Conversation.objects.get(id=created["id"])
+    assert conversation.owner == charlie.user and conversation.team.slug == "globex"
+
+
+def test_a_member_of_two_teams_picks_the_one_billed(upstream, alice, globex, charlie):
+    from billing.models import Membership
+
+    Membership.objects.create(user=alice.user, team=globex, role="member")
+    client = client_for(alice)
+    assert b'<label for="team">Team billed</label>' in get(client, "/").content
+    created = post(client, "/c/new", {"model": "gpt-4o", "team": "globex"}).json()
+    assert Conversation.objects.get(id=created["id"]).team == globex
+    refused = post(client_for(charlie), "/c/new", {"model": "gpt-4o", "team": "acme"})
+    assert refused.status_code == 400 and "not a member" in refused.json()["error"]["message"]
+    assert b"Team billed" not in get(client_for(charlie), "/").content  # one team: nothing to pick
+
+
+def test_compare_vote_feeds_the_team_leaderboard(upstream, alice, charlie):
+    run = create_run(alice.user, "Which is best?", ["gpt-4o", "claude-3-5-sonnet", "gpt-4o-mini"])
+    answers = list(run.answers.all())
+    for answer, cost in zip(answers, ("0.01", "0.02", "0.001"), strict=True):
+        answer.status, answer.cost = "done", Decimal(cost)
+        answer.save()
+    assert (
+        post(
+            client_for(charlie),
+            f"/compare/{run.id}/vote",
+            content_type="application/json",
+            data=json.dumps({"answer": answers[1].id}),
+        ).status_code
+        == 404
+    )
+    client = client_for(alice)
+    response = post(
+        client, f"/compare/{run.id}/vote", content_type="application/json", data=json.dumps({"answer": answers[1].id})
+    )
+    assert response.json() == {"answer": answers[1].id}
+    assert CompareVote.objects.get(run=run).answer == answers[1]
+    board = {s.model: s for s in leaderboard(run.team_id)}
+    assert board["claude-3-5-sonnet"].wins == 1 and board["claude-3-5-sonnet"].win_rate == 1.0
+    assert board["claude-3-5-sonnet"].cost_per_win == Decimal("0.02")
+    assert board["gpt-4o"].wins == 0 and board["gpt-4o"].cost_per_win is None
+    assert leaderboard(charlie.user.memberships.first().team_id) == []
+
+
+def test_compare_needs_two_to_four_models(upstream, alice):
+    client = client_for(alice)
+    one = post(client, "/compare/new", {"prompt": "hi", "model": ["gpt-4o", "gpt-4o"]})
+    assert one.status_code == 400 and "2 to 4" in one.json()["error"]["message"]
+    ok = post(client, "/compare/new", {"prompt": "hi", "model": ["gpt-4o", "o1-mini", ""]})
+    assert ok.status_code == 200 and [a["model"] for a in ok.json()["answers"]] == ["gpt-4o", "o1-mini"]
+
+
+def test_leaderboard_is_for_staff_only(upstream, alice):
+    assert get(client_for(alice), "/compare/leaderboard/").status_code == 302
+    alice.user.is_staff = True
+    alice.user.save()
+    page = get(client_for(alice), "/compare/leaderboard/")
+    assert page.status_code == 200 and b"Model leaderboard" in page.content
+
+
+def test_password_change_page(upstream, alice):
+    client = client_for(alice)
+    assert get(client, "/accounts/password/").status_code == 200
+    done = post(
+        client,
+        "/accounts/password/",
+        {
+            "old_password": alice.password,
+            "new_password1": "a-much-longer-secret-42",
+            "new_password2": "a-much-longer-secret-42",
+        },
+    )
+    assert done.status_code == 302
+    alice.user.refresh_from_db()
+    assert alice.user.check_password("a-much-longer-secret-42")
