@@ -222,8 +222,10 @@ def usage_json(usage: Usage, settlement: ledger.Settlement) -> dict[str, Any]:
         "cost": settlement.charged,
         "credits_remaining": settlement.balance_after,
     }
-    if usage.cached_tokens:
+    if usage.cached_tokens or usage.cache_write_tokens:
         body["prompt_tokens_details"] = {"cached_tokens": usage.cached_tokens}
+        if usage.cache_write_tokens:
+            body["prompt_tokens_details"]["cache_write_tokens"] = usage.cache_write_tokens
     if usage.reasoning_tokens:
         body["completion_tokens_details"] = {"reasoning_tokens": usage.reasoning_tokens}
     return body

@@ -61,7 +61,7 @@ def error_for_status(provider: ProviderConfig, status: int, body: bytes, headers
         return UpstreamError(where, code="upstream_model_not_found", retryable=False)
     if status == 429:
         return UpstreamRateLimited(where, retry_after=_retry_after(headers))
-    if status == 503:
+    if status in (503, 529):  # 529: Anthropic's "overloaded"
         return UpstreamUnavailable(where, retry_after=_retry_after(headers))
     if status == 504:
         return UpstreamTimeout(where)
