@@ -59,6 +59,10 @@ class Call:
         headers = {"x-request-id": self.request_id}
         if self.served is not None:
             headers["x-llmhub-model"] = self.served.name
+        if self.settled is not None:
+            # For clients whose SDK drops unknown body fields (google-genai): cost and credits as headers too.
+            headers["x-llmhub-cost"] = str(self.settled.charged)
+            headers["x-llmhub-credits-remaining"] = str(self.settled.balance_after)
         return headers
 
 
