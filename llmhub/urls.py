@@ -11,6 +11,7 @@ urlpatterns = [
     path("v1/chat/completions", api.chat_completions, name="api-chat-completions"),
     path("v1/models", api.models, name="api-models"),
     path("v1/messages", native.messages, name="api-anthropic-messages"),
+    path("v1/messages/count_tokens", native.count_tokens, name="api-anthropic-count-tokens"),
     # Before v1/models/<model>, which would otherwise swallow "gemini-2.0-flash:generateContent".
     re_path(
         r"^v1(?:beta)?/models/(?P<model>[^/:]+):(?P<method>generateContent|streamGenerateContent)$",

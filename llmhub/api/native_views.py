@@ -7,7 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from llmhub import gateway, streaming
 from llmhub.api.decorators import api_endpoint, read_json
 from llmhub.api.openai_format import MeteredStreamingResponse, json_response
+from llmhub.catalog import asnapshot, find_model
 from llmhub.errors import HubError
+from llmhub.tokens import prompt_tokens_estimate
 from llmhub.translate.anthropic_format import from_anthropic_request
 from llmhub.translate.anthropic_messages import error_to_anthropic, message_to_anthropic
 from llmhub.translate.anthropic_stream import anthropic_sse
@@ -31,6 +33,14 @@ async def messages(request: HttpRequest) -> HttpResponse:
         return MeteredStreamingResponse(session, anthropic_sse(session), "text/event-stream")
     result = await gateway.complete(request.caller, chat)  # type: ignore[attr-defined]
     return json_response(message_to_anthropic(result.body, result.call.request_id), headers=result.call.headers())
+
+
+@api_endpoint(render_error=anthropic_error)
+async def count_tokens(request: HttpRequest) -> HttpResponse:
+    """The hub's own estimate (no upstream call, nothing billed): coding agents ask before long prompts."""
+    chat = from_anthropic_request(read_json(request), counting=True)
+    find_model((await asnapshot()).models, chat.model)
+    return json_response({"input_tokens": prompt_tokens_estimate(chat.messages, chat.params.get("tools"))})
 
 
 @api_endpoint(render_error=gemini_error)

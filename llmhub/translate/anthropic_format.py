@@ -257,14 +257,16 @@ def _tool_choice_from_anthropic(choice: dict[str, Any]) -> Any:
     return {"any": "required", "none": "none"}.get(str(kind), "auto")
 
 
-def from_anthropic_request(body: Any) -> ChatRequest:
-    """A canonical request from a /v1/messages body (validated as Anthropic validates it)."""
+def from_anthropic_request(body: Any, *, counting: bool = False) -> ChatRequest:
+    """A canonical request from a /v1/messages body (validated as Anthropic validates it).
+
+    `counting` is for /v1/messages/count_tokens, whose bodies have no max_tokens."""
     if not isinstance(body, dict):
         raise InvalidRequest("The request body must be a JSON object.")
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise InvalidRequest("'model' is required and must be a string.", param="model")
-    max_tokens = body.get("max_tokens")
+    max_tokens = body.get("max_tokens", 1 if counting else None)
     if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
         raise InvalidRequest("'max_tokens' is required and must be a positive integer.", param="max_tokens")
     raw_messages = body.get("messages")

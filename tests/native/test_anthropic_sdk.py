@@ -154,3 +154,14 @@ def test_missing_max_tokens_is_invalid_request(claude_client):
             "/v1/messages", body={"model": "gpt-4.1", "messages": [{"role": "user", "content": "hi"}]}, cast_to=object
         )
     assert "max_tokens" in caught.value.body["error"]["message"]
+
+
+def test_count_tokens_is_an_unbilled_estimate(claude_client, direct):
+    counted = claude_client.messages.count_tokens(
+        model="claude-3-5-sonnet", messages=[{"role": "user", "content": "x" * 400}], tools=[WEATHER_TOOL]
+    )
+    assert 100 <= counted.input_tokens <= 200
+    assert direct.received == []
+    assert UsageRecord.objects.count() == 0
+    with pytest.raises(anthropic.NotFoundError):
+        claude_client.messages.count_tokens(model="claude-9", messages=[{"role": "user", "content": "x"}])

@@ -28,6 +28,19 @@ WEATHER = types.Tool(
     ]
 )
 NO_AUTO_CALLS = types.AutomaticFunctionCallingConfig(disable=True)
+# The -d body of the seed document's curl example, as printed there.
+SEED_GEMINI_BODY = """{
+"contents": [
+{
+"role": "user",
+"parts": [{"text": "Explain machine learning."}]
+}
+],
+"generationConfig": {
+"temperature": 0.7,
+"maxOutputTokens": 1000
+}
+}"""
 
 
 def _client(hub_root: str, key: str) -> genai.Client:
@@ -141,7 +154,7 @@ def test_seed_curl_example_verbatim(hub_url, alice, direct):
     direct.script(
         "gemini-2.0-flash", Reply(text="Machine learning learns from data.", prompt_tokens=5, completion_tokens=6)
     )
-    body = '{"contents":[{"role":"user","parts":[{"text":"Explain machine learning."}]}],"generationConfig":{"temperature":0.7,"maxOutputTokens":1000}}'
+    body = SEED_GEMINI_BODY
     response = httpx.post(
         f"{hub_url}/models/gemini-2.0-flash:generateContent",
         content=body,

@@ -173,3 +173,51 @@ def test_function_response_without_call_is_refused():
     body = {"contents": [{"role": "user", "parts": [{"functionResponse": {"name": "f", "response": {}}}]}]}
     with pytest.raises(InvalidRequest, match="no earlier model turn made"):
         from_gemini_request(body, "gpt-4o", stream=False)
+
+
+def _anthropic_body(content):
+    return {"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": content}]}
+
+
+@pytest.mark.parametrize(
+    ("translate", "message"),
+    [
+        (
+            lambda: to_anthropic_request(
+                ChatRequest(model="m", messages=[{"role": "user", "content": "x"}], params={"top_logprobs": 2}),
+                "c",
+                stream=False,
+            ),
+            "'top_logprobs' cannot be translated to the Anthropic format; remove it or choose a model served by an "
+            "OpenAI-compatible provider.",
+        ),
+        (
+            lambda: to_gemini_request(
+                ChatRequest(
+                    model="m",
+                    messages=[{"role": "user", "content": [{"type": "text", "text": "x"}, {"type": "input_audio"}]}],
+                )
+            ),
+            "A 'input_audio' content part cannot be translated: messages[0].content[1].",
+        ),
+        (
+            lambda: from_anthropic_request(
+                _anthropic_body(
+                    [{"type": "tool_result", "tool_use_id": "t", "content": [{"type": "image", "source": {}}]}]
+                )
+            ),
+            "A 'image' block inside tool_result cannot be translated: messages[0].content[0].content[0].",
+        ),
+        (
+            lambda: from_gemini_request(
+                {"contents": [{"role": "user", "parts": [{"text": "x"}]}], "cachedContent": "c/1"}, "m", stream=False
+            ),
+            "cachedContent (Gemini context caching) cannot be translated: cachedContent.",
+        ),
+    ],
+)
+def test_documented_refusals(translate, message):
+    with pytest.raises(InvalidRequest) as caught:
+        translate()
+    assert caught.value.message == message
+    assert caught.value.status == 400
