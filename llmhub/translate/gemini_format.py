@@ -299,7 +299,9 @@ def from_gemini_request(body: Any, model: str, *, stream: bool) -> ChatRequest:
         raise InvalidRequest("'contents' must be a non-empty array.", param="contents")
     messages: list[dict[str, Any]] = []
     system = body.get("systemInstruction") or body.get("system_instruction")
-    if isinstance(system, dict):
+    if isinstance(system, str):
+        messages.append({"role": "system", "content": system})
+    elif isinstance(system, dict):
         text = "".join(str(p.get("text") or "") for p in system.get("parts") or [] if isinstance(p, dict))
         messages.append({"role": "system", "content": text})
     ids = _CallIds()

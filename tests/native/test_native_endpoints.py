@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from billing.models import CreditLedgerEntry, UsageRecord
-from tests.fake_upstream import Reply
+from tests.fake_upstream import Drop, Reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -215,3 +215,23 @@ def test_gemini_hostile_bodies(hub_url, alice, direct):
 def test_gemini_model_detail_get_still_served(hub_url, alice, direct):
     response = httpx.get(f"{hub_url}/models/gemini-2.0-flash", headers={"Authorization": f"Bearer {alice.key}"})
     assert response.json()["id"] == "gemini-2.0-flash"
+
+
+def test_anthropic_stream_failure_ends_with_error_event(hub_url, alice, direct):
+    direct.script("gpt-4o", Drop(after_chunks=3))
+    response = _anthropic(hub_url, alice.key, {"model": "gpt-4o", "max_tokens": 50, "stream": True, "messages": HELLO})
+    events = _events(response.text)
+    assert events[-2][0] == "content_block_stop"  # the open block is closed before the error
+    name, data = events[-1]
+    assert (name, data["type"], data["error"]["type"]) == ("error", "error", "api_error")
+    assert UsageRecord.objects.get().status == "error"
+
+
+def test_gemini_stream_failure_ends_with_error_chunk(hub_url, alice, direct):
+    direct.script("gpt-4o", Drop(after_chunks=3))
+    response = httpx.post(
+        f"{hub_url}/models/gpt-4o:streamGenerateContent", json=GEMINI_HELLO, params={"key": alice.key, "alt": "sse"}
+    )
+    last = json.loads(response.text.strip().split("\r\n\r\n")[-1].removeprefix("data: "))
+    assert last["error"]["code"] == 502
+    assert last["error"]["status"] == "UNAVAILABLE"
