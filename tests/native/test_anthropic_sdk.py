@@ -165,3 +165,17 @@ def test_count_tokens_is_an_unbilled_estimate(claude_client, direct):
     assert UsageRecord.objects.count() == 0
     with pytest.raises(anthropic.NotFoundError):
         claude_client.messages.count_tokens(model="claude-9", messages=[{"role": "user", "content": "x"}])
+
+
+def test_claude_through_aisa_when_no_direct_key(hub_root, alice, upstream):
+    """The default set-up: Claude served by AIsa's OpenAI-compatible API, still answered in Anthropic's format."""
+    upstream.script("claude-3-5-sonnet", Reply(text="via AIsa", prompt_tokens=10, completion_tokens=2))
+    client = anthropic.Anthropic(api_key=alice.key, base_url=hub_root, max_retries=0, timeout=20)
+    message = client.messages.create(
+        model="claude-3-5-sonnet", max_tokens=64, messages=[{"role": "user", "content": "hi"}]
+    )
+    assert message.content[0].text == "via AIsa"
+    assert upstream.requests_for("/v1/chat/completions")[-1].body["max_tokens"] == 64
+    # 10 × $3 + 2 × $15, per million
+    assert Decimal(str(message.usage.model_extra["cost"])) == Decimal("0.00006")
+    assert UsageRecord.objects.get().provider == "aisa"

@@ -9,7 +9,7 @@ import pytest
 
 from billing.models import CreditLedgerEntry, UsageRecord
 from tests.fake_native import Blocked, NativeReply
-from tests.fake_upstream import Drop, Fail, Garbage, Reply
+from tests.fake_upstream import Drop, Fail, Garbage, Reply, Stall
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -218,3 +218,11 @@ def test_logit_bias_is_untranslatable(openai_client, direct):
     with pytest.raises(openai.BadRequestError) as caught:
         _ask(openai_client, logit_bias={"42": 5})
     assert caught.value.body["message"].startswith("'logit_bias' cannot be translated to the Gemini format")
+
+
+def test_stalled_upstream_times_out_as_504(openai_client, direct):
+    direct.script(FLASH, Stall(3), Stall(3))
+    with pytest.raises(openai.APIStatusError) as caught:
+        _ask(openai_client)
+    assert caught.value.status_code == 504
+    assert UsageRecord.objects.get().error_code == "upstream_timeout"
