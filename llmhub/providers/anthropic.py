@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from llmhub.errors import UpstreamError
 from llmhub.providers.base import ChatRequest, Completion, ProviderAdapter, StreamChunk, Target
-from llmhub.providers.http_base import parse_json_event, post_json, stream_sse
+from llmhub.providers.http_base import parse_json_event, post_json, reading, stream_sse
 from llmhub.translate.anthropic_format import to_anthropic_request
 from llmhub.translate.anthropic_messages import completion_from_anthropic, usage_from_anthropic
 from llmhub.translate.anthropic_stream import AnthropicStreamReader
@@ -28,8 +28,9 @@ class AnthropicAdapter(ProviderAdapter):
         url = f"{target.provider.base_url}/messages"
         payload = to_anthropic_request(request, target.upstream_model, stream=False)
         body = await post_json(target.provider, url, self._headers(target), payload)
-        completion = completion_from_anthropic(body, target.provider.name)
-        usage = usage_from_anthropic(body.get("usage"))
+        with reading(target.provider):
+            completion = completion_from_anthropic(body, target.provider.name)
+            usage = usage_from_anthropic(body.get("usage"))
         usage.estimated = not isinstance(body.get("usage"), dict)
         return Completion(body=completion, usage=usage)
 
@@ -38,7 +39,8 @@ class AnthropicAdapter(ProviderAdapter):
         payload = to_anthropic_request(request, target.upstream_model, stream=True)
         reader = AnthropicStreamReader(target.provider.name)
         async for _event, data in stream_sse(target.provider, url, self._headers(target), payload):
-            chunk = reader.feed(parse_json_event(target.provider, data))
+            with reading(target.provider):
+                chunk = reader.feed(parse_json_event(target.provider, data))
             if chunk is not None:
                 yield chunk
             if reader.finished:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -136,3 +137,12 @@ def parse_json_event(provider: ProviderConfig, data: str) -> dict[str, Any]:
     if not isinstance(parsed, dict):
         raise UpstreamError(f"Upstream {provider.name} sent a stream event that is not an object.")
     return parsed
+
+
+@contextlib.contextmanager
+def reading(provider: ProviderConfig) -> Iterator[None]:
+    """Translating an upstream's JSON: a body of an unexpected shape is that upstream's failure, not a crash."""
+    try:
+        yield
+    except (AttributeError, TypeError, KeyError, ValueError) as exc:
+        raise UpstreamError(f"Upstream {provider.name} sent a response of an unexpected shape.") from exc

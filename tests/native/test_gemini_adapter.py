@@ -226,3 +226,11 @@ def test_stalled_upstream_times_out_as_504(openai_client, direct):
         _ask(openai_client)
     assert caught.value.status_code == 504
     assert UsageRecord.objects.get().error_code == "upstream_timeout"
+
+
+def test_json_of_the_wrong_shape_is_an_upstream_error(openai_client, direct):
+    direct.script(FLASH, Garbage(b'{"candidates": ["nope"]}'), Garbage(b'{"candidates": [{"content": 5}]}'))
+    with pytest.raises(openai.APIStatusError) as caught:
+        _ask(openai_client)
+    assert caught.value.status_code == 502
+    assert "sent a response of an unexpected shape" in caught.value.message
