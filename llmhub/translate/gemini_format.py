@@ -43,7 +43,11 @@ def _unsupported(what: str, where: str) -> InvalidRequest:
 
 def _schema_for_gemini(schema: Any) -> Any:
     if isinstance(schema, dict):
-        return {k: _schema_for_gemini(v) for k, v in schema.items() if k not in SCHEMA_KEYS_DROPPED}
+        cleaned = {k: _schema_for_gemini(v) for k, v in schema.items() if k not in SCHEMA_KEYS_DROPPED}
+        if isinstance(schema.get("properties"), dict):
+            # Property names are the caller's: a parameter may well be called "strict".
+            cleaned["properties"] = {k: _schema_for_gemini(v) for k, v in schema["properties"].items()}
+        return cleaned
     if isinstance(schema, list):
         return [_schema_for_gemini(v) for v in schema]
     return schema

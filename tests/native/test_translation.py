@@ -221,3 +221,19 @@ def test_documented_refusals(translate, message):
         translate()
     assert caught.value.message == message
     assert caught.value.status == 400
+
+
+def test_gemini_schema_cleaning_keeps_parameters_named_like_keywords():
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"strict": {"type": "boolean"}, "opts": {"type": "object", "additionalProperties": True}},
+    }
+    tools = [{"type": "function", "function": {"name": "f", "parameters": schema}}]
+    sent = to_gemini_request(
+        ChatRequest(model="m", messages=[{"role": "user", "content": "x"}], params={"tools": tools})
+    )
+    assert sent["tools"][0]["functionDeclarations"][0]["parameters"] == {
+        "type": "object",
+        "properties": {"strict": {"type": "boolean"}, "opts": {"type": "object"}},
+    }
