@@ -12,6 +12,7 @@ from llmhub.translate.content_parts import (
     arguments_object,
     data_url,
     image_url_of,
+    refuses_malformed,
     reject_untranslatable,
     split_data_url,
     text_of,
@@ -76,6 +77,7 @@ def _append(messages: list[dict[str, Any]], role: str, blocks: list[dict[str, An
         messages.append({"role": role, "content": blocks})
 
 
+@refuses_malformed
 def to_anthropic_request(request: ChatRequest, model: str, *, stream: bool) -> dict[str, Any]:
     """The Messages API body for a canonical request."""
     params = request.params
@@ -257,6 +259,7 @@ def _tool_choice_from_anthropic(choice: dict[str, Any]) -> Any:
     return {"any": "required", "none": "none"}.get(str(kind), "auto")
 
 
+@refuses_malformed
 def from_anthropic_request(body: Any, *, counting: bool = False) -> ChatRequest:
     """A canonical request from a /v1/messages body (validated as Anthropic validates it).
 

@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import mimetypes
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from llmhub.errors import InvalidRequest
+
+Translator = TypeVar("Translator", bound=Callable[..., Any])
+
+
+def refuses_malformed(translate: Translator) -> Translator:
+    """A request whose pieces have the wrong types (a string where an object belongs) is the caller's 400."""
+
+    @functools.wraps(translate)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return translate(*args, **kwargs)
+        except (AttributeError, TypeError, KeyError) as exc:
+            raise InvalidRequest(
+                "The request has a field of the wrong type or shape (for example a string where an object "
+                "belongs) and cannot be translated; check it against the API reference.",
+                code="malformed_request",
+            ) from exc
+
+    return checked  # type: ignore[return-value]
 
 
 def image_url_of(part: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ from llmhub.translate.content_parts import (
     guess_image_type,
     image_url_of,
     new_call_id,
+    refuses_malformed,
     reject_untranslatable,
     split_data_url,
     text_of,
@@ -135,6 +136,7 @@ def _tool_config(choice: Any) -> dict[str, Any]:
     return {"functionCallingConfig": {"mode": CALLING_MODES.get(str(choice), "AUTO")}}
 
 
+@refuses_malformed
 def to_gemini_request(request: ChatRequest) -> dict[str, Any]:
     """The generateContent body for a canonical request (the model goes in the URL)."""
     params = request.params
@@ -292,6 +294,7 @@ def _params_from_config(config: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
+@refuses_malformed
 def from_gemini_request(body: Any, model: str, *, stream: bool) -> ChatRequest:
     """A canonical request from a generateContent body and the model named in the URL."""
     if not isinstance(body, dict):

@@ -237,3 +237,29 @@ def test_gemini_schema_cleaning_keeps_parameters_named_like_keywords():
         "type": "object",
         "properties": {"strict": {"type": "boolean"}, "opts": {"type": "object"}},
     }
+
+
+@pytest.mark.parametrize(
+    "translate",
+    [
+        lambda: from_anthropic_request(_anthropic_body([{"type": "image", "source": "a string"}])),
+        lambda: from_gemini_request(
+            {"contents": [{"role": "model", "parts": [{"functionCall": "f"}]}]}, "m", stream=False
+        ),
+        lambda: from_gemini_request(
+            {"contents": [{"parts": [{"text": "x"}]}], "tools": [{"functionDeclarations": ["f"]}]}, "m", stream=False
+        ),
+        lambda: to_anthropic_request(
+            ChatRequest(model="m", messages=[{"role": "user", "content": "x"}], params={"tools": [{"function": {}}]}),
+            "c",
+            stream=False,
+        ),
+        lambda: to_gemini_request(
+            ChatRequest(model="m", messages=[{"role": "assistant", "content": "x", "tool_calls": ["call"]}])
+        ),
+    ],
+)
+def test_malformed_pieces_are_400_not_crashes(translate):
+    with pytest.raises(InvalidRequest) as caught:
+        translate()
+    assert caught.value.code == "malformed_request"
