@@ -171,15 +171,27 @@ def _image_part(block: dict[str, Any], where: str) -> dict[str, Any]:
     return {"type": "image_url", "image_url": {"url": url}}
 
 
-def _tool_result_text(block: dict[str, Any], where: str) -> str:
+def _tool_result(block: dict[str, Any], where: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The tool message for a tool_result, and its images: OpenAI tool messages carry text only, so the
+    images travel in the user message that follows (a screenshot a tool returned stays visible)."""
     content = block.get("content")
+    images: list[dict[str, Any]] = []
     if isinstance(content, list):
+        texts = []
         for n, inner in enumerate(content):
-            if isinstance(inner, dict) and inner.get("type") != "text":
-                raise _unsupported(f"A '{inner.get('type')}' block inside tool_result", f"{where}.content[{n}]")
-        content = "".join(str(b.get("text") or "") for b in content if isinstance(b, dict))
+            kind = inner.get("type") if isinstance(inner, dict) else None
+            if kind == "text":
+                texts.append(str(inner.get("text") or ""))
+            elif kind == "image":
+                images.append(_image_part(inner, f"{where}.content[{n}]"))
+            else:
+                raise _unsupported(f"A '{kind}' block inside tool_result", f"{where}.content[{n}]")
+        content = "".join(texts) or ("(the tool returned images, attached below)" if images else "")
     text = str(content or "")
-    return f"Error: {text}" if block.get("is_error") else text
+    message = {"role": "tool", "tool_call_id": block.get("tool_use_id"), "content": text}
+    if block.get("is_error"):
+        message["content"] = f"Error: {text}"
+    return message, images
 
 
 def _from_anthropic_message(message: Any, where: str) -> list[dict[str, Any]]:
@@ -210,9 +222,9 @@ def _from_anthropic_message(message: Any, where: str) -> list[dict[str, Any]]:
                 }
             )
         elif kind == "tool_result" and role == "user":
-            tool_messages.append(
-                {"role": "tool", "tool_call_id": block.get("tool_use_id"), "content": _tool_result_text(block, at)}
-            )
+            tool_message, images = _tool_result(block, at)
+            tool_messages.append(tool_message)
+            parts += images
         elif kind in ("thinking", "redacted_thinking"):
             continue  # the model's own reasoning is not replayed to other models
         else:

@@ -203,10 +203,10 @@ def _anthropic_body(content):
         (
             lambda: from_anthropic_request(
                 _anthropic_body(
-                    [{"type": "tool_result", "tool_use_id": "t", "content": [{"type": "image", "source": {}}]}]
+                    [{"type": "tool_result", "tool_use_id": "t", "content": [{"type": "document", "source": {}}]}]
                 )
             ),
-            "A 'image' block inside tool_result cannot be translated: messages[0].content[0].content[0].",
+            "A 'document' block inside tool_result cannot be translated: messages[0].content[0].content[0].",
         ),
         (
             lambda: from_gemini_request(
@@ -263,3 +263,30 @@ def test_malformed_pieces_are_400_not_crashes(translate):
     with pytest.raises(InvalidRequest) as caught:
         translate()
     assert caught.value.code == "malformed_request"
+
+
+def test_images_a_tool_returned_follow_its_result():
+    screenshot = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AAAA"}}
+    result = {"type": "tool_result", "tool_use_id": "t1", "content": [screenshot]}
+    body = {
+        "model": "m",
+        "max_tokens": 5,
+        "messages": [
+            {"role": "user", "content": "shoot"},
+            {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "screen", "input": {}}]},
+            {"role": "user", "content": [result, {"type": "text", "text": "what do you see?"}]},
+        ],
+    }
+    messages = from_anthropic_request(body).messages
+    assert messages[2] == {
+        "role": "tool",
+        "tool_call_id": "t1",
+        "content": "(the tool returned images, attached below)",
+    }
+    assert messages[3] == {
+        "role": "user",
+        "content": [
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
+            {"type": "text", "text": "what do you see?"},
+        ],
+    }
