@@ -218,20 +218,27 @@ def test_gemini_model_detail_get_still_served(hub_url, alice, direct):
 
 
 def test_anthropic_stream_failure_ends_with_error_event(hub_url, alice, direct):
-    direct.script("gpt-4o", Drop(after_chunks=3))
-    response = _anthropic(hub_url, alice.key, {"model": "gpt-4o", "max_tokens": 50, "stream": True, "messages": HELLO})
-    events = _events(response.text)
-    assert events[-2][0] == "content_block_stop"  # the open block is closed before the error
+    # message_start, content_block_start, ping and one text delta reach the hub, then the connection drops.
+    direct.script("claude-3-5-sonnet-20241022", Drop(after_chunks=4))
+    body = {"model": "claude-3-5-sonnet", "max_tokens": 50, "stream": True, "messages": HELLO}
+    events = _events(_anthropic(hub_url, alice.key, body).text)
+    names = [name for name, _ in events]
+    assert names[2:4] == ["content_block_start", "content_block_delta"]
+    assert names[-2] == "content_block_stop"  # the open block is closed before the error
     name, data = events[-1]
     assert (name, data["type"], data["error"]["type"]) == ("error", "error", "api_error")
     assert UsageRecord.objects.get().status == "error"
 
 
 def test_gemini_stream_failure_ends_with_error_chunk(hub_url, alice, direct):
-    direct.script("gpt-4o", Drop(after_chunks=3))
+    direct.script("gemini-2.0-flash", Drop(after_chunks=1))
     response = httpx.post(
-        f"{hub_url}/models/gpt-4o:streamGenerateContent", json=GEMINI_HELLO, params={"key": alice.key, "alt": "sse"}
+        f"{hub_url}/models/gemini-2.0-flash:streamGenerateContent",
+        json=GEMINI_HELLO,
+        params={"key": alice.key, "alt": "sse"},
     )
-    last = json.loads(response.text.strip().split("\r\n\r\n")[-1].removeprefix("data: "))
+    frames = [json.loads(f.removeprefix("data: ")) for f in response.text.strip().split("\r\n\r\n")]
+    assert frames[0]["candidates"][0]["content"]["parts"] == [{"text": "Hello"}]
+    last = frames[-1]
     assert last["error"]["code"] == 502
     assert last["error"]["status"] == "UNAVAILABLE"
