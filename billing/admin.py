@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from billing.models import CreditHold, CreditLedgerEntry, HubKey, Membership, Team, UsageRecord
+from billing.models import CreditHold, CreditLedgerEntry, HubKey, Membership, Team, UsageDailyRollup, UsageRecord
 
 
 class MembershipInline(admin.TabularInline):
@@ -75,3 +75,10 @@ class CreditLedgerEntryAdmin(ReadOnlyAdmin):
 @admin.register(CreditHold)
 class CreditHoldAdmin(ReadOnlyAdmin):
     list_display = ["request_id", "team", "amount", "created_at", "expires_at"]
+
+
+@admin.register(UsageDailyRollup)
+class UsageDailyRollupAdmin(ReadOnlyAdmin):
+    list_display = ["day", "team", "user", "key", "model", "provider", "requests", "errors", "cost", "savings"]
+    list_filter = ["team", "provider"]
+    date_hierarchy = "day"

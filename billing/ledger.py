@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from billing.models import CreditHold, CreditLedgerEntry, Team, UsageRecord
 from billing.money import ZERO, to_usd
+from billing.rollups import add_to_rollup
 from llmhub.errors import InsufficientCredits, InvalidRequest
 
 HOLD_TTL = dt.timedelta(minutes=15)
@@ -163,6 +164,7 @@ def _settle(draft: UsageDraft) -> Settlement:
         route=draft.route,
         cache_hit=draft.cache_hit,
     )
+    add_to_rollup(record)  # same transaction: dashboards' daily totals move with the ledger
     memo = "" if charged == cost else f"capped at available credit (cost {cost})"
     _move_balance(team, kind=CreditLedgerEntry.CHARGE, amount=-charged, memo=memo, usage=record)
     return Settlement(record.pk, charged, team.balance)

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 
 MONEY = {"max_digits": 20, "decimal_places": 8}
 
@@ -158,3 +159,46 @@ class CreditHold(models.Model):
 
     def __str__(self) -> str:
         return f"hold {self.amount} for {self.request_id}"
+
+
+class UsageDailyRollup(models.Model):
+    """Usage summed per hub-time-zone day and (team, user, key, model, provider), for fast dashboards.
+
+    Maintained by billing.rollups.add_to_rollup inside settlement; rebuilt by `manage.py rebuild_rollups`.
+    """
+
+    day = models.DateField()
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.ForeignKey(HubKey, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    model = models.CharField(max_length=100, help_text="model served, or requested when none was served")
+    provider = models.CharField(max_length=50, blank=True)
+    requests = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0, help_text="requests whose status was not ok")
+    prompt_tokens = models.BigIntegerField(default=0)
+    completion_tokens = models.BigIntegerField(default=0)
+    cost = models.DecimalField(**MONEY, default=Decimal("0"))
+    savings = models.DecimalField(**MONEY, default=Decimal("0"), help_text="auto-routing: baseline cost - cost")
+    price_mismatches = models.PositiveIntegerField(default=0, help_text="upstream cost differs by more than 1%")
+
+    class Meta:
+        constraints = [
+            # A request without a hub key (the browser chat) has key NULL; COALESCE makes it one bucket.
+            models.UniqueConstraint(
+                models.F("day"),
+                models.F("team"),
+                models.F("user"),
+                Coalesce("key", models.Value(0)),
+                models.F("model"),
+                models.F("provider"),
+                name="one_rollup_per_bucket",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["day"], name="billing_rollup_day_idx"),
+            models.Index(fields=["user", "day"]),
+            models.Index(fields=["team", "day"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.team_id}/{self.user_id} {self.model}"

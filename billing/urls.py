@@ -1,7 +1,22 @@
+"""URLs of billing: sign in/out, keys, usage, team credits, and the staff pages."""
+
 from django.contrib.auth import views as auth_views
 from django.urls import path
+
+from billing.views import keys, staff, team, usage
 
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("keys/", keys.keys_page, name="billing-keys"),
+    path("keys/<int:key_id>/revoke/", keys.revoke_key_page, name="billing-key-revoke"),
+    path("usage/", usage.my_usage, name="billing-usage"),
+    path("teams/", team.teams_page, name="billing-teams"),
+    path("teams/<slug:slug>/credits/", team.team_credits_page, name="billing-team-credits"),
+    path("teams/<slug:slug>/credits/threshold/", team.set_threshold, name="billing-team-threshold"),
+    path("staff/spend/", staff.spend_review, name="billing-spend"),
+    path("staff/spend/records/", staff.spend_records, name="billing-spend-records"),
+    path("staff/spend/export.csv", staff.spend_export, name="billing-spend-export"),
+    path("staff/credits/", staff.credits_page, name="billing-credits"),
+    path("staff/price-match/", staff.price_match, name="billing-price-match"),
 ]

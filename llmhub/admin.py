@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from llmhub.models import CatalogModel, Deployment, Provider
+from llmhub.models import CatalogModel, Deployment, Provider, RoutingPolicy
 
 
 class ProviderForm(forms.ModelForm):
@@ -59,3 +59,9 @@ class CatalogModelAdmin(admin.ModelAdmin):
     list_editable = ["input_price", "output_price", "enabled"]
     search_fields = ["name", "family"]
     inlines = [DeploymentInline]
+
+
+@admin.register(RoutingPolicy)
+class RoutingPolicyAdmin(admin.ModelAdmin):
+    list_display = ["team", "tier_models", "task_routes", "baseline_model", "updated_at"]
+    search_fields = ["team__name", "team__slug"]

@@ -7,6 +7,8 @@ the native-format endpoints and the browser chat all call `complete` or `open_st
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import logging
 import time
 import uuid
@@ -15,6 +17,7 @@ from typing import Any
 
 from billing import ledger
 from billing.money import ZERO, cost_of, worst_case_cost
+from llmhub import auto_router, response_cache
 from llmhub.catalog import ModelSpec, asnapshot, find_model
 from llmhub.db_executor import run_db
 from llmhub.errors import HubError, InvalidRequest, UpstreamError
@@ -54,11 +57,17 @@ class Call:
     served: ModelSpec | None = None
     target: Target | None = None
     settled: ledger.Settlement | None = None
+    baseline: ModelSpec | None = None  # what an auto-routed request is measured against
+    cache_status: str | None = None  # "hit" or "miss" when the response cache was consulted
 
     def headers(self) -> dict[str, str]:
         headers = {"x-request-id": self.request_id}
         if self.served is not None:
             headers["x-llmhub-model"] = self.served.name
+        if self.route is not None:
+            headers["x-llmhub-route"] = json.dumps(self.route, ensure_ascii=True, separators=(",", ":"))
+        if self.cache_status is not None:
+            headers["x-llmhub-cache"] = self.cache_status
         if self.settled is not None:
             # For clients whose SDK drops unknown body fields (google-genai): cost and credits as headers too.
             headers["x-llmhub-cost"] = str(self.settled.charged)
@@ -118,8 +127,14 @@ async def plan(caller: Caller, request: ChatRequest) -> Call:
     snap = await asnapshot()
     tools = request.params.get("tools") or request.params.get("functions")
     estimate = prompt_tokens_estimate(request.messages, tools)
-    call = Call(caller=caller, request=request, chain=_plan_chain(request, snap.models, estimate))
+    auto = None
+    if auto_router.is_auto(request.model):
+        auto = await auto_router.resolve_auto(caller.team_id, request, snap.models, estimate)
+    chain_request = request if auto is None else dataclasses.replace(request, model=auto.model)
+    call = Call(caller=caller, request=request, chain=_plan_chain(chain_request, snap.models, estimate))
     call.prompt_estimate = estimate
+    if auto is not None:
+        call.route, call.baseline = auto.route, auto.baseline
     ceiling = prompt_tokens_ceiling(request.messages, tools)
     images = count_images(request.messages)
     hold = max(
@@ -179,6 +194,9 @@ def _draft(
 ) -> ledger.UsageDraft:
     spec = call.served
     cost = cost_of(usage, spec.prices) if spec is not None else ZERO
+    if call.route is not None and call.baseline is not None and call.cache_status != "hit":
+        # Savings = baseline_cost - cost: the same tokens priced at the model the client would otherwise use.
+        call.route["baseline_cost"] = str(cost_of(usage, call.baseline.prices))
     return ledger.UsageDraft(
         request_id=call.request_id,
         user_id=call.caller.user_id,
@@ -246,9 +264,36 @@ def _completion_usage(call: Call, completion: Completion) -> Usage:
     return usage
 
 
-async def complete(caller: Caller, request: ChatRequest, call: Call | None = None) -> Result:
-    """A non-streaming completion, charged and returned in OpenAI form with cost and credits."""
+async def settle_cache_hit(caller: Caller, request: ChatRequest, answer: response_cache.CachedAnswer) -> Call:
+    """Record a response-cache hit: one usage record marked cache_hit, a zero charge and no hold."""
+    snap = await asnapshot()
+    served = snap.models.get(answer.model)
+    call = Call(caller=caller, request=request, chain=[served] if served else [], route=answer.route)
+    call.served, call.cache_status = served, "hit"
+    draft = _draft(call, answer.usage, "ok")
+    draft.model_served, draft.cost, draft.cache_hit = answer.model, ZERO, True
+    await settle(call, draft)
+    return call
+
+
+async def complete(
+    caller: Caller, request: ChatRequest, call: Call | None = None, *, cache: response_cache.CacheMode | None = None
+) -> Result:
+    """A non-streaming completion, charged and returned in OpenAI form with cost and credits.
+
+    With `cache` (the client's cache mode), an identical earlier answer is returned at zero cost.
+    """
+    use_cache = call is None and cache is not None and cache.applies_to(request)
+    if use_cache:
+        answer = await response_cache.lookup(caller.team_id, request)
+        if answer is not None:
+            hit = await settle_cache_hit(caller, request, answer)
+            assert hit.settled is not None
+            body = {**answer.body, "model": answer.model, "usage": usage_json(answer.usage, hit.settled)}
+            return Result(body=body, call=hit)
     call = call or await plan(caller, request)
+    if use_cache:
+        call.cache_status = "miss"
     try:
         completion: Completion = await _with_fallback(
             call, lambda spec, target: adapter_for(target.provider.wire_format).complete(target, request)
@@ -266,6 +311,8 @@ async def complete(caller: Caller, request: ChatRequest, call: Call | None = Non
     assert call.served is not None
     body["model"] = call.served.name
     body["usage"] = usage_json(usage, settlement)
+    if use_cache:
+        await response_cache.store(caller.team_id, request, body, usage, call.served.name, call.route)
     return Result(body=body, call=call)
 
 

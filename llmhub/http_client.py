@@ -37,3 +37,10 @@ def get_client() -> httpx.AsyncClient:
                 del _clients[key]
         return client
     return entry[1]
+
+
+async def close_client() -> None:
+    """Close the running loop's client (server shutdown), so no connection is left half-open."""
+    entry = _clients.pop(id(asyncio.get_running_loop()), None)
+    if entry is not None:
+        await entry[1].aclose()

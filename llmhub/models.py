@@ -85,3 +85,53 @@ class Deployment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model.name} → {self.provider}:{self.upstream_model}"
+
+
+class RoutingPolicy(models.Model):
+    """A team's overrides for `model: "auto"`: which model serves each tier and each task.
+
+    Keys left out use the defaults in llmhub.route_scoring; values are catalog model names.
+    """
+
+    team = models.OneToOneField("billing.Team", on_delete=models.CASCADE, related_name="routing_policy")
+    tier_models = models.JSONField(
+        default=dict, blank=True, help_text='Tier → model, e.g. {"fast": "gemini-2.0-flash", "strong": "o1"}'
+    )
+    task_routes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Task → model (code, creative, fast, vision, chinese, reasoning), e.g. {"code": "gpt-4.1"}',
+    )
+    baseline_model = models.CharField(
+        max_length=100, blank=True, help_text="The model savings are measured against (default gpt-4.1)"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "routing policies"
+
+    def __str__(self) -> str:
+        return f"routing policy of {self.team}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from llmhub.route_scoring import TASKS, TIERS
+
+        known = set(CatalogModel.objects.values_list("name", flat=True))
+        errors: dict[str, str] = {}
+        for field_name, allowed in (("tier_models", TIERS), ("task_routes", TASKS)):
+            value = getattr(self, field_name)
+            if not isinstance(value, dict):
+                errors[field_name] = "Must be a JSON object."
+                continue
+            bad_keys = [k for k in value if k not in allowed]
+            bad_models = [v for v in value.values() if v not in known]
+            if bad_keys:
+                errors[field_name] = f"Unknown keys {bad_keys}; use {', '.join(allowed)}."
+            elif bad_models:
+                errors[field_name] = f"Not catalog models: {bad_models}."
+        if self.baseline_model and self.baseline_model not in known:
+            errors["baseline_model"] = f"'{self.baseline_model}' is not a catalog model."
+        if errors:
+            raise ValidationError(errors)

@@ -90,9 +90,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not :memory:, so the live hub's threads in tests share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Persistent connections: the request path's database threads (llmhub/db_executor.py) reuse theirs.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -204,7 +204,10 @@ UPSTREAM_MAX_ATTEMPTS = env.int("UPSTREAM_MAX_ATTEMPTS", default=2)
 UPSTREAM_RETRY_BACKOFF = env.float("UPSTREAM_RETRY_BACKOFF", default=0.25)
 KEY_CACHE_SECONDS = env.float("KEY_CACHE_SECONDS", default=5.0)
 # Threads (each with its own database connection) for the request path's database work.
-DB_THREADS = env.int("DB_THREADS", default=4)
+# SQLite allows one writer at a time: more threads would only queue on its lock (and sleep in its busy handler).
+DB_THREADS = env.int("DB_THREADS", default=1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 4)
+# Seconds an identical deterministic request is answered from the response cache (0 turns the cache off).
+RESPONSE_CACHE_TTL = env.int("RESPONSE_CACHE_TTL", default=3600)
 
 DEMO_ADMIN_USERNAME = "admin"
 

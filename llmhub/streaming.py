@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from llmhub import response_cache
 from llmhub.errors import HubError, UpstreamError
 from llmhub.gateway import Call, Caller, _draft, _with_fallback, plan, settle, usage_json
 from llmhub.providers.base import ChatRequest, StreamChunk, Target, Usage
@@ -53,6 +54,9 @@ class StreamSession:
         self._ttft_ms: int | None = None
         self._started = False
         self._loop = asyncio.get_running_loop()
+        # Called with the relayed chunks and final usage after a stream that ended well (the response cache).
+        self.on_finish: Callable[[list[dict[str, Any]], Usage], Awaitable[None]] | None = None
+        self._kept: list[dict[str, Any]] = []
 
     def _final_usage(self) -> Usage:
         if self._usage is not None and self._usage.total_tokens:
@@ -97,6 +101,8 @@ class StreamSession:
                             break
                     data = self._relay(chunk)
                     if data is not None:
+                        if self.on_finish is not None:
+                            self._kept.append(data)
                         yield StreamEvent("chunk", data)
             except HubError as exc:
                 error = exc
@@ -108,6 +114,8 @@ class StreamSession:
             if error is not None:
                 yield StreamEvent("error", error.as_openai(), error)
             else:
+                if self.on_finish is not None:
+                    await self.on_finish(self._kept, usage)
                 yield StreamEvent("usage", usage_json(usage, settlement))
         finally:
             await self._close_upstream()
@@ -137,9 +145,23 @@ class StreamSession:
         self._loop.call_soon_threadsafe(lambda: asyncio.ensure_future(self.abandon()))
 
 
-async def open_stream(caller: Caller, request: ChatRequest, call: Call | None = None) -> StreamSession:
-    """Plan, hold credits and open an upstream stream, falling back until one yields its first chunk."""
+async def open_stream(
+    caller: Caller, request: ChatRequest, call: Call | None = None, *, cache: response_cache.CacheMode | None = None
+) -> StreamSession:
+    """Plan, hold credits and open an upstream stream, falling back until one yields its first chunk.
+
+    With `cache` (the client's cache mode), an identical earlier answer is replayed at zero cost instead.
+    """
+    use_cache = call is None and cache is not None and cache.applies_to(request)
+    if use_cache:
+        answer = await response_cache.lookup(caller.team_id, request)
+        if answer is not None:
+            from llmhub.cache_replay import replay_session
+
+            return await replay_session(caller, request, answer)  # type: ignore[return-value]
     call = call or await plan(caller, request)
+    if use_cache:
+        call.cache_status = "miss"
 
     async def first_chunk(_spec: Any, target: Target) -> tuple[AsyncIterator[StreamChunk], StreamChunk]:
         upstream = adapter_for(target.provider.wire_format).stream(target, request)
@@ -157,4 +179,18 @@ async def open_stream(caller: Caller, request: ChatRequest, call: Call | None = 
         if isinstance(exc, HubError):
             exc.request_id = call.request_id
         raise
-    return StreamSession(call, upstream, first)
+    session = StreamSession(call, upstream, first)
+    if use_cache:
+        session.on_finish = _cache_store_hook(caller, request, call)
+    return session
+
+
+def _cache_store_hook(
+    caller: Caller, request: ChatRequest, call: Call
+) -> Callable[[list[dict[str, Any]], Usage], Awaitable[None]]:
+    async def store(chunks: list[dict[str, Any]], usage: Usage) -> None:
+        body = response_cache.body_from_chunks(chunks)
+        if body is not None and call.served is not None:
+            await response_cache.store(caller.team_id, request, body, usage, call.served.name, call.route)
+
+    return store

@@ -30,7 +30,12 @@ def fake_upstream() -> Iterator[FakeUpstream]:
 
 @pytest.fixture(scope="session")
 def live_hub(django_db_setup: Any, django_db_blocker: Any) -> Iterator[LiveHub]:
-    hub = LiveHub().start()
+    from django.test.utils import override_settings
+
+    # The hub's middleware reads these once, when it is built: plain http on loopback, and static
+    # files straight from the source folders (no collectstatic), so browser tests get the CSS.
+    with override_settings(SECURE_SSL_REDIRECT=False, WHITENOISE_USE_FINDERS=True):
+        hub = LiveHub().start()
     yield hub
     hub.stop()
     from llmhub.db_executor import close_db_connections
@@ -42,6 +47,8 @@ def live_hub(django_db_setup: Any, django_db_blocker: Any) -> Iterator[LiveHub]:
 @pytest.fixture
 def upstream(settings: Any, fake_upstream: FakeUpstream, db: Any) -> Iterator[FakeUpstream]:
     """Route every catalog model to the fake upstream as if it were AIsa."""
+    from django.core.cache import caches
+
     from billing.keys import forget_cached_keys
     from llmhub import catalog
     from llmhub.catalog_seed import seed_catalog
@@ -54,6 +61,7 @@ def upstream(settings: Any, fake_upstream: FakeUpstream, db: Any) -> Iterator[Fa
     fake_upstream.reset()
     catalog.invalidate()
     forget_cached_keys()
+    caches["responses"].clear()  # cached answers must not leak between tests (the cache outlives a flush)
     yield fake_upstream
     fake_upstream.reset()
     catalog.invalidate()

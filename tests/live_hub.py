@@ -23,8 +23,14 @@ class LiveHub:
         )
         self._server = server = uvicorn.Server(config)
 
+        async def serve_then_close() -> None:
+            from llmhub.http_client import close_client
+
+            await server.serve()
+            await close_client()
+
         def serve() -> None:
-            asyncio.run(server.serve())
+            asyncio.run(serve_then_close())
 
         self._thread = threading.Thread(target=serve, name="live-hub", daemon=True)
         self._thread.start()

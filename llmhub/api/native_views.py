@@ -9,6 +9,7 @@ from llmhub.api.decorators import api_endpoint, read_json
 from llmhub.api.openai_format import MeteredStreamingResponse, json_response
 from llmhub.catalog import asnapshot, find_model
 from llmhub.errors import HubError
+from llmhub.response_cache import mode_from_headers
 from llmhub.tokens import prompt_tokens_estimate
 from llmhub.translate.anthropic_format import from_anthropic_request
 from llmhub.translate.anthropic_messages import error_to_anthropic, message_to_anthropic
@@ -28,10 +29,11 @@ def gemini_error(exc: HubError) -> HttpResponse:
 @api_endpoint(render_error=anthropic_error)
 async def messages(request: HttpRequest) -> HttpResponse:
     chat = from_anthropic_request(read_json(request))
+    cache = mode_from_headers(request.headers)
     if chat.stream:
-        session = await streaming.open_stream(request.caller, chat)  # type: ignore[attr-defined]
+        session = await streaming.open_stream(request.caller, chat, cache=cache)  # type: ignore[attr-defined]
         return MeteredStreamingResponse(session, anthropic_sse(session), "text/event-stream")
-    result = await gateway.complete(request.caller, chat)  # type: ignore[attr-defined]
+    result = await gateway.complete(request.caller, chat, cache=cache)  # type: ignore[attr-defined]
     return json_response(message_to_anthropic(result.body, result.call.request_id), headers=result.call.headers())
 
 
@@ -46,10 +48,11 @@ async def count_tokens(request: HttpRequest) -> HttpResponse:
 @api_endpoint(render_error=gemini_error)
 async def generate_content(request: HttpRequest, model: str, method: str) -> HttpResponse:
     chat = from_gemini_request(read_json(request), model, stream=method == "streamGenerateContent")
+    cache = mode_from_headers(request.headers)
     if chat.stream:
-        session = await streaming.open_stream(request.caller, chat)  # type: ignore[attr-defined]
+        session = await streaming.open_stream(request.caller, chat, cache=cache)  # type: ignore[attr-defined]
         sse = request.GET.get("alt") == "sse"
         content_type = "text/event-stream" if sse else "application/json"
         return MeteredStreamingResponse(session, gemini_stream(session, sse=sse), content_type)
-    result = await gateway.complete(request.caller, chat)  # type: ignore[attr-defined]
+    result = await gateway.complete(request.caller, chat, cache=cache)  # type: ignore[attr-defined]
     return json_response(response_to_gemini(result.body, result.call.request_id), headers=result.call.headers())

@@ -11,16 +11,18 @@ from llmhub.api.openai_format import MeteredStreamingResponse, json_response, op
 from llmhub.catalog import asnapshot, find_model
 from llmhub.db_executor import run_db
 from llmhub.errors import NotFound
+from llmhub.response_cache import mode_from_headers
 from llmhub.usage_lookup import generation_for
 
 
 @api_endpoint()
 async def chat_completions(request: HttpRequest) -> HttpResponse:
     chat = parse_chat_request(read_json(request))
+    cache = mode_from_headers(request.headers)
     if chat.stream:
-        session = await streaming.open_stream(request.caller, chat)  # type: ignore[attr-defined]
+        session = await streaming.open_stream(request.caller, chat, cache=cache)  # type: ignore[attr-defined]
         return MeteredStreamingResponse(session, openai_sse(session), "text/event-stream")
-    result = await gateway.complete(request.caller, chat)  # type: ignore[attr-defined]
+    result = await gateway.complete(request.caller, chat, cache=cache)  # type: ignore[attr-defined]
     return json_response(result.body, headers=result.call.headers())
 
 

@@ -10,6 +10,7 @@ from llmhub.providers.base import ChatRequest
 from llmhub.translate.content_parts import (
     arguments_json,
     arguments_object,
+    canonical_content,
     data_url,
     image_url_of,
     refuses_malformed,
@@ -237,7 +238,7 @@ def _from_anthropic_message(message: Any, where: str) -> list[dict[str, Any]]:
             assistant["tool_calls"] = tool_calls
         out.append(assistant)
     elif parts:
-        out.append({"role": role, "content": parts})
+        out.append({"role": role, "content": canonical_content(parts)})
     return out
 
 

@@ -166,9 +166,9 @@ class AnthropicStreamWriter:
 
 async def anthropic_sse(session: StreamSession) -> AsyncIterator[bytes]:
     """Relay gateway events as Anthropic's message stream."""
-    assert session.call.served is not None
     message_id = "msg_" + session.call.request_id.removeprefix("req_")
-    writer = AnthropicStreamWriter(message_id, session.call.served.name, session.call.prompt_estimate)
+    model = session.call.served.name if session.call.served else session.call.request.model
+    writer = AnthropicStreamWriter(message_id, model, session.call.prompt_estimate)
     yield writer.start()
     async for event in session.events():
         if event.kind == "chunk":

@@ -67,6 +67,14 @@ def text_of(content: Any) -> str:
     return ""
 
 
+def canonical_content(parts: list[dict[str, Any]]) -> str | list[dict[str, Any]]:
+    """A lone text part becomes a plain string, so one question asked in any format is the same request
+    (the response cache keys on it)."""
+    if len(parts) == 1 and parts[0].get("type") == "text":
+        return str(parts[0].get("text") or "")
+    return parts
+
+
 def arguments_object(arguments: Any, where: str) -> dict[str, Any]:
     """Tool-call arguments (a JSON string in OpenAI's format) as the object the native formats need."""
     if isinstance(arguments, dict):

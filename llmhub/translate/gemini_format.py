@@ -11,6 +11,7 @@ from llmhub.providers.base import ChatRequest
 from llmhub.translate.content_parts import (
     arguments_json,
     arguments_object,
+    canonical_content,
     data_url,
     guess_image_type,
     image_url_of,
@@ -244,7 +245,7 @@ def _messages_of(content: Any, where: str, ids: _CallIds) -> list[dict[str, Any]
             return []
         message: dict[str, Any] = {"role": "assistant", "content": text or None}
         return [message | {"tool_calls": calls}] if calls else [message]
-    return answers + ([{"role": "user", "content": parts}] if parts else [])
+    return answers + ([{"role": "user", "content": canonical_content(parts)}] if parts else [])
 
 
 def _image_from_gemini(part: dict[str, Any], where: str) -> dict[str, Any]:

@@ -233,8 +233,8 @@ def error_to_gemini(exc: HubError) -> dict[str, Any]:
 
 async def _chunks(session: StreamSession) -> AsyncIterator[dict[str, Any]]:
     """Gateway events as streamGenerateContent chunks. Tool calls go out whole, in the last chunk."""
-    assert session.call.served is not None
-    model, request_id = session.call.served.name, session.call.request_id
+    model = session.call.served.name if session.call.served else session.call.request.model
+    request_id = session.call.request_id
     calls: dict[int, dict[int, dict[str, Any]]] = {}  # candidate → tool index → assembled OpenAI call
     reasons: dict[int, str] = {}
     async for event in session.events():

@@ -297,3 +297,23 @@ def test_stream_fallback_before_first_byte(openai_client, upstream):
         )
     )
     assert {c.model for c in chunks} == {"grok-2"}
+
+
+def test_dropped_connection_falls_back(openai_client, upstream):
+    from tests.fake_upstream import Drop
+
+    upstream.script("gpt-4.1", Drop(), Drop())
+    response = openai_client.chat.completions.create(
+        model="gpt-4.1", messages=[{"role": "user", "content": "x"}], extra_body={"models": ["gpt-4o"]}
+    )
+    assert response.model == "gpt-4o"
+    assert [a["code"] for a in UsageRecord.objects.get().attempts][:2] == ["upstream_unavailable"] * 2
+
+
+def test_dropped_connection_without_fallback_is_503(openai_client, upstream):
+    from tests.fake_upstream import Drop
+
+    upstream.script("gpt-4.1", Drop(), Drop())
+    with pytest.raises(openai.InternalServerError) as caught:
+        openai_client.chat.completions.create(model="gpt-4.1", messages=[{"role": "user", "content": "x"}])
+    assert caught.value.status_code == 503

@@ -242,3 +242,31 @@ def test_gemini_stream_failure_ends_with_error_chunk(hub_url, alice, direct):
     last = frames[-1]
     assert last["error"]["code"] == 502
     assert last["error"]["status"] == "UNAVAILABLE"
+
+
+def test_response_cache_serves_native_formats_too(hub_url, alice, direct):
+    """A deterministic Anthropic request, then the same question as a Gemini stream: one upstream call."""
+    direct.script("gpt-4.1", Reply(text="Paris.", prompt_tokens=12, completion_tokens=2))
+    body = {
+        "model": "gpt-4.1",
+        "max_tokens": 64,
+        "temperature": 0,
+        "messages": [{"role": "user", "content": "Capital?"}],
+    }
+    first = _anthropic(hub_url, alice.key, body)
+    again = _anthropic(hub_url, alice.key, body)
+    assert (first.headers["x-llmhub-cache"], again.headers["x-llmhub-cache"]) == ("miss", "hit")
+    assert again.json()["content"] == [{"type": "text", "text": "Paris."}]
+    assert Decimal(str(again.json()["usage"]["cost"])) == 0
+    gemini = {
+        "contents": [{"role": "user", "parts": [{"text": "Capital?"}]}],
+        "generationConfig": {"temperature": 0, "maxOutputTokens": 64},
+    }
+    replay = httpx.post(
+        f"{hub_url}/models/gpt-4.1:streamGenerateContent", json=gemini, params={"key": alice.key, "alt": "sse"}
+    )
+    frames = [json.loads(f.removeprefix("data: ")) for f in replay.text.strip().split("\r\n\r\n")]
+    assert "".join(p.get("text", "") for f in frames for p in f["candidates"][0]["content"]["parts"]) == "Paris."
+    assert frames[-1]["usageMetadata"]["cost"] == 0
+    assert len(direct.requests_for("/chat/completions")) == 1
+    assert UsageRecord.objects.filter(cache_hit=True).count() == 2

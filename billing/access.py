@@ -1,0 +1,67 @@
+"""Who may see which billing page: members see their own usage, team admins their team, staff everything."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+
+from billing.models import Membership, Team
+
+
+def member_teams(user: Any) -> list[Team]:
+    return list(Team.objects.filter(memberships__user=user).order_by("name"))
+
+
+def admin_teams(user: Any) -> list[Team]:
+    """Teams whose credits this user manages: the ones they are a team admin of (staff: every team)."""
+    teams = (
+        Team.objects.all()
+        if user.is_staff
+        else Team.objects.filter(memberships__user=user, memberships__role=Membership.ADMIN)
+    )
+    return list(teams.order_by("name"))
+
+
+def team_for_admin(user: Any, slug: str) -> Team:
+    """The team, if this user may manage it. A member gets 403; anyone outside the team gets 404,
+    so a team's existence is not revealed to strangers."""
+    team = Team.objects.filter(slug=slug).first()
+    if team is None:
+        raise Http404("No such team.")
+    if user.is_staff:
+        return team
+    role = Membership.objects.filter(user=user, team=team).values_list("role", flat=True).first()
+    if role is None:
+        raise Http404("No such team.")
+    if role != Membership.ADMIN:
+        raise PermissionDenied("Only the team's admins can see its credits.")
+    return team
+
+
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Hub admins only: signed-out visitors are sent to log in, everyone else gets 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_staff:
+            raise PermissionDenied("This page is for hub admins.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def nav_roles(request: HttpRequest) -> dict[str, Any]:
+    """What the navigation should offer this user, computed once per request."""
+    cached = getattr(request, "_billing_nav", None)
+    if cached is None:
+        user = request.user
+        manages = user.is_staff or Membership.objects.filter(user=user, role=Membership.ADMIN).exists()
+        cached = {"manages_team": manages, "is_staff": user.is_staff}
+        request._billing_nav = cached  # type: ignore[attr-defined]
+    return cached

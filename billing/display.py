@@ -1,0 +1,40 @@
+"""How money, token counts and durations read on the billing pages (display only; stored values stay exact)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def format_usd(value: Decimal | int | None) -> str:
+    """$1,234.56 for dollars, four decimals under a dollar, '<$0.0001' for dust; exact values live in CSV."""
+    if value is None:
+        return "–"
+    value = Decimal(value)
+    sign = "-" if value < 0 else ""
+    magnitude = abs(value)
+    if magnitude >= 1 or magnitude == 0:
+        return f"{sign}${magnitude.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+    shown = magnitude.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    # Four decimals under a dollar, always, so a column of small costs lines up.
+    return f"{sign}${shown}" if shown else f"{sign}<$0.0001"
+
+
+def short_usd(value: float) -> str:
+    """Axis labels: $0, $0.25, $40, $1.2k."""
+    if value >= 1000:
+        return f"${value / 1000:.1f}k".replace(".0k", "k")
+    if value >= 10 or value == int(value):
+        return f"${value:,.0f}"
+    if value >= 0.1:
+        return f"${value:.2f}".rstrip("0").rstrip(".")
+    return f"${value:.4f}".rstrip("0").rstrip(".")
+
+
+def format_count(value: int | None) -> str:
+    return "–" if value is None else f"{value:,}"
+
+
+def format_ms(value: int | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value / 1000:.1f} s" if value >= 1000 else f"{value} ms"

@@ -1,0 +1,119 @@
+"""Forms of the billing pages: they parse and validate; services and selectors do the work."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from billing.models import CreditLedgerEntry, Team
+from billing.reports import SpendFilter
+from billing.rollups import hub_day
+
+MAX_RANGE_DAYS = 366
+
+
+class KeyCreateForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What the key is for, e.g. “CI pipeline”.")
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None, help_text="The team it charges.")
+    expires_on = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Optional. The key stops working at the end of this day.",
+    )
+
+    def __init__(self, *args: Any, teams: list[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.filter(pk__in=[team.pk for team in teams]).order_by("name")
+        self.fields["team"].label_from_instance = lambda team: team.name
+
+    def clean_expires_on(self) -> dt.date | None:
+        day = self.cleaned_data["expires_on"]
+        if day is not None and day < hub_day(timezone.now()):
+            raise forms.ValidationError("Pick today or a later day.")
+        return day
+
+    def expires_at(self) -> dt.datetime | None:
+        day = self.cleaned_data["expires_on"]
+        if day is None:
+            return None
+        return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=timezone.get_default_timezone())
+
+
+class ThresholdForm(forms.Form):
+    threshold = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=12,
+        decimal_places=2,
+        label="Low-balance threshold (USD)",
+        help_text="The team sees a banner when its balance falls below this. Leave empty for no warning.",
+    )
+
+    @classmethod
+    def for_team(cls, team: Team) -> ThresholdForm:
+        threshold = team.low_balance_threshold
+        return cls(initial={"threshold": None if threshold is None else threshold.quantize(Decimal("0.01"))})
+
+
+class GrantForm(forms.Form):
+    team = forms.ModelChoiceField(queryset=Team.objects.order_by("name"), empty_label=None)
+    team.label_from_instance = lambda team: team.name  # type: ignore[method-assign]
+    kind = forms.ChoiceField(
+        choices=[(CreditLedgerEntry.GRANT, "Grant (add credits)"), (CreditLedgerEntry.ADJUST, "Adjustment (+ or −)")]
+    )
+    amount = forms.DecimalField(max_digits=14, decimal_places=8, label="Amount (USD)")
+    memo = forms.CharField(max_length=300, help_text="Why: shown in the audit trail.")
+
+
+class RangeForm(forms.Form):
+    days = forms.TypedChoiceField(
+        choices=[(7, "Last 7 days"), (30, "Last 30 days"), (90, "Last 90 days")], coerce=int, required=False
+    )
+
+    def days_or_default(self) -> int:
+        return (self.is_valid() and self.cleaned_data["days"]) or 30
+
+
+class SpendFilterForm(forms.Form):
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From")
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To")
+    team = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    user = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    model = forms.ChoiceField(required=False)
+    provider = forms.ChoiceField(required=False)
+
+    def __init__(self, *args: Any, choices: dict[str, list[Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [("", "All teams"), *choices["teams"]]
+        self.fields["user"].choices = [("", "All users"), *choices["users"]]
+        self.fields["model"].choices = [("", "All models")] + [(m, m) for m in choices["models"]]
+        self.fields["provider"].choices = [("", "All providers")] + [(p, p) for p in choices["providers"]]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        today = hub_day(timezone.now())
+        data["end"] = data.get("end") or today
+        data["start"] = data.get("start") or data["end"] - dt.timedelta(days=29)
+        if data["start"] > data["end"]:
+            raise forms.ValidationError("The start date is after the end date.")
+        if (data["end"] - data["start"]).days >= MAX_RANGE_DAYS:
+            raise forms.ValidationError(f"Pick a range of at most {MAX_RANGE_DAYS} days.")
+        return data
+
+    def spend_filter(self) -> SpendFilter:
+        """The filter the form describes (the last 30 days when it is empty or invalid)."""
+        if not self.is_valid():
+            return SpendFilter.last_days(30)
+        data = self.cleaned_data
+        return SpendFilter(
+            start=data["start"],
+            end=data["end"],
+            team_id=data["team"],
+            user_id=data["user"],
+            model=data["model"],
+            provider=data["provider"],
+        )

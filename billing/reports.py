@@ -1,0 +1,255 @@
+"""Spend aggregates for the dashboards, read from the daily rollups (never a scan of the usage ledger)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from billing.models import HubKey, Membership, Team, UsageDailyRollup
+from billing.money import ZERO, to_usd
+from billing.rollups import hub_day
+
+DIMENSIONS = {"team": "team_id", "user": "user_id", "model": "model", "provider": "provider", "key": "key_id"}
+
+
+@dataclass(frozen=True)
+class SpendFilter:
+    """A date range (inclusive, hub time zone) narrowed by any of team, user, key, model and provider."""
+
+    start: dt.date
+    end: dt.date
+    team_id: int | None = None
+    user_id: int | None = None
+    key_id: int | None = None
+    model: str = ""
+    provider: str = ""
+
+    @classmethod
+    def last_days(cls, days: int, **narrow: Any) -> SpendFilter:
+        today = hub_day(timezone.now())
+        return cls(start=today - dt.timedelta(days=days - 1), end=today, **narrow)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def rollup_q(self) -> Q:
+        q = Q(day__gte=self.start, day__lte=self.end)
+        for name in ("team_id", "user_id", "key_id", "model", "provider"):
+            if getattr(self, name):
+                q &= Q(**{name: getattr(self, name)})
+        return q
+
+    def record_q(self) -> Q:
+        """The same selection over usage records (model as rollups key it: served, else requested)."""
+        zone = timezone.get_default_timezone()
+        since = dt.datetime.combine(self.start, dt.time.min, tzinfo=zone)
+        until = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+        q = Q(created_at__gte=since, created_at__lt=until)
+        for name in ("team_id", "user_id", "key_id", "provider"):
+            if getattr(self, name):
+                q &= Q(**{name: getattr(self, name)})
+        if self.model:
+            q &= Q(model_served=self.model) | Q(model_served="", model_requested=self.model)
+        return q
+
+
+@dataclass(frozen=True)
+class Totals:
+    requests: int = 0
+    errors: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: Decimal = ZERO
+    savings: Decimal = ZERO
+    price_mismatches: int = 0
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    key: Any
+    label: str
+    requests: int
+    tokens: int
+    cost: Decimal
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _rollups(spend: SpendFilter) -> QuerySet[UsageDailyRollup]:
+    return UsageDailyRollup.objects.filter(spend.rollup_q()).order_by()
+
+
+_SUMS = {
+    "requests": Sum("requests"),
+    "errors": Sum("errors"),
+    "prompt_tokens": Sum("prompt_tokens"),
+    "completion_tokens": Sum("completion_tokens"),
+    "cost": Sum("cost"),
+    "savings": Sum("savings"),
+    "price_mismatches": Sum("price_mismatches"),
+}
+
+
+def _totals_from(row: dict[str, Any]) -> Totals:
+    return Totals(
+        requests=row["requests"] or 0,
+        errors=row["errors"] or 0,
+        prompt_tokens=row["prompt_tokens"] or 0,
+        completion_tokens=row["completion_tokens"] or 0,
+        cost=to_usd(row["cost"] or ZERO),
+        savings=to_usd(row["savings"] or ZERO),
+        price_mismatches=row["price_mismatches"] or 0,
+    )
+
+
+def spend_totals(spend: SpendFilter) -> Totals:
+    return _totals_from(_rollups(spend).aggregate(**_SUMS))
+
+
+def daily_spend(spend: SpendFilter) -> list[tuple[dt.date, Decimal]]:
+    """Cost per day over the whole range, days without usage included as zero."""
+    by_day = {row["day"]: to_usd(row["cost"]) for row in _rollups(spend).values("day").annotate(cost=Sum("cost"))}
+    return [(day, by_day.get(day, ZERO)) for day in (spend.start + dt.timedelta(n) for n in range(spend.days))]
+
+
+def spend_by(spend: SpendFilter, dimension: str) -> list[BreakdownRow]:
+    """Requests, tokens and cost per team, user, key, model or provider; most expensive first."""
+    column = DIMENSIONS[dimension]
+    rows = list(
+        _rollups(spend)
+        .values(column)
+        .annotate(requests=Sum("requests"), prompt=Sum("prompt_tokens"), completion=Sum("completion_tokens"))
+        .annotate(cost=Sum("cost"))
+        .order_by("-cost", column)
+    )
+    labels = _labels(dimension, [row[column] for row in rows])
+    return [
+        BreakdownRow(
+            key=row[column],
+            label=labels.get(row[column], str(row[column] or "–")),
+            requests=row["requests"] or 0,
+            tokens=(row["prompt"] or 0) + (row["completion"] or 0),
+            cost=to_usd(row["cost"] or ZERO),
+        )
+        for row in rows
+    ]
+
+
+def spend_overview(spend: SpendFilter, dimensions: list[str]) -> tuple[Totals, dict[str, list[BreakdownRow]]]:
+    """Totals and several breakdowns from one grouped query (one pass over the rollups, not one each)."""
+    columns = [DIMENSIONS[d] for d in dimensions]
+    groups = list(_rollups(spend).values(*columns).annotate(**_SUMS))
+    totals = _totals_from({name: sum((g[name] or 0 for g in groups), 0) for name in _SUMS})
+    breakdowns = {}
+    for dimension, column in zip(dimensions, columns, strict=True):
+        merged: dict[Any, list[Any]] = {}
+        for g in groups:
+            row = merged.setdefault(g[column], [0, 0, ZERO])
+            row[0] += g["requests"] or 0
+            row[1] += (g["prompt_tokens"] or 0) + (g["completion_tokens"] or 0)
+            row[2] += to_usd(g["cost"] or ZERO)
+        labels = _labels(dimension, list(merged))
+        rows = [BreakdownRow(k, labels.get(k, str(k or "–")), n, t, c) for k, (n, t, c) in merged.items()]
+        breakdowns[dimension] = sorted(rows, key=lambda r: (-r.cost, r.label))
+    return totals, breakdowns
+
+
+def _labels(dimension: str, ids: list[Any]) -> dict[Any, str]:
+    if dimension == "team":
+        return dict(Team.objects.filter(pk__in=ids).values_list("pk", "name"))
+    if dimension == "user":
+        return dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
+    if dimension == "key":
+        keys = HubKey.objects.filter(pk__in=[i for i in ids if i]).values_list("pk", "name", "prefix")
+        return {None: "Browser chat (no key)"} | {pk: f"{name or 'unnamed'} ({prefix}…)" for pk, name, prefix in keys}
+    return {"": "unknown"}
+
+
+@dataclass(frozen=True)
+class TeamCredits:
+    team: Team
+    balance: Decimal
+    reserved: Decimal
+    burn_7: Decimal
+    burn_30: Decimal
+    runs_out_on: dt.date | None
+
+    @property
+    def available(self) -> Decimal:
+        return self.balance - self.reserved
+
+    @property
+    def below_threshold(self) -> bool:
+        threshold = self.team.low_balance_threshold
+        return threshold is not None and self.balance < threshold
+
+
+def team_credits(team: Team) -> TeamCredits:
+    """Balance, average daily spend over the last 7 and 30 days, and the day credits run out at that pace."""
+    today = hub_day(timezone.now())
+    spent_30 = _rollups(SpendFilter.last_days(30, team_id=team.pk)).values("day").annotate(cost=Sum("cost"))
+    week_start = today - dt.timedelta(days=6)
+    last_30 = sum((to_usd(row["cost"]) for row in spent_30), ZERO)
+    last_7 = sum((to_usd(row["cost"]) for row in spent_30 if row["day"] >= week_start), ZERO)
+    burn_7, burn_30 = _per_day(last_7, 7), _per_day(last_30, 30)
+    # The recent week says most about next week; fall back to the month when the week was quiet.
+    pace = burn_7 or burn_30
+    runs_out_on = None
+    if pace > 0:
+        runs_out_on = today + dt.timedelta(days=int(max(team.balance - team.reserved, ZERO) / pace))
+    return TeamCredits(team, team.balance, team.reserved, burn_7, burn_30, runs_out_on)
+
+
+def _per_day(amount: Decimal, days: int) -> Decimal:
+    return (amount / days).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+def member_spend(team: Team, spend: SpendFilter) -> list[BreakdownRow]:
+    """Each member's spend on the team over the range, members who spent nothing included."""
+    spent = {row.key: row for row in spend_by(spend, "user")}
+    members = Membership.objects.filter(team=team).select_related("user").order_by("user__username")
+    rows = []
+    for membership in members:
+        row = spent.pop(membership.user_id, None)
+        rows.append(
+            BreakdownRow(
+                key=membership.user_id,
+                label=membership.user.username,
+                requests=row.requests if row else 0,
+                tokens=row.tokens if row else 0,
+                cost=row.cost if row else ZERO,
+                extra={"role": membership.get_role_display()},
+            )
+        )
+    # People who spent on the team's keys and have since left it.
+    rows += [
+        BreakdownRow(r.key, r.label, r.requests, r.tokens, r.cost, {"role": "former member"}) for r in spent.values()
+    ]
+    return sorted(rows, key=lambda row: (-row.cost, row.label))
+
+
+def key_spend(key_ids: list[int]) -> dict[int, Decimal]:
+    """All-time spend per hub key."""
+    rows = UsageDailyRollup.objects.filter(key_id__in=key_ids).values("key_id").annotate(cost=Sum("cost")).order_by()
+    return {row["key_id"]: to_usd(row["cost"]) for row in rows}
+
+
+def filter_choices() -> dict[str, list[Any]]:
+    """Values for the spend review's filter menus."""
+    pairs = list(UsageDailyRollup.objects.order_by().values_list("model", "provider").distinct())
+    return {
+        "teams": list(Team.objects.order_by("name").values_list("pk", "name")),
+        "users": list(get_user_model().objects.order_by("username").values_list("pk", "username")),
+        "models": sorted({model for model, _ in pairs}),
+        "providers": sorted({provider for _, provider in pairs if provider}),
+    }

@@ -1,0 +1,112 @@
+"""Record-level reads for the billing pages: keys, recent requests, drill-downs, the audit trail, price checks.
+
+Each query walks an index ((user|team, created_at), created_at) and is cut to a page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from billing.models import CreditLedgerEntry, HubKey, UsageRecord
+from billing.reports import SpendFilter, key_spend
+from billing.rollups import price_mismatch_q, with_price_gap
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    key: HubKey
+    spend: Decimal
+
+    @property
+    def state(self) -> str:
+        if self.key.revoked_at:
+            return "revoked"
+        if self.key.expires_at and self.key.expires_at <= timezone.now():
+            return "expired"
+        return "active"
+
+
+def keys_of(user: Any) -> list[KeyRow]:
+    """The user's own keys, newest first, each with what it has spent."""
+    keys = list(HubKey.objects.filter(user=user).select_related("team").order_by("revoked_at", "-created_at"))
+    spend = key_spend([key.pk for key in keys])
+    return [KeyRow(key, spend.get(key.pk, Decimal("0"))) for key in keys]
+
+
+def own_key(user: Any, key_id: int) -> HubKey | None:
+    return HubKey.objects.filter(user=user, pk=key_id).select_related("team").first()
+
+
+def recent_usage(user: Any, limit: int = 25) -> list[UsageRecord]:
+    return list(UsageRecord.objects.filter(user=user).select_related("team").order_by("-created_at")[:limit])
+
+
+def usage_records(spend: SpendFilter) -> QuerySet[UsageRecord]:
+    """The usage records behind a spend view, newest first (for drill-down and CSV)."""
+    return (
+        UsageRecord.objects.filter(spend.record_q())
+        .select_related("team", "user", "key")
+        .order_by("-created_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list whose total is already known (from rollups), so no COUNT(*) over the ledger."""
+
+    items: list[Any]
+    number: int
+    total: int
+    size: int = PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @property
+    def first_index(self) -> int:
+        return (self.number - 1) * self.size + 1 if self.items else 0
+
+    @property
+    def last_index(self) -> int:
+        return (self.number - 1) * self.size + len(self.items)
+
+
+def page_of(queryset: QuerySet[Any], number: int, total: int, size: int = PAGE_SIZE) -> Page:
+    last = max(1, -(-total // size))
+    number = min(max(1, number), last)
+    start = (number - 1) * size
+    return Page(list(queryset[start : start + size]), number, total, size)
+
+
+def audit_trail(team_id: int | None = None) -> QuerySet[CreditLedgerEntry]:
+    """Grants, adjustments and refunds (every movement except per-request charges) with who made them."""
+    entries = CreditLedgerEntry.objects.exclude(kind=CreditLedgerEntry.CHARGE).select_related("team", "created_by")
+    if team_id:
+        entries = entries.filter(team_id=team_id)
+    return entries.order_by("-created_at", "-id")
+
+
+def team_ledger(team_id: int, limit: int = 10) -> list[CreditLedgerEntry]:
+    return list(audit_trail(team_id)[:limit])
+
+
+def price_mismatches(spend: SpendFilter) -> QuerySet[UsageRecord]:
+    """Records in the range whose upstream-reported cost differs from ours by more than 1%."""
+    records = with_price_gap(UsageRecord.objects.filter(spend.record_q()))
+    return records.filter(price_mismatch_q()).select_related("team", "user").order_by("-created_at", "-id")

@@ -1,0 +1,28 @@
+"""Writes behind the billing pages (keys and credits move through billing.keys and billing.ledger)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.http import Http404
+
+from billing.keys import revoke_key
+from billing.models import HubKey, Team
+from billing.money import to_usd
+from billing.selectors import own_key
+
+
+def key_revoke_own(*, user: Any, key_id: int) -> HubKey:
+    """Revoke one of the user's own keys; anyone else's key is 'not found'."""
+    key = own_key(user, key_id)
+    if key is None:
+        raise Http404("No such key.")
+    revoke_key(key)
+    return key
+
+
+def team_set_low_balance_threshold(*, team: Team, threshold: Decimal | None) -> Team:
+    team.low_balance_threshold = None if threshold is None else to_usd(threshold)
+    team.save(update_fields=["low_balance_threshold"])
+    return team

@@ -1,0 +1,47 @@
+"""Template filters and tags of the billing pages: money and counts, charts, the nav links, the banner."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+
+from billing import display
+from billing.access import nav_roles
+from billing.banner import low_balance_teams
+from billing.charts import Chart
+
+register = template.Library()
+
+
+@register.filter
+def usd(value: Decimal | None) -> str:
+    return display.format_usd(value)
+
+
+@register.filter
+def count(value: int | None) -> str:
+    return display.format_count(value)
+
+
+@register.filter
+def ms(value: int | None) -> str:
+    return display.format_ms(value)
+
+
+@register.inclusion_tag("billing/_chart.html")
+def chart(chart: Chart, note: str = "") -> dict[str, Any]:
+    return {"chart": chart, "note": note}
+
+
+@register.inclusion_tag("billing/_nav.html", takes_context=True)
+def billing_nav(context: dict[str, Any]) -> dict[str, Any]:
+    request = context["request"]
+    return {"roles": nav_roles(request), "path": request.path}
+
+
+@register.inclusion_tag("billing/_low_balance_banner.html", takes_context=True)
+def low_balance_banner(context: dict[str, Any]) -> dict[str, Any]:
+    request = context.get("request")
+    return {"alerts": low_balance_teams(request.user) if request is not None else []}

@@ -1,0 +1,1 @@
+"""Pages of billing: keys and usage (everyone), team credits (team admins), spend review (staff)."""

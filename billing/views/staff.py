@@ -1,0 +1,105 @@
+"""Staff pages: spend review with drill-down and CSV, credit grants with their audit trail, price match."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from billing.access import staff_required
+from billing.charts import bar_breakdown, time_series
+from billing.csv_export import breakdown_rows, csv_response, record_rows
+from billing.forms import GrantForm, SpendFilterForm
+from billing.ledger import grant_credits
+from billing.reports import DIMENSIONS, daily_spend, filter_choices, spend_overview, spend_totals
+from billing.selectors import audit_trail, page_of, price_mismatches, usage_records
+from llmhub.errors import HubError
+
+BREAKDOWNS = [("team", "By team"), ("user", "By user"), ("model", "By model"), ("provider", "By provider")]
+
+
+def _filter_form(request: HttpRequest) -> SpendFilterForm:
+    return SpendFilterForm(request.GET or None, choices=filter_choices())
+
+
+def _page_number(request: HttpRequest) -> int:
+    return int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1
+
+
+@staff_required
+def spend_review(request: HttpRequest) -> HttpResponse:
+    form = _filter_form(request)
+    spend = form.spend_filter()
+    totals, rows_by = spend_overview(spend, [dimension for dimension, _ in BREAKDOWNS])
+    breakdowns = [
+        (
+            dimension,
+            rows_by[dimension],
+            bar_breakdown(f"Spend {title.lower()}", [(r.label, r.cost) for r in rows_by[dimension]]),
+        )
+        for dimension, title in BREAKDOWNS
+    ]
+    context = {
+        "form": form,
+        "spend": spend,
+        "totals": totals,
+        "over_time": time_series("Spend per day", daily_spend(spend)),
+        "breakdowns": breakdowns,
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "billing/spend_review.html", context)
+
+
+@staff_required
+def spend_records(request: HttpRequest) -> HttpResponse:
+    form = _filter_form(request)
+    spend = form.spend_filter()
+    totals = spend_totals(spend)
+    page = page_of(usage_records(spend), _page_number(request), totals.requests)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "billing/spend_records.html",
+        {"form": form, "page": page, "totals": totals, "query": query.urlencode()},
+    )
+
+
+@staff_required
+def spend_export(request: HttpRequest) -> HttpResponse:
+    spend = _filter_form(request).spend_filter()
+    group = request.GET.get("group", "")
+    name = f"spend-{spend.start}-{spend.end}"
+    if group in DIMENSIONS:
+        return csv_response(breakdown_rows(spend, group), f"{name}-by-{group}.csv")
+    return csv_response(record_rows(spend), f"{name}-records.csv")
+
+
+@staff_required
+def credits_page(request: HttpRequest) -> HttpResponse:
+    form = GrantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = grant_credits(**form.cleaned_data, by=request.user)
+        except HubError as exc:
+            form.add_error("amount", exc.message)
+        else:
+            messages.success(
+                request, f"{entry.get_kind_display().capitalize()} of ${entry.amount} recorded for {entry.team.name}."
+            )
+            return redirect("billing-credits")
+    page = page_of(audit_trail(), _page_number(request), audit_trail().count())
+    return render(request, "billing/credits.html", {"form": form, "page": page}, status=400 if form.errors else 200)
+
+
+@staff_required
+def price_match(request: HttpRequest) -> HttpResponse:
+    form = _filter_form(request)
+    spend = form.spend_filter()
+    totals = spend_totals(spend)
+    page = page_of(price_mismatches(spend), _page_number(request), totals.price_mismatches)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request, "billing/price_match.html", {"form": form, "page": page, "totals": totals, "query": query.urlencode()}
+    )

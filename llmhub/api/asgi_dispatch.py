@@ -1,0 +1,122 @@
+"""Serves the /v1 API views without Django's middleware and request-signal machinery.
+
+API views authenticate by hub key and need no sessions, CSRF or messages. Django's full ASGI handler
+(a thread context per request, sync signal receivers, middleware adapters) costs more per request than
+the whole gateway on this path (bench/gateway_bench.py measures both). URL resolution, the request
+object, views and responses are Django's own; only the handler around them is lean.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from contextlib import aclosing
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpResponseBase
+from django.urls import Resolver404, resolve
+
+from llmhub.api.openai_format import error_response
+from llmhub.errors import HubError, NotFound
+
+log = logging.getLogger("llmhub.api")
+
+API_PREFIXES = ("/v1/", "/v1beta/")
+SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin")]
+
+
+class ClientGone(Exception):
+    """The client disconnected before its request body arrived."""
+
+
+async def _read_body(receive: Any, limit: int) -> tuple[io.BytesIO, bool]:
+    """The request body, and whether it went past `limit` (then the rest is discarded, not kept)."""
+    body, size, too_big = io.BytesIO(), 0, False
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            too_big = True
+        elif chunk:
+            body.write(chunk)
+        if not message.get("more_body", False):
+            body.seek(0)
+            return body, too_big
+
+
+async def _call_view(request: ASGIRequest) -> HttpResponseBase:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return error_response(NotFound(f"No API endpoint at {request.path_info}.", code="unknown_endpoint"))
+    view = match.func
+    try:
+        if asyncio.iscoroutinefunction(view):
+            return await view(request, *match.args, **match.kwargs)
+        return await sync_to_async(view)(request, *match.args, **match.kwargs)
+    except HubError as exc:
+        return error_response(exc)
+    except Exception:
+        log.exception("unhandled error in %s", request.path_info)
+        return error_response(HubError("The hub failed unexpectedly; the error was logged."))
+
+
+async def _send_response(response: HttpResponseBase, send: Any) -> None:
+    headers = [(k.encode("ascii"), v.encode("latin1")) for k, v in response.items()]
+    await send({"type": "http.response.start", "status": response.status_code, "headers": headers + SECURITY_HEADERS})
+    if response.streaming:
+        async with aclosing(aiter(response)) as content:  # type: ignore[call-overload]
+            async for part in content:
+                if part:
+                    await send({"type": "http.response.body", "body": part, "more_body": True})
+        await send({"type": "http.response.body"})
+    else:
+        await send({"type": "http.response.body", "body": response.content})
+
+
+async def _wait_for_disconnect(receive: Any) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def api_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    try:
+        body, too_big = await _read_body(receive, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    except ClientGone:
+        return
+    request = ASGIRequest(scope, body)
+    if too_big:
+        error = HubError(
+            "The request body is too large (limit: MAX_REQUEST_BYTES). Send smaller images or fewer messages.",
+            status=413,
+            code="request_too_large",
+        )
+        await _send_response(error_response(error), send)
+        return
+
+    async def respond() -> HttpResponseBase:
+        response = await _call_view(request)
+        try:
+            await _send_response(response, send)
+        finally:
+            response.close()
+        return response
+
+    # As Django's handler does: a client that leaves cancels the view or the stream it is reading.
+    work = asyncio.ensure_future(respond())
+    watcher = asyncio.ensure_future(_wait_for_disconnect(receive))
+    await asyncio.wait([work, watcher], return_when=asyncio.FIRST_COMPLETED)
+    for task in (watcher, work):
+        if not task.done():
+            task.cancel()
+        try:
+            await task
+        except (asyncio.CancelledError, OSError):
+            pass
