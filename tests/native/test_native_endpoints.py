@@ -270,3 +270,11 @@ def test_response_cache_serves_native_formats_too(hub_url, alice, direct):
     assert frames[-1]["usageMetadata"]["cost"] == 0
     assert len(direct.requests_for("/chat/completions")) == 1
     assert UsageRecord.objects.filter(cache_hit=True).count() == 2
+
+
+def test_auto_routing_through_the_anthropic_format(hub_url, alice, direct):
+    response = _anthropic(hub_url, alice.key, {"model": "auto", "max_tokens": 20, "messages": HELLO})
+    assert response.status_code == 200, response.text
+    served = response.headers["x-llmhub-model"]
+    assert response.json()["model"] == served != "auto"
+    assert UsageRecord.objects.get().model_served == served
