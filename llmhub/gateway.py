@@ -68,6 +68,10 @@ class Call:
             headers["x-llmhub-route"] = json.dumps(self.route, ensure_ascii=True, separators=(",", ":"))
         if self.cache_status is not None:
             headers["x-llmhub-cache"] = self.cache_status
+        if self.settled is not None:
+            # For clients whose SDK drops unknown body fields (google-genai): cost and credits as headers too.
+            headers["x-llmhub-cost"] = str(self.settled.charged)
+            headers["x-llmhub-credits-remaining"] = str(self.settled.balance_after)
         return headers
 
 
@@ -247,8 +251,10 @@ def usage_json(usage: Usage, settlement: ledger.Settlement) -> dict[str, Any]:
         "cost": settlement.charged,
         "credits_remaining": settlement.balance_after,
     }
-    if usage.cached_tokens:
+    if usage.cached_tokens or usage.cache_write_tokens:
         body["prompt_tokens_details"] = {"cached_tokens": usage.cached_tokens}
+        if usage.cache_write_tokens:
+            body["prompt_tokens_details"]["cache_write_tokens"] = usage.cache_write_tokens
     if usage.reasoning_tokens:
         body["completion_tokens_details"] = {"reasoning_tokens": usage.reasoning_tokens}
     return body

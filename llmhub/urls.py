@@ -1,8 +1,9 @@
 """URL map: the /v1 API, the pages of chat and billing, the admin."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from llmhub.api import native_views as native
 from llmhub.api import views as api
 from llmhub.api.compare_view import compare
 from llmhub.api.usage_view import usage
@@ -11,6 +12,14 @@ from llmhub.health import healthz
 urlpatterns = [
     path("v1/chat/completions", api.chat_completions, name="api-chat-completions"),
     path("v1/models", api.models, name="api-models"),
+    path("v1/messages", native.messages, name="api-anthropic-messages"),
+    path("v1/messages/count_tokens", native.count_tokens, name="api-anthropic-count-tokens"),
+    # Before v1/models/<model>, which would otherwise swallow "gemini-2.0-flash:generateContent".
+    re_path(
+        r"^v1(?:beta)?/models/(?P<model>[^/:]+):(?P<method>generateContent|streamGenerateContent)$",
+        native.generate_content,
+        name="api-gemini-generate",
+    ),
     path("v1/models/<str:model>", api.model_detail, name="api-model-detail"),
     path("v1/generation", api.generation, name="api-generation"),
     path("v1/compare", compare, name="api-compare"),

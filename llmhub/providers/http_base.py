@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -61,7 +62,7 @@ def error_for_status(provider: ProviderConfig, status: int, body: bytes, headers
         return UpstreamError(where, code="upstream_model_not_found", retryable=False)
     if status == 429:
         return UpstreamRateLimited(where, retry_after=_retry_after(headers))
-    if status == 503:
+    if status in (503, 529):  # 529: Anthropic's "overloaded"
         return UpstreamUnavailable(where, retry_after=_retry_after(headers))
     if status == 504:
         return UpstreamTimeout(where)
@@ -136,3 +137,12 @@ def parse_json_event(provider: ProviderConfig, data: str) -> dict[str, Any]:
     if not isinstance(parsed, dict):
         raise UpstreamError(f"Upstream {provider.name} sent a stream event that is not an object.")
     return parsed
+
+
+@contextlib.contextmanager
+def reading(provider: ProviderConfig) -> Iterator[None]:
+    """Translating an upstream's JSON: a body of an unexpected shape is that upstream's failure, not a crash."""
+    try:
+        yield
+    except (AttributeError, TypeError, KeyError, ValueError) as exc:
+        raise UpstreamError(f"Upstream {provider.name} sent a response of an unexpected shape.") from exc

@@ -1,0 +1,1 @@
+"""Translation between the canonical (OpenAI) format and the native Anthropic and Gemini formats."""
