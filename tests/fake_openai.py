@@ -113,6 +113,8 @@ async def _stream(
         sent = 0
         for event in events:
             if drop_after is not None and sent >= drop_after:
+                # Let the hub read what was sent first: a reset makes the receiver discard unread data.
+                await asyncio.sleep(0.1)
                 if request.transport is not None:
                     request.transport.abort()
                 return response
