@@ -114,6 +114,7 @@ class UsageDailyRollupAdmin(ReadOnlyAdmin):
     list_filter = ["team", "provider"]
     date_hierarchy = "day"
 
+
 @admin.register(Budget)
 class BudgetAdmin(admin.ModelAdmin):
     list_display = ["__str__", "team", "user", "key", "period", "amount", "alert_at_percent", "is_active"]

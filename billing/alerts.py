@@ -108,7 +108,7 @@ def _notify_on_commit(alert: BillingAlert, extra: dict[str, Any]) -> None:
 
 
 def _dispatch(alert: BillingAlert, extra: dict[str, Any]) -> None:
-    team = alert.team
+    team = Team.objects.get(pk=alert.team_id)  # fresh: settlement passes a partial, locked snapshot
     recipients = list(
         Membership.objects.filter(team=team, role=Membership.ADMIN, user__is_active=True)
         .exclude(user__email="")

@@ -7,6 +7,7 @@ while it holds the team's row lock, so a check is a few indexed reads however ma
 from __future__ import annotations
 
 import datetime as dt
+import time
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 
 from billing.models import Budget, BudgetSpend
 from billing.money import ZERO, to_usd
@@ -61,8 +63,35 @@ def period_of(period: str, now: dt.datetime) -> Period:
     return Period(_local_midnight(first, zone).astimezone(dt.UTC), _local_midnight(after, zone).astimezone(dt.UTC))
 
 
+# Teams with at least one active budget, so the hot path skips the budget query for every other team.
+# Rebuilt when a budget is saved in this process, and at most BUDGETED_TEAMS_TTL seconds after a change
+# made in another worker process.
+BUDGETED_TEAMS_TTL = 5.0
+_budgeted_teams: tuple[frozenset[int], float] | None = None
+
+
+def _teams_with_budgets() -> frozenset[int]:
+    global _budgeted_teams
+    now = time.monotonic()
+    if _budgeted_teams is None or now - _budgeted_teams[1] > BUDGETED_TEAMS_TTL:
+        teams = frozenset(Budget.objects.filter(is_active=True).values_list("team_id", flat=True).distinct())
+        _budgeted_teams = (teams, now)
+    return _budgeted_teams[0]
+
+
+def forget_budgeted_teams(*_args: object, **_kwargs: object) -> None:
+    global _budgeted_teams
+    _budgeted_teams = None
+
+
+post_save.connect(forget_budgeted_teams, sender=Budget, dispatch_uid="budgeted-teams-save")
+post_delete.connect(forget_budgeted_teams, sender=Budget, dispatch_uid="budgeted-teams-delete")
+
+
 def budgets_for(*, team_id: int, user_id: int | None, key_id: int | None) -> list[Budget]:
     """The active budgets a request by this user with this key is counted against."""
+    if team_id not in _teams_with_budgets():
+        return []
     scope = Q(user__isnull=True, key__isnull=True)
     if user_id is not None:
         scope |= Q(user_id=user_id, key__isnull=True)
@@ -112,7 +141,10 @@ def hold_against_budgets(budgets: Iterable[Budget], amount: Decimal, now: dt.dat
 
 def release_budget_holds(spend_ids: Iterable[int], amount: Decimal) -> None:
     """Give back what a credit hold counted in flight against its budgets (the sweep)."""
-    for row in BudgetSpend.objects.select_for_update().filter(pk__in=list(spend_ids)):
+    spend_ids = list(spend_ids)
+    if not spend_ids:
+        return
+    for row in BudgetSpend.objects.select_for_update().filter(pk__in=spend_ids):
         BudgetSpend.objects.filter(pk=row.pk).update(reserved=to_usd(max(row.reserved - amount, ZERO)))
 
 

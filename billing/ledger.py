@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from billing import alerts, budgets
+from billing import ledger_rows as rows
 from billing.models import CreditHold, CreditLedgerEntry, Team, UsageRecord
 from billing.money import ZERO, to_usd
 from billing.rollups import add_to_rollup
@@ -121,10 +122,10 @@ def reserve_credits(
     now = now or timezone.now()
     with transaction.atomic():
         # The row lock (SQLite: the IMMEDIATE transaction's write lock) serialises everything below per team.
-        team = Team.objects.select_for_update().only("balance", "reserved").get(pk=team_id)
-        if CreditHold.objects.filter(request_id=request_id).exists():
+        balance, reserved, _ = rows.lock_team(team_id)
+        if rows.hold_exists(request_id):
             return  # this request already holds its credits
-        available = team.balance - team.reserved
+        available = balance - reserved
         if available < amount:
             raise InsufficientCredits(
                 f"Insufficient credits: this request may cost up to ${amount} and the team has "
@@ -133,10 +134,11 @@ def reserve_credits(
         spend_ids = budgets.hold_against_budgets(
             budgets.budgets_for(team_id=team_id, user_id=user_id, key_id=key_id), amount, now
         )
-        Team.objects.filter(pk=team_id).update(reserved=to_usd(team.reserved + amount))
-        CreditHold.objects.create(
-            request_id=request_id, team_id=team_id, amount=amount, expires_at=now + hold_ttl(), budget_spends=spend_ids
-        )
+        rows.set_team_money(team_id, balance=balance, reserved=to_usd(reserved + amount))
+        rows.insert_hold(
+            request_id=request_id, team_id=team_id, amount=amount, now=now, expires_at=now + hold_ttl(),
+            budget_spends=spend_ids,
+        )  # fmt: skip
 
 
 def settle_usage(draft: UsageDraft, *, now: dt.datetime | None = None) -> Settlement:
@@ -167,51 +169,30 @@ def _release_hold(team: Team, hold: CreditHold) -> None:
 
 
 def _settle(draft: UsageDraft, now: dt.datetime) -> Settlement:
-    team = Team.objects.select_for_update().only("balance", "reserved", "low_balance_threshold").get(pk=draft.team_id)
-    if UsageRecord.objects.filter(request_id=draft.request_id).exists():
+    balance, reserved, threshold = rows.lock_team(draft.team_id)
+    if rows.usage_exists(draft.request_id):
         return _existing_settlement(draft.request_id)
-    hold = CreditHold.objects.filter(request_id=draft.request_id).first()
-    if hold is not None:
-        _release_hold(team, hold)
+    taken = rows.take_hold(draft.request_id)
+    held, held_ids = taken if taken is not None else (ZERO, [])
+    reserved = to_usd(max(reserved - held, ZERO))
     cost = to_usd(draft.cost)
     # Never overdraw: if the estimate under-held, charge at most what the team still has.
-    charged = min(cost, max(team.balance - team.reserved, ZERO))
-    record = UsageRecord.objects.create(
-        request_id=draft.request_id,
-        user_id=draft.user_id,
-        team_id=draft.team_id,
-        key_id=draft.key_id,
-        source=draft.source,
-        model_requested=draft.model_requested,
-        model_served=draft.model_served,
-        provider=draft.provider,
-        stream=draft.stream,
-        prompt_tokens=draft.prompt_tokens,
-        completion_tokens=draft.completion_tokens,
-        cached_tokens=draft.cached_tokens,
-        cache_write_tokens=draft.cache_write_tokens,
-        reasoning_tokens=draft.reasoning_tokens,
-        images=draft.images,
-        tokens_estimated=draft.tokens_estimated,
-        cost=cost,
-        upstream_cost=draft.upstream_cost,
-        latency_ms=draft.latency_ms,
-        ttft_ms=draft.ttft_ms,
-        status=draft.status,
-        error_code=draft.error_code,
-        attempts=draft.attempts,
-        route=draft.route,
-        cache_hit=draft.cache_hit,
-    )
+    charged = min(cost, max(balance - reserved, ZERO))
+    fields = {name: getattr(draft, name) for name in rows.USAGE_COLUMNS if name not in ("created_at", "cost")}
+    record = rows.insert_usage({**fields, "cost": cost}, now)
     add_to_rollup(record)  # same transaction: dashboards' daily totals move with the ledger
     memo = "" if charged == cost else f"capped at available credit (cost {cost})"
-    before = team.balance
-    entry = _move_balance(team, kind=CreditLedgerEntry.CHARGE, amount=-charged, memo=memo, usage=record)
+    before, after = balance, to_usd(balance - charged)
+    rows.set_team_money(draft.team_id, balance=after, reserved=reserved)
+    entry = rows.insert_charge(
+        team_id=draft.team_id, amount=to_usd(-charged), balance_after=after, usage=record, memo=memo, now=now
+    )
+    team = Team(pk=draft.team_id, balance=after, reserved=reserved, low_balance_threshold=threshold)
     counted = budgets.budgets_for(team_id=draft.team_id, user_id=draft.user_id, key_id=draft.key_id)
     crossings = budgets.settle_budgets(
         counted,
-        held_ids=hold.budget_spends if hold else [],
-        held=hold.amount if hold else ZERO,
+        held_ids=held_ids,
+        held=held,
         charged=charged,
         now=now,
     )

@@ -223,6 +223,7 @@ class UsageDailyRollup(models.Model):
     def __str__(self) -> str:
         return f"{self.day} {self.team_id}/{self.user_id} {self.model}"
 
+
 class Budget(models.Model):
     """A spend limit for a team, one of its users, or one key, over a calendar period or in total."""
 

@@ -1,0 +1,132 @@
+"""The ledger's per-request statements in plain SQL, for SQLite and PostgreSQL alike.
+
+These run twice on every request (hold, then settle); through the ORM they cost several times more
+than the rest of the gateway (measured in bench/gateway_bench.py). Every other ledger read and write
+stays in the ORM. Callers hold the transaction and the team's row lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+
+from billing.models import CreditHold, CreditLedgerEntry, Team, UsageRecord
+from billing.money import to_usd
+
+TEAM = Team._meta.db_table
+HOLD = CreditHold._meta.db_table
+USAGE = UsageRecord._meta.db_table
+LEDGER = CreditLedgerEntry._meta.db_table
+USAGE_COLUMNS = [
+    "request_id", "created_at", "user_id", "team_id", "key_id", "source", "model_requested", "model_served",
+    "provider", "stream", "prompt_tokens", "completion_tokens", "cached_tokens", "cache_write_tokens",
+    "reasoning_tokens", "images", "tokens_estimated", "cost", "upstream_cost", "latency_ms", "ttft_ms", "status",
+    "error_code", "attempts", "route", "cache_hit",
+]  # fmt: skip
+
+
+def money(value: Any) -> Decimal:
+    """A stored amount as Decimal (SQLite hands back a float of at most 15 significant digits)."""
+    return to_usd(Decimal(str(value)))
+
+
+def _time(moment: dt.datetime) -> Any:
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def _json(value: Any) -> Any:
+    return None if value is None else connection.ops.adapt_json_value(value, DjangoJSONEncoder)
+
+
+def _amount(value: Decimal | None) -> str | None:
+    return None if value is None else f"{to_usd(value):f}"
+
+
+def lock_team(team_id: int) -> tuple[Decimal, Decimal, Decimal | None]:
+    """Balance, reserved and low-balance threshold, with the row locked (SQLite: the transaction's lock)."""
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT balance, reserved, low_balance_threshold FROM {TEAM} WHERE id = %s{lock}", [team_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise Team.DoesNotExist(f"team {team_id}")
+    return money(row[0]), money(row[1]), None if row[2] is None else money(row[2])
+
+
+def set_team_money(team_id: int, *, balance: Decimal, reserved: Decimal) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {TEAM} SET balance = %s, reserved = %s WHERE id = %s", [f"{balance:f}", f"{reserved:f}", team_id]
+        )
+
+
+def hold_exists(request_id: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {HOLD} WHERE request_id = %s", [request_id])
+        return cursor.fetchone() is not None
+
+
+def insert_hold(*, request_id: str, team_id: int, amount: Decimal, now: dt.datetime, expires_at: dt.datetime,
+                budget_spends: list[int]) -> None:  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {HOLD} (request_id, team_id, amount, created_at, expires_at, budget_spends) "
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            [request_id, team_id, f"{amount:f}", _time(now), _time(expires_at), _json(budget_spends)],
+        )
+
+
+def take_hold(request_id: str) -> tuple[Decimal, list[int]] | None:
+    """Delete a request's hold and return its amount and budget counters, or None if it has none."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {HOLD} WHERE request_id = %s RETURNING amount, budget_spends", [request_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    spends = row[1]
+    if isinstance(spends, str):
+        spends = CreditHold._meta.get_field("budget_spends").from_db_value(spends, None, connection)
+    return money(row[0]), list(spends or [])
+
+
+def usage_exists(request_id: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {USAGE} WHERE request_id = %s", [request_id])
+        return cursor.fetchone() is not None
+
+
+def insert_usage(fields: dict[str, Any], now: dt.datetime) -> UsageRecord:
+    """Insert a usage record; returns it as a model instance (not re-read) with its id."""
+    values = {**fields, "created_at": now}
+    params = [
+        _time(v) if c == "created_at" else _json(v) if c in ("attempts", "route")
+        else _amount(v) if c in ("cost", "upstream_cost") else v
+        for c, v in ((c, values[c]) for c in USAGE_COLUMNS)
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {USAGE} ({', '.join(USAGE_COLUMNS)}) VALUES ({', '.join(['%s'] * len(USAGE_COLUMNS))}) "
+            "RETURNING id",
+            params,
+        )
+        record_id = cursor.fetchone()[0]
+    return UsageRecord(id=record_id, **values)
+
+
+def insert_charge(*, team_id: int, amount: Decimal, balance_after: Decimal, usage: UsageRecord, memo: str,
+                  now: dt.datetime) -> CreditLedgerEntry:  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {LEDGER} (team_id, kind, amount, balance_after, usage_id, memo, created_by_id, created_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s, NULL, %s) RETURNING id",
+            [team_id, CreditLedgerEntry.CHARGE, f"{amount:f}", f"{balance_after:f}", usage.pk, memo, _time(now)],
+        )
+        entry_id = cursor.fetchone()[0]
+    return CreditLedgerEntry(
+        id=entry_id, team_id=team_id, kind=CreditLedgerEntry.CHARGE, amount=amount, balance_after=balance_after,
+        usage=usage, memo=memo, created_at=now,
+    )  # fmt: skip
