@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from llmhub.tokens import text_and_images
+
 TIERS = ("fast", "balanced", "strong")
 TASKS = ("general", "code", "creative", "fast", "vision", "chinese", "reasoning")
 
@@ -106,24 +108,10 @@ class Decision:
         return "; ".join(self.cues) or "short general request"
 
 
-def _text(content: Any) -> tuple[str, int]:
-    if isinstance(content, str):
-        return content, 0
-    texts, images = [], 0
-    for part in content if isinstance(content, list) else []:
-        if not isinstance(part, dict):
-            continue
-        if part.get("type") in ("image_url", "input_image", "image"):
-            images += 1
-        elif isinstance(part.get("text"), str):
-            texts.append(part["text"])
-    return "\n".join(texts), images
-
-
 def _last_user_text(messages: list[dict[str, Any]]) -> str:
     for message in reversed(messages):
         if isinstance(message, dict) and message.get("role") == "user":
-            return _text(message.get("content"))[0]
+            return text_and_images(message.get("content"))[0]
     return ""
 
 
@@ -139,8 +127,8 @@ def score_request(messages: list[dict[str, Any]], params: dict[str, Any] | None 
     """Score a request's difficulty into a tier and detect its task from plain-text cues."""
     params = params or {}
     last = _last_user_text(messages)
-    whole = "\n".join(_text(m.get("content"))[0] for m in messages if isinstance(m, dict))
-    images = sum(_text(m.get("content"))[1] for m in messages if isinstance(m, dict))
+    whole = "\n".join(text_and_images(m.get("content"))[0] for m in messages if isinstance(m, dict))
+    images = sum(text_and_images(m.get("content"))[1] for m in messages if isinstance(m, dict))
     turns = sum(1 for m in messages if isinstance(m, dict) and m.get("role") in ("user", "assistant"))
     cues: list[str] = []
     score = 0

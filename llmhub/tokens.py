@@ -14,7 +14,7 @@ MESSAGE_OVERHEAD = 4
 IMAGE_TOKENS_CEILING = 1_600
 
 
-def _text_of(content: Any) -> tuple[str, int]:
+def text_and_images(content: Any) -> tuple[str, int]:
     """The text of a message's content and the number of image parts in it."""
     if isinstance(content, str):
         return content, 0
@@ -32,13 +32,13 @@ def _text_of(content: Any) -> tuple[str, int]:
 
 
 def count_images(messages: list[dict[str, Any]]) -> int:
-    return sum(_text_of(m.get("content"))[1] for m in messages if isinstance(m, dict))
+    return sum(text_and_images(m.get("content"))[1] for m in messages if isinstance(m, dict))
 
 
 def prompt_bytes(messages: list[dict[str, Any]], extra: Any = None) -> int:
     total = 0
     for message in messages:
-        text, _ = _text_of(message.get("content"))
+        text, _ = text_and_images(message.get("content"))
         total += len(text.encode()) + MESSAGE_OVERHEAD * 4
         if message.get("tool_calls"):
             total += len(str(message["tool_calls"]).encode())
