@@ -51,21 +51,34 @@ async def _read_body(receive: Any, limit: int) -> tuple[io.BytesIO, bool]:
             return body, too_big
 
 
+def _render_error(path: str, exc: HubError) -> HttpResponseBase:
+    """Errors raised before a view runs, in the wire format the path speaks (Anthropic, Gemini or OpenAI)."""
+    from llmhub.api.native_views import anthropic_error, gemini_error
+
+    if path.startswith("/v1/messages"):
+        return anthropic_error(exc)
+    if path.startswith("/v1beta/") or ":generateContent" in path or ":streamGenerateContent" in path:
+        return gemini_error(exc)
+    return error_response(exc)
+
+
 async def _call_view(request: ASGIRequest) -> HttpResponseBase:
     try:
         match = resolve(request.path_info)
     except Resolver404:
-        return error_response(NotFound(f"No API endpoint at {request.path_info}.", code="unknown_endpoint"))
+        return _render_error(
+            request.path_info, NotFound(f"No API endpoint at {request.path_info}.", code="unknown_endpoint")
+        )
     view = match.func
     try:
         if asyncio.iscoroutinefunction(view):
             return await view(request, *match.args, **match.kwargs)
         return await sync_to_async(view)(request, *match.args, **match.kwargs)
     except HubError as exc:
-        return error_response(exc)
+        return _render_error(request.path_info, exc)
     except Exception:
         log.exception("unhandled error in %s", request.path_info)
-        return error_response(HubError("The hub failed unexpectedly; the error was logged."))
+        return _render_error(request.path_info, HubError("The hub failed unexpectedly; the error was logged."))
 
 
 async def _send_response(response: HttpResponseBase, send: Any) -> None:
@@ -98,7 +111,7 @@ async def api_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             status=413,
             code="request_too_large",
         )
-        await _send_response(error_response(error), send)
+        await _send_response(_render_error(scope["path"], error), send)
         return
 
     async def respond() -> HttpResponseBase:

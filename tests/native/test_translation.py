@@ -290,3 +290,19 @@ def test_images_a_tool_returned_follow_its_result():
             {"type": "text", "text": "what do you see?"},
         ],
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_hub_level_errors_speak_the_paths_format(hub_url, alice, settings):
+    import httpx
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    root = hub_url.removesuffix("/v1")
+    big = b'{"pad": "' + b"x" * 4096 + b'"}'
+    anthropic = httpx.post(f"{root}/v1/messages", content=big, headers={"x-api-key": alice.key})
+    assert anthropic.status_code == 413 and anthropic.json()["type"] == "error"
+    gemini = httpx.post(f"{root}/v1beta/models/gemini-2.0-flash:generateContent", content=big,
+                        headers={"x-goog-api-key": alice.key})  # fmt: skip
+    assert gemini.status_code == 413 and gemini.json()["error"]["code"] == 413
+    unknown = httpx.get(f"{root}/v1beta/nothing-here", headers={"x-goog-api-key": alice.key})
+    assert unknown.status_code == 404 and unknown.json()["error"]["status"] == "NOT_FOUND"
