@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from billing.models import HubKey, Membership, Team, UsageDailyRollup
 from billing.money import ZERO, to_usd
-from billing.rollups import hub_day
+from billing.rollups import SUM_COLUMNS, Sums, hub_day
 
 DIMENSIONS = {"team": "team_id", "user": "user_id", "model": "model", "provider": "provider", "key": "key_id"}
 
@@ -61,21 +61,6 @@ class SpendFilter:
 
 
 @dataclass(frozen=True)
-class Totals:
-    requests: int = 0
-    errors: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost: Decimal = ZERO
-    savings: Decimal = ZERO
-    price_mismatches: int = 0
-
-    @property
-    def tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
-
-@dataclass(frozen=True)
 class BreakdownRow:
     key: Any
     label: str
@@ -89,30 +74,18 @@ def _rollups(spend: SpendFilter) -> QuerySet[UsageDailyRollup]:
     return UsageDailyRollup.objects.filter(spend.rollup_q()).order_by()
 
 
-_SUMS = {
-    "requests": Sum("requests"),
-    "errors": Sum("errors"),
-    "prompt_tokens": Sum("prompt_tokens"),
-    "completion_tokens": Sum("completion_tokens"),
-    "cost": Sum("cost"),
-    "savings": Sum("savings"),
-    "price_mismatches": Sum("price_mismatches"),
-}
+_SUMS = {name: Sum(name) for name in SUM_COLUMNS}
+MONEY_COLUMNS = ("cost", "savings")
 
 
-def _totals_from(row: dict[str, Any]) -> Totals:
-    return Totals(
-        requests=row["requests"] or 0,
-        errors=row["errors"] or 0,
-        prompt_tokens=row["prompt_tokens"] or 0,
-        completion_tokens=row["completion_tokens"] or 0,
-        cost=to_usd(row["cost"] or ZERO),
-        savings=to_usd(row["savings"] or ZERO),
-        price_mismatches=row["price_mismatches"] or 0,
+def _totals_from(row: dict[str, Any]) -> Sums:
+    """A rollup aggregate row as Sums (missing sums are zero; money quantised)."""
+    return Sums(
+        **{name: to_usd(row[name] or ZERO) if name in MONEY_COLUMNS else row[name] or 0 for name in SUM_COLUMNS}
     )
 
 
-def spend_totals(spend: SpendFilter) -> Totals:
+def spend_totals(spend: SpendFilter) -> Sums:
     return _totals_from(_rollups(spend).aggregate(**_SUMS))
 
 
@@ -145,7 +118,7 @@ def spend_by(spend: SpendFilter, dimension: str) -> list[BreakdownRow]:
     ]
 
 
-def spend_overview(spend: SpendFilter, dimensions: list[str]) -> tuple[Totals, dict[str, list[BreakdownRow]]]:
+def spend_overview(spend: SpendFilter, dimensions: list[str]) -> tuple[Sums, dict[str, list[BreakdownRow]]]:
     """Totals and several breakdowns from one grouped query (one pass over the rollups, not one each)."""
     columns = [DIMENSIONS[d] for d in dimensions]
     groups = list(_rollups(spend).values(*columns).annotate(**_SUMS))

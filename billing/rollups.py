@@ -38,6 +38,10 @@ class Sums:
     savings: Decimal = ZERO
     price_mismatches: int = 0
 
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
     def values(self) -> list[Any]:
         return [getattr(self, name) for name in SUM_COLUMNS]
 

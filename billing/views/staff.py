@@ -50,18 +50,23 @@ def spend_review(request: HttpRequest) -> HttpResponse:
     return render(request, "billing/spend_review.html", context)
 
 
+def _query_without_page(request: HttpRequest) -> str:
+    """The current filters as a query string, for links to other pages of the same list."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 @staff_required
 def spend_records(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request)
     spend = form.spend_filter()
     totals = spend_totals(spend)
     page = page_of(usage_records(spend), _page_number(request), totals.requests)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "billing/spend_records.html",
-        {"form": form, "page": page, "totals": totals, "query": query.urlencode()},
+        {"form": form, "page": page, "totals": totals, "query": _query_without_page(request)},
     )
 
 
@@ -98,8 +103,8 @@ def price_match(request: HttpRequest) -> HttpResponse:
     spend = form.spend_filter()
     totals = spend_totals(spend)
     page = page_of(price_mismatches(spend), _page_number(request), totals.price_mismatches)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
-        request, "billing/price_match.html", {"form": form, "page": page, "totals": totals, "query": query.urlencode()}
+        request,
+        "billing/price_match.html",
+        {"form": form, "page": page, "totals": totals, "query": _query_without_page(request)},
     )
