@@ -91,11 +91,6 @@ def grant_credits(
     return entry
 
 
-def available_credits(team_id: int) -> Decimal:
-    team = Team.objects.only("balance", "reserved").get(pk=team_id)
-    return team.balance - team.reserved
-
-
 def hold_ttl() -> dt.timedelta:
     # A hold must outlive the longest request, or the sweep would release it while the request still runs.
     return dt.timedelta(seconds=max(settings.HOLD_TTL_SECONDS, settings.UPSTREAM_TOTAL_TIMEOUT + 60))

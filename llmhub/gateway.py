@@ -321,7 +321,3 @@ async def complete(
     if use_cache:
         await response_cache.store(caller.team_id, request, body, usage, call.served.name, call.route)
     return Result(body=body, call=call)
-
-
-def error_of(exc: BaseException) -> HubError:
-    return exc if isinstance(exc, HubError) else UpstreamError("The upstream failed unexpectedly.")
