@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 
 from billing import keys, ledger, rate_limits
-from llmhub.db_executor import run_db
+from llmhub.db_executor import run_db, run_db_write
 
 log = logging.getLogger("llmhub.billing")
 _last_sweep = -1e18
@@ -26,8 +26,9 @@ async def admit(
     """Refuse with 429 (rate limit) or 402 (credits, budget), or hold the request's worst-case cost."""
     _maybe_sweep()
     task = asyncio.ensure_future(
-        run_db(
+        run_db_write(
             admit_now,
+            order=team_id,
             team_id=team_id,
             user_id=user_id,
             key_id=key_id,

@@ -19,7 +19,7 @@ from billing import admission, ledger
 from billing.money import ZERO, cost_of, worst_case_cost
 from llmhub import auto_router, response_cache
 from llmhub.catalog import ModelSpec, asnapshot, find_model
-from llmhub.db_executor import run_db
+from llmhub.db_executor import run_db_write
 from llmhub.errors import HubError, InvalidRequest, UpstreamError
 from llmhub.providers.base import ChatRequest, Completion, Target, Usage
 from llmhub.providers.registry import adapter_for
@@ -29,7 +29,7 @@ from llmhub.tokens import count_images, prompt_tokens_ceiling, prompt_tokens_est
 log = logging.getLogger("llmhub.gateway")
 
 # Settlement tasks are kept referenced until done, so a cancelled request still settles.
-_background: set[asyncio.Task[Any]] = set()
+_background: set[asyncio.Future[Any]] = set()
 
 
 @dataclass(frozen=True)
@@ -236,7 +236,7 @@ async def settle(call: Call, draft: ledger.UsageDraft) -> ledger.Settlement:
     """Write the usage record and charge, shielded so a cancelled request still settles exactly once."""
     if call.settled is not None:
         return call.settled
-    task = asyncio.ensure_future(run_db(admission.settle_request, draft))
+    task = asyncio.ensure_future(run_db_write(admission.settle_request, draft, order=draft.team_id))
     _background.add(task)
     task.add_done_callback(_background.discard)
     call.settled = await asyncio.shield(task)

@@ -20,7 +20,7 @@ from llmhub.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from llmhub.http_client import get_client
+from llmhub.http_client import send
 from llmhub.providers.base import ProviderConfig
 
 MAX_ERROR_TEXT = 300
@@ -77,14 +77,21 @@ def error_for_exception(provider: ProviderConfig, exc: Exception) -> UpstreamErr
     return UpstreamError(f"Upstream {provider.name} failed: {type(exc).__name__}.")
 
 
+def _json_body(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
 async def post_json(
     provider: ProviderConfig, url: str, headers: dict[str, str], payload: dict[str, Any]
 ) -> dict[str, Any]:
     """POST JSON and return the decoded JSON object, or raise the mapped hub error."""
     try:
         async with asyncio.timeout(settings.UPSTREAM_TOTAL_TIMEOUT):
-            response = await get_client().post(url, headers=headers, json=payload)
-            body = await response.aread()
+            response = await send("POST", url, headers=headers, content=_json_body(payload))
+            try:
+                body = await response.aread()
+            finally:
+                await response.aclose()
     except (httpx.HTTPError, TimeoutError) as exc:
         raise error_for_exception(provider, exc) from exc
     if response.status_code != 200:
@@ -103,9 +110,9 @@ async def stream_sse(
 ) -> AsyncIterator[tuple[str, str]]:
     """POST and yield (event, data) pairs of the SSE reply as they arrive; comments are skipped."""
     deadline = time.monotonic() + settings.UPSTREAM_TOTAL_TIMEOUT
-    client = get_client()
     try:
-        async with client.stream("POST", url, headers=headers, json=payload) as response:
+        response = await send("POST", url, headers=headers, content=_json_body(payload))
+        try:
             if response.status_code != 200:
                 body = await response.aread()
                 raise error_for_status(provider, response.status_code, body, response.headers)
@@ -125,6 +132,8 @@ async def stream_sse(
                     event = line[6:].strip()
             if data_lines:
                 yield event or "message", "\n".join(data_lines)
+        finally:
+            await response.aclose()
     except httpx.HTTPError as exc:
         raise error_for_exception(provider, exc) from exc
 

@@ -58,7 +58,5 @@ async def chat_ready(upstream: Any) -> Any:
 
     channel_layers.backends.clear()
     yield upstream
-    # Each test has its own loop, hence its own pooled upstream client: close it with the loop.
-    entry = http_client._clients.pop(id(asyncio.get_running_loop()), None)
-    if entry is not None:
-        await entry[1].aclose()
+    # Each test has its own loop, hence its own upstream connection pool: close it with the loop.
+    await http_client.close_client()
