@@ -118,6 +118,12 @@ else:
         "responses": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "llmhub_response_cache",
+            # Django's default of 300 entries would evict answers long before RESPONSE_CACHE_TTL. Past
+            # MAX_ENTRIES a write drops the expired entries, then 1/CULL_FREQUENCY of the rest (by key order).
+            "OPTIONS": {
+                "MAX_ENTRIES": env.int("RESPONSE_CACHE_MAX_ENTRIES", default=10_000),
+                "CULL_FREQUENCY": env.int("RESPONSE_CACHE_CULL_FREQUENCY", default=3),
+            },
         },
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
