@@ -26,3 +26,10 @@ def team_set_low_balance_threshold(*, team: Team, threshold: Decimal | None) -> 
     team.low_balance_threshold = None if threshold is None else to_usd(threshold)
     team.save(update_fields=["low_balance_threshold"])
     return team
+
+
+def team_set_alert_webhook(*, team: Team, url: str) -> Team:
+    """Save a validated webhook URL (empty: none)."""
+    team.alert_webhook_url = url
+    team.save(update_fields=["alert_webhook_url"])
+    return team

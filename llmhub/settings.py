@@ -221,6 +221,9 @@ RESPONSE_CACHE_TTL = env.int("RESPONSE_CACHE_TTL", default=3600)
 HOLD_TTL_SECONDS = env.int("HOLD_TTL_SECONDS", default=900)
 HOLD_SWEEP_INTERVAL_SECONDS = env.float("HOLD_SWEEP_INTERVAL_SECONDS", default=60.0)
 ALERT_WEBHOOK_TIMEOUT = env.float("ALERT_WEBHOOK_TIMEOUT", default=5.0)
+# Alert webhooks on loopback or private addresses are refused (SSRF) unless this is on: development, or a
+# receiver inside the hub's own network that the operator trusts.
+ALERT_WEBHOOK_ALLOW_PRIVATE = env.bool("ALERT_WEBHOOK_ALLOW_PRIVATE", default=DEBUG)
 
 DEMO_ADMIN_USERNAME = "admin"
 
