@@ -43,6 +43,20 @@ def team_for_admin(user: Any, slug: str) -> Team:
     return team
 
 
+def is_team_admin(user: Any, team: Team) -> bool:
+    """A team admin by membership (being hub staff is not enough)."""
+    return Membership.objects.filter(user=user, team=team, role=Membership.ADMIN).exists()
+
+
+def team_for_team_admin(user: Any, slug: str) -> Team:
+    """The team, if this user is one of its team admins: 404 outside it, 403 for members and for staff who
+    are not its admins (the alert webhook is the team's own secret; staff edit it in the Django admin)."""
+    team = team_for_admin(user, slug)
+    if not is_team_admin(user, team):
+        raise PermissionDenied("Only the team's admins can change its alert webhook.")
+    return team
+
+
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Hub admins only: signed-out visitors are sent to log in, everyone else gets 403."""
 

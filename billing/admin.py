@@ -58,7 +58,7 @@ class HubKeyAdmin(admin.ModelAdmin):
         "last_used_at",
     ]
     list_filter = ["team"]
-    readonly_fields = ["prefix", "hashed_key", "created_at", "last_used_at"]
+    readonly_fields = ["prefix", "hashed_key", "created_at", "last_used_at", "revoked_by"]
     search_fields = ["prefix", "name", "user__username"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

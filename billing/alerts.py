@@ -2,7 +2,7 @@
 
 Each alert is recorded once (a unique key per crossing or period, written in the ledger's transaction),
 then emailed to the team admins and POSTed to the team's webhook on a background thread after commit,
-so a slow mail server or webhook never delays or fails a request.
+so a slow mail server or webhook never delays or fails a request. A team admin's test alert is sent at once.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from billing.budgets import Crossing, describe, resets_wording, usd
 from billing.models import BillingAlert, CreditLedgerEntry, Membership, Team
+from billing.webhooks import masked_webhook_url, post_webhook
 
 log = logging.getLogger("llmhub.billing.alerts")
 _sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llmhub-alerts")
@@ -142,10 +144,50 @@ def deliver(notice: Notice) -> None:
         except Exception:
             log.exception("could not email billing alert to %s", notice.recipients)
     if notice.webhook_url:
+        host = masked_webhook_url(notice.webhook_url)  # the full URL carries the receiver's secret: never logged
         try:
-            httpx.post(notice.webhook_url, json=notice.payload, timeout=settings.ALERT_WEBHOOK_TIMEOUT)
+            response = post_webhook(notice.webhook_url, notice.payload)
+        except ValidationError as refused:
+            log.warning("refused to POST billing alert to %s: %s", host, " ".join(refused.messages))
         except Exception:
-            log.warning("could not POST billing alert to %s", notice.webhook_url, exc_info=True)
+            log.warning("could not POST billing alert to %s", host, exc_info=True)
+        else:
+            if response.is_error:
+                log.warning("billing alert webhook %s answered %s", host, response.status_code)
+
+
+@dataclass(frozen=True)
+class WebhookCheck:
+    """The outcome of a test alert, in words for the person who pressed the button."""
+
+    delivered: bool
+    message: str
+
+
+def send_test_alert(team: Team, *, sent_by: str) -> WebhookCheck:
+    """POST a payload marked as a test to the team's webhook, now, and say what happened."""
+    url = team.alert_webhook_url
+    if not url:
+        return WebhookCheck(False, "There is no webhook URL to test: save one first.")
+    payload = {
+        "event": "billing.test",
+        "test": True,
+        "team": team.slug,
+        "message": f"Test alert from LLM Hub, sent by {sent_by}: nothing happened to the team's balance or budgets.",
+        "created_at": timezone.now().isoformat(),
+    }
+    try:
+        response = post_webhook(url, payload)
+    except ValidationError as refused:
+        return WebhookCheck(False, f"The test alert was not sent: {' '.join(refused.messages)}")
+    except httpx.TimeoutException:
+        return WebhookCheck(False, f"The webhook did not answer within {settings.ALERT_WEBHOOK_TIMEOUT:g} s.")
+    except httpx.HTTPError as error:
+        return WebhookCheck(False, f"The test alert could not be delivered: {error or type(error).__name__}.")
+    answer = f"{response.status_code} {response.reason_phrase}".strip()
+    if response.is_success:
+        return WebhookCheck(True, f"Test alert delivered: the webhook answered {answer}.")
+    return WebhookCheck(False, f"The webhook answered {answer}: it did not accept the test alert.")
 
 
 def wait_for_deliveries(timeout: float = 10.0) -> None:

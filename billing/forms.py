@@ -12,6 +12,7 @@ from django.utils import timezone
 from billing.models import CreditLedgerEntry, Team
 from billing.reports import SpendFilter
 from billing.rollups import hub_day
+from billing.webhooks import MAX_URL_LENGTH, validate_webhook_url
 
 MAX_RANGE_DAYS = 366
 
@@ -57,6 +58,18 @@ class ThresholdForm(forms.Form):
     def for_team(cls, team: Team) -> ThresholdForm:
         threshold = team.low_balance_threshold
         return cls(initial={"threshold": None if threshold is None else threshold.quantize(Decimal("0.01"))})
+
+
+class WebhookForm(forms.Form):
+    url = forms.CharField(
+        required=False,
+        max_length=MAX_URL_LENGTH,
+        validators=[validate_webhook_url],
+        widget=forms.URLInput(attrs={"placeholder": "https://hooks.example.com/…", "autocomplete": "off"}),
+        label="Alert webhook URL",
+        help_text="Low-balance and budget alerts are POSTed here as JSON, besides the email to team admins. "
+        "Public http(s) addresses only. Leave empty for email alone.",
+    )
 
 
 class GrantForm(forms.Form):

@@ -70,6 +70,10 @@ class HubKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Who revoked it, when that was not its owner (a team admin); null when the owner did, or it is active.
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     last_used_at = models.DateTimeField(null=True, blank=True)
     # Null: the team's default (and if that is null too, unlimited).
     rpm_limit = models.PositiveIntegerField(

@@ -211,9 +211,12 @@ def member_spend(team: Team, spend: SpendFilter) -> list[BreakdownRow]:
     return sorted(rows, key=lambda row: (-row.cost, row.label))
 
 
-def key_spend(key_ids: list[int]) -> dict[int, Decimal]:
-    """All-time spend per hub key."""
-    rows = UsageDailyRollup.objects.filter(key_id__in=key_ids).values("key_id").annotate(cost=Sum("cost")).order_by()
+def key_spend(key_ids: list[int], *, since: dt.date | None = None) -> dict[int, Decimal]:
+    """Spend per hub key: all time, or from the hub-time-zone day `since`."""
+    rollups = UsageDailyRollup.objects.filter(key_id__in=key_ids)
+    if since is not None:
+        rollups = rollups.filter(day__gte=since)
+    rows = rollups.values("key_id").annotate(cost=Sum("cost")).order_by()
     return {row["key_id"]: to_usd(row["cost"]) for row in rows}
 
 

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from billing.models import CreditLedgerEntry, HubKey, UsageRecord
+from billing.models import CreditLedgerEntry, HubKey, Membership, Team, UsageRecord
 from billing.reports import SpendFilter, key_spend
-from billing.rollups import price_mismatch_q, with_price_gap
+from billing.rollups import hub_day, price_mismatch_q, with_price_gap
 
 PAGE_SIZE = 50
 
@@ -33,15 +33,48 @@ class KeyRow:
         return "active"
 
 
+@dataclass(frozen=True)
+class TeamKeys:
+    """Every key of one team, for its team admin, each with what it spent this calendar month."""
+
+    team: Team
+    rows: list[KeyRow]
+
+
 def keys_of(user: Any) -> list[KeyRow]:
     """The user's own keys, newest first, each with what it has spent."""
-    keys = list(HubKey.objects.filter(user=user).select_related("team").order_by("revoked_at", "-created_at"))
+    keys = list(
+        HubKey.objects.filter(user=user)
+        .select_related("team", "revoked_by")
+        .defer("hashed_key")
+        .order_by("revoked_at", "-created_at")
+    )
     spend = key_spend([key.pk for key in keys])
     return [KeyRow(key, spend.get(key.pk, Decimal("0"))) for key in keys]
 
 
-def own_key(user: Any, key_id: int) -> HubKey | None:
-    return HubKey.objects.filter(user=user, pk=key_id).select_related("team").first()
+def team_keys_for_admin(user: Any) -> list[TeamKeys]:
+    """The keys of each team this user is a team admin of (by membership: staff see only their own teams)."""
+    teams = list(Team.objects.filter(memberships__user=user, memberships__role=Membership.ADMIN).order_by("name"))
+    keys = list(
+        HubKey.objects.filter(team__in=teams)
+        .select_related("user", "revoked_by")
+        .defer("hashed_key")  # never needed here, so never loaded into a page's context
+        .order_by("revoked_at", "-created_at")
+    )
+    this_month = hub_day(timezone.now()).replace(day=1)
+    spend = key_spend([key.pk for key in keys], since=this_month)
+    by_team: dict[int, list[KeyRow]] = {team.pk: [] for team in teams}
+    for key in keys:
+        by_team[key.team_id].append(KeyRow(key, spend.get(key.pk, Decimal("0"))))
+    return [TeamKeys(team, by_team[team.pk]) for team in teams]
+
+
+def revocable_key(user: Any, key_id: int) -> HubKey | None:
+    """A key this user may revoke: their own, or any key of a team they are a team admin of."""
+    admin_of = Membership.objects.filter(user=user, role=Membership.ADMIN).values("team_id")
+    keys = HubKey.objects.filter(Q(user=user) | Q(team_id__in=admin_of), pk=key_id)
+    return keys.select_related("team", "user").first()
 
 
 def recent_usage(user: Any, limit: int = 25) -> list[UsageRecord]:

@@ -10,14 +10,20 @@ from django.http import Http404
 from billing.keys import revoke_key
 from billing.models import HubKey, Team
 from billing.money import to_usd
-from billing.selectors import own_key
+from billing.selectors import revocable_key
 
 
-def key_revoke_own(*, user: Any, key_id: int) -> HubKey:
-    """Revoke one of the user's own keys; anyone else's key is 'not found'."""
-    key = own_key(user, key_id)
+def key_revoke(*, user: Any, key_id: int) -> HubKey:
+    """Revoke the user's own key, or (as a team admin) any key of their team; any other key is 'not found'.
+
+    A revocation by someone other than the owner records who made it.
+    """
+    key = revocable_key(user, key_id)
     if key is None:
         raise Http404("No such key.")
+    if key.revoked_at is None and key.user_id != user.pk:
+        key.revoked_by = user
+        key.save(update_fields=["revoked_by"])  # then revoke_key stamps revoked_at and drops the cached lookup
     revoke_key(key)
     return key
 
@@ -25,4 +31,11 @@ def key_revoke_own(*, user: Any, key_id: int) -> HubKey:
 def team_set_low_balance_threshold(*, team: Team, threshold: Decimal | None) -> Team:
     team.low_balance_threshold = None if threshold is None else to_usd(threshold)
     team.save(update_fields=["low_balance_threshold"])
+    return team
+
+
+def team_set_alert_webhook(*, team: Team, url: str) -> Team:
+    """Save a validated webhook URL (empty: none)."""
+    team.alert_webhook_url = url
+    team.save(update_fields=["alert_webhook_url"])
     return team

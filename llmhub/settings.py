@@ -118,6 +118,12 @@ else:
         "responses": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "llmhub_response_cache",
+            # Django's default of 300 entries would evict answers long before RESPONSE_CACHE_TTL. Past
+            # MAX_ENTRIES a write drops the expired entries, then 1/CULL_FREQUENCY of the rest (by key order).
+            "OPTIONS": {
+                "MAX_ENTRIES": env.int("RESPONSE_CACHE_MAX_ENTRIES", default=10_000),
+                "CULL_FREQUENCY": env.int("RESPONSE_CACHE_CULL_FREQUENCY", default=3),
+            },
         },
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -215,6 +221,9 @@ RESPONSE_CACHE_TTL = env.int("RESPONSE_CACHE_TTL", default=3600)
 HOLD_TTL_SECONDS = env.int("HOLD_TTL_SECONDS", default=900)
 HOLD_SWEEP_INTERVAL_SECONDS = env.float("HOLD_SWEEP_INTERVAL_SECONDS", default=60.0)
 ALERT_WEBHOOK_TIMEOUT = env.float("ALERT_WEBHOOK_TIMEOUT", default=5.0)
+# Alert webhooks on loopback or private addresses are refused (SSRF) unless this is on: development, or a
+# receiver inside the hub's own network that the operator trusts.
+ALERT_WEBHOOK_ALLOW_PRIVATE = env.bool("ALERT_WEBHOOK_ALLOW_PRIVATE", default=DEBUG)
 
 DEMO_ADMIN_USERNAME = "admin"
 

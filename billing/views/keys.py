@@ -1,4 +1,5 @@
-"""The Keys page: create a key (plaintext shown once), list keys with their spend, revoke with confirmation."""
+"""The Keys page: create a key (plaintext shown once), list keys with their spend, revoke with confirmation.
+Team admins also see every key of their teams and may revoke any of them."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from django.views.decorators.http import require_http_methods
 from billing.access import member_teams
 from billing.forms import KeyCreateForm
 from billing.keys import issue_key
-from billing.selectors import keys_of, own_key
-from billing.services import key_revoke_own
+from billing.selectors import keys_of, revocable_key, team_keys_for_admin
+from billing.services import key_revoke
 
 
 @never_cache  # the page that shows a new key's plaintext must never be cached or restored from history
@@ -31,7 +32,14 @@ def keys_page(request: HttpRequest) -> HttpResponse:
             expires_at=form.expires_at(),
         )
         form = KeyCreateForm(teams=teams, initial={"team": created.team_id})
-    context = {"form": form, "teams": teams, "rows": keys_of(request.user), "created": created, "plaintext": plaintext}
+    context = {
+        "form": form,
+        "teams": teams,
+        "rows": keys_of(request.user),
+        "team_keys": team_keys_for_admin(request.user),
+        "created": created,
+        "plaintext": plaintext,
+    }
     return render(request, "billing/keys.html", context, status=400 if form.errors else 200)
 
 
@@ -39,10 +47,11 @@ def keys_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def revoke_key_page(request: HttpRequest, key_id: int) -> HttpResponse:
     if request.method == "POST":
-        key = key_revoke_own(user=request.user, key_id=key_id)
-        messages.success(request, f"Key “{key.name or key.prefix}” is revoked: requests with it now get 401.")
+        key = key_revoke(user=request.user, key_id=key_id)
+        whose = "" if key.user_id == request.user.pk else f" of {key.user.get_username()}"
+        messages.success(request, f"Key “{key.name or key.prefix}”{whose} is revoked: requests with it now get 401.")
         return redirect("billing-keys")
-    key = own_key(request.user, key_id)
+    key = revocable_key(request.user, key_id)
     if key is None:
         raise Http404("No such key.")
-    return render(request, "billing/revoke_key.html", {"key": key})
+    return render(request, "billing/revoke_key.html", {"key": key, "own": key.user_id == request.user.pk})

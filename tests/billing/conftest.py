@@ -78,6 +78,7 @@ class WebhookReceiver:
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
         self.arrived = threading.Event()
+        self.status = 204  # what it answers; a test may set another
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -85,7 +86,8 @@ class WebhookReceiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 receiver.received.append(json.loads(self.rfile.read(length)))
                 receiver.arrived.set()
-                self.send_response(204)
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", "0")
                 self.end_headers()
 
             def log_message(self, *args: Any) -> None:
@@ -102,7 +104,9 @@ class WebhookReceiver:
 
 
 @pytest.fixture
-def webhook() -> Iterator[WebhookReceiver]:
+def webhook(settings: Any) -> Iterator[WebhookReceiver]:
+    """A loopback receiver; loopback is a private address, which the hub calls only when allowed."""
+    settings.ALERT_WEBHOOK_ALLOW_PRIVATE = True
     receiver = WebhookReceiver()
     yield receiver
     receiver.stop()

@@ -105,3 +105,15 @@ def test_broken_webhook_never_breaks_the_charge(alice, acme):
 def test_no_threshold_no_alert(alice, acme):
     charge(alice, "r1", "99.00")
     assert mail.outbox == [] and not BillingAlert.objects.exists()
+
+
+def test_an_alert_is_not_posted_to_a_private_address(alice, acme, webhook, settings, caplog):
+    acme.low_balance_threshold = Decimal("99.99")
+    acme.alert_webhook_url = webhook.url + "/secret-token"  # e.g. saved in the Django admin
+    acme.save()
+    settings.ALERT_WEBHOOK_ALLOW_PRIVATE = False
+    charge(alice, "r1", "0.05")
+    assert len(mail.outbox) == 1  # the email still went
+    assert webhook.received == []
+    assert "refused to POST billing alert to http://127.0.0.1:" in caplog.text
+    assert "secret-token" not in caplog.text  # the URL's secret part is never logged

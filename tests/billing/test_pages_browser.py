@@ -84,6 +84,36 @@ def test_create_copy_and_revoke_a_key(page_for, bob):
         authenticate_key(plaintext)
 
 
+def test_team_admin_revokes_a_members_key_and_both_see_who_did(page_for, alice, bob, charlie):
+    page = page_for(alice)
+    page.goto("/keys/")
+    team_table = page.get_by_role("table", name="Keys of team Acme")
+    assert "charlie" not in page.locator("main").inner_text()
+    team_table.get_by_role("row").filter(has_text="bob's key").get_by_role("link", name=re.compile("Revoke")).click()
+    assert "belongs to bob" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Revoke key").click()
+    page.wait_for_url("**/keys/")
+    assert "by alice" in team_table.get_by_role("row").filter(has_text="bob's key").inner_text()
+    with pytest.raises(AuthenticationFailed):
+        authenticate_key(bob.key)
+    member_page = page_for(bob)
+    member_page.goto("/keys/")
+    assert member_page.get_by_role("table", name="Keys of team Acme").count() == 0
+    assert "revoked by alice" in member_page.get_by_role("row").filter(has_text="bob's key").inner_text()
+
+
+def test_team_admin_sets_the_webhook_and_sends_a_test_alert(page_for, alice, webhook):
+    page = page_for(alice)
+    page.goto("/teams/acme/credits/")
+    page.get_by_label("Alert webhook URL").fill(webhook.url)
+    page.get_by_role("button", name="Save webhook").click()
+    page.wait_for_url("**/teams/acme/credits/")
+    page.get_by_role("button", name="Send test alert").click()
+    page.wait_for_url("**/teams/acme/credits/")
+    assert "the webhook answered 204 No Content" in page.get_by_role("status").first.inner_text()
+    assert webhook.received[0]["event"] == "billing.test"
+
+
 def test_staff_exports_a_csv_whose_totals_match_the_ledger(page_for, staff, alice, bob, charlie, spend, tmp_path):
     for person, cost in ((alice, "1.23456789"), (bob, "0.00000001"), (charlie, "4.5")):
         spend(person, cost)

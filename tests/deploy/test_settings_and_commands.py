@@ -121,3 +121,30 @@ def test_admin_provider_row_overrides_env(db, settings):
     row.save()
     target = catalog.build_snapshot().models["gpt-4o"].targets[0]
     assert (target.provider.base_url, target.provider.api_key) == ("https://aisa.internal/v1", "from-admin")
+
+
+def _response_cache_limits(**env_vars: str) -> tuple[str, str]:
+    """(MAX_ENTRIES, CULL_FREQUENCY) the `responses` cache is built with, in a fresh process without Redis."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "llmhub.settings"}
+    for name in ("REDIS_URL", "RESPONSE_CACHE_MAX_ENTRIES", "RESPONSE_CACHE_CULL_FREQUENCY"):
+        env.pop(name, None)  # the database cache is the one without Redis
+    env.update(env_vars)
+    script = (
+        "import django; django.setup(); from django.core.cache import caches; "
+        "cache = caches['responses']; print(type(cache).__name__, cache._max_entries, cache._cull_frequency)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    backend, max_entries, cull_frequency = result.stdout.split()
+    assert backend == "DatabaseCache"
+    return max_entries, cull_frequency
+
+
+def test_response_cache_without_redis_keeps_ten_thousand_answers_by_default():
+    assert _response_cache_limits() == ("10000", "3")
+
+
+def test_response_cache_limits_come_from_the_environment():
+    limits = _response_cache_limits(RESPONSE_CACHE_MAX_ENTRIES="25000", RESPONSE_CACHE_CULL_FREQUENCY="5")
+    assert limits == ("25000", "5")
