@@ -39,8 +39,8 @@ def keys_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def revoke_key_page(request: HttpRequest, key_id: int) -> HttpResponse:
     if request.method == "POST":
-        key = key_revoke_own(user=request.user, key_id=key_id)
-        messages.success(request, f"Key “{key.name or key.prefix}” is revoked: requests with it now get 401.")
+        revoked = key_revoke_own(user=request.user, key_id=key_id)
+        messages.success(request, f"Key “{revoked.name or revoked.prefix}” is revoked: requests with it now get 401.")
         return redirect("billing-keys")
     key = own_key(request.user, key_id)
     if key is None:
