@@ -40,9 +40,11 @@ test: install
 test-services: install
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest
 
+# ruff (lint, format) and mypy (settings in pyproject.toml: strict on the app, looser on tests).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python -m bench.run_all

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from aiohttp import web
 
@@ -19,7 +20,7 @@ COMPLETION = json.dumps(
         "usage": {"prompt_tokens": 12, "completion_tokens": 3, "total_tokens": 15},
     }
 ).encode()
-CHUNKS = [
+CHUNKS: list[dict[str, Any]] = [
     {"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]},
     *(
         {"choices": [{"index": 0, "delta": {"content": w}, "finish_reason": None}]}

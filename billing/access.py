@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 
 from billing.models import Membership, Team
+
+_Response = TypeVar("_Response", bound=HttpResponseBase)
 
 
 def member_teams(user: Any) -> list[Team]:
@@ -57,12 +59,12 @@ def team_for_team_admin(user: Any, slug: str) -> Team:
     return team
 
 
-def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def staff_required(view: Callable[..., _Response]) -> Callable[..., _Response]:
     """Hub admins only: signed-out visitors are sent to log in, everyone else gets 403."""
 
     @wraps(view)
     @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> _Response:
         if not request.user.is_staff:
             raise PermissionDenied("This page is for hub admins.")
         return view(request, *args, **kwargs)
@@ -75,6 +77,8 @@ def nav_roles(request: HttpRequest) -> dict[str, Any]:
     cached = getattr(request, "_billing_nav", None)
     if cached is None:
         user = request.user
+        if not user.is_authenticated:  # never drawn for them (base.html); narrows the type
+            return {"manages_team": False, "is_staff": False}
         manages = user.is_staff or Membership.objects.filter(user=user, role=Membership.ADMIN).exists()
         cached = {"manages_team": manages, "is_staff": user.is_staff}
         request._billing_nav = cached  # type: ignore[attr-defined]

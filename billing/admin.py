@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeVar
 
 from django.contrib import admin
+from django.db.models import Model
 from django.http import HttpRequest
 
 from billing.models import (
@@ -20,14 +21,16 @@ from billing.models import (
     UsageRecord,
 )
 
+_M = TypeVar("_M", bound=Model)
 
-class MembershipInline(admin.TabularInline):
+
+class MembershipInline(admin.TabularInline[Membership, Team]):
     model = Membership
     extra = 0
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(admin.ModelAdmin[Team]):
     list_display = [
         "slug",
         "name",
@@ -44,7 +47,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(HubKey)
-class HubKeyAdmin(admin.ModelAdmin):
+class HubKeyAdmin(admin.ModelAdmin[HubKey]):
     list_display = [
         "prefix",
         "name",
@@ -65,19 +68,19 @@ class HubKeyAdmin(admin.ModelAdmin):
         return False  # keys are created on the Keys page or with create_key, where the plaintext is shown once
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin[_M]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: _M | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: _M | None = None) -> bool:
         return False
 
 
 @admin.register(UsageRecord)
-class UsageRecordAdmin(ReadOnlyAdmin):
+class UsageRecordAdmin(ReadOnlyAdmin[UsageRecord]):
     list_display = [
         "request_id",
         "created_at",
@@ -97,33 +100,33 @@ class UsageRecordAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CreditLedgerEntry)
-class CreditLedgerEntryAdmin(ReadOnlyAdmin):
+class CreditLedgerEntryAdmin(ReadOnlyAdmin[CreditLedgerEntry]):
     list_display = ["created_at", "team", "kind", "amount", "balance_after", "memo", "created_by"]
     list_filter = ["kind", "team"]
     date_hierarchy = "created_at"
 
 
 @admin.register(CreditHold)
-class CreditHoldAdmin(ReadOnlyAdmin):
+class CreditHoldAdmin(ReadOnlyAdmin[CreditHold]):
     list_display = ["request_id", "team", "amount", "created_at", "expires_at"]
 
 
 @admin.register(UsageDailyRollup)
-class UsageDailyRollupAdmin(ReadOnlyAdmin):
+class UsageDailyRollupAdmin(ReadOnlyAdmin[UsageDailyRollup]):
     list_display = ["day", "team", "user", "key", "model", "provider", "requests", "errors", "cost", "savings"]
     list_filter = ["team", "provider"]
     date_hierarchy = "day"
 
 
 @admin.register(Budget)
-class BudgetAdmin(admin.ModelAdmin):
+class BudgetAdmin(admin.ModelAdmin[Budget]):
     list_display = ["__str__", "team", "user", "key", "period", "amount", "alert_at_percent", "is_active"]
     list_filter = ["period", "is_active", "team"]
     raw_id_fields = ["user", "key"]
 
 
 @admin.register(BudgetSpend)
-class BudgetSpendAdmin(ReadOnlyAdmin):
+class BudgetSpendAdmin(ReadOnlyAdmin[BudgetSpend]):
     """Counters moved only by the ledger; shown for audit."""
 
     list_display = ["budget", "period_start", "spent", "reserved"]
@@ -131,6 +134,6 @@ class BudgetSpendAdmin(ReadOnlyAdmin):
 
 
 @admin.register(BillingAlert)
-class BillingAlertAdmin(ReadOnlyAdmin):
+class BillingAlertAdmin(ReadOnlyAdmin[BillingAlert]):
     list_display = ["created_at", "team", "kind", "message", "resolved_at", "expires_at"]
     list_filter = ["kind", "team"]

@@ -37,4 +37,5 @@ def low_balance_teams(user: Any) -> list[LowBalance]:
     return [
         LowBalance(m.team, m.team.balance, m.team.low_balance_threshold, m.role == Membership.ADMIN or user.is_staff)
         for m in memberships
+        if m.team.low_balance_threshold is not None  # always true (filtered above); narrows the type
     ]

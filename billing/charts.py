@@ -30,7 +30,7 @@ class Chart:
     title: str
     svg: SafeString
     headers: tuple[str, ...]
-    rows: list[tuple[str, ...]] = field(default_factory=list)
+    rows: Sequence[tuple[str, ...]] = field(default_factory=list)
     empty: bool = False
     kind: str = "series"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -17,9 +17,16 @@ from billing.webhooks import MAX_URL_LENGTH, validate_webhook_url
 MAX_RANGE_DAYS = 366
 
 
+class TeamChoiceField(forms.ModelChoiceField[Team]):
+    """A team picker that lists teams by name."""
+
+    def label_from_instance(self, obj: Team) -> str:
+        return obj.name
+
+
 class KeyCreateForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="What the key is for, e.g. “CI pipeline”.")
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None, help_text="The team it charges.")
+    team = TeamChoiceField(queryset=Team.objects.none(), empty_label=None, help_text="The team it charges.")
     expires_on = forms.DateField(
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -28,11 +35,11 @@ class KeyCreateForm(forms.Form):
 
     def __init__(self, *args: Any, teams: list[Team], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = Team.objects.filter(pk__in=[team.pk for team in teams]).order_by("name")
-        self.fields["team"].label_from_instance = lambda team: team.name
+        team_field = cast(TeamChoiceField, self.fields["team"])
+        team_field.queryset = Team.objects.filter(pk__in=[team.pk for team in teams]).order_by("name")
 
     def clean_expires_on(self) -> dt.date | None:
-        day = self.cleaned_data["expires_on"]
+        day: dt.date | None = self.cleaned_data["expires_on"]
         if day is not None and day < hub_day(timezone.now()):
             raise forms.ValidationError("Pick today or a later day.")
         return day
@@ -73,8 +80,7 @@ class WebhookForm(forms.Form):
 
 
 class GrantForm(forms.Form):
-    team = forms.ModelChoiceField(queryset=Team.objects.order_by("name"), empty_label=None)
-    team.label_from_instance = lambda team: team.name  # type: ignore[method-assign]
+    team = TeamChoiceField(queryset=Team.objects.order_by("name"), empty_label=None)
     kind = forms.ChoiceField(
         choices=[(CreditLedgerEntry.GRANT, "Grant (add credits)"), (CreditLedgerEntry.ADJUST, "Adjustment (+ or −)")]
     )
@@ -101,13 +107,15 @@ class SpendFilterForm(forms.Form):
 
     def __init__(self, *args: Any, choices: dict[str, list[Any]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].choices = [("", "All teams"), *choices["teams"]]
-        self.fields["user"].choices = [("", "All users"), *choices["users"]]
-        self.fields["model"].choices = [("", "All models")] + [(m, m) for m in choices["models"]]
-        self.fields["provider"].choices = [("", "All providers")] + [(p, p) for p in choices["providers"]]
+        fields = cast(dict[str, forms.ChoiceField], self.fields)  # every field set here is a ChoiceField
+        fields["team"].choices = [("", "All teams"), *choices["teams"]]
+        fields["user"].choices = [("", "All users"), *choices["users"]]
+        fields["model"].choices = [("", "All models")] + [(m, m) for m in choices["models"]]
+        fields["provider"].choices = [("", "All providers")] + [(p, p) for p in choices["providers"]]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         today = hub_day(timezone.now())
         data["end"] = data.get("end") or today
         data["start"] = data.get("start") or data["end"] - dt.timedelta(days=29)

@@ -89,7 +89,7 @@ def take_hold(request_id: str) -> tuple[Decimal, list[int]] | None:
         return None
     spends = row[1]
     if isinstance(spends, str):
-        spends = CreditHold._meta.get_field("budget_spends").from_db_value(spends, None, connection)
+        spends = CreditHold._meta.get_field("budget_spends").from_db_value(spends, None, connection)  # type: ignore[arg-type]  # the stubs want an Expression; Django accepts None
     return money(row[0]), list(spends or [])
 
 

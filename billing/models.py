@@ -6,6 +6,7 @@ Money fields are Decimal with 8 places (see billing/money.py). Ledger rows are n
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,7 +14,15 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce
 
-MONEY = {"max_digits": 20, "decimal_places": 8}
+
+class DecimalDigits(TypedDict):
+    """A DecimalField's size, spread into its arguments (`DecimalField(**MONEY)`)."""
+
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: DecimalDigits = {"max_digits": 20, "decimal_places": 8}
 
 
 class Team(models.Model):
@@ -262,7 +271,7 @@ class Budget(models.Model):
     def clean(self) -> None:
         if self.amount is not None and self.amount < 0:
             raise ValidationError({"amount": "A budget cannot be negative."})
-        if self.key_id and self.key.team_id != self.team_id:
+        if self.key is not None and self.key.team_id != self.team_id:
             raise ValidationError({"key": "That key charges another team."})
         if self.user_id and not Membership.objects.filter(user_id=self.user_id, team_id=self.team_id).exists():
             raise ValidationError({"user": "That user is not a member of this team."})
@@ -273,7 +282,7 @@ class Budget(models.Model):
 
     @property
     def scope_name(self) -> str:
-        if self.key_id:
+        if self.key is not None:
             return str(self.key.name or self.key.prefix)
         if self.user_id:
             return str(self.user)

@@ -80,9 +80,10 @@ MONEY_COLUMNS = ("cost", "savings")
 
 def _totals_from(row: dict[str, Any]) -> Sums:
     """A rollup aggregate row as Sums (missing sums are zero; money quantised)."""
-    return Sums(
-        **{name: to_usd(row[name] or ZERO) if name in MONEY_COLUMNS else row[name] or 0 for name in SUM_COLUMNS}
-    )
+    sums: dict[str, Any] = {
+        name: to_usd(row[name] or ZERO) if name in MONEY_COLUMNS else row[name] or 0 for name in SUM_COLUMNS
+    }
+    return Sums(**sums)
 
 
 def spend_totals(spend: SpendFilter) -> Sums:

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Sum, Value
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Abs, Coalesce, NullIf, TruncDate
 from django.utils import timezone
 
@@ -74,7 +74,7 @@ def price_mismatch_q() -> Q:
     return Q(upstream_cost__isnull=False, price_gap__gt=F("upstream_cost") * PRICE_TOLERANCE)
 
 
-def with_price_gap(queryset: Any) -> Any:
+def with_price_gap(queryset: QuerySet[UsageRecord]) -> QuerySet[UsageRecord]:
     return queryset.alias(price_gap=Abs(F("cost") - F("upstream_cost")))
 
 

@@ -180,7 +180,7 @@ def prepare_edit(user: Any, conversation_id: int, action: dict[str, Any]) -> Tur
     """Change a sent message and answer again from there; later messages are dropped."""
     conversation = owned(user, conversation_id)
     try:
-        message = conversation.messages.get(id=int(action.get("message_id")), role=Message.USER)
+        message = conversation.messages.get(id=int(action.get("message_id", "")), role=Message.USER)
     except (TypeError, ValueError, Message.DoesNotExist) as exc:
         raise InvalidRequest("That message cannot be edited.") from exc
     text = str(action.get("content") or "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from django.http import Http404, HttpResponse
 
@@ -26,7 +27,7 @@ def as_markdown(conversation: Conversation) -> str:
     return "\n".join(lines)
 
 
-def as_json(conversation: Conversation) -> dict:
+def as_json(conversation: Conversation) -> dict[str, Any]:
     return {
         "id": conversation.id,
         "title": conversation.title,

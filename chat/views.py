@@ -14,11 +14,12 @@ from billing.models import Team
 from chat import compare_runs, conversations, exports
 from chat.leaderboard import leaderboard
 from chat.message_view import format_cost, message_context, message_json
+from chat.models import Conversation
 from chat.page_context import chat_page, model_groups
 from llmhub.errors import HubError, NotFound
 
 
-def _mine(request: HttpRequest, conversation_id: int) -> conversations.Conversation:
+def _mine(request: HttpRequest, conversation_id: int) -> Conversation:
     try:
         return conversations.owned(request.user, conversation_id)
     except NotFound as exc:

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from llmhub.models import CatalogModel, Deployment, Provider, RoutingPolicy
 
 
-class ProviderForm(forms.ModelForm):
+class ProviderForm(forms.ModelForm[Provider]):
     api_key = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
@@ -24,7 +24,7 @@ class ProviderForm(forms.ModelForm):
 
 
 @admin.register(Provider)
-class ProviderAdmin(admin.ModelAdmin):
+class ProviderAdmin(admin.ModelAdmin[Provider]):
     form = ProviderForm
     list_display = ["name", "wire_format", "base_url", "enabled", "has_key", "updated_at"]
 
@@ -38,13 +38,13 @@ class ProviderAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class DeploymentInline(admin.TabularInline):
+class DeploymentInline(admin.TabularInline[Deployment, CatalogModel]):
     model = Deployment
     extra = 0
 
 
 @admin.register(CatalogModel)
-class CatalogModelAdmin(admin.ModelAdmin):
+class CatalogModelAdmin(admin.ModelAdmin[CatalogModel]):
     list_display = [
         "name",
         "family",
@@ -62,6 +62,6 @@ class CatalogModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoutingPolicy)
-class RoutingPolicyAdmin(admin.ModelAdmin):
+class RoutingPolicyAdmin(admin.ModelAdmin[RoutingPolicy]):
     list_display = ["team", "tier_models", "task_routes", "baseline_model", "updated_at"]
     search_fields = ["team__name", "team__slug"]

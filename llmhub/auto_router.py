@@ -7,7 +7,7 @@ The gateway calls `resolve_auto` in `plan` before it builds the model chain; the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from llmhub.catalog import ModelSpec
 from llmhub.db_executor import run_db
@@ -59,6 +59,14 @@ def policy_for_team(team_id: int) -> Policy:
     return Policy(tier_models, task_routes, baseline)
 
 
+class _Needs(TypedDict):
+    """What a request needs of a model: `_capable`'s keyword arguments."""
+
+    images: bool
+    tools: bool
+    prompt_estimate: int
+
+
 def _capable(spec: ModelSpec, *, images: bool, tools: bool, prompt_estimate: int) -> bool:
     return (
         prompt_estimate <= spec.context_window
@@ -67,7 +75,7 @@ def _capable(spec: ModelSpec, *, images: bool, tools: bool, prompt_estimate: int
     )
 
 
-def _substitute(models: dict[str, ModelSpec], tier: str, **needs: Any) -> ModelSpec | None:
+def _substitute(models: dict[str, ModelSpec], tier: str, **needs: Unpack[_Needs]) -> ModelSpec | None:
     """When the policy's model is missing or cannot take the request: the cheapest capable model for the fast
     tier, the dearest capable one (by output price, as a proxy for strength) for the others."""
     capable = [s for s in models.values() if _capable(s, **needs) and not s.prices.is_free]
@@ -99,7 +107,7 @@ async def resolve_auto(
         decision.cues.insert(0, f"asked for {asked}")
     policy = await run_db(policy_for_team, team_id)
     name = choose_model(decision, policy.tier_models, policy.task_routes, asked_task=asked_task)
-    needs = {
+    needs: _Needs = {
         "images": count_images(request.messages) > 0,
         "tools": bool(request.params.get("tools") or request.params.get("functions")),
         "prompt_estimate": prompt_estimate,

@@ -49,7 +49,7 @@ def _usage(messages: list[dict[str, Any]], text: str) -> dict[str, int]:
 
 
 async def _read_body(receive: Any) -> bytes:
-    body = b""
+    body: bytes = b""
     while True:
         message = await receive()
         body += message.get("body", b"")

@@ -14,4 +14,4 @@ def backoff_delay(attempt: int, retry_after: float | None) -> float | None:
     """
     if retry_after is not None:
         return retry_after if retry_after <= MAX_WAIT else None
-    return min(MAX_WAIT, settings.UPSTREAM_RETRY_BACKOFF * (2**attempt))
+    return min(MAX_WAIT, float(settings.UPSTREAM_RETRY_BACKOFF) * 2.0**attempt)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -10,7 +11,7 @@ from billing.models import UsageRecord
 from billing.money import ZERO, to_usd
 
 
-def record_savings(route: dict | None, cost: Decimal) -> Decimal | None:
+def record_savings(route: dict[str, Any] | None, cost: Decimal) -> Decimal | None:
     """baseline_cost - cost for one record, or None when the record was not auto-routed (or has no baseline)."""
     if not isinstance(route, dict) or route.get("baseline_cost") in (None, ""):
         return None

@@ -8,9 +8,13 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+import django_stubs_ext
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Lets Django's generic classes be subscripted at run time (`admin.ModelAdmin[Team]`), as mypy wants them.
+django_stubs_ext.monkeypatch()
 
 env = environ.Env()
 if (BASE_DIR / ".env").exists():

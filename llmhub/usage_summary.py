@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Count, Q, Sum
@@ -37,7 +38,7 @@ def month_usage(*, user_id: int, team_id: int, now: dt.datetime | None = None) -
     rows = records.values("model_served").annotate(**sums).order_by("-cost", "model_served")
     team = Team.objects.only("balance", "reserved", "name").get(pk=team_id)
 
-    def clean(row: dict[str, Any]) -> dict[str, Any]:
+    def clean(row: Mapping[str, Any]) -> dict[str, Any]:
         return {
             "requests": row["requests"],
             "prompt_tokens": row["prompt_tokens"] or 0,

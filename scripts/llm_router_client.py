@@ -196,7 +196,10 @@ class LLMRouterClient:
     def chat(self, model: str, messages: list[dict[str, Any]], **params: Any) -> dict[str, Any]:
         """A chat completion (OpenAI shape, with usage.cost). Extra keyword arguments are API parameters."""
         headers = params.pop("headers", None)
-        return self._json("POST", "/chat/completions", {"model": model, "messages": messages, **params}, headers)
+        completion: dict[str, Any] = self._json(
+            "POST", "/chat/completions", {"model": model, "messages": messages, **params}, headers
+        )
+        return completion
 
     def chat_stream(self, model: str, messages: list[dict[str, Any]], **params: Any) -> Iterator[str]:
         """Yield the answer's text pieces as they arrive. The final usage (with cost) lands in `last_usage`."""
@@ -256,7 +259,8 @@ class LLMRouterClient:
 
     def usage(self) -> dict[str, Any]:
         """Your spend this calendar month, by model (LLM Hub only: GET /v1/usage?period=month)."""
-        return self._json("GET", "/usage?period=month")
+        usage: dict[str, Any] = self._json("GET", "/usage?period=month")
+        return usage
 
     def compare_models(self, models: list[str], message: str, **params: Any) -> dict[str, dict[str, Any]]:
         """The same message to each model: {model: {"response", "latency", "cost", "usage"}}, or an "error" entry.
@@ -457,7 +461,11 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    shown = {"parents": [common], "epilog": EXIT_CODES_HELP, "formatter_class": argparse.RawDescriptionHelpFormatter}
+    shown: dict[str, Any] = {
+        "parents": [common],
+        "epilog": EXIT_CODES_HELP,
+        "formatter_class": argparse.RawDescriptionHelpFormatter,
+    }
     chat = sub.add_parser("chat", **shown, help="chat with a model (model 'auto' routes by cost)")
     chat.add_argument("--model", required=True)
     source = chat.add_mutually_exclusive_group(required=True)

@@ -155,8 +155,8 @@ def _anthropic_frames(model: str, reply: Reply) -> list[bytes]:
         for piece in pieces:
             delta = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}}
             frames.append(_sse("content_block_delta", delta))
-            if getattr(reply, "stream_error", None):
-                error = {"type": "error", "error": {"type": reply.stream_error, "message": "Overloaded"}}
+            if error_type := getattr(reply, "stream_error", None):
+                error = {"type": "error", "error": {"type": error_type, "message": "Overloaded"}}
                 return [*frames, _sse("error", error)]
         frames.append(_sse("content_block_stop", {"type": "content_block_stop", "index": 0}))
         index = 1
@@ -226,11 +226,11 @@ def _gemini_response(model: str, reply: Reply) -> dict[str, Any]:
 def _gemini_frames(model: str, reply: Reply) -> list[bytes]:
     frames, pieces = [], _pieces(reply)
     for n, piece in enumerate(pieces):
-        chunk = {"candidates": [{"content": {"role": "model", "parts": [{"text": piece}]}, "index": 0}]}
+        chunk: dict[str, Any] = {"candidates": [{"content": {"role": "model", "parts": [{"text": piece}]}, "index": 0}]}
         chunk |= {"usageMetadata": _gemini_usage(reply, completion=n + 1), "modelVersion": model}
         frames.append(b"data: " + json.dumps(chunk).encode() + b"\r\n\r\n")
-        if getattr(reply, "stream_error", None):
-            error = {"error": {"code": 503, "message": "The model is overloaded.", "status": reply.stream_error}}
+        if status := getattr(reply, "stream_error", None):
+            error = {"error": {"code": 503, "message": "The model is overloaded.", "status": status}}
             return [*frames, b"data: " + json.dumps(error).encode() + b"\r\n\r\n"]
     final = _gemini_response(model, reply)
     final["candidates"][0]["content"]["parts"] = _calls(reply) or [{"text": ""}]

@@ -130,7 +130,7 @@ class FakeUpstream:
             loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, "127.0.0.1", 0)
             loop.run_until_complete(site.start())
-            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            port = site._server.sockets[0].getsockname()[1]
             self.url = f"http://127.0.0.1:{port}"
             ready.set()
             loop.run_forever()

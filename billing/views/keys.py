@@ -51,7 +51,7 @@ def revoke_key_page(request: HttpRequest, key_id: int) -> HttpResponse:
         whose = "" if key.user_id == request.user.pk else f" of {key.user.get_username()}"
         messages.success(request, f"Key “{key.name or key.prefix}”{whose} is revoked: requests with it now get 401.")
         return redirect("billing-keys")
-    key = revocable_key(request.user, key_id)
-    if key is None:
+    asked = revocable_key(request.user, key_id)
+    if asked is None:
         raise Http404("No such key.")
-    return render(request, "billing/revoke_key.html", {"key": key, "own": key.user_id == request.user.pk})
+    return render(request, "billing/revoke_key.html", {"key": asked, "own": asked.user_id == request.user.pk})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 
 from billing.access import staff_required
@@ -71,7 +71,7 @@ def spend_records(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def spend_export(request: HttpRequest) -> HttpResponse:
+def spend_export(request: HttpRequest) -> HttpResponseBase:
     spend = _filter_form(request).spend_filter()
     group = request.GET.get("group", "")
     name = f"spend-{spend.start}-{spend.end}"

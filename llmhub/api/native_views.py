@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from llmhub import gateway, streaming
 from llmhub.api.decorators import api_endpoint, read_json
@@ -27,7 +27,7 @@ def gemini_error(exc: HubError) -> HttpResponse:
 
 
 @api_endpoint(render_error=anthropic_error)
-async def messages(request: HttpRequest) -> HttpResponse:
+async def messages(request: HttpRequest) -> HttpResponseBase:
     chat = from_anthropic_request(read_json(request))
     cache = mode_from_headers(request.headers)
     if chat.stream:
@@ -46,7 +46,7 @@ async def count_tokens(request: HttpRequest) -> HttpResponse:
 
 
 @api_endpoint(render_error=gemini_error)
-async def generate_content(request: HttpRequest, model: str, method: str) -> HttpResponse:
+async def generate_content(request: HttpRequest, model: str, method: str) -> HttpResponseBase:
     chat = from_gemini_request(read_json(request), model, stream=method == "streamGenerateContent")
     cache = mode_from_headers(request.headers)
     if chat.stream:

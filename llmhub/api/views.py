@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from llmhub import gateway, streaming
 from llmhub.api.decorators import api_endpoint, read_json
@@ -16,7 +16,7 @@ from llmhub.usage_lookup import generation_for
 
 
 @api_endpoint()
-async def chat_completions(request: HttpRequest) -> HttpResponse:
+async def chat_completions(request: HttpRequest) -> HttpResponseBase:
     chat = parse_chat_request(read_json(request))
     cache = mode_from_headers(request.headers)
     if chat.stream:

@@ -116,7 +116,7 @@ async def stream_sse(
             if response.status_code != 200:
                 body = await response.aread()
                 raise error_for_status(provider, response.status_code, body, response.headers)
-            event, data_lines = "", []
+            event, data_lines = "", list[str]()
             async for line in response.aiter_lines():
                 if time.monotonic() > deadline:
                     raise UpstreamTimeout(f"Upstream {provider.name} stream exceeded the total time limit.")

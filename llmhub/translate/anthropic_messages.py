@@ -82,14 +82,16 @@ def completion_from_anthropic(body: dict[str, Any], provider: str) -> dict[str, 
         "created": int(time.time()),
         "model": str(body.get("model") or ""),
         "choices": [
-            {"index": 0, "message": message, "finish_reason": FINISH_REASONS.get(body.get("stop_reason"), "stop")}
+            {"index": 0, "message": message, "finish_reason": FINISH_REASONS.get(body.get("stop_reason") or "", "stop")}
         ],
     }
 
 
 def stream_error(event: dict[str, Any], provider: str) -> UpstreamError:
     """The hub error for an Anthropic `error` event or body (overloaded and rate limits stay retryable)."""
-    error = event.get("error") if isinstance(event.get("error"), dict) else {}
+    error = event.get("error")
+    if not isinstance(error, dict):
+        error = {}
     kind, message = error.get("type", "api_error"), error.get("message", "unknown error")
     text = f"Upstream {provider} failed: {kind}: {message}"
     if kind == "overloaded_error":

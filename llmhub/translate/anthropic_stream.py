@@ -66,7 +66,7 @@ class AnthropicStreamReader:
         if kind == "message_delta":
             self._raw_usage.update({k: v for k, v in (event.get("usage") or {}).items() if v is not None})
             reason = (event.get("delta") or {}).get("stop_reason")
-            return self._chunk({}, FINISH_REASONS.get(reason, "stop"), usage_from_anthropic(self._raw_usage))
+            return self._chunk({}, FINISH_REASONS.get(reason or "", "stop"), usage_from_anthropic(self._raw_usage))
         if kind == "message_stop":
             self.finished = True
         elif kind == "error":
@@ -104,7 +104,7 @@ class AnthropicStreamWriter:
         self._stop_reason = "end_turn"
 
     def start(self) -> bytes:
-        message = {
+        message: dict[str, Any] = {
             "id": self.message_id,
             "type": "message",
             "role": "assistant",

@@ -77,7 +77,9 @@ def check_blocked(body: dict[str, Any], provider: str, *, anything_sent: bool = 
 
 def _delta_of(candidate: dict[str, Any], first_call: int) -> tuple[dict[str, Any], int]:
     """The OpenAI message/delta fields of one candidate, numbering tool calls from first_call."""
-    texts, reasoning, calls = [], [], []
+    texts: list[str] = []
+    reasoning: list[str] = []
+    calls: list[dict[str, Any]] = []
     for part in (candidate.get("content") or {}).get("parts") or []:
         if "functionCall" in part:
             call = part["functionCall"] or {}

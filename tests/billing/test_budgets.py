@@ -14,13 +14,13 @@ from billing.budgets import BudgetExceeded, period_of, spent_this_period
 from billing.ledger import reserve_credits, settle_usage
 from billing.models import Budget, BudgetSpend, HubKey
 from tests.billing.conftest import draft_for
-from tests.fake_upstream import Reply
+from tests.fake_upstream import FakeUpstream, Reply
 
 UTC = dt.UTC
 
 
-def at(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=UTC)
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 # --- periods ------------------------------------------------------------------------------------
@@ -180,7 +180,7 @@ def test_zero_priced_model_is_never_blocked_by_a_dollar_budget(hub_url, upstream
     assert response.json()["usage"]["cost"] == 0
 
 
-def upstream_url(upstream) -> str:
+def upstream_url(upstream: FakeUpstream) -> str:
     return upstream.url + "/v1"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -36,10 +37,10 @@ def set_balance(team: Team, amount: Decimal) -> None:
     grant_credits(team=team, amount=amount - team.balance, kind="adjust", memo="test: set balance")
 
 
-def run_in_threads(work, count: int = REQUESTS) -> list:
+def run_in_threads(work, count: int = REQUESTS) -> list[Any]:
     """Run work(i) in `count` threads released together; each thread uses (and closes) its own connection."""
     start = threading.Barrier(count)
-    results: list = [None] * count
+    results: list[Any] = [None] * count
 
     def run(i: int) -> None:
         try:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.db.models import Sum
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from billing.keys import authenticate_key
 from billing.models import CreditLedgerEntry, HubKey
@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-def _heading(page) -> str:
+def _heading(page: Page) -> str:
     return page.get_by_role("heading", level=1).first.inner_text()
 
 
@@ -144,7 +144,7 @@ def test_screenshots_of_the_four_main_pages(page_for, staff, alice, bob, spend):
     shots = [(alice, "/keys/", "keys"), (alice, "/usage/", "my-usage"), (alice, "/teams/acme/credits/", "team-credits")]
     shots.append((staff, "/staff/spend/", "spend-review"))
     for width, label in ((1280, "desktop"), (390, "phone")):
-        pages = {}
+        pages: dict[int, Page] = {}
         for person, path, name in shots:
             page = pages.get(person.user.pk) or page_for(person, width=width, height=900)
             pages[person.user.pk] = page

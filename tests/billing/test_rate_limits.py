@@ -4,6 +4,7 @@ set) shared through Redis, refused with 429, `rate_limit_exceeded` and a Retry-A
 from __future__ import annotations
 
 import os
+import time
 
 import httpx
 import pytest
@@ -105,19 +106,23 @@ def test_redis_buckets_are_shared_across_workers(settings):
     worker_a.clear()
     assert worker_a.admit(424242, 2, 0, 0) is None
     assert worker_b.admit(424242, 2, 0, 0) is None
-    wait, which = worker_a.admit(424242, 2, 0, 0)
+    refused = worker_a.admit(424242, 2, 0, 0)
+    assert refused is not None
+    wait, which = refused
     assert which == "rpm" and 29 < wait <= 30
     worker_a.clear()
 
 
 def test_local_bucket_refills_over_time(monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr(rate_limits.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
     buckets = rate_limits.LocalBuckets()
     assert buckets.admit(1, 60, 0, 0) is None
     for _ in range(59):
         buckets.admit(1, 60, 0, 0)
-    wait, which = buckets.admit(1, 60, 0, 0)
+    refused = buckets.admit(1, 60, 0, 0)
+    assert refused is not None
+    wait, which = refused
     assert which == "rpm" and wait == pytest.approx(1.0)
     clock[0] += 1.0
     assert buckets.admit(1, 60, 0, 0) is None
@@ -128,6 +133,7 @@ def test_limits_come_from_the_key_cache_without_a_query(alice, django_assert_num
 
     limit(alice, rpm=7, tpm=700)
     identity = authenticate_key(alice.key)  # what the API decorator does for every request
+    assert identity.key_id is not None
     with django_assert_num_queries(0):
         assert rate_limits_for_key(identity.key_id) == (7, 700)
         rate_limits.admit(key_id=identity.key_id, request_id="r1", tokens=10, rpm=7, tpm=700)

@@ -21,7 +21,7 @@ def _page(client, person) -> str:
     client.force_login(person.user)
     response = client.get("/keys/")
     assert response.status_code == 200
-    return response.content.decode()
+    return str(response.content.decode())
 
 
 def _team_section(page: str) -> str:
@@ -75,8 +75,8 @@ def test_team_admin_revokes_a_members_key_after_confirming(client, alice, bob):
     assert key.revoked_at is None  # asking is not revoking
     response = client.post(f"/keys/{key.pk}/revoke/", follow=True)
     assert "Key “bob&#x27;s key” of bob is revoked" in response.content.decode()
-    key.refresh_from_db()
-    assert key.revoked_at is not None and key.revoked_by == alice.user
+    revoked = HubKey.objects.get(pk=key.pk)
+    assert revoked.revoked_at is not None and revoked.revoked_by == alice.user
     with pytest.raises(AuthenticationFailed):
         authenticate_key(bob.key)
     assert "by alice" in _team_section(_page(client, alice))

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Dialog, expect
 
 from chat.models import Message
 from tests.fake_upstream import Reply
@@ -189,8 +189,13 @@ def test_oversized_or_wrong_type_attachment_is_refused_in_the_page(page_for, ali
 def test_hostile_answer_renders_inert(page_for, alice, upstream):
     upstream.script("gpt-4o-mini", Reply(chunks=HOSTILE, chunk_delay=0.05))
     page = page_for(alice)
-    dialogs = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    dialogs: list[str] = []
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     send(page, "be evil")
     answer = answers(page).last
     expect(answer).to_have_attribute("data-status", "done", timeout=10000)

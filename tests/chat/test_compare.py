@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from asgiref.sync import sync_to_async
 from playwright.sync_api import expect
@@ -24,7 +26,8 @@ async def test_every_model_streams_at_once_and_is_metered(chat_ready, alice):
     run = await sync_to_async(create_run)(alice.user, "Say hi", MODELS)
     socket = await open_socket(f"/ws/compare/{run.id}/", await sync_to_async(session_cookie)(alice))
     assert (await socket.connect())[0]
-    done, order = {}, []
+    done: dict[int, dict[str, Any]] = {}
+    order: list[tuple[str, int]] = []
     while len(done) < 3:
         event = await socket.receive_json_from(timeout=10)
         order.append((event["kind"], event["answer"]))

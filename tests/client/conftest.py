@@ -23,7 +23,7 @@ PNG = bytes.fromhex(
 def run_cli(hub_url: str, alice: Any):
     """run_cli(*args, key=alice's key, env=None) -> CompletedProcess with text stdout/stderr."""
 
-    def run(*args: str, key: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    def run(*args: str, key: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         clean = {k: v for k, v in os.environ.items() if k not in ("AISA_API_KEY", "LLMHUB_API_KEY", "LLMHUB_BASE_URL")}
         full_env = {**clean, "LLMHUB_BASE_URL": hub_url, "LLMHUB_API_KEY": key or alice.key, **(env or {})}
         return subprocess.run(

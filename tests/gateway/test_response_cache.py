@@ -56,7 +56,7 @@ def test_miss_then_hit_costs_nothing_and_is_marked(hub_url, upstream, alice, acm
     assert Decimal(str(second.json()["usage"]["cost"])) == 0
     paid, hit = UsageRecord.objects.order_by("created_at", "id")
     assert (paid.cache_hit, paid.cost) == (False, Decimal("0.00004"))  # 12 × $2/M + 2 × $8/M
-    assert (hit.cache_hit, hit.cost, hit.status, hit.model_served) == (True, 0, "ok", "gpt-4.1")
+    assert (hit.cache_hit, hit.cost, hit.status, hit.model_served) == (True, Decimal("0"), "ok", "gpt-4.1")
     assert (hit.prompt_tokens, hit.completion_tokens) == (12, 2)
     assert hit.request_id == second.headers["x-request-id"] != paid.request_id
     assert hit.charge.amount == 0 and CreditLedgerEntry.objects.filter(kind="charge").count() == 2

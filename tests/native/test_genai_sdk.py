@@ -137,7 +137,7 @@ def test_unknown_model_is_client_error_404(gemini_client):
         gemini_client.models.generate_content(model="gemini-9-ultra", contents="hi")
     assert caught.value.code == 404
     assert caught.value.status == "NOT_FOUND"
-    assert "gemini-9-ultra" in caught.value.message
+    assert "gemini-9-ultra" in (caught.value.message or "")
 
 
 @pytest.mark.parametrize("model", list(UPSTREAM_IDS))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -23,7 +24,7 @@ def _anthropic(hub_url, key, body, **kwargs):
     return httpx.post(f"{hub_url}/messages", json=body, headers=headers, timeout=20, **kwargs)
 
 
-def _events(text: str) -> list[tuple[str, dict]]:
+def _events(text: str) -> list[tuple[str, dict[str, Any]]]:
     events = []
     for frame in text.strip().split("\n\n"):
         lines = dict(line.split(": ", 1) for line in frame.split("\n"))
@@ -205,6 +206,7 @@ def test_gemini_hosted_tools_are_refused(hub_url, alice, direct):
 
 def test_gemini_hostile_bodies(hub_url, alice, direct):
     url = f"{hub_url}/models/gpt-4o:generateContent"
+    body: Any
     for body in ([], {"contents": "hi"}, {"contents": [{"role": "user", "parts": "hi"}]}, {"contents": [5]}):
         response = httpx.post(url, json=body, params={"key": alice.key})
         assert response.status_code == 400, body

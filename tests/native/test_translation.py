@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from llmhub.errors import InvalidRequest
@@ -18,7 +20,7 @@ from llmhub.translate.anthropic_messages import (
 from llmhub.translate.gemini_format import from_gemini_request, to_gemini_request
 from llmhub.translate.gemini_responses import completion_from_gemini, response_to_gemini, usage_from_gemini
 
-CONVERSATION = [
+CONVERSATION: list[dict[str, Any]] = [
     {"role": "system", "content": "Be brief."},
     {
         "role": "user",
