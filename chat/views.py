@@ -11,7 +11,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from billing.models import Team
-from chat import compare_runs, conversations, exports
+from chat import chat_turns, compare_runs, conversations, exports
+from chat.interrupted import finalise_interrupted
 from chat.leaderboard import leaderboard
 from chat.message_view import format_cost, message_context, message_json
 from chat.page_context import chat_page, model_groups
@@ -25,6 +26,13 @@ def _mine(request: HttpRequest, conversation_id: int) -> conversations.Conversat
         raise Http404(exc.message) from exc
 
 
+def _opened(request: HttpRequest, conversation_id: int) -> conversations.Conversation:
+    """The user's conversation, with answers left streaming by a dead process finalised as interrupted."""
+    found = _mine(request, conversation_id)
+    finalise_interrupted(found.id, written_here=chat_turns.answers_written_here())
+    return found
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "chat/chat.html", chat_page(request.user, request.GET.get("q", "").strip()))
@@ -32,7 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    found = _mine(request, conversation_id)
+    found = _opened(request, conversation_id)
     messages = [message_context(m) for m in found.messages.all()]
     total = format_cost(conversations.total_cost(found))
     context = chat_page(
@@ -43,7 +51,7 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 @login_required
 def messages_json(request: HttpRequest, conversation_id: int) -> JsonResponse:
-    found = _mine(request, conversation_id)
+    found = _opened(request, conversation_id)
     total = format_cost(conversations.total_cost(found))
     return JsonResponse({"messages": [message_json(m) for m in found.messages.all()], "total": total})
 
