@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from billing.models import Membership, Team
-from chat.attachments import image_parts
+from chat.attachments import attach_to, image_parts, model_parts
 from chat.generation import Outcome
 from chat.interrupted import finalise_interrupted
 from chat.models import Conversation, Message
@@ -125,7 +125,7 @@ def _history(conversation: Conversation) -> list[dict[str, Any]]:
         if message.role == Message.ASSISTANT and not message.content:
             continue
         if message.parts:
-            content: Any = [{"type": "text", "text": message.content}, *message.parts]
+            content: Any = [{"type": "text", "text": message.content}, *model_parts(message)]
         else:
             content = message.content
         messages.append({"role": message.role, "content": content})
@@ -161,7 +161,7 @@ def prepare_send(user: Any, conversation_id: int, action: dict[str, Any]) -> Tur
     conversation = owned(user, conversation_id)
     _refuse_while_written_elsewhere(conversation)
     text = str(action.get("content") or "")
-    parts = image_parts(action.get("images"))
+    parts = image_parts(action.get("images"), user)
     if not text.strip() and not parts:
         raise InvalidRequest("Type a message first.")
     if len(text) > MAX_MESSAGE_CHARS:
@@ -171,6 +171,7 @@ def prepare_send(user: Any, conversation_id: int, action: dict[str, Any]) -> Tur
         conversation.title = auto_title(text)
     conversation.save()
     user_message = conversation.messages.create(role=Message.USER, content=text, parts=parts)
+    attach_to(user_message)
     return _start_answer(conversation, user_message, None)
 
 

@@ -97,3 +97,17 @@ class CompareVote(models.Model):
     answer = models.ForeignKey(CompareAnswer, on_delete=models.CASCADE, related_name="votes")
     voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="compare_votes")
     created_at = models.DateTimeField(auto_now=True)
+
+
+class ChatImage(models.Model):
+    """An image attached in the chat: uploaded over HTTP, then referenced by id from its message's parts.
+
+    Kept out of the websocket message and out of Message.parts, so neither grows with the picture.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_images")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True, related_name="images")
+    content_type = models.CharField(max_length=20)
+    data = models.BinaryField()
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -17,7 +17,7 @@ let socket = null;
 let streamingId = null;
 let refreshing = null;
 
-const attachments = new Attachments($("attachments"), updateComposer, showNotice);
+const attachments = new Attachments($("attachments"), updateComposer, showNotice, csrf);
 
 function showNotice(text) {
   notice.textContent = text;
@@ -31,7 +31,7 @@ function visionOk() {
 function updateComposer() {
   const blocked = attachments.urls.length > 0 && !visionOk();
   $("vision-hint").hidden = visionOk();
-  sendButton.disabled = blocked || streamingId !== null;
+  sendButton.disabled = blocked || streamingId !== null || attachments.uploading > 0;
   sendButton.hidden = streamingId !== null;
   stopButton.hidden = streamingId === null;
   const last = messages.querySelector("article.msg:last-of-type");
