@@ -1,19 +1,29 @@
-"""Image attachments for vision models: checked for type and size, turned into OpenAI image_url parts."""
+"""Image attachments for vision models: uploaded over HTTP and stored (ChatImage), checked for type and
+size, referenced by id from a message, and turned into OpenAI image_url parts when the model is called.
+
+Web URLs are passed through; data: URLs are still accepted from older pages, with the same checks.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import re
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.utils import timezone
+
+from chat.models import ChatImage, Message
 from llmhub.errors import InvalidRequest
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_IMAGES = 4
 ALLOWED_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+UNSENT_KEPT_FOR = timedelta(days=1)  # an upload never sent with a message is dropped after this
 _DATA_URL = re.compile(r"^data:(image/[a-z+.-]+);base64,([A-Za-z0-9+/=\s]+)$")
+_STORED_URL = re.compile(r"^/c/images/([0-9]{1,18})$")
 # The file's first bytes must agree with the declared type: a renamed file is refused.
 _MAGIC = {
     "image/png": (b"\x89PNG\r\n\x1a\n",),
@@ -21,6 +31,29 @@ _MAGIC = {
     "image/gif": (b"GIF87a", b"GIF89a"),
     "image/webp": (b"RIFF",),
 }
+TOO_LARGE = "That image is larger than 5 MB, even after shrinking. Attach a smaller one."
+
+
+def check_image(kind: str, raw: bytes) -> None:
+    """Refuse what is not a PNG, JPEG, GIF or WebP of at most MAX_IMAGE_BYTES, by its real first bytes."""
+    if kind not in ALLOWED_TYPES:
+        raise InvalidRequest(f"{kind} images are not supported. Use PNG, JPEG, GIF or WebP.", code="bad_image_type")
+    if len(raw) > MAX_IMAGE_BYTES:
+        raise InvalidRequest(TOO_LARGE, code="image_too_large")
+    if not raw.startswith(_MAGIC[kind]) or (kind == "image/webp" and raw[8:12] != b"WEBP"):
+        raise InvalidRequest(f"That file is not a real {kind.split('/')[1].upper()} image.", code="bad_image")
+
+
+def store_image(owner: Any, kind: str, raw: bytes) -> ChatImage:
+    """Keep an uploaded image until it is sent (and then as long as its message)."""
+    check_image(kind, raw)
+    stale = timezone.now() - UNSENT_KEPT_FOR
+    ChatImage.objects.filter(owner=owner, message__isnull=True, created_at__lt=stale).delete()
+    return ChatImage.objects.create(owner=owner, content_type=kind, data=raw, size=len(raw))
+
+
+def image_url(image_id: int) -> str:
+    return f"/c/images/{image_id}"
 
 
 def _check_data_url(url: str) -> str:
@@ -31,15 +64,12 @@ def _check_data_url(url: str) -> str:
     if kind not in ALLOWED_TYPES:
         raise InvalidRequest(f"{kind} images are not supported. Use PNG, JPEG, GIF or WebP.", code="bad_image_type")
     if len(payload) * 3 // 4 > MAX_IMAGE_BYTES + 3:
-        raise InvalidRequest("That image is larger than 5 MB. Attach a smaller one.", code="image_too_large")
+        raise InvalidRequest(TOO_LARGE, code="image_too_large")
     try:
         raw = base64.b64decode(payload, validate=False)
     except (binascii.Error, ValueError) as exc:
         raise InvalidRequest("That image could not be read.", code="bad_image") from exc
-    if len(raw) > MAX_IMAGE_BYTES:
-        raise InvalidRequest("That image is larger than 5 MB. Attach a smaller one.", code="image_too_large")
-    if not raw.startswith(_MAGIC[kind]) or (kind == "image/webp" and raw[8:12] != b"WEBP"):
-        raise InvalidRequest(f"That file is not a real {kind.split('/')[1].upper()} image.", code="bad_image")
+    check_image(kind, raw)
     return url
 
 
@@ -50,8 +80,14 @@ def _check_remote_url(url: str) -> str:
     return url
 
 
-def image_parts(images: Any) -> list[dict[str, Any]]:
-    """Validate the images a browser sent (data: URLs or web URLs) into OpenAI image_url parts."""
+def _stored_part(owner: Any, image_id: int) -> dict[str, Any]:
+    if owner is None or not ChatImage.objects.filter(id=image_id, owner=owner, message__isnull=True).exists():
+        raise InvalidRequest("That image is no longer available. Attach it again.", code="bad_image")
+    return {"type": "chat_image", "id": image_id}
+
+
+def image_parts(images: Any, owner: Any = None) -> list[dict[str, Any]]:
+    """Validate the images a browser sent (uploads by /c/images/<id>, web URLs, data: URLs) into parts."""
     if not images:
         return []
     if not isinstance(images, list) or len(images) > MAX_IMAGES:
@@ -60,6 +96,43 @@ def image_parts(images: Any) -> list[dict[str, Any]]:
     for url in images:
         if not isinstance(url, str):
             raise InvalidRequest("That attachment is not an image.", code="bad_image")
+        stored = _STORED_URL.match(url)
+        if stored is not None:
+            parts.append(_stored_part(owner, int(stored.group(1))))
+            continue
         checked = _check_data_url(url) if url.startswith("data:") else _check_remote_url(url)
         parts.append({"type": "image_url", "image_url": {"url": checked}})
+    return parts
+
+
+def attach_to(message: Message) -> None:
+    """The uploads a message references now belong to it (deleted with it)."""
+    ids = [p["id"] for p in message.parts if p.get("type") == "chat_image"]
+    if ids:
+        ChatImage.objects.filter(id__in=ids, message__isnull=True).update(message=message)
+
+
+def shown_urls(message: Message) -> list[str]:
+    """The message's images as the page shows them."""
+    urls = []
+    for part in message.parts:
+        if part.get("type") == "chat_image":
+            urls.append(image_url(part["id"]))
+        elif part.get("type") == "image_url":
+            urls.append(str((part.get("image_url") or {}).get("url", "")))
+    return urls
+
+
+def model_parts(message: Message) -> list[dict[str, Any]]:
+    """The message's images as OpenAI image_url parts: stored uploads become data: URLs for the model."""
+    stored = {image.id: image for image in message.images.all()} if message.parts else {}
+    parts = []
+    for part in message.parts:
+        if part.get("type") == "chat_image":
+            image = stored.get(part["id"])
+            if image is not None:
+                payload = base64.b64encode(bytes(image.data)).decode()
+                parts.append({"type": "image_url", "image_url": {"url": f"data:{image.content_type};base64,{payload}"}})
+        else:
+            parts.append(part)
     return parts

@@ -1,27 +1,26 @@
 """Running chat answers: one task per conversation, not tied to a socket, broadcast to the conversation's group.
 
 Every open tab of a conversation joins its group, so a second tab or a reconnected socket keeps
-receiving the stream. The answer is saved when it ends (done, stopped, failed) and every few seconds
-while it streams, never on every token.
+receiving the stream; a late one is caught up by the writer (chat/catch_up.py). The answer is saved when
+it ends (done, stopped, failed) and every few seconds while it streams (its heartbeat, never on every
+token); one whose writer died is finalised as interrupted (chat/interrupted.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from channels.layers import get_channel_layer
 
-from chat import conversations
+from chat import catch_up, conversations, interrupted
 from chat.generation import Outcome, stream_answer
 from chat.markdown_render import render_markdown
 from chat.message_view import message_json
+from chat.models import Message
 from llmhub.db_executor import run_db
 from llmhub.errors import HubError
-
-SAVE_EVERY_SECONDS = 3.0
 
 
 @dataclass
@@ -45,13 +44,42 @@ async def broadcast(conversation_id: int, event: dict[str, Any]) -> None:
     await get_channel_layer().group_send(group_name(conversation_id), {"type": "chat.event", "event": event})
 
 
+def _snapshot(running: Running) -> dict[str, Any]:
+    parts = list(running.outcome.parts)
+    streaming = {"id": running.message_id, "model": running.model, "text": "".join(parts), "n": len(parts)}
+    return {"kind": "state", "streaming": streaming}
+
+
 def live_state(conversation_id: int) -> dict[str, Any]:
     """What a (re)connecting socket needs to catch up with an answer still being written here."""
     running = _running.get(conversation_id)
-    if running is None:
-        return {"kind": "state", "streaming": None}
-    text = "".join(running.outcome.parts)
-    return {"kind": "state", "streaming": {"id": running.message_id, "model": running.model, "text": text}}
+    return _snapshot(running) if running is not None else {"kind": "state", "streaming": None}
+
+
+async def catch_up_from_elsewhere(conversation_id: int, channel_name: str) -> None:
+    """An answer written by another process (channels_redis): its writer sends this socket the text so far."""
+    if conversation_id not in _running:
+        await catch_up.ask(group_name(conversation_id), channel_name)
+
+
+def answers_written_here() -> set[int]:
+    return {running.message_id for running in _running.values()}
+
+
+async def watch_for_interrupted(conversation_id: int) -> None:
+    """While a socket is open: finalise answers whose writer died, as soon as their heartbeat is stale."""
+    while True:
+        written_here = answers_written_here()
+        for message in await run_db(interrupted.finalise_interrupted, conversation_id, written_here=written_here):
+            await broadcast(conversation_id, _done_event(message))
+        wait = await run_db(interrupted.seconds_until_stale, conversation_id, written_here=answers_written_here())
+        if wait is None:
+            return
+        await asyncio.sleep(wait + 0.1)
+
+
+def _done_event(message: Message) -> dict[str, Any]:
+    return {"kind": "done", **message_json(message), "credits_remaining": None}
 
 
 def stop_local(conversation_id: int) -> bool:
@@ -115,22 +143,31 @@ async def _run(turn: conversations.Turn) -> None:
     conversation_id, message_id = turn.conversation_id, turn.answer.id
     running = _running[conversation_id]
     outcome = running.outcome
-    last_save = time.monotonic()
 
     async def on_delta(text: str) -> None:
-        nonlocal last_save
-        await broadcast(conversation_id, {"kind": "delta", "id": message_id, "text": text})
-        if time.monotonic() - last_save > SAVE_EVERY_SECONDS:
-            last_save = time.monotonic()
-            await run_db(conversations.save_partial, message_id, "".join(outcome.parts))
+        event = {"kind": "delta", "id": message_id, "text": text, "n": len(outcome.parts)}
+        await broadcast(conversation_id, event)
 
+    saving = asyncio.ensure_future(_keep_saving(message_id, outcome))
+    serving: asyncio.Task[None] | None = None
     try:
+        serving = await catch_up.serve(group_name(conversation_id), "chat.event", lambda: [_snapshot(running)])
         await stream_answer(turn.caller, turn.request, outcome, on_delta)
     except asyncio.CancelledError:
-        pass  # stopped: the gateway settled what was generated; keep the partial answer
+        outcome.status = "cancelled"  # stopped: the gateway settled what was generated; keep the partial answer
     finally:
+        saving.cancel()
+        if serving is not None:
+            serving.cancel()
         outcome.model = outcome.model or running.model
         await asyncio.shield(_finish(conversation_id, message_id, outcome))
+
+
+async def _keep_saving(message_id: int, outcome: Outcome) -> None:
+    """The answer's heartbeat: the text so far every few seconds, also while the model is still thinking."""
+    while True:
+        await asyncio.sleep(interrupted.SAVE_EVERY_SECONDS)
+        await run_db(conversations.save_progress, message_id, "".join(outcome.parts), outcome.request_id)
 
 
 async def _finish(conversation_id: int, message_id: int, outcome: Outcome) -> None:

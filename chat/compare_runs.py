@@ -1,13 +1,19 @@
-"""Compare: one prompt to 2–4 models at once, each answer streamed and metered through the gateway."""
+"""Compare: one prompt to 2–4 models at once, each answer streamed and metered through the gateway.
+
+A reload or second tab sees the text so far: finished answers from the database, running ones from the
+process writing them (chat/catch_up.py), then the live deltas.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 from typing import Any
 
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from chat import catch_up
 from chat.conversations import MAX_MESSAGE_CHARS, team_for
 from chat.generation import Outcome, stream_answer
 from chat.markdown_render import render_markdown
@@ -21,8 +27,18 @@ from llmhub.providers.base import ChatRequest
 
 MIN_MODELS, MAX_MODELS = 2, 4
 
-# Answer tasks running in this process, by run id.
-_tasks: dict[int, list[asyncio.Task[None]]] = {}
+FINAL = ("done", "cancelled", "error")
+
+
+@dataclass
+class _Running:
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    outcomes: dict[int, Outcome] = field(default_factory=dict)  # answers still being written, by id
+    serving: asyncio.Task[None] | None = None
+
+
+# Runs whose answers are being written in this process, by run id.
+_runs: dict[int, _Running] = {}
 
 
 def group_name(run_id: int) -> str:
@@ -90,27 +106,45 @@ def _request(run_id: int) -> tuple[Caller, list[dict[str, Any]]]:
     return Caller(user_id=run.owner_id, team_id=run.team_id, source="chat"), messages
 
 
+async def join(run_id: int, channel_name: str) -> list[dict[str, Any]]:
+    """A socket opened the run: start it if nobody has; return its finished answers, and have the process
+    writing the others send this socket their text so far."""
+    await start(run_id)
+    await catch_up.ask(group_name(run_id), channel_name)
+    return await run_db(_finished_events, run_id)
+
+
 async def start(run_id: int) -> None:
     answers = await run_db(_claim, run_id)
     if not answers:
         return
     caller, messages = await run_db(_request, run_id)
-    tasks = [
-        asyncio.ensure_future(_answer(run_id, answer_id, caller, ChatRequest(model, messages, stream=True)))
-        for answer_id, model in answers
-    ]
-    _tasks[run_id] = tasks
-    for task in tasks:
+    running = _runs[run_id] = _Running(outcomes={answer_id: Outcome(model=model) for answer_id, model in answers})
+    running.serving = await catch_up.serve(group_name(run_id), "compare.event", lambda: _snapshot(running))
+    for answer_id, model in answers:
+        request = ChatRequest(model, messages, stream=True)
+        task = asyncio.ensure_future(_answer(run_id, answer_id, caller, request, running.outcomes[answer_id]))
         task.add_done_callback(lambda _t: _forget_if_done(run_id))
+        running.tasks.append(task)
+
+
+def _snapshot(running: _Running) -> list[dict[str, Any]]:
+    return [
+        {"kind": "state", "answer": answer_id, "text": "".join(outcome.parts), "n": len(outcome.parts)}
+        for answer_id, outcome in list(running.outcomes.items())
+    ]
 
 
 def _forget_if_done(run_id: int) -> None:
-    if all(task.done() for task in _tasks.get(run_id, [])):
-        _tasks.pop(run_id, None)
+    running = _runs.get(run_id)
+    if running is not None and all(task.done() for task in running.tasks):
+        _runs.pop(run_id, None)
+        if running.serving is not None:
+            running.serving.cancel()
 
 
 def stop(run_id: int) -> None:
-    for task in _tasks.get(run_id, []):
+    for task in _runs[run_id].tasks if run_id in _runs else []:
         task.cancel()
 
 
@@ -118,11 +152,9 @@ async def _send(run_id: int, event: dict[str, Any]) -> None:
     await get_channel_layer().group_send(group_name(run_id), {"type": "compare.event", "event": event})
 
 
-async def _answer(run_id: int, answer_id: int, caller: Caller, request: ChatRequest) -> None:
-    outcome = Outcome(model=request.model)
-
+async def _answer(run_id: int, answer_id: int, caller: Caller, request: ChatRequest, outcome: Outcome) -> None:
     async def on_delta(text: str) -> None:
-        await _send(run_id, {"kind": "delta", "answer": answer_id, "text": text})
+        await _send(run_id, {"kind": "delta", "answer": answer_id, "text": text, "n": len(outcome.parts)})
 
     try:
         await stream_answer(caller, request, outcome, on_delta)
@@ -146,10 +178,35 @@ def _save(answer_id: int, outcome: Outcome) -> None:
     )
 
 
+def _done_event(answer_id: int, outcome: Outcome) -> dict[str, Any]:
+    return {"kind": "done", "answer": answer_id, "html": render_markdown(outcome.text), **outcome.as_json()}
+
+
+def _finished_events(run_id: int) -> list[dict[str, Any]]:
+    """Done events of the run's finished answers, from the database, for a socket that joined late."""
+    events = []
+    for a in CompareAnswer.objects.filter(run_id=run_id, status__in=FINAL):
+        outcome = Outcome(
+            text=a.content,
+            status=a.status,
+            error=a.error,
+            model=a.model,
+            prompt_tokens=a.prompt_tokens,
+            completion_tokens=a.completion_tokens,
+            cost=a.cost,
+            latency_ms=a.latency_ms,
+            ttft_ms=a.ttft_ms,
+        )
+        events.append(_done_event(a.id, outcome))
+    return events
+
+
 async def _finish(run_id: int, answer_id: int, outcome: Outcome) -> None:
     await run_db(_save, answer_id, outcome)
-    html = render_markdown(outcome.text)
-    await _send(run_id, {"kind": "done", "answer": answer_id, "html": html, **outcome.as_json()})
+    running = _runs.get(run_id)
+    if running is not None:
+        running.outcomes.pop(answer_id, None)  # saved: a late socket now reads it from the database
+    await _send(run_id, _done_event(answer_id, outcome))
 
 
 def vote(user: Any, run_id: int, answer_id: int) -> CompareVote:

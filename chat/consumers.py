@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -22,6 +23,8 @@ class _JsonConsumer(AsyncJsonWebsocketConsumer):
             return None  # garbage from the browser is an unknown action, not a crash
 
     async def disconnect(self, code: int) -> None:
+        if hasattr(self, "watching"):
+            self.watching.cancel()
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
@@ -37,6 +40,8 @@ class ChatConsumer(_JsonConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await self.send_json(chat_turns.live_state(self.conversation_id))
+        await chat_turns.catch_up_from_elsewhere(self.conversation_id, self.channel_name)
+        self.watching = asyncio.ensure_future(chat_turns.watch_for_interrupted(self.conversation_id))
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         reply = await chat_turns.handle_action(self.user, self.conversation_id, content)
@@ -60,7 +65,8 @@ class CompareConsumer(_JsonConsumer):
         self.group = compare_runs.group_name(self.run_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        await compare_runs.start(self.run_id)
+        for event in await compare_runs.join(self.run_id, self.channel_name):
+            await self.send_json(event)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if isinstance(content, dict) and content.get("action") == "stop":

@@ -7,10 +7,12 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
 
 from billing.models import Membership, Team
-from chat.attachments import image_parts
+from chat.attachments import attach_to, image_parts, model_parts
 from chat.generation import Outcome
+from chat.interrupted import finalise_interrupted
 from chat.models import Conversation, Message
 from llmhub.catalog import find_model, snapshot
 from llmhub.errors import InvalidRequest, NotFound
@@ -119,11 +121,11 @@ def _history(conversation: Conversation) -> list[dict[str, Any]]:
     messages: list[dict[str, Any]] = []
     if conversation.system_prompt.strip():
         messages.append({"role": "system", "content": conversation.system_prompt})
-    for message in conversation.messages.exclude(status__in=[Message.ERROR, Message.STREAMING]):
+    for message in conversation.messages.exclude(status__in=[Message.ERROR, Message.STREAMING, Message.INTERRUPTED]):
         if message.role == Message.ASSISTANT and not message.content:
             continue
         if message.parts:
-            content: Any = [{"type": "text", "text": message.content}, *message.parts]
+            content: Any = [{"type": "text", "text": message.content}, *model_parts(message)]
         else:
             content = message.content
         messages.append({"role": message.role, "content": content})
@@ -139,17 +141,27 @@ def _start_answer(conversation: Conversation, user_message: Message | None, drop
         request.params["max_tokens"] = conversation.max_tokens
     if any(isinstance(m["content"], list) for m in request.messages) and not spec.supports_vision:
         raise InvalidRequest(f"{spec.name} cannot see images. Pick a model marked 'vision' to talk about images.")
-    answer = conversation.messages.create(role=Message.ASSISTANT, model=spec.name, status=Message.STREAMING)
+    answer = conversation.messages.create(
+        role=Message.ASSISTANT, model=spec.name, status=Message.STREAMING, heartbeat_at=timezone.now()
+    )
     conversation.save(update_fields=["updated_at"])
     caller = Caller(user_id=conversation.owner_id, team_id=conversation.team_id, source="chat")
     return Turn(conversation.id, user_message, answer, caller, request, str(conversation), dropped_after)
 
 
+def _refuse_while_written_elsewhere(conversation: Conversation) -> None:
+    """One answer at a time, across processes: another one's live answer shows as a fresh heartbeat."""
+    finalise_interrupted(conversation.id)
+    if conversation.messages.filter(status=Message.STREAMING).exists():
+        raise InvalidRequest("An answer is still being written. Stop it first (Esc).")
+
+
 @transaction.atomic
 def prepare_send(user: Any, conversation_id: int, action: dict[str, Any]) -> Turn:
     conversation = owned(user, conversation_id)
+    _refuse_while_written_elsewhere(conversation)
     text = str(action.get("content") or "")
-    parts = image_parts(action.get("images"))
+    parts = image_parts(action.get("images"), user)
     if not text.strip() and not parts:
         raise InvalidRequest("Type a message first.")
     if len(text) > MAX_MESSAGE_CHARS:
@@ -159,6 +171,7 @@ def prepare_send(user: Any, conversation_id: int, action: dict[str, Any]) -> Tur
         conversation.title = auto_title(text)
     conversation.save()
     user_message = conversation.messages.create(role=Message.USER, content=text, parts=parts)
+    attach_to(user_message)
     return _start_answer(conversation, user_message, None)
 
 
@@ -166,6 +179,7 @@ def prepare_send(user: Any, conversation_id: int, action: dict[str, Any]) -> Tur
 def prepare_regenerate(user: Any, conversation_id: int, action: dict[str, Any]) -> Turn:
     """Drop the last answer and write it again, with the same or another model."""
     conversation = owned(user, conversation_id)
+    _refuse_while_written_elsewhere(conversation)
     last_user = conversation.messages.filter(role=Message.USER).last()
     if last_user is None:
         raise InvalidRequest("There is nothing to regenerate yet.")
@@ -179,6 +193,7 @@ def prepare_regenerate(user: Any, conversation_id: int, action: dict[str, Any]) 
 def prepare_edit(user: Any, conversation_id: int, action: dict[str, Any]) -> Turn:
     """Change a sent message and answer again from there; later messages are dropped."""
     conversation = owned(user, conversation_id)
+    _refuse_while_written_elsewhere(conversation)
     try:
         message = conversation.messages.get(id=int(action.get("message_id", "")), role=Message.USER)
     except (TypeError, ValueError, Message.DoesNotExist) as exc:
@@ -194,8 +209,11 @@ def prepare_edit(user: Any, conversation_id: int, action: dict[str, Any]) -> Tur
     return _start_answer(conversation, message, message.id)
 
 
-def save_partial(message_id: int, text: str) -> None:
-    Message.objects.filter(id=message_id, status=Message.STREAMING).update(content=text)
+def save_progress(message_id: int, text: str, request_id: str) -> None:
+    """The text so far, and the heartbeat that tells every process this answer's writer is alive."""
+    Message.objects.filter(id=message_id, status=Message.STREAMING).update(
+        content=text, request_id=request_id, heartbeat_at=timezone.now()
+    )
 
 
 def finish_message(message_id: int, outcome: Outcome) -> None:

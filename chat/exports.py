@@ -24,6 +24,8 @@ def as_markdown(conversation: Conversation) -> str:
                 lines += [f"*Error: {message.error}*", ""]
             elif message.status == Message.CANCELLED:
                 lines += ["*Stopped before the end.*", ""]
+            elif message.status == Message.INTERRUPTED:
+                lines += ["*Interrupted before the end.*", ""]
     return "\n".join(lines)
 
 

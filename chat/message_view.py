@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from chat.attachments import shown_urls
 from chat.markdown_render import render_markdown
 from chat.models import Message
 
@@ -25,7 +26,7 @@ def format_credits(value: Decimal | int | None) -> str:
 
 
 def image_urls(message: Message) -> list[str]:
-    return [str((p.get("image_url") or {}).get("url", "")) for p in message.parts if p.get("type") == "image_url"]
+    return shown_urls(message)
 
 
 def message_json(message: Message) -> dict[str, Any]:

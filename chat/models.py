@@ -33,6 +33,7 @@ class Message(models.Model):
     USER, ASSISTANT = "user", "assistant"
     ROLES = [(USER, "user"), (ASSISTANT, "assistant")]
     STREAMING, DONE, CANCELLED, ERROR = "streaming", "done", "cancelled", "error"
+    INTERRUPTED = "interrupted"  # its writer died (crash, restart) before it finished; the text so far is kept
     STATUSES = [(STREAMING, "streaming"), (DONE, "done"), (CANCELLED, "cancelled"), (ERROR, "error")]
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
@@ -41,7 +42,7 @@ class Message(models.Model):
     # OpenAI content parts other than text, e.g. [{"type": "image_url", "image_url": {"url": "data:..."}}]
     parts = models.JSONField(default=list, blank=True)
     model = models.CharField(max_length=100, blank=True, help_text="The model that wrote this answer")
-    status = models.CharField(max_length=10, choices=STATUSES, default=DONE)
+    status = models.CharField(max_length=12, choices=[*STATUSES, (INTERRUPTED, "interrupted")], default=DONE)
     error = models.TextField(blank=True)
     error_code = models.CharField(max_length=50, blank=True)
     request_id = models.CharField(max_length=64, blank=True, help_text="The gateway's usage record")
@@ -51,6 +52,8 @@ class Message(models.Model):
     latency_ms = models.PositiveIntegerField(null=True, blank=True)
     ttft_ms = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # While streaming, the writing process touches this every few seconds: a stale one means it died.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -94,3 +97,17 @@ class CompareVote(models.Model):
     answer = models.ForeignKey(CompareAnswer, on_delete=models.CASCADE, related_name="votes")
     voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="compare_votes")
     created_at = models.DateTimeField(auto_now=True)
+
+
+class ChatImage(models.Model):
+    """An image attached in the chat: uploaded over HTTP, then referenced by id from its message's parts.
+
+    Kept out of the websocket message and out of Message.parts, so neither grows with the picture.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_images")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True, related_name="images")
+    content_type = models.CharField(max_length=20)
+    data = models.BinaryField()
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -11,10 +11,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from billing.models import Team
-from chat import compare_runs, conversations, exports
+from chat import attachments, chat_turns, compare_runs, conversations, exports
+from chat.interrupted import finalise_interrupted
 from chat.leaderboard import leaderboard
 from chat.message_view import format_cost, message_context, message_json
-from chat.models import Conversation
+from chat.models import ChatImage, Conversation
 from chat.page_context import chat_page, model_groups
 from llmhub.errors import HubError, NotFound
 
@@ -26,6 +27,13 @@ def _mine(request: HttpRequest, conversation_id: int) -> Conversation:
         raise Http404(exc.message) from exc
 
 
+def _opened(request: HttpRequest, conversation_id: int) -> Conversation:
+    """The user's conversation, with answers left streaming by a dead process finalised as interrupted."""
+    found = _mine(request, conversation_id)
+    finalise_interrupted(found.id, written_here=chat_turns.answers_written_here())
+    return found
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "chat/chat.html", chat_page(request.user, request.GET.get("q", "").strip()))
@@ -33,7 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    found = _mine(request, conversation_id)
+    found = _opened(request, conversation_id)
     messages = [message_context(m) for m in found.messages.all()]
     total = format_cost(conversations.total_cost(found))
     context = chat_page(
@@ -44,9 +52,36 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 @login_required
 def messages_json(request: HttpRequest, conversation_id: int) -> JsonResponse:
-    found = _mine(request, conversation_id)
+    found = _opened(request, conversation_id)
     total = format_cost(conversations.total_cost(found))
     return JsonResponse({"messages": [message_json(m) for m in found.messages.all()], "total": total})
+
+
+@login_required
+@require_POST
+def upload_image(request: HttpRequest) -> JsonResponse:
+    """An image attached in the chat, stored before its message is sent (the socket carries only its URL)."""
+    upload = request.FILES.get("image")
+    if upload is None:
+        return JsonResponse({"error": {"message": "Choose an image to attach."}}, status=400)
+    if (upload.size or 0) > attachments.MAX_IMAGE_BYTES:
+        return JsonResponse({"error": {"message": attachments.TOO_LARGE}}, status=413)
+    try:
+        image = attachments.store_image(request.user, upload.content_type or "", upload.read())
+    except HubError as exc:
+        return JsonResponse({"error": {"message": exc.message}}, status=exc.status)
+    return JsonResponse({"id": image.id, "url": attachments.image_url(image.id)}, status=201)
+
+
+@login_required
+def image(request: HttpRequest, image_id: int) -> HttpResponse:
+    found = ChatImage.objects.filter(id=image_id, owner_id=request.user.pk).first()
+    if found is None:
+        raise Http404("That image does not exist or is not yours.")
+    response = HttpResponse(bytes(found.data), content_type=found.content_type)
+    response["Cache-Control"] = "private, max-age=31536000, immutable"  # an upload never changes
+    response["Content-Disposition"] = "inline"
+    return response
 
 
 @login_required

@@ -17,7 +17,7 @@ let socket = null;
 let streamingId = null;
 let refreshing = null;
 
-const attachments = new Attachments($("attachments"), updateComposer, showNotice);
+const attachments = new Attachments($("attachments"), updateComposer, showNotice, csrf);
 
 function showNotice(text) {
   notice.textContent = text;
@@ -31,7 +31,7 @@ function visionOk() {
 function updateComposer() {
   const blocked = attachments.urls.length > 0 && !visionOk();
   $("vision-hint").hidden = visionOk();
-  sendButton.disabled = blocked || streamingId !== null;
+  sendButton.disabled = blocked || streamingId !== null || attachments.uploading > 0;
   sendButton.hidden = streamingId !== null;
   stopButton.hidden = streamingId === null;
   const last = messages.querySelector("article.msg:last-of-type");
@@ -71,7 +71,7 @@ function onEvent(event) {
     let node = article(event.streaming.id);
     if (!node) { node = dom.answerPlaceholder(event.streaming.id, event.streaming.model); messages.append(node); }
     node.querySelectorAll(".msg-note").forEach((n) => n.remove());
-    dom.setStreamingText(node, event.streaming.text);
+    dom.setStreamingText(node, event.streaming.text, event.streaming.n);
     streamingId = event.streaming.id;
   } else if (event.kind === "turn") {
     if (event.dropped_after !== undefined) dropAfter(event.dropped_after);
@@ -89,7 +89,7 @@ function onEvent(event) {
     messages.scrollTop = messages.scrollHeight;
   } else if (event.kind === "delta") {
     const node = article(event.id);
-    if (node) { dom.appendDelta(node, event.text); scrollToEnd(); }
+    if (node) { dom.appendDelta(node, event.text, event.n); scrollToEnd(); }
   } else if (event.kind === "done") {
     const node = article(event.id);
     if (node) dom.finishAnswer(node, event);
@@ -98,6 +98,8 @@ function onEvent(event) {
     scrollToEnd();
   } else if (event.kind === "state" && !event.streaming) {
     streamingId = null;
+    // Not written by this server process: it ended while the page loaded, or another process writes it.
+    if (messages.querySelector('article.msg-assistant[data-status="streaming"]')) startRefresh();
   } else if (event.kind === "notice") {
     showNotice(event.error);
   }
@@ -112,14 +114,18 @@ async function refresh() {
   messages.querySelectorAll("article.msg").forEach((n) => n.remove());
   const empty = $("empty-state");
   for (const message of body.messages) messages.insertBefore(dom.renderMessage(message), empty);
-  streamingId = null;
+  streamingId = body.messages.find((m) => m.status === "streaming")?.id ?? null;
   updateComposer();
+}
+
+function startRefresh() {
+  refreshing = refresh().finally(() => { refreshing = null; });
 }
 
 function connect() {
   socket = new ReconnectingSocket(`/ws/chat/${conversationId}/`, {
     onEvent,
-    onOpen: (again) => { if (again) { refreshing = refresh().finally(() => { refreshing = null; }); } },
+    onOpen: (again) => { if (again) startRefresh(); },
     onStatus: (status) => {
       document.body.dataset.socket = status;
       if (status === "reconnecting") showNotice("Connection lost. Reconnecting…");
@@ -236,6 +242,7 @@ document.addEventListener("keydown", (e) => {
   if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k") { e.preventDefault(); location.href = "/"; }
 });
 messages.addEventListener("click", (e) => {
+  if (e.target.closest("[data-regenerate]")) act({ action: "regenerate" });
   const edit = e.target.closest("[data-edit]");
   if (edit) startEdit(Number(edit.dataset.edit));
   const copy = e.target.closest("[data-copy-answer]");

@@ -50,7 +50,7 @@ export function userMessage(message) {
 
 export function answerPlaceholder(id, model) {
   const article = el("article", "msg msg-assistant");
-  Object.assign(article.dataset, { id, role: "assistant", status: "streaming", model });
+  Object.assign(article.dataset, { id, role: "assistant", status: "streaming", model, n: 0 });
   article.append(el("div", "msg-model", model));
   const body = el("div", "msg-body streaming-text");
   body.append(el("span", "typing", "…"));
@@ -58,16 +58,28 @@ export function answerPlaceholder(id, model) {
   return article;
 }
 
-export function appendDelta(article, text) {
+// Deltas carry n, how many the answer has had so far. Only the next one is shown: one a catch-up
+// snapshot already had is skipped, and after a gap (text so far unknown) the page waits for a snapshot.
+export function isNextDelta(dataset, n) {
+  if (n === undefined) return true;
+  if (dataset.n === undefined || dataset.n === "" || n !== Number(dataset.n) + 1) return false;
+  dataset.n = n;
+  return true;
+}
+
+export function appendDelta(article, text, n) {
+  if (!isNextDelta(article.dataset, n)) return;
   const body = article.querySelector(".msg-body");
   const typing = body.querySelector(".typing");
   if (typing) typing.remove();
   body.append(document.createTextNode(text));
 }
 
-export function setStreamingText(article, text) {
+export function setStreamingText(article, text, n) {
   const body = article.querySelector(".msg-body");
   body.textContent = text;
+  if (n === undefined) delete article.dataset.n; // text so far unknown until a snapshot
+  else article.dataset.n = n;
 }
 
 export function finishAnswer(article, done) {
@@ -87,6 +99,12 @@ export function finishAnswer(article, done) {
     article.append(error);
   } else if (done.status === "cancelled") {
     article.append(el("p", "msg-note", "Stopped."));
+  } else if (done.status === "interrupted") {
+    const note = el("p", "msg-note", "This answer was interrupted — ");
+    note.setAttribute("role", "status");
+    note.append(button("Regenerate", { "data-regenerate": "", title: "Write the last answer again" }));
+    note.lastChild.className = "link-button";
+    article.append(note);
   }
   article.append(metaFooter(done));
   decorateCode(article);

@@ -1,6 +1,6 @@
 // The compare page: start a run, stream every column at once, mark the best answer.
 import { ReconnectingSocket } from "./chat_socket.js";
-import { decorateCode, formatCost } from "./chat_dom.js";
+import { decorateCode, formatCost, isNextDelta } from "./chat_dom.js";
 
 const $ = (id) => document.getElementById(id);
 const grid = $("compare-grid");
@@ -19,6 +19,7 @@ function column(id, model) {
   col.className = "compare-col";
   col.dataset.answer = id;
   col.dataset.status = "streaming";
+  col.dataset.n = 0;
   const title = document.createElement("h2");
   title.textContent = model;
   const body = document.createElement("div");
@@ -47,7 +48,15 @@ function onEvent(event) {
   const col = grid.querySelector(`[data-answer="${Number(event.answer)}"]`);
   if (!col) return;
   const body = col.querySelector(".msg-body");
-  if (event.kind === "delta") {
+  const writing = col.dataset.status === "streaming" || col.dataset.status === "pending";
+  if (!writing) return; // finished already: a late socket may hear of it twice
+  if (event.kind === "state") { // the text so far, from the process writing it (after a reload)
+    body.className = "msg-body streaming-text";
+    body.textContent = event.text || "…";
+    col.dataset.n = event.n;
+    col.dataset.started = event.n > 0 ? "1" : "";
+  } else if (event.kind === "delta") {
+    if (!isNextDelta(col.dataset, event.n)) return;
     if (col.dataset.started !== "1") { body.textContent = ""; col.dataset.started = "1"; }
     body.append(document.createTextNode(event.text));
   } else if (event.kind === "done") {

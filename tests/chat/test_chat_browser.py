@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Dialog, expect
 
-from chat.models import Message
+from chat.models import ChatImage, Message
 from tests.fake_upstream import Reply
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -173,17 +173,51 @@ def test_attach_an_image_for_a_vision_model_only(page_for, alice, upstream, tmp_
     assert content[1]["image_url"]["url"].startswith("data:image/png;base64,")
 
 
-def test_oversized_or_wrong_type_attachment_is_refused_in_the_page(page_for, alice, upstream, tmp_path):
+def test_unreadable_huge_or_wrong_type_attachment_is_refused_in_the_page(page_for, alice, upstream, tmp_path):
     text_file = tmp_path / "notes.txt"
     text_file.write_text("not an image")
-    big = tmp_path / "big.png"
-    big.write_bytes(PNG + b"\0" * (5 * 1024 * 1024))
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(PNG[:20] + b"\0" * 1000)
+    huge = tmp_path / "huge.png"
+    with huge.open("wb") as out:
+        out.write(PNG)
+        out.truncate(41 * 1024 * 1024)
     page = page_for(alice)
     page.get_by_label("Attach image").set_input_files(str(text_file))
     expect(page.get_by_role("alert")).to_contain_text("not a PNG, JPEG, GIF or WebP")
-    page.get_by_label("Attach image").set_input_files(str(big))
-    expect(page.get_by_role("alert")).to_contain_text("larger than 5 MB")
+    page.get_by_label("Attach image").set_input_files(str(broken))
+    expect(page.get_by_role("alert")).to_contain_text("broken.png could not be read as an image")
+    page.get_by_label("Attach image").set_input_files(str(huge))
+    expect(page.get_by_role("alert")).to_contain_text("larger than 40 MB")
     expect(page.locator("#attachments img")).to_have_count(0)
+    assert not ChatImage.objects.exists()
+
+
+def test_four_large_photos_are_shrunk_uploaded_and_sent(page_for, alice, upstream, tmp_path):
+    from tests.chat.test_attachments import big_png, jpeg_size
+
+    upstream.script("gpt-4o", Reply(text="Four photos."))
+    photo = big_png(3000, 2000)
+    assert len(photo) > 5 * 1024 * 1024  # more than the old limit, and than a websocket message may carry
+    files = []
+    for i in range(4):
+        files.append(tmp_path / f"photo{i}.png")
+        files[-1].write_bytes(photo)
+    page = page_for(alice)
+    page.get_by_label("Model").select_option("gpt-4o")
+    page.get_by_label("Attach image").set_input_files([str(f) for f in files])
+    expect(page.locator("#attachments img")).to_have_count(4, timeout=20000)
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
+    send(page, "Compare these")
+    finished(page, "Four photos.")
+    expect(page.locator("article.msg-user img")).to_have_count(4)
+    assert page.locator("article.msg-user img").first.evaluate("img => img.naturalWidth") == 2048
+    content = upstream.requests_for("/chat/completions")[-1].body["messages"][-1]["content"]
+    assert len(content) == 5
+    for part in content[1:]:
+        assert part["image_url"]["url"].startswith("data:image/jpeg;base64,")
+        assert jpeg_size(base64.b64decode(part["image_url"]["url"].split(",", 1)[1])) == (2048, 1365)
+    assert all(image.size <= 5 * 1024 * 1024 for image in ChatImage.objects.all())
 
 
 def test_hostile_answer_renders_inert(page_for, alice, upstream):

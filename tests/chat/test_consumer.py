@@ -229,3 +229,43 @@ async def test_rate_limited_upstream_says_to_wait_and_retry(chat_ready, alice, s
     assert done["error"].startswith("Too many requests right now. Wait about 7 seconds")
     assert "Regenerate" in done["error"]
     await socket.disconnect()
+
+
+async def test_uploaded_image_travels_by_id_and_reaches_the_model_inline(chat_ready, alice):
+    from chat.models import ChatImage
+    from tests.chat.test_attachments import PNG, _signed_in, data_url, upload
+
+    chat_ready.script("gpt-4o", Reply(text="A pixel."))
+    url = (await sync_to_async(lambda: upload(_signed_in(alice), PNG))()).json()["url"]
+    conversation = await sync_to_async(new_conversation)(alice)
+    socket = await _connected(f"/ws/chat/{conversation.id}/", await sync_to_async(session_cookie)(alice))
+    await socket.send_json_to({"action": "send", "content": "what is it", "images": [url]})
+    events = await events_until(socket, "done")
+    assert events[0]["user"]["images"] == [url]  # every tab gets the URL, not the picture
+    sent = chat_ready.requests_for("/chat/completions")[-1].body["messages"][-1]["content"]
+    assert sent[1] == {"type": "image_url", "image_url": {"url": data_url("image/png", PNG)}}
+    message = await Message.objects.aget(conversation_id=conversation.id, role="user")
+    image = await ChatImage.objects.aget()
+    assert message.parts == [{"type": "chat_image", "id": image.id}] and image.message_id == message.id
+    await socket.disconnect()
+    await conversation.adelete()
+    assert not await ChatImage.objects.aexists()  # it goes with its conversation
+
+
+async def test_someone_elses_or_an_already_sent_image_is_refused_in_the_page(chat_ready, alice, charlie):
+    from tests.chat.test_attachments import PNG, _signed_in, upload
+
+    chat_ready.script("gpt-4o", Reply(text="ok"))
+    theirs = (await sync_to_async(lambda: upload(_signed_in(charlie), PNG))()).json()["url"]
+    mine = (await sync_to_async(lambda: upload(_signed_in(alice), PNG))()).json()["url"]
+    conversation = await sync_to_async(new_conversation)(alice)
+    socket = await _connected(f"/ws/chat/{conversation.id}/", await sync_to_async(session_cookie)(alice))
+    await socket.send_json_to({"action": "send", "content": "look", "images": [theirs]})
+    notice = await socket.receive_json_from()
+    assert notice["kind"] == "notice" and "no longer available" in notice["error"]
+    await socket.send_json_to({"action": "send", "content": "look", "images": [mine]})
+    await events_until(socket, "done")
+    await socket.send_json_to({"action": "send", "content": "again", "images": [mine]})  # sent already
+    assert "no longer available" in (await socket.receive_json_from())["error"]
+    assert chat_ready.requests_for("/chat/completions")[-1].body["messages"][-1]["content"][0]["text"] == "look"
+    await socket.disconnect()
