@@ -7,13 +7,14 @@ Holds and settlement are idempotent by request id: settling the same request twi
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from billing import alerts, budgets
@@ -53,6 +54,7 @@ class UsageDraft:
     attempts: list[dict[str, Any]] = field(default_factory=list)
     route: dict[str, Any] | None = None
     cache_hit: bool = False
+    created_at: dt.datetime | None = None  # set when settled
 
 
 @dataclass(frozen=True)
@@ -115,10 +117,10 @@ def reserve_credits(
     if amount <= ZERO:
         return
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(), connection.cursor() as cursor:
         # The row lock (SQLite: the IMMEDIATE transaction's write lock) serialises everything below per team.
-        balance, reserved, _ = rows.lock_team(team_id)
-        if rows.hold_exists(request_id):
+        balance, reserved, _ = rows.lock_team(cursor, team_id)
+        if rows.hold_exists(cursor, request_id):
             return  # this request already holds its credits
         available = balance - reserved
         if available < amount:
@@ -129,9 +131,9 @@ def reserve_credits(
         spend_ids = budgets.hold_against_budgets(
             budgets.budgets_for(team_id=team_id, user_id=user_id, key_id=key_id), amount, now
         )
-        rows.set_team_money(team_id, balance=balance, reserved=to_usd(reserved + amount))
+        rows.set_team_money(cursor, team_id, balance=balance, reserved=to_usd(reserved + amount))
         rows.insert_hold(
-            request_id=request_id, team_id=team_id, amount=amount, now=now, expires_at=now + hold_ttl(),
+            cursor, request_id=request_id, team_id=team_id, amount=amount, now=now, expires_at=now + hold_ttl(),
             budget_spends=spend_ids,
         )  # fmt: skip
 
@@ -145,7 +147,7 @@ def settle_usage(draft: UsageDraft, *, now: dt.datetime | None = None) -> Settle
         with transaction.atomic():
             return _settle(draft, now or timezone.now())
     except IntegrityError:
-        # Belt and braces: the unique request id (and one charge per record) are enforced by the database too.
+        # The unique request id refused a second record (and with it the second charge): all rolled back.
         if not UsageRecord.objects.filter(request_id=draft.request_id).exists():
             raise
         return _existing_settlement(draft.request_id)
@@ -164,36 +166,36 @@ def _release_hold(team: Team, hold: CreditHold) -> None:
 
 
 def _settle(draft: UsageDraft, now: dt.datetime) -> Settlement:
-    balance, reserved, threshold = rows.lock_team(draft.team_id)
-    if rows.usage_exists(draft.request_id):
-        return _existing_settlement(draft.request_id)
-    taken = rows.take_hold(draft.request_id)
-    held, held_ids = taken if taken is not None else (ZERO, [])
-    reserved = to_usd(max(reserved - held, ZERO))
-    cost = to_usd(draft.cost)
-    # Never overdraw: if the estimate under-held, charge at most what the team still has.
-    charged = min(cost, max(balance - reserved, ZERO))
-    fields = {name: getattr(draft, name) for name in rows.USAGE_COLUMNS if name not in ("created_at", "cost")}
-    record = rows.insert_usage({**fields, "cost": cost}, now)
-    add_to_rollup(record)  # same transaction: dashboards' daily totals move with the ledger
-    memo = "" if charged == cost else f"capped at available credit (cost {cost})"
-    before, after = balance, to_usd(balance - charged)
-    rows.set_team_money(draft.team_id, balance=after, reserved=reserved)
-    entry = rows.insert_charge(
-        team_id=draft.team_id, amount=to_usd(-charged), balance_after=after, usage=record, memo=memo, now=now
-    )
-    team = Team(pk=draft.team_id, balance=after, reserved=reserved, low_balance_threshold=threshold)
+    # A second settlement of the same request fails on the unique request id (settle_usage handles it).
+    with connection.cursor() as cursor:
+        balance, reserved, threshold = rows.lock_team(cursor, draft.team_id)
+        taken = rows.take_hold(cursor, draft.request_id)
+        held, held_ids = taken if taken is not None else (ZERO, [])
+        reserved = to_usd(max(reserved - held, ZERO))
+        cost = to_usd(draft.cost)
+        # Never overdraw: if the estimate under-held, charge at most what the team still has.
+        charged = min(cost, max(balance - reserved, ZERO))
+        settled = dataclasses.replace(draft, cost=cost, created_at=now)
+        usage_id = rows.insert_usage(cursor, {name: getattr(settled, name) for name in rows.USAGE_COLUMNS})
+        add_to_rollup(cursor, settled)  # same transaction: dashboards' daily totals move with the ledger
+        memo = "" if charged == cost else f"capped at available credit (cost {cost})"
+        before, after = balance, to_usd(balance - charged)
+        rows.set_team_money(cursor, draft.team_id, balance=after, reserved=reserved)
+        entry_id = rows.insert_charge(
+            cursor, team_id=draft.team_id, amount=to_usd(-charged), balance_after=after, usage_id=usage_id, memo=memo,
+            now=now,
+        )  # fmt: skip
     counted = budgets.budgets_for(team_id=draft.team_id, user_id=draft.user_id, key_id=draft.key_id)
-    crossings = budgets.settle_budgets(
-        counted,
-        held_ids=held_ids,
-        held=held,
-        charged=charged,
-        now=now,
-    )
+    crossings = budgets.settle_budgets(counted, held_ids=held_ids, held=held, charged=charged, now=now)
     alerts.note_budget_crossings(crossings, now)
-    alerts.note_balance_change(team, before, entry)
-    return Settlement(record.pk, charged, team.balance)
+    if threshold is not None:
+        team = Team(pk=draft.team_id, balance=after, reserved=reserved, low_balance_threshold=threshold)
+        entry = CreditLedgerEntry(
+            id=entry_id, team_id=draft.team_id, kind=CreditLedgerEntry.CHARGE, amount=to_usd(-charged),
+            balance_after=after, usage_id=usage_id, memo=memo, created_at=now,
+        )  # fmt: skip
+        alerts.note_balance_change(team, before, entry)
+    return Settlement(usage_id, charged, after)
 
 
 def release_hold(request_id: str) -> bool:

@@ -2,17 +2,24 @@
 
 These run twice on every request (hold, then settle); through the ORM they cost several times more
 than the rest of the gateway (measured in bench/gateway_bench.py). Every other ledger read and write
-stays in the ORM. Callers hold the transaction and the team's row lock.
+stays in the ORM. Callers hold the transaction and the team's row lock, and pass one cursor for all of
+a transaction's statements.
+
+Statements go straight to the driver's cursor, with the SQL already in its parameter style and errors
+still translated to Django's. Only when something watches queries (DEBUG's query log, a test's
+CaptureQueriesContext, an execute wrapper) do they take Django's cursor path, so the watcher sees them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 
 from billing.models import CreditHold, CreditLedgerEntry, Team, UsageRecord
 from billing.money import to_usd
@@ -27,6 +34,26 @@ USAGE_COLUMNS = [
     "reasoning_tokens", "images", "tokens_estimated", "cost", "upstream_cost", "latency_ms", "ttft_ms", "status",
     "error_code", "attempts", "route", "cache_hit",
 ]  # fmt: skip
+INSERT_USAGE = (
+    f"INSERT INTO {USAGE} ({', '.join(USAGE_COLUMNS)}) VALUES ({', '.join(['%s'] * len(USAGE_COLUMNS))}) RETURNING id"
+)
+
+
+@functools.cache
+def _native(sql: str, vendor: str) -> str:
+    """The statement in the driver's parameter style (sqlite3 takes ?, psycopg takes %s)."""
+    return sql.replace("%s", "?") if vendor == "sqlite" else sql
+
+
+def execute(cursor: CursorWrapper, sql: str, params: list[Any]) -> Any:
+    """Run one statement on the transaction's cursor; returns the driver's cursor for fetching."""
+    if connection.queries_logged or connection.execute_wrappers:
+        cursor.execute(sql, params)
+        return cursor
+    with connection.wrap_database_errors:
+        raw = cursor.cursor
+        raw.execute(_native(sql, connection.vendor), params)
+        return raw
 
 
 def money(value: Any) -> Decimal:
@@ -46,45 +73,39 @@ def _amount(value: Decimal | None) -> str | None:
     return None if value is None else f"{to_usd(value):f}"
 
 
-def lock_team(team_id: int) -> tuple[Decimal, Decimal, Decimal | None]:
+def lock_team(cursor: CursorWrapper, team_id: int) -> tuple[Decimal, Decimal, Decimal | None]:
     """Balance, reserved and low-balance threshold, with the row locked (SQLite: the transaction's lock)."""
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT balance, reserved, low_balance_threshold FROM {TEAM} WHERE id = %s{lock}", [team_id])
-        row = cursor.fetchone()
+    sql = f"SELECT balance, reserved, low_balance_threshold FROM {TEAM} WHERE id = %s{lock}"
+    row = execute(cursor, sql, [team_id]).fetchone()
     if row is None:
         raise Team.DoesNotExist(f"team {team_id}")
     return money(row[0]), money(row[1]), None if row[2] is None else money(row[2])
 
 
-def set_team_money(team_id: int, *, balance: Decimal, reserved: Decimal) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {TEAM} SET balance = %s, reserved = %s WHERE id = %s", [f"{balance:f}", f"{reserved:f}", team_id]
-        )
+def set_team_money(cursor: CursorWrapper, team_id: int, *, balance: Decimal, reserved: Decimal) -> None:
+    sql = f"UPDATE {TEAM} SET balance = %s, reserved = %s WHERE id = %s"
+    execute(cursor, sql, [f"{balance:f}", f"{reserved:f}", team_id])
 
 
-def hold_exists(request_id: str) -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {HOLD} WHERE request_id = %s", [request_id])
-        return cursor.fetchone() is not None
+def hold_exists(cursor: CursorWrapper, request_id: str) -> bool:
+    return execute(cursor, f"SELECT 1 FROM {HOLD} WHERE request_id = %s", [request_id]).fetchone() is not None
 
 
-def insert_hold(*, request_id: str, team_id: int, amount: Decimal, now: dt.datetime, expires_at: dt.datetime,
-                budget_spends: list[int]) -> None:  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {HOLD} (request_id, team_id, amount, created_at, expires_at, budget_spends) "
-            "VALUES (%s, %s, %s, %s, %s, %s)",
-            [request_id, team_id, f"{amount:f}", _time(now), _time(expires_at), _json(budget_spends)],
-        )
+def insert_hold(cursor: CursorWrapper, *, request_id: str, team_id: int, amount: Decimal, now: dt.datetime,
+                expires_at: dt.datetime, budget_spends: list[int]) -> None:  # fmt: skip
+    execute(
+        cursor,
+        f"INSERT INTO {HOLD} (request_id, team_id, amount, created_at, expires_at, budget_spends) "
+        "VALUES (%s, %s, %s, %s, %s, %s)",
+        [request_id, team_id, f"{amount:f}", _time(now), _time(expires_at), _json(budget_spends)],
+    )
 
 
-def take_hold(request_id: str) -> tuple[Decimal, list[int]] | None:
+def take_hold(cursor: CursorWrapper, request_id: str) -> tuple[Decimal, list[int]] | None:
     """Delete a request's hold and return its amount and budget counters, or None if it has none."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {HOLD} WHERE request_id = %s RETURNING amount, budget_spends", [request_id])
-        row = cursor.fetchone()
+    sql = f"DELETE FROM {HOLD} WHERE request_id = %s RETURNING amount, budget_spends"
+    row = execute(cursor, sql, [request_id]).fetchone()
     if row is None:
         return None
     spends = row[1]
@@ -93,40 +114,22 @@ def take_hold(request_id: str) -> tuple[Decimal, list[int]] | None:
     return money(row[0]), list(spends or [])
 
 
-def usage_exists(request_id: str) -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {USAGE} WHERE request_id = %s", [request_id])
-        return cursor.fetchone() is not None
-
-
-def insert_usage(fields: dict[str, Any], now: dt.datetime) -> UsageRecord:
-    """Insert a usage record; returns it as a model instance (not re-read) with its id."""
-    values = {**fields, "created_at": now}
+def insert_usage(cursor: CursorWrapper, values: dict[str, Any]) -> int:
+    """Insert a usage record (`values` holds every column of USAGE_COLUMNS); returns its id."""
     params = [
         _time(v) if c == "created_at" else _json(v) if c in ("attempts", "route")
         else _amount(v) if c in ("cost", "upstream_cost") else v
         for c, v in ((c, values[c]) for c in USAGE_COLUMNS)
     ]  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {USAGE} ({', '.join(USAGE_COLUMNS)}) VALUES ({', '.join(['%s'] * len(USAGE_COLUMNS))}) "
-            "RETURNING id",
-            params,
-        )
-        record_id = cursor.fetchone()[0]
-    return UsageRecord(id=record_id, **values)
+    return int(execute(cursor, INSERT_USAGE, params).fetchone()[0])
 
 
-def insert_charge(*, team_id: int, amount: Decimal, balance_after: Decimal, usage: UsageRecord, memo: str,
-                  now: dt.datetime) -> CreditLedgerEntry:  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {LEDGER} (team_id, kind, amount, balance_after, usage_id, memo, created_by_id, created_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s, NULL, %s) RETURNING id",
-            [team_id, CreditLedgerEntry.CHARGE, f"{amount:f}", f"{balance_after:f}", usage.pk, memo, _time(now)],
-        )
-        entry_id = cursor.fetchone()[0]
-    return CreditLedgerEntry(
-        id=entry_id, team_id=team_id, kind=CreditLedgerEntry.CHARGE, amount=amount, balance_after=balance_after,
-        usage=usage, memo=memo, created_at=now,
-    )  # fmt: skip
+def insert_charge(cursor: CursorWrapper, *, team_id: int, amount: Decimal, balance_after: Decimal, usage_id: int,
+                  memo: str, now: dt.datetime) -> int:  # fmt: skip
+    """Append the charge row of a usage record; returns its id."""
+    sql = (
+        f"INSERT INTO {LEDGER} (team_id, kind, amount, balance_after, usage_id, memo, created_by_id, created_at) "
+        "VALUES (%s, %s, %s, %s, %s, %s, NULL, %s) RETURNING id"
+    )
+    params = [team_id, CreditLedgerEntry.CHARGE, f"{amount:f}", f"{balance_after:f}", usage_id, memo, _time(now)]
+    return int(execute(cursor, sql, params).fetchone()[0])

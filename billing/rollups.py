@@ -6,16 +6,19 @@ Dashboards read aggregates from here instead of scanning the usage ledger (see b
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Abs, Coalesce, NullIf, TruncDate
 from django.utils import timezone
 
+from billing import ledger_rows
 from billing.models import UsageDailyRollup, UsageRecord
 from billing.money import ZERO, to_usd
 
@@ -78,7 +81,38 @@ def with_price_gap(queryset: QuerySet[UsageRecord]) -> QuerySet[UsageRecord]:
     return queryset.alias(price_gap=Abs(F("cost") - F("upstream_cost")))
 
 
-def record_sums(record: UsageRecord) -> Sums:
+class UsageFacts(Protocol):
+    """What a rollup needs of a usage record: a stored UsageRecord, or settlement's draft of one."""
+
+    @property
+    def created_at(self) -> dt.datetime | None: ...
+    @property
+    def team_id(self) -> int: ...
+    @property
+    def user_id(self) -> int: ...
+    @property
+    def key_id(self) -> int | None: ...
+    @property
+    def model_served(self) -> str: ...
+    @property
+    def model_requested(self) -> str: ...
+    @property
+    def provider(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def prompt_tokens(self) -> int: ...
+    @property
+    def completion_tokens(self) -> int: ...
+    @property
+    def cost(self) -> Decimal: ...
+    @property
+    def upstream_cost(self) -> Decimal | None: ...
+    @property
+    def route(self) -> Any: ...
+
+
+def record_sums(record: UsageFacts) -> Sums:
     return Sums(
         requests=1,
         errors=0 if record.status == UsageRecord.OK else 1,
@@ -90,7 +124,8 @@ def record_sums(record: UsageRecord) -> Sums:
     )
 
 
-def record_bucket(record: UsageRecord) -> Bucket:
+def record_bucket(record: UsageFacts) -> Bucket:
+    assert record.created_at is not None, "a usage record is dated when it is settled"
     return (
         hub_day(record.created_at),
         record.team_id,
@@ -101,6 +136,7 @@ def record_bucket(record: UsageRecord) -> Bucket:
     )
 
 
+@functools.cache
 def _upsert_sql() -> str:
     table = UsageDailyRollup._meta.db_table
     columns = BUCKET_COLUMNS + SUM_COLUMNS
@@ -116,13 +152,13 @@ def _params(bucket: Bucket, sums: Sums) -> list[Any]:
     return [connection.ops.adapt_datefield_value(day), *rest, *sums.values()]
 
 
-def add_to_rollup(record: UsageRecord) -> None:
+def add_to_rollup(cursor: CursorWrapper, record: UsageFacts) -> None:
     """Add one settled record to its day's bucket: a single INSERT … ON CONFLICT DO UPDATE.
 
-    Called inside settlement's transaction, so the record and its rollup commit (or roll back) together.
+    Called inside settlement's transaction (on its cursor), so the record and its rollup commit (or roll
+    back) together.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(_upsert_sql(), _params(record_bucket(record), record_sums(record)))
+    ledger_rows.execute(cursor, _upsert_sql(), _params(record_bucket(record), record_sums(record)))
 
 
 def add_buckets(buckets: dict[Bucket, Sums]) -> None:
