@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import sqlite3
 from decimal import Decimal
 from typing import Any
 
@@ -47,13 +48,18 @@ def _native(sql: str, vendor: str) -> str:
 
 def execute(cursor: CursorWrapper, sql: str, params: list[Any]) -> Any:
     """Run one statement on the transaction's cursor; returns the driver's cursor for fetching."""
-    if connection.queries_logged or connection.execute_wrappers:
+    db = cursor.db
+    if db.queries_logged or db.execute_wrappers:
         cursor.execute(sql, params)
         return cursor
-    with connection.wrap_database_errors:
-        raw = cursor.cursor
-        raw.execute(_native(sql, connection.vendor), params)
-        return raw
+    raw = cursor.cursor
+    with db.wrap_database_errors:
+        if db.vendor == "sqlite":
+            # Django's sqlite3 cursor subclass would rewrite every statement's placeholders with a regex.
+            sqlite3.Cursor.execute(raw, _native(sql, "sqlite"), params)
+        else:
+            raw.execute(sql, params)
+    return raw
 
 
 def money(value: Any) -> Decimal:

@@ -109,9 +109,15 @@ class UsageRecord(models.Model):
 
     request_id = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="usage_records")
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="usage_records")
-    key = models.ForeignKey(HubKey, null=True, blank=True, on_delete=models.PROTECT, related_name="usage_records")
+    # No single-column indexes on these keys: the (key, created_at) indexes in Meta serve those lookups,
+    # and every index is one more B-tree write on each request's settlement.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="usage_records", db_index=False
+    )
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="usage_records", db_index=False)
+    key = models.ForeignKey(
+        HubKey, null=True, blank=True, on_delete=models.PROTECT, related_name="usage_records", db_index=False
+    )
     source = models.CharField(max_length=20, default="api")
     model_requested = models.CharField(max_length=100)
     model_served = models.CharField(max_length=100, blank=True)
@@ -159,7 +165,8 @@ class CreditLedgerEntry(models.Model):
     ADJUST = "adjust"
     KINDS = [(GRANT, "grant"), (CHARGE, "charge"), (REFUND, "refund"), (ADJUST, "adjust")]
 
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="ledger")
+    # Indexed by (team, created_at) in Meta, which serves team lookups too.
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="ledger", db_index=False)
     kind = models.CharField(max_length=10, choices=KINDS)
     amount = models.DecimalField(**MONEY, help_text="Signed: grants positive, charges negative")
     balance_after = models.DecimalField(**MONEY)
