@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.db import connections, transaction
 
+from llmhub import sqlite_wal
+
 T = TypeVar("T")
 _executor: ThreadPoolExecutor | None = None
 _lock = threading.Lock()
@@ -29,7 +31,10 @@ def _pool() -> ThreadPoolExecutor:
     global _executor
     with _lock:
         if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=settings.DB_THREADS, thread_name_prefix="llmhub-db")
+            _executor = ThreadPoolExecutor(
+                max_workers=settings.DB_THREADS, thread_name_prefix=sqlite_wal.REQUEST_THREAD_PREFIX
+            )
+            sqlite_wal.start_checkpointer()
         return _executor
 
 
@@ -141,6 +146,7 @@ def close_db_connections() -> None:
     global _executor
     with _lock:
         pool, _executor = _executor, None
+    sqlite_wal.stop_checkpointer()
     if pool is None:
         return
     workers = settings.DB_THREADS
