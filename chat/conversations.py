@@ -232,9 +232,5 @@ def finish_message(message_id: int, outcome: Outcome) -> None:
     )
 
 
-def fail_message(message_id: int, error: str, code: str) -> None:
-    Message.objects.filter(id=message_id).update(status=Message.ERROR, error=error, error_code=code)
-
-
 def total_cost(conversation: Conversation) -> Any:
     return conversation.messages.aggregate(total=Sum("cost"))["total"] or 0
