@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TypedDict
 
 from django.db import models
+
+from billing.models import DecimalDigits
 
 WIRE_FORMATS = [("openai", "OpenAI-compatible"), ("anthropic", "Anthropic Messages"), ("gemini", "Gemini")]
 
 
-class _Digits(TypedDict):
-    max_digits: int
-    decimal_places: int
-
-
-PRICE: _Digits = {"max_digits": 12, "decimal_places": 6}
+PRICE: DecimalDigits = {"max_digits": 12, "decimal_places": 6}
 
 
 class Provider(models.Model):
