@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponseBase
 
 from billing.models import Membership, Team
@@ -19,13 +20,14 @@ def member_teams(user: Any) -> list[Team]:
     return list(Team.objects.filter(memberships__user=user).order_by("name"))
 
 
+def teams_administered(user: Any) -> QuerySet[Team]:
+    """The teams this user is a team admin of, by membership (being hub staff is not enough)."""
+    return Team.objects.filter(memberships__user=user, memberships__role=Membership.ADMIN)
+
+
 def admin_teams(user: Any) -> list[Team]:
     """Teams whose credits this user manages: the ones they are a team admin of (staff: every team)."""
-    teams = (
-        Team.objects.all()
-        if user.is_staff
-        else Team.objects.filter(memberships__user=user, memberships__role=Membership.ADMIN)
-    )
+    teams = Team.objects.all() if user.is_staff else teams_administered(user)
     return list(teams.order_by("name"))
 
 
@@ -47,7 +49,7 @@ def team_for_admin(user: Any, slug: str) -> Team:
 
 def is_team_admin(user: Any, team: Team) -> bool:
     """A team admin by membership (being hub staff is not enough)."""
-    return Membership.objects.filter(user=user, team=team, role=Membership.ADMIN).exists()
+    return teams_administered(user).filter(pk=team.pk).exists()
 
 
 def team_for_team_admin(user: Any, slug: str) -> Team:
@@ -79,7 +81,7 @@ def nav_roles(request: HttpRequest) -> dict[str, Any]:
         user = request.user
         if not user.is_authenticated:  # never drawn for them (base.html); narrows the type
             return {"manages_team": False, "is_staff": False}
-        manages = user.is_staff or Membership.objects.filter(user=user, role=Membership.ADMIN).exists()
+        manages = user.is_staff or teams_administered(user).exists()
         cached = {"manages_team": manages, "is_staff": user.is_staff}
         request._billing_nav = cached  # type: ignore[attr-defined]
     return cached

@@ -12,7 +12,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from billing.models import CreditLedgerEntry, HubKey, Membership, Team, UsageRecord
+from billing.access import teams_administered
+from billing.models import CreditLedgerEntry, HubKey, Team, UsageRecord
 from billing.reports import SpendFilter, key_spend
 from billing.rollups import hub_day, price_mismatch_q, with_price_gap
 
@@ -55,7 +56,7 @@ def keys_of(user: Any) -> list[KeyRow]:
 
 def team_keys_for_admin(user: Any) -> list[TeamKeys]:
     """The keys of each team this user is a team admin of (by membership: staff see only their own teams)."""
-    teams = list(Team.objects.filter(memberships__user=user, memberships__role=Membership.ADMIN).order_by("name"))
+    teams = list(teams_administered(user).order_by("name"))
     keys = list(
         HubKey.objects.filter(team__in=teams)
         .select_related("user", "revoked_by")
@@ -72,8 +73,7 @@ def team_keys_for_admin(user: Any) -> list[TeamKeys]:
 
 def revocable_key(user: Any, key_id: int) -> HubKey | None:
     """A key this user may revoke: their own, or any key of a team they are a team admin of."""
-    admin_of = Membership.objects.filter(user=user, role=Membership.ADMIN).values("team_id")
-    keys = HubKey.objects.filter(Q(user=user) | Q(team_id__in=admin_of), pk=key_id)
+    keys = HubKey.objects.filter(Q(user=user) | Q(team__in=teams_administered(user)), pk=key_id)
     return keys.select_related("team", "user").first()
 
 
