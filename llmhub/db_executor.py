@@ -38,9 +38,14 @@ def _pool() -> ThreadPoolExecutor:
         return _executor
 
 
-def _run(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+def _drop_stale_connections() -> None:
+    """What Django does at each request's start: close this thread's connections if broken or too old."""
     for conn in connections.all(initialized_only=True):
         conn.close_if_unusable_or_obsolete()
+
+
+def _run(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+    _drop_stale_connections()
     return fn(*args, **kwargs)
 
 
@@ -113,8 +118,7 @@ def _run_group(group: list[tuple[Callable[[], Any], Any]]) -> list[tuple[bool, A
     Writes run in ascending `order` (the team id), so two processes' groups lock team rows in the same
     order and cannot deadlock. A write that raises rolls back to its savepoint only; the others commit.
     """
-    for conn in connections.all(initialized_only=True):
-        conn.close_if_unusable_or_obsolete()
+    _drop_stale_connections()
     if len(group) == 1:
         return [_attempt(group[0][0])]
     outcomes: list[tuple[bool, Any]] = [(False, None)] * len(group)
