@@ -19,8 +19,8 @@ from chat.generation import Outcome, stream_answer
 from chat.markdown_render import render_markdown
 from chat.message_view import message_json
 from chat.models import Message
-from llmhub.db_executor import run_db
 from llmhub.errors import HubError
+from llmhub.infra.db_executor import run_db
 
 
 @dataclass

@@ -20,9 +20,9 @@ from chat.markdown_render import render_markdown
 from chat.message_view import format_cost
 from chat.models import CompareAnswer, CompareRun, CompareVote
 from llmhub.catalog import find_model, snapshot
-from llmhub.db_executor import run_db
 from llmhub.errors import InvalidRequest, NotFound
 from llmhub.gateway import Caller
+from llmhub.infra.db_executor import run_db
 from llmhub.providers.base import ChatRequest
 
 MIN_MODELS, MAX_MODELS = 2, 4

@@ -14,12 +14,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from billing.models import UsageRecord
-from llmhub.db_executor import run_db
 from llmhub.errors import HubError
-from llmhub.gateway import Call, Caller, _draft, plan, settle
-from llmhub.providers.base import ChatRequest, Usage
-from llmhub.streaming import StreamEvent, open_stream
+from llmhub.gateway import Call, Caller, StreamEvent, open_stream, plan
+from llmhub.providers.base import ChatRequest
 
 OnDelta = Callable[[str], Awaitable[None]]
 
@@ -68,21 +65,6 @@ def explain(exc: HubError) -> str:
     return exc.message
 
 
-async def _record_of(request_id: str) -> UsageRecord | None:
-    return await run_db(lambda: UsageRecord.objects.filter(request_id=request_id).first())
-
-
-async def _plan(caller: Caller, request: ChatRequest) -> Call:
-    """Plan (hold credits) so that a cancel during the hold still releases it through a settlement."""
-    task = asyncio.ensure_future(plan(caller, request))
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        call = await task
-        await settle(call, _draft(call, Usage(), "cancelled", "client_cancelled"))
-        raise
-
-
 async def _apply(event: StreamEvent, outcome: Outcome, on_delta: OnDelta, started: float) -> None:
     if event.kind == "chunk":
         for choice in event.data.get("choices") or []:
@@ -101,7 +83,7 @@ async def stream_answer(caller: Caller, request: ChatRequest, outcome: Outcome, 
     started = time.monotonic()
     call: Call | None = None
     try:
-        call = await _plan(caller, request)
+        call = await plan(caller, request)  # planned first: the answer knows its request id while it streams
         outcome.request_id = call.request_id
         session = await open_stream(caller, request, call)
         # aclosing: a cancel while we are sending a delta must still close (and settle) the stream now.
@@ -117,19 +99,16 @@ async def stream_answer(caller: Caller, request: ChatRequest, outcome: Outcome, 
         outcome.text = "".join(outcome.parts)
         outcome.latency_ms = int((time.monotonic() - started) * 1000)
         if call is not None:
-            await _fill_metering(outcome, call)
+            _fill_metering(outcome, call)
     return outcome
 
 
-async def _fill_metering(outcome: Outcome, call: Call) -> None:
-    """Copy tokens, cost and the served model from the usage record the gateway settled."""
+def _fill_metering(outcome: Outcome, call: Call) -> None:
+    """Copy tokens, cost and the served model from the gateway's settlement."""
+    if call.served is not None:
+        outcome.model = call.served.name
     if call.settled is not None:
         outcome.cost = call.settled.charged
         outcome.credits_remaining = call.settled.balance_after
-    if call.served is not None:
-        outcome.model = call.served.name
-    record = await _record_of(call.request_id)
-    if record is not None:
-        outcome.prompt_tokens = record.prompt_tokens
-        outcome.completion_tokens = record.completion_tokens
-        outcome.model = record.model_served or outcome.model
+        outcome.prompt_tokens = call.settled.prompt_tokens
+        outcome.completion_tokens = call.settled.completion_tokens

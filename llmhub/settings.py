@@ -90,13 +90,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
-        # The request path checkpoints the WAL off its commits (llmhub/sqlite_wal.py); the size limit
+        # The request path checkpoints the WAL off its commits (llmhub/infra/sqlite_wal.py); the size limit
         # trims the log file back after a busy spell.
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit=67108864;",
     }
     # A file, not :memory:, so the live hub's threads in tests share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
-# Persistent connections: the request path's database threads (llmhub/db_executor.py) reuse theirs.
+# Persistent connections: the request path's database threads (llmhub/infra/db_executor.py) reuse theirs.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from billing.keys import KeyIdentity, authenticate_key, peek_cached_identity
-from llmhub.db_executor import run_db
 from llmhub.gateway import Caller
+from llmhub.infra.db_executor import run_db
 
 
 def presented_key(request: HttpRequest) -> str:
