@@ -12,8 +12,9 @@ from typing import Any
 
 from django.conf import settings
 
-from billing import keys, ledger, rate_limits
+from billing import keys, ledger, rate_limits, refusals
 from llmhub.db_executor import run_db, run_db_write
+from llmhub.errors import HubError
 
 log = logging.getLogger("llmhub.billing")
 _last_sweep = -1e18
@@ -21,9 +22,16 @@ _background: set[asyncio.Future[Any]] = set()
 
 
 async def admit(
-    *, team_id: int, user_id: int, key_id: int | None, request_id: str, amount: Decimal, prompt_tokens: int
+    *,
+    team_id: int,
+    user_id: int,
+    key_id: int | None,
+    request_id: str,
+    amount: Decimal,
+    prompt_tokens: int,
+    model: str = "",
 ) -> None:
-    """Refuse with 429 (rate limit) or 402 (credits, budget), or hold the request's worst-case cost."""
+    """Refuse with 429 (rate limit) or 402 (credits, budget), recorded as a Refusal, or hold the worst case."""
     _maybe_sweep()
     task = asyncio.ensure_future(
         run_db_write(
@@ -39,6 +47,11 @@ async def admit(
     )
     try:
         await asyncio.shield(task)
+    except HubError as exc:
+        # Recorded after the admission's savepoint rolled back, so the refusal row is not undone with it.
+        await run_db(refusals.record_refusal, team_id=team_id, user_id=user_id, key_id=key_id, status=exc.status,
+                     code=exc.code, message=exc.message, model=model, request_id=request_id)  # fmt: skip
+        raise
     except asyncio.CancelledError:
         # The client left while we were admitting it: no call will settle, so give the hold straight back
         # rather than leave the credits locked until the sweep.
