@@ -64,7 +64,11 @@ def _tell_team(asked: CreditRequest, team: Team) -> None:
     admins = Membership.objects.filter(team=team, role=Membership.ADMIN, user__is_active=True).exclude(user__email="")
     recipients = {asked.requested_by.email, *admins.values_list("user__email", flat=True)} - {""}
     what = "approved" if asked.state == CreditRequest.APPROVED else "declined"
-    note = f"\n\nNote from {asked.decided_by.get_username() if asked.decided_by else 'staff'}: {asked.note}" if asked.note else ""
+    note = (
+        f"\n\nNote from {asked.decided_by.get_username() if asked.decided_by else 'staff'}: {asked.note}"
+        if asked.note
+        else ""
+    )
     granted = f" The team's balance is now {usd_text(team.balance)}." if asked.grant else ""
     _mail(
         f"[LLM Hub] Credit request for {team.name} {what}: {usd_text(asked.amount)}",
@@ -84,7 +88,11 @@ def _mail(subject: str, body: str, recipients: list[str]) -> None:
 
 
 def open_requests() -> QuerySet[CreditRequest]:
-    return CreditRequest.objects.filter(state=CreditRequest.OPEN).select_related("team", "requested_by").order_by("created_at")
+    return (
+        CreditRequest.objects.filter(state=CreditRequest.OPEN)
+        .select_related("team", "requested_by")
+        .order_by("created_at")
+    )
 
 
 def recent_requests(team: Team, limit: int = 10) -> list[CreditRequest]:

@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from billing import alerts, budgets
 from billing import ledger_rows as rows
-from billing.refusal_wording import insufficient_credits_message
 from billing.models import CreditHold, CreditLedgerEntry, Team, UsageRecord
 from billing.money import ZERO, to_usd
+from billing.refusal_wording import insufficient_credits_message
 from billing.rollups import add_to_rollup
 from llmhub.errors import InsufficientCredits, InvalidRequest
 

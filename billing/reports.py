@@ -276,17 +276,19 @@ def teams_overview(sort: str = "runs_out") -> list[TeamOverview]:
     today = hub_day(timezone.now())
     week = SpendFilter.last_days(7)
     spent = dict(
-        UsageDailyRollup.objects.filter(week.rollup_q()).values("team_id").annotate(cost=Sum("cost")).values_list(
-            "team_id", "cost"
-        )
+        UsageDailyRollup.objects.filter(week.rollup_q())
+        .values("team_id")
+        .annotate(cost=Sum("cost"))
+        .values_list("team_id", "cost")
     )
     budgets: dict[int, list[Any]] = {}
     for budget in Budget.objects.filter(is_active=True, user__isnull=True, key__isnull=True).select_related("team"):
         budgets.setdefault(budget.team_id, []).append(budget)
     asked = dict(
-        CreditRequest.objects.filter(state=CreditRequest.OPEN).values("team_id").annotate(n=Count("pk")).values_list(
-            "team_id", "n"
-        )
+        CreditRequest.objects.filter(state=CreditRequest.OPEN)
+        .values("team_id")
+        .annotate(n=Count("pk"))
+        .values_list("team_id", "n")
     )
     rows = []
     for team in Team.objects.order_by("name"):
@@ -295,4 +297,4 @@ def teams_overview(sort: str = "runs_out") -> list[TeamOverview]:
         if burn > 0:
             runs_out = today + dt.timedelta(days=int(max(team.balance - team.reserved, ZERO) / burn))
         rows.append(TeamOverview(team, burn, runs_out, budgets.get(team.pk, []), asked.get(team.pk, 0)))
-    return sorted(rows, key=TEAM_SORTS.get(sort, TEAM_SORTS["runs_out"]))  # type: ignore[arg-type]
+    return sorted(rows, key=TEAM_SORTS.get(sort, TEAM_SORTS["runs_out"]))

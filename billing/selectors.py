@@ -75,7 +75,10 @@ def team_keys_for_admin(user: Any) -> list[TeamKeys]:
 def team_key_rows(team: Team) -> list[KeyRow]:
     """Every key of one team with its spend this calendar month, active keys first (the team page)."""
     keys = list(
-        HubKey.objects.filter(team=team).select_related("user").defer("hashed_key").order_by("revoked_at", "-created_at")
+        HubKey.objects.filter(team=team)
+        .select_related("user")
+        .defer("hashed_key")
+        .order_by("revoked_at", "-created_at")
     )
     spend = key_spend([key.pk for key in keys], since=hub_day(timezone.now()).replace(day=1))
     return [KeyRow(key, spend.get(key.pk, Decimal("0"))) for key in keys]

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.http import Http404, HttpResponse
 
-from chat.models import Conversation, Message
 from billing.display import exact_amount
+from chat.models import Conversation, Message
 
 
 def as_markdown(conversation: Conversation) -> str:

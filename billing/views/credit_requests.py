@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,8 +20,8 @@ from billing.views.team import credits_page
 from llmhub.errors import HubError
 
 
-def _member_team(request: HttpRequest, slug: str) -> Team:
-    team = Team.objects.filter(slug=slug, memberships__user=request.user).first()
+def _member_team(user: Any, slug: str) -> Team:
+    team = Team.objects.filter(slug=slug, memberships__user=user).first()
     if team is None:
         raise Http404(_("No such team."))
     return team
@@ -29,7 +31,7 @@ def _member_team(request: HttpRequest, slug: str) -> Team:
 @require_http_methods(["GET", "POST"])
 def ask_credits(request: HttpRequest, slug: str) -> HttpResponse:
     """Any member of the team asks for credits; team admins see the same form on the team page."""
-    team = _member_team(request, slug)
+    team = _member_team(request.user, slug)
     manages = request.user.is_staff or is_team_admin(request.user, team)
     form = CreditRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -39,10 +41,12 @@ def ask_credits(request: HttpRequest, slug: str) -> HttpResponse:
             _("You asked for %(amount)s for %(team)s. The hub admins are told by email; you will be too.")
             % {"amount": usd_text(asked.amount), "team": team.name},
         )
-        return redirect("billing-team-credits", slug=team.slug) if manages else redirect("billing-ask-credits", slug=slug)
+        return (
+            redirect("billing-team-credits", slug=team.slug) if manages else redirect("billing-ask-credits", slug=slug)
+        )
     if request.method == "POST" and manages:
         return credits_page(request, team, invalid={"credit_request_form": form})
-    mine = CreditRequest.objects.filter(team=team, requested_by=request.user).select_related("decided_by")
+    mine = CreditRequest.objects.filter(team=team, requested_by_id=request.user.pk).select_related("decided_by")
     context = {"team": team, "form": form, "mine": list(mine.order_by("-created_at")[:10]), "manages": manages}
     return render(request, "billing/ask_credits.html", context, status=400 if form.errors else 200)
 
@@ -64,8 +68,10 @@ def decide_credit_request(request: HttpRequest, request_id: int) -> HttpResponse
     except HubError as exc:
         messages.error(request, exc.message)
         return redirect("billing-credit-requests")
-    done = _("Approved: %(amount)s granted to %(team)s.") if approve else _("Declined the request of %(team)s for %(amount)s.")
+    done = (
+        _("Approved: %(amount)s granted to %(team)s.")
+        if approve
+        else _("Declined the request of %(team)s for %(amount)s.")
+    )
     messages.success(request, done % {"amount": usd_text(asked.amount), "team": asked.team.name})
     return redirect("billing-credit-requests")
-
-

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from billing.access import staff_required
 from billing.charts import bar_breakdown, time_series
 from billing.csv_export import breakdown_rows, csv_response, record_rows
-from billing.forms import GrantForm, SpendFilterForm
 from billing.display import usd_text
+from billing.forms import GrantForm, SpendFilterForm
 from billing.ledger import grant_credits
 from billing.refusals import refusal_counts
 from billing.reports import DIMENSIONS, daily_spend, filter_choices, spend_overview, spend_totals
@@ -93,8 +93,10 @@ def credits_page(request: HttpRequest) -> HttpResponse:
         except HubError as exc:
             form.add_error("amount", exc.message)
         else:
-            recorded = _("Grant of %(amount)s recorded for %(team)s.") if entry.kind == entry.GRANT else _(
-                "Adjustment of %(amount)s recorded for %(team)s."
+            recorded = (
+                _("Grant of %(amount)s recorded for %(team)s.")
+                if entry.kind == entry.GRANT
+                else _("Adjustment of %(amount)s recorded for %(team)s.")
             )
             messages.success(request, recorded % {"amount": usd_text(entry.amount), "team": entry.team.name})
             return redirect("billing-credits")

@@ -62,9 +62,7 @@ def credits_page(request: HttpRequest, team: Team, *, invalid: dict[str, Any] | 
         "team": team,
         "credits": team_credits(team),
         "over_time": time_series(_("Team spend per day, last 30 days"), daily_spend(spend)),
-        "model_mix": bar_breakdown(
-            _("Model mix, last 30 days"), [(r.label, r.cost) for r in spend_by(spend, "model")]
-        ),
+        "model_mix": bar_breakdown(_("Model mix, last 30 days"), [(r.label, r.cost) for r in spend_by(spend, "model")]),
         "members": member_spend(team, spend),
         "ledger": team_ledger(team.pk),
         "form": invalid.get("form") or ThresholdForm.for_team(team),

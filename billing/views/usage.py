@@ -8,8 +8,8 @@ from django.shortcuts import render
 
 from billing.charts import bar_breakdown, time_series
 from billing.forms import RangeForm
-from billing.reports import SpendFilter, daily_spend, spend_by, spend_totals
 from billing.refusals import refusal_counts
+from billing.reports import SpendFilter, daily_spend, spend_by, spend_totals
 from billing.selectors import recent_usage
 
 

@@ -90,3 +90,17 @@ def test_the_chats_cost_line_opens_the_request_page(page_for, alice, upstream):
     expect(page.locator("article.msg-assistant").last.locator("a.msg-cost")).to_have_attribute(
         "href", re.compile(r"^/requests/.+/$")
     )
+
+
+def test_switching_the_team_billed_names_that_team_in_the_sidebar(page_for, bob, globex):
+    from billing.models import Membership
+
+    Membership.objects.create(user=bob.user, team=globex)
+    page = page_for(bob)
+    page.get_by_text("Settings", exact=True).click()
+    credits = page.locator(".credits")
+    expect(credits).to_contain_text("Acme")
+    expect(credits).to_contain_text("$100.00")  # cents above a dollar, not $100.0000
+    page.get_by_label("Team billed").select_option(label="Globex")
+    expect(credits).to_contain_text("Globex")
+    expect(credits).to_contain_text("$50.00")
