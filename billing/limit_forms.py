@@ -39,7 +39,7 @@ class BudgetForm(forms.Form):
         min_value=1,
         max_value=100,
         initial=80,
-        label=_("Alert at (% used)"),
+        label=_("Alert at (percent used)"),
         help_text=_("The team admins are emailed once per period when spend crosses this. Empty: no alert."),
     )
 
