@@ -6,7 +6,9 @@ from __future__ import annotations
 from decimal import ROUND_FLOOR, Decimal
 
 from billing.display import in_seconds, usd_text
-from billing.money import MILLION, ZERO
+from billing.money import ZERO
+
+MILLION = Decimal(1_000_000)  # prices are quoted per million tokens
 
 
 def insufficient_credits_message(*, hold: Decimal, available: Decimal, output_cap: int | None = None) -> str:

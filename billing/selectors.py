@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from billing.access import teams_administered
 from billing.models import CreditLedgerEntry, HubKey, Team, UsageRecord
-from billing.money import MILLION
 from billing.reports import SpendFilter, key_spend
 from billing.rollups import hub_day, price_mismatch_q, with_price_gap
 
 PAGE_SIZE = 50
+MILLION = Decimal(1_000_000)  # prices are quoted per million tokens
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,8 @@ def test_a_member_cap_set_on_the_team_page_refuses_the_members_next_chat_message
     admin.wait_for_url("**/teams/acme/credits/")
     expect(admin.locator(".flash")).to_contain_text("bob's monthly cap of $0.01 on team acme")
     assert Budget.objects.get(user=bob.user).amount == Decimal("0.01")
+    ARTIFACTS.mkdir(exist_ok=True)
+    admin.screenshot(path=str(ARTIFACTS / "team-page-money-controls.png"), full_page=True)
 
     member = page_for(bob)
     member.get_by_label("Model").select_option("gpt-4o")
@@ -43,7 +45,6 @@ def test_a_member_cap_set_on_the_team_page_refuses_the_members_next_chat_message
     expect(error).to_contain_text("bob's monthly cap of $0.01 on team acme", timeout=10000)
     expect(error).to_contain_text("It resets at")
     assert "out of credits" not in error.inner_text()
-    ARTIFACTS.mkdir(exist_ok=True)
     member.screenshot(path=str(ARTIFACTS / "chat-refused-by-member-cap.png"))
 
 
