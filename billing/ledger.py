@@ -21,6 +21,7 @@ from billing import alerts, budgets
 from billing import ledger_rows as rows
 from billing.models import CreditHold, CreditLedgerEntry, Team, UsageRecord
 from billing.money import ZERO, to_usd
+from billing.refusal_wording import insufficient_credits_message
 from billing.rollups import add_to_rollup
 from llmhub.errors import InsufficientCredits, InvalidRequest
 
@@ -128,10 +129,7 @@ def reserve_credits(
             return  # this request already holds its credits
         available = balance - reserved
         if available < amount:
-            raise InsufficientCredits(
-                f"Insufficient credits: this request may cost up to ${amount} and the team has "
-                f"${max(available, ZERO):.4f} available. Ask a team admin to add credits, or lower max_tokens."
-            )
+            raise InsufficientCredits(insufficient_credits_message(hold=amount, available=available))
         spend_ids = budgets.hold_against_budgets(
             budgets.budgets_for(team_id=team_id, user_id=user_id, key_id=key_id), amount, now
         )

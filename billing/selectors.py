@@ -22,6 +22,7 @@ from billing.reports import SpendFilter, key_spend
 from billing.rollups import hub_day, price_mismatch_q, routing_savings, with_price_gap
 
 PAGE_SIZE = 50
+MILLION = Decimal(1_000_000)  # prices are quoted per million tokens
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,18 @@ def team_keys_for_admin(user: Any) -> list[TeamKeys]:
     for key in keys:
         by_team[key.team_id].append(KeyRow(key, spend.get(key.pk, Decimal("0"))))
     return [TeamKeys(team, by_team[team.pk]) for team in teams]
+
+
+def team_key_rows(team: Team) -> list[KeyRow]:
+    """Every key of one team with its spend this calendar month, active keys first (the team page)."""
+    keys = list(
+        HubKey.objects.filter(team=team)
+        .select_related("user")
+        .defer("hashed_key")
+        .order_by("revoked_at", "-created_at")
+    )
+    spend = key_spend([key.pk for key in keys], since=hub_day(timezone.now()).replace(day=1))
+    return [KeyRow(key, spend.get(key.pk, Decimal("0"))) for key in keys]
 
 
 def revocable_key(user: Any, key_id: int) -> HubKey | None:
@@ -231,3 +244,41 @@ def month_usage(*, user_id: int, team_id: int, now: dt.datetime | None = None) -
         "by_model": [{"model": row["model_served"] or "(none)", **clean(row)} for row in rows],
         "team": {"name": team.name, "credits_remaining": to_usd(team.balance - team.reserved)},
     }
+
+
+def visible_record(user: Any, request_id: str) -> UsageRecord | None:
+    """One usage record, for its owner, a team admin of its team, or staff; None for anyone else."""
+    records = UsageRecord.objects.filter(request_id=request_id).select_related("team", "user", "key")
+    if not user.is_staff:
+        records = records.filter(Q(user=user) | Q(team__in=teams_administered(user)))
+    return records.first()
+
+
+def charged_for(record: UsageRecord) -> Decimal | None:
+    """What the ledger charged for the record (may be less than its cost when the team ran dry)."""
+    amount = CreditLedgerEntry.objects.filter(usage=record).values_list("amount", flat=True).first()
+    return None if amount is None else -amount
+
+
+@dataclass(frozen=True)
+class UnitPrices:
+    """USD per million tokens, derived from a record's cost, when the cost pins them down exactly."""
+
+    input: Decimal | None
+    output: Decimal | None
+
+
+def unit_prices(record: UsageRecord) -> UnitPrices | None:
+    """The price per million tokens a record was charged at, when it can be read off its cost exactly:
+    only one kind of token was billed (no cache, reasoning split or images) and cost x 1M / tokens is exact."""
+    if record.cost <= 0 or record.cached_tokens or record.cache_write_tokens or record.images:
+        return None
+    billed = [(n, kind) for n, kind in ((record.prompt_tokens, "input"), (record.completion_tokens, "output")) if n]
+    if len(billed) != 1:
+        return None
+    tokens, kind = billed[0]
+    price = record.cost * MILLION / tokens
+    if price * tokens != record.cost * MILLION or price != price.quantize(Decimal("0.00000001")):
+        return None
+    price = price.normalize()
+    return UnitPrices(input=price if kind == "input" else None, output=price if kind == "output" else None)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import Http404, HttpResponse
 
+from billing.display import exact_amount
 from chat.models import Conversation, Message
 
 
@@ -49,7 +50,7 @@ def as_json(conversation: Conversation) -> dict[str, Any]:
                 "request_id": m.request_id,
                 "prompt_tokens": m.prompt_tokens,
                 "completion_tokens": m.completion_tokens,
-                "cost": str(m.cost),
+                "cost": exact_amount(m.cost),
                 "latency_ms": m.latency_ms,
                 "created_at": m.created_at.isoformat(),
             }

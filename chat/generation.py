@@ -6,7 +6,6 @@ Shared by chat turns and compare runs: same routing, fallback, metering and cred
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import aclosing
@@ -14,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from billing.display import exact_amount, in_seconds
 from llmhub.errors import HubError
 from llmhub.gateway import Call, Caller, StreamEvent, open_stream, plan
 from llmhub.providers.base import ChatRequest
@@ -46,7 +46,8 @@ class Outcome:
             "model": self.model,
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
-            "cost": str(self.cost),
+            "cost": exact_amount(self.cost),
+            "request_id": self.request_id,
             "credits_remaining": None if self.credits_remaining is None else str(self.credits_remaining),
             "latency_ms": self.latency_ms,
             "ttft_ms": self.ttft_ms,
@@ -55,10 +56,12 @@ class Outcome:
 
 def explain(exc: HubError) -> str:
     """A human message with what to do next, for errors shown in the conversation."""
+    if exc.status == 402 and exc.code == "budget_exceeded":
+        return exc.message  # names the budget or member cap and when it resets
     if exc.status == 402:
         return "Your team is out of credits for this request. Ask a team admin to add credits, or pick a cheaper model or lower Max tokens."
     if exc.status == 429:
-        wait = f" about {math.ceil(float(exc.retry_after))} seconds" if exc.retry_after else " a moment"
+        wait = f" about {in_seconds(float(exc.retry_after))}" if exc.retry_after else " a moment"
         return f"Too many requests right now. Wait{wait}, then press Regenerate."
     if exc.status in (502, 503, 504):
         return f"The model's provider did not answer properly ({exc.message}) Press Regenerate to try again, or pick another model."

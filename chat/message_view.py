@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from billing.display import exact_amount, format_usd
 from chat.attachments import shown_urls
 from chat.markdown_render import render_markdown
 from chat.models import Message
@@ -21,8 +22,8 @@ def format_cost(value: Decimal | int | None) -> str:
 
 
 def format_credits(value: Decimal | int | None) -> str:
-    """A team balance with four places, so a few cheap answers still visibly move it."""
-    return f"${Decimal(value or 0):,.4f}"
+    """A team balance as the billing pages show it: cents at or above a dollar, four places below."""
+    return format_usd(Decimal(value or 0))
 
 
 def image_urls(message: Message) -> list[str]:
@@ -45,7 +46,8 @@ def message_json(message: Message) -> dict[str, Any]:
             error=message.error,
             prompt_tokens=message.prompt_tokens,
             completion_tokens=message.completion_tokens,
-            cost=str(message.cost),
+            cost=exact_amount(message.cost),
+            request_id=message.request_id,
             latency_ms=message.latency_ms,
             ttft_ms=message.ttft_ms,
         )

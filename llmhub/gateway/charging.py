@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 
-from billing import keys, ledger, rate_limits
+from billing import keys, ledger, rate_limits, refusals
 from billing.ledger import Settlement, UsageDraft
 from billing.money import ZERO
 from llmhub.catalog import cost_of
@@ -31,9 +31,16 @@ _background: set[asyncio.Future[Any]] = set()
 
 
 async def admit(
-    *, team_id: int, user_id: int, key_id: int | None, request_id: str, amount: Decimal, prompt_tokens: int
+    *,
+    team_id: int,
+    user_id: int,
+    key_id: int | None,
+    request_id: str,
+    amount: Decimal,
+    prompt_tokens: int,
+    model: str = "",
 ) -> None:
-    """Refuse with 429 (rate limit) or 402 (credits, budget), or hold the request's worst-case cost.
+    """Refuse with 429 (rate limit) or 402 (credits, budget), recorded as a Refusal, or hold the worst case.
 
     The one policy for a cancel while admitting (an API client that left, a chat user who pressed Stop):
     no upstream call was made, so the hold is given straight back and no usage record is written.
@@ -53,6 +60,11 @@ async def admit(
     )
     try:
         await asyncio.shield(task)
+    except HubError as exc:
+        # Recorded after the admission's savepoint rolled back, so the refusal row is not undone with it.
+        await run_db(refusals.record_refusal, team_id=team_id, user_id=user_id, key_id=key_id, status=exc.status,
+                     code=exc.code, message=exc.message, model=model, request_id=request_id)  # fmt: skip
+        raise
     except asyncio.CancelledError:
         task.add_done_callback(lambda done: _release_after(done, request_id))
         raise

@@ -227,6 +227,12 @@ $("composer").addEventListener("submit", (e) => { e.preventDefault(); send(); })
 stopButton.addEventListener("click", stop);
 $("regenerate").addEventListener("click", () => act({ action: "regenerate" }));
 modelPicker.addEventListener("change", updateComposer);
+// A new chat billed to another team: the sidebar names that team and shows its credits.
+$("team")?.addEventListener("change", (e) => {
+  const picked = e.target.selectedOptions[0];
+  if ($("credits-team")) $("credits-team").textContent = picked.textContent;
+  if ($("credits")) $("credits").textContent = picked.dataset.credits;
+});
 input.addEventListener("input", autosize);
 input.addEventListener("keydown", (e) => {
   if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); }

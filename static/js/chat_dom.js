@@ -9,9 +9,12 @@ export function formatCost(value) {
   return `$${amount.toFixed(6).replace(/0+$/, "")}`;
 }
 
-// Credits keep four places so a few cheap answers still visibly move the balance.
+// Credits as the billing pages show them (billing/display.py format_usd): cents at or above a dollar,
+// four places below it.
 export function formatCredits(value) {
-  return `$${Number(value || 0).toLocaleString("en-US", { minimumFractionDigits: 4, maximumFractionDigits: 4 })}`;
+  const amount = Number(value || 0);
+  const places = Math.abs(amount) >= 1 || amount === 0 ? 2 : 4;
+  return `$${amount.toLocaleString("en-US", { minimumFractionDigits: places, maximumFractionDigits: places })}`;
 }
 
 function el(tag, className, text) {
@@ -113,7 +116,14 @@ export function finishAnswer(article, done) {
 function metaFooter(done) {
   const meta = el("footer", "msg-meta");
   meta.append(el("span", "", `${done.prompt_tokens} in · ${done.completion_tokens} out tokens`));
-  meta.append(el("span", "", formatCost(done.cost)));
+  const cost = el("span", "", done.request_id ? "" : formatCost(done.cost));
+  if (done.request_id) {
+    const link = el("a", "msg-cost", formatCost(done.cost));
+    link.href = `/requests/${encodeURIComponent(done.request_id)}/`;
+    link.title = "See this request: tokens, price, attempts";
+    cost.append(link);
+  }
+  meta.append(cost);
   if (done.latency_ms !== null && done.latency_ms !== undefined) {
     const first = done.ttft_ms !== null && done.ttft_ms !== undefined ? ` (first token ${done.ttft_ms} ms)` : "";
     meta.append(el("span", "", `${done.latency_ms} ms${first}`));

@@ -89,7 +89,7 @@ def test_exports(chat_with_answer, alice):
     data = json.loads(get(client, f"/c/{chat_with_answer.id}/export.json").content)
     assert data["system_prompt"] == "Be brief."
     assert [m["role"] for m in data["messages"]] == ["user", "assistant"]
-    assert data["messages"][1]["cost"] == "0.00120000"
+    assert data["messages"][1]["cost"] == "0.0012"  # exact, without trailing zeros or exponents (0E-8)
 
 
 def test_new_conversation_belongs_to_the_users_team(upstream, alice, charlie):
