@@ -16,6 +16,7 @@ from channels.layers import get_channel_layer
 
 from chat import catch_up, conversations, interrupted
 from chat.generation import Outcome, stream_answer
+from chat.live_render import LiveRender
 from chat.markdown_render import render_markdown
 from chat.message_view import message_json
 from chat.models import Message
@@ -46,7 +47,14 @@ async def broadcast(conversation_id: int, event: dict[str, Any]) -> None:
 
 def _snapshot(running: Running) -> dict[str, Any]:
     parts = list(running.outcome.parts)
-    streaming = {"id": running.message_id, "model": running.model, "text": "".join(parts), "n": len(parts)}
+    text = "".join(parts)
+    streaming = {
+        "id": running.message_id,
+        "model": running.model,
+        "text": text,
+        "html": render_markdown(text),
+        "n": len(parts),
+    }
     return {"kind": "state", "streaming": streaming}
 
 
@@ -144,8 +152,16 @@ async def _run(turn: conversations.Turn) -> None:
     running = _running[conversation_id]
     outcome = running.outcome
 
+    async def send_render(rendered: dict[str, Any]) -> None:
+        await broadcast(conversation_id, {"kind": "render", "id": message_id, **rendered})
+
+    live = LiveRender(lambda: ("".join(outcome.parts), len(outcome.parts)), send_render)
+
     async def on_delta(text: str) -> None:
-        event = {"kind": "delta", "id": message_id, "text": text, "n": len(outcome.parts)}
+        event: dict[str, Any] = {"kind": "delta", "id": message_id, "text": text, "n": len(outcome.parts)}
+        html = live.html_now()
+        if html is not None:
+            event["html"] = html
         await broadcast(conversation_id, event)
 
     saving = asyncio.ensure_future(_keep_saving(message_id, outcome))
@@ -157,6 +173,7 @@ async def _run(turn: conversations.Turn) -> None:
         outcome.status = "cancelled"  # stopped: the gateway settled what was generated; keep the partial answer
     finally:
         saving.cancel()
+        live.close()
         if serving is not None:
             serving.cancel()
         outcome.model = outcome.model or running.model

@@ -16,6 +16,7 @@ from django.db import transaction
 from chat import catch_up
 from chat.conversations import MAX_MESSAGE_CHARS, team_for
 from chat.generation import Outcome, stream_answer
+from chat.live_render import LiveRender
 from chat.markdown_render import render_markdown
 from chat.message_view import format_cost
 from chat.models import CompareAnswer, CompareRun, CompareVote
@@ -129,10 +130,14 @@ async def start(run_id: int) -> None:
 
 
 def _snapshot(running: _Running) -> list[dict[str, Any]]:
-    return [
-        {"kind": "state", "answer": answer_id, "text": "".join(outcome.parts), "n": len(outcome.parts)}
-        for answer_id, outcome in list(running.outcomes.items())
-    ]
+    events = []
+    for answer_id, outcome in list(running.outcomes.items()):
+        parts = list(outcome.parts)
+        text = "".join(parts)
+        events.append(
+            {"kind": "state", "answer": answer_id, "text": text, "html": render_markdown(text), "n": len(parts)}
+        )
+    return events
 
 
 def _forget_if_done(run_id: int) -> None:
@@ -153,14 +158,24 @@ async def _send(run_id: int, event: dict[str, Any]) -> None:
 
 
 async def _answer(run_id: int, answer_id: int, caller: Caller, request: ChatRequest, outcome: Outcome) -> None:
+    async def send_render(rendered: dict[str, Any]) -> None:
+        await _send(run_id, {"kind": "render", "answer": answer_id, **rendered})
+
+    live = LiveRender(lambda: ("".join(outcome.parts), len(outcome.parts)), send_render)
+
     async def on_delta(text: str) -> None:
-        await _send(run_id, {"kind": "delta", "answer": answer_id, "text": text, "n": len(outcome.parts)})
+        event: dict[str, Any] = {"kind": "delta", "answer": answer_id, "text": text, "n": len(outcome.parts)}
+        html = live.html_now()
+        if html is not None:
+            event["html"] = html
+        await _send(run_id, event)
 
     try:
         await stream_answer(caller, request, outcome, on_delta)
     except asyncio.CancelledError:
         pass
     finally:
+        live.close()
         await asyncio.shield(_finish(run_id, answer_id, outcome))
 
 

@@ -71,7 +71,7 @@ function onEvent(event) {
     let node = article(event.streaming.id);
     if (!node) { node = dom.answerPlaceholder(event.streaming.id, event.streaming.model); messages.append(node); }
     node.querySelectorAll(".msg-note").forEach((n) => n.remove());
-    dom.setStreamingText(node, event.streaming.text, event.streaming.n);
+    dom.setStreamingText(node, event.streaming.text, event.streaming.n, event.streaming.html);
     streamingId = event.streaming.id;
   } else if (event.kind === "turn") {
     if (event.dropped_after !== undefined) dropAfter(event.dropped_after);
@@ -89,7 +89,10 @@ function onEvent(event) {
     messages.scrollTop = messages.scrollHeight;
   } else if (event.kind === "delta") {
     const node = article(event.id);
-    if (node) { dom.appendDelta(node, event.text, event.n); scrollToEnd(); }
+    if (node) { dom.appendDelta(node, event.text, event.n, event.html); scrollToEnd(); }
+  } else if (event.kind === "render") {
+    const node = article(event.id);
+    if (node && node.dataset.status === "streaming") { dom.showRendered(node, event.html, event.n); scrollToEnd(); }
   } else if (event.kind === "done") {
     const node = article(event.id);
     if (node) dom.finishAnswer(node, event);

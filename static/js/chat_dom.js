@@ -67,17 +67,36 @@ export function isNextDelta(dataset, n) {
   return true;
 }
 
-export function appendDelta(article, text, n) {
+// While an answer streams the server sends its Markdown rendered and sanitised (chat/live_render.py),
+// every ~120 ms: the page swaps it in, so it never shows raw Markdown and does not jump at the end.
+// `n` says how many deltas that HTML covers; an older render never replaces a newer one.
+export function showRendered(article, html, n) {
+  if (html === undefined || html === null) return false;
+  if (n !== undefined && Number(article.dataset.rendered || -1) > n) return false;
+  if (n !== undefined) article.dataset.rendered = n;
+  const body = article.querySelector(".msg-body");
+  body.className = "msg-body markdown streaming-markdown";
+  body.innerHTML = html; // sanitised on the server with the final render's rules
+  decorateCode(article);
+  return true;
+}
+
+export function appendDelta(article, text, n, html) {
   if (!isNextDelta(article.dataset, n)) return;
+  if (showRendered(article, html, n)) return;
   const body = article.querySelector(".msg-body");
   const typing = body.querySelector(".typing");
   if (typing) typing.remove();
-  body.append(document.createTextNode(text));
+  if (article.dataset.rendered === undefined) body.append(document.createTextNode(text));
 }
 
-export function setStreamingText(article, text, n) {
+export function setStreamingText(article, text, n, html) {
   const body = article.querySelector(".msg-body");
-  body.textContent = text;
+  delete article.dataset.rendered;
+  if (!showRendered(article, html, n)) {
+    body.className = "msg-body streaming-text";
+    body.textContent = text;
+  }
   if (n === undefined) delete article.dataset.n; // text so far unknown until a snapshot
   else article.dataset.n = n;
 }
@@ -90,6 +109,7 @@ export function finishAnswer(article, done) {
     article.querySelector(".msg-model").textContent = done.model;
   }
   const body = article.querySelector(".msg-body");
+  delete article.dataset.rendered;
   body.className = "msg-body markdown";
   body.innerHTML = done.html; // sanitised on the server (chat/markdown_render.py)
   article.querySelectorAll(".msg-error, .msg-note, .msg-meta").forEach((n) => n.remove());

@@ -1,6 +1,6 @@
 // The compare page: start a run, stream every column at once, mark the best answer.
 import { ReconnectingSocket } from "./chat_socket.js";
-import { decorateCode, formatCost, isNextDelta } from "./chat_dom.js";
+import { decorateCode, formatCost, isNextDelta, showRendered } from "./chat_dom.js";
 
 const $ = (id) => document.getElementById(id);
 const grid = $("compare-grid");
@@ -51,14 +51,22 @@ function onEvent(event) {
   const writing = col.dataset.status === "streaming" || col.dataset.status === "pending";
   if (!writing) return; // finished already: a late socket may hear of it twice
   if (event.kind === "state") { // the text so far, from the process writing it (after a reload)
-    body.className = "msg-body streaming-text";
-    body.textContent = event.text || "…";
+    delete col.dataset.rendered;
     col.dataset.n = event.n;
     col.dataset.started = event.n > 0 ? "1" : "";
+    if (event.n > 0 && showRendered(col, event.html, event.n)) return;
+    body.className = "msg-body streaming-text";
+    body.textContent = event.text || "…";
+  } else if (event.kind === "render") {
+    showRendered(col, event.html, event.n);
   } else if (event.kind === "delta") {
     if (!isNextDelta(col.dataset, event.n)) return;
-    if (col.dataset.started !== "1") { body.textContent = ""; col.dataset.started = "1"; }
-    body.append(document.createTextNode(event.text));
+    col.dataset.started = "1";
+    if (showRendered(col, event.html, event.n)) return;
+    if (col.dataset.rendered === undefined) {
+      if (body.textContent === "…") body.textContent = "";
+      body.append(document.createTextNode(event.text));
+    }
   } else if (event.kind === "done") {
     col.dataset.status = event.status;
     body.className = "msg-body markdown";
