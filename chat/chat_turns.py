@@ -14,14 +14,14 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 
-from chat import catch_up, conversations, interrupted
+from chat import catch_up, conversations, interrupted, versions
 from chat.generation import Outcome, stream_answer
 from chat.live_render import LiveRender
 from chat.markdown_render import render_markdown
-from chat.message_view import message_json
+from chat.message_view import format_cost, message_json
 from chat.models import Message
 from llmhub.db_executor import run_db
-from llmhub.errors import HubError
+from llmhub.errors import HubError, InvalidRequest
 
 
 @dataclass
@@ -119,6 +119,8 @@ async def handle_action(user: Any, conversation_id: int, action: dict[str, Any])
     if kind == "stop":
         await stop(conversation_id)
         return None
+    if kind == "version":
+        return await show_version(user, conversation_id, action)
     if kind not in PREPARE:
         return {"kind": "notice", "error": "Unknown action."}
     if conversation_id in _running:
@@ -137,6 +139,27 @@ async def handle_action(user: Any, conversation_id: int, action: dict[str, Any])
         event["dropped_after"] = turn.dropped_after
     if turn.user_message is not None:
         event["user"] = message_json(turn.user_message)
+    await broadcast(conversation_id, event)
+    return None
+
+
+def _show_version(user: Any, conversation_id: int, answer_id: Any) -> dict[str, Any]:
+    conversation = conversations.owned(user, conversation_id)
+    try:
+        hidden, shown = versions.show_version(conversation, int(answer_id))
+    except (TypeError, ValueError) as exc:
+        raise InvalidRequest("That version does not exist.") from exc
+    return {"kind": "version", "hidden": hidden, "message": message_json(shown)}
+
+
+async def show_version(user: Any, conversation_id: int, action: dict[str, Any]) -> dict[str, Any] | None:
+    """Show another version of an answer, in every tab of the conversation."""
+    if conversation_id in _running:
+        return {"kind": "notice", "error": "An answer is still being written. Stop it first (Esc)."}
+    try:
+        event = await run_db(_show_version, user, conversation_id, action.get("message_id"))
+    except HubError as exc:
+        return {"kind": "notice", "error": exc.message}
     await broadcast(conversation_id, event)
     return None
 
@@ -187,7 +210,11 @@ async def _keep_saving(message_id: int, outcome: Outcome) -> None:
         await run_db(conversations.save_progress, message_id, "".join(outcome.parts), outcome.request_id)
 
 
+def _finished(message_id: int, outcome: Outcome) -> dict[str, Any]:
+    message = conversations.finish_message(message_id, outcome)
+    total = format_cost(versions.billed_total(message.conversation))
+    return {"kind": "done", **message_json(message), **outcome.as_json(), "total": total}
+
+
 async def _finish(conversation_id: int, message_id: int, outcome: Outcome) -> None:
-    await run_db(conversations.finish_message, message_id, outcome)
-    html = render_markdown(outcome.text)
-    await broadcast(conversation_id, {"kind": "done", "id": message_id, "html": html, **outcome.as_json()})
+    await broadcast(conversation_id, await run_db(_finished, message_id, outcome))

@@ -54,6 +54,15 @@ class Message(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # While streaming, the writing process touches this every few seconds: a stale one means it died.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Versions: every answer to the same user message is a version of it (regenerate, edit); the page and
+    # the history show the chosen one. Messages an edit or regenerate removed are kept, flagged `dropped`,
+    # so the bill and the exports still have them.
+    reply_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="versions", db_index=True
+    )
+    shown = models.BooleanField(default=True, help_text="The version of its answer shown and sent as history")
+    dropped = models.BooleanField(default=False, help_text="Removed from the conversation; kept for the bill")
+    asked = models.TextField(blank=True, help_text="The question this version answered, if edited since")
 
     class Meta:
         ordering = ["id"]

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from billing.models import Team
-from chat import attachments, chat_turns, compare_runs, conversations, exports
+from chat import attachments, chat_turns, compare_runs, conversations, exports, versions
 from chat.interrupted import finalise_interrupted
 from chat.leaderboard import leaderboard
 from chat.message_view import format_cost, message_context, message_json
@@ -42,8 +42,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
     found = _opened(request, conversation_id)
-    messages = [message_context(m) for m in found.messages.all()]
-    total = format_cost(conversations.total_cost(found))
+    kept = versions.versions_by_question(found)
+    messages = [message_context(m, kept) for m in versions.thread(found)]
+    total = format_cost(versions.billed_total(found))
     context = chat_page(
         request.user, request.GET.get("q", "").strip(), conversation=found, messages=messages, total=total
     )
@@ -53,8 +54,9 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @login_required
 def messages_json(request: HttpRequest, conversation_id: int) -> JsonResponse:
     found = _opened(request, conversation_id)
-    total = format_cost(conversations.total_cost(found))
-    return JsonResponse({"messages": [message_json(m) for m in found.messages.all()], "total": total})
+    total = format_cost(versions.billed_total(found))
+    kept = versions.versions_by_question(found)
+    return JsonResponse({"messages": [message_json(m, kept) for m in versions.thread(found)], "total": total})
 
 
 @login_required

@@ -2,6 +2,7 @@
 import { Attachments } from "./chat_attach.js";
 import { ReconnectingSocket } from "./chat_socket.js";
 import * as dom from "./chat_dom.js";
+import { t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const messages = $("messages");
@@ -37,8 +38,12 @@ function updateComposer() {
   const last = messages.querySelector("article.msg:last-of-type");
   $("regenerate").hidden = !(last && last.dataset.role === "assistant" && streamingId === null);
   $("empty-state").hidden = messages.querySelector("article.msg") !== null;
-  const total = [...messages.querySelectorAll("article.msg-assistant")].reduce((sum, n) => sum + Number(n.dataset.cost || 0), 0);
-  if (conversationId) $("total").textContent = `${dom.formatCost(total)} total`;
+}
+
+// The conversation's total is what its requests were billed (versions and removed turns included),
+// computed by the server from the usage ledger.
+function showTotal(total) {
+  if (total && conversationId) $("total").textContent = t("%s total", total);
 }
 
 function settings() {
@@ -96,6 +101,7 @@ function onEvent(event) {
   } else if (event.kind === "done") {
     const node = article(event.id);
     if (node) dom.finishAnswer(node, event);
+    showTotal(event.total);
     if (streamingId === event.id) streamingId = null;
     if (event.credits_remaining !== null && $("credits")) $("credits").textContent = dom.formatCredits(event.credits_remaining);
     scrollToEnd();
@@ -103,6 +109,9 @@ function onEvent(event) {
     streamingId = null;
     // Not written by this server process: it ended while the page loaded, or another process writes it.
     if (messages.querySelector('article.msg-assistant[data-status="streaming"]')) startRefresh();
+  } else if (event.kind === "version") {
+    const old = (event.hidden && article(event.hidden)) || article(event.message.id);
+    if (old) old.replaceWith(dom.renderMessage(event.message));
   } else if (event.kind === "notice") {
     showNotice(event.error);
   }
@@ -114,6 +123,7 @@ async function refresh() {
   const response = await fetch(`/c/${conversationId}/messages`);
   if (!response.ok) return;
   const body = await response.json();
+  showTotal(body.total);
   messages.querySelectorAll("article.msg").forEach((n) => n.remove());
   const empty = $("empty-state");
   for (const message of body.messages) messages.insertBefore(dom.renderMessage(message), empty);
@@ -248,6 +258,8 @@ messages.addEventListener("click", (e) => {
   if (e.target.closest("[data-regenerate]")) act({ action: "regenerate" });
   const edit = e.target.closest("[data-edit]");
   if (edit) startEdit(Number(edit.dataset.edit));
+  const version = e.target.closest("[data-version]");
+  if (version && version.dataset.version && streamingId === null) socket?.send({ action: "version", message_id: Number(version.dataset.version) });
   const copy = e.target.closest("[data-copy-answer]");
   if (copy) dom.copyText(copy.closest("article").querySelector(".msg-body").innerText, copy);
 });

@@ -1,3 +1,5 @@
+import { t } from "./i18n.js";
+
 // Building chat messages in the page. Model text is only ever set with textContent; the only HTML
 // put into the page is what the server rendered and sanitised.
 
@@ -126,8 +128,27 @@ export function finishAnswer(article, done) {
     note.lastChild.className = "link-button";
     article.append(note);
   }
+  setVersions(article, done.versions, done.asked);
   article.append(metaFooter(done));
   decorateCode(article);
+}
+
+// ‹ 2/3 ›: the answer's other versions (regenerated or answered before an edit), kept on the server.
+export function setVersions(article, info, asked) {
+  article.querySelectorAll(".versions, .asked").forEach((n) => n.remove());
+  const model = article.querySelector(".msg-model");
+  if (asked) model.after(el("p", "msg-note asked", `${t("Answer to an earlier wording:")} “${asked.slice(0, 120)}”`));
+  if (!info || info.ids.length < 2) return;
+  const nav = el("nav", "versions");
+  nav.setAttribute("aria-label", t("Answer versions"));
+  const step = (arrow, name, id) => {
+    const b = button(arrow, { "aria-label": name, "data-version": id ?? "" });
+    b.disabled = id === undefined;
+    return b;
+  };
+  const count = el("span", "versions-count", `${info.index + 1}/${info.ids.length}`);
+  nav.append(step("‹", t("Previous version"), info.ids[info.index - 1]), count, step("›", t("Next version"), info.ids[info.index + 1]));
+  model.after(nav);
 }
 
 function metaFooter(done) {

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from billing.models import UsageRecord
 from chat.compare_runs import create_run
 from chat.leaderboard import leaderboard
 from chat.models import CompareVote, Conversation
@@ -33,8 +34,24 @@ def post(client: Client, url: str, data=None, **extra):
 @pytest.fixture
 def chat_with_answer(upstream, alice):
     conversation = new_conversation(alice, title="Trip to Lisbon", system_prompt="Be brief.")
-    conversation.messages.create(role="user", content="Where to eat?")
-    conversation.messages.create(role="assistant", content="Try **pastéis**.", model="gpt-4o", cost=Decimal("0.0012"))
+    question = conversation.messages.create(role="user", content="Where to eat?")
+    conversation.messages.create(
+        role="assistant",
+        content="Try **pastéis**.",
+        model="gpt-4o",
+        cost=Decimal("0.0012"),
+        request_id="req-lisbon",
+        reply_to=question,
+    )
+    UsageRecord.objects.create(  # the total shown is what the usage ledger billed
+        request_id="req-lisbon",
+        user=alice.user,
+        team=conversation.team,
+        source="chat",
+        model_requested="gpt-4o",
+        cost=Decimal("0.0012"),
+        status=UsageRecord.OK,
+    )
     return conversation
 
 
