@@ -74,10 +74,16 @@ class CompareRun(models.Model):
     prompt = models.TextField()
     system_prompt = models.TextField(blank=True)
     started = models.BooleanField(default=False)
+    # Blind: columns in random order, labelled A, B, …; model names are revealed by the vote.
+    blind = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-id"]
+
+    @property
+    def hides_models(self) -> bool:
+        return self.blind and not CompareVote.objects.filter(run_id=self.pk).exists()
 
 
 class CompareAnswer(models.Model):

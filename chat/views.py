@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from billing.models import Team
-from chat import attachments, chat_turns, compare_runs, conversations, exports, versions
+from chat import attachments, chat_turns, compare_history, compare_runs, conversations, exports, versions
 from chat.interrupted import finalise_interrupted
 from chat.leaderboard import leaderboard
 from chat.message_view import format_cost, message_context, message_json
@@ -126,7 +126,12 @@ def compare(request: HttpRequest, run_id: int | None = None) -> HttpResponse:
         run = compare_runs.owned_run(request.user, run_id) if run_id else None
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    context = {"run": run, "model_groups": model_groups(), "answers": compare_runs.answer_views(run)}
+    context = {
+        "run": run,
+        "model_groups": model_groups(),
+        "answers": compare_runs.answer_views(run),
+        "past_runs": compare_history.past_runs(request.user),
+    }
     return render(request, "chat/compare.html", context)
 
 
@@ -139,10 +144,12 @@ def compare_create(request: HttpRequest) -> JsonResponse:
             request.POST.get("prompt", ""),
             request.POST.getlist("model"),
             request.POST.get("system_prompt", ""),
+            blind=request.POST.get("blind") in ("1", "on", "true"),
         )
     except HubError as exc:
         return JsonResponse(exc.as_openai(), status=exc.status)
-    return JsonResponse({"id": run.id, "url": f"/compare/{run.id}/", "answers": compare_runs.answer_ids(run)})
+    answers = compare_runs.answer_ids(run)
+    return JsonResponse({"id": run.id, "url": f"/compare/{run.id}/", "blind": run.blind, "answers": answers})
 
 
 @login_required
@@ -153,7 +160,18 @@ def compare_vote(request: HttpRequest, run_id: int) -> JsonResponse:
     except (HubError, ValueError) as exc:
         message = exc.message if isinstance(exc, HubError) else "Bad request."
         return JsonResponse({"error": {"message": message}}, status=getattr(exc, "status", 400))
-    return JsonResponse({"answer": vote.answer_id})
+    return JsonResponse({"answer": vote.answer_id, "models": compare_runs.revealed_models(vote.run)})
+
+
+@login_required
+@require_POST
+def compare_continue(request: HttpRequest, run_id: int, answer_id: int) -> JsonResponse:
+    """Continue one column of a comparison as a chat conversation."""
+    try:
+        conversation = compare_history.continue_in_chat(request.user, run_id, answer_id)
+    except HubError as exc:
+        return JsonResponse(exc.as_openai(), status=exc.status)
+    return JsonResponse({"id": conversation.id, "url": f"/c/{conversation.id}/"}, status=201)
 
 
 @staff_member_required
