@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from billing.models import Team
+from billing.access import admin_teams
 from chat import attachments, chat_turns, compare_history, compare_runs, conversations, exports, versions
 from chat.interrupted import finalise_interrupted
-from chat.leaderboard import leaderboard
+from chat.leaderboard import board
 from chat.message_view import format_cost, message_context, message_json
 from chat.models import ChatImage, Conversation
 from chat.page_context import chat_page, model_groups
@@ -174,9 +174,11 @@ def compare_continue(request: HttpRequest, run_id: int, answer_id: int) -> JsonR
     return JsonResponse({"id": conversation.id, "url": f"/c/{conversation.id}/"}, status=201)
 
 
-@staff_member_required
+@login_required
 def leaderboard_page(request: HttpRequest) -> HttpResponse:
-    teams = Team.objects.order_by("name")
-    team = teams.filter(slug=request.GET.get("team", "")).first() or teams.first()
-    rows = leaderboard(team.id) if team else []
-    return render(request, "chat/leaderboard.html", {"teams": teams, "team": team, "rows": rows})
+    """A team's leaderboard, for its team admins (hub staff: every team)."""
+    teams = admin_teams(request.user)
+    if not teams:
+        raise PermissionDenied("The leaderboard is for team admins.")
+    team = next((t for t in teams if t.slug == request.GET.get("team", "")), teams[0])
+    return render(request, "chat/leaderboard.html", {"teams": teams, "team": team, "board": board(team.id)})
