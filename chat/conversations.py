@@ -13,6 +13,7 @@ from billing.models import Membership, Team
 from chat.attachments import attach_to, image_parts, model_parts
 from chat.generation import Outcome
 from chat.interrupted import finalise_interrupted
+from chat.model_picker import AUTO_ROUTES, remember_model
 from chat.models import Conversation, Message
 from chat.versions import retire_answers, thread
 from llmhub.catalog import find_model, snapshot
@@ -97,7 +98,9 @@ def auto_title(text: str) -> str:
 def apply_settings(conversation: Conversation, action: dict[str, Any]) -> None:
     """Model, system prompt, temperature and max tokens sent with a message become the conversation's."""
     if "model" in action:
-        conversation.model = find_model(snapshot().models, str(action["model"])).name
+        name = str(action["model"])
+        conversation.model = name if name in AUTO_ROUTES else find_model(snapshot().models, name).name
+        remember_model(conversation.owner, conversation.model)
     if "system_prompt" in action:
         conversation.system_prompt = str(action["system_prompt"] or "")[:MAX_MESSAGE_CHARS]
     if "temperature" in action:
@@ -136,17 +139,20 @@ def _history(conversation: Conversation) -> list[dict[str, Any]]:
 def _start_answer(
     conversation: Conversation, question: Message, user_message: Message | None, dropped_after: int | None
 ) -> Turn:
-    spec = find_model(snapshot().models, conversation.model)
-    request = ChatRequest(model=spec.name, messages=_history(conversation), stream=True, include_usage=True)
+    auto = conversation.model in AUTO_ROUTES  # the gateway's cost router picks the model, and says why
+    spec = None if auto else find_model(snapshot().models, conversation.model)
+    name = spec.name if spec else conversation.model
+    request = ChatRequest(model=name, messages=_history(conversation), stream=True, include_usage=True)
     if conversation.temperature is not None:
         request.params["temperature"] = conversation.temperature
     if conversation.max_tokens:
         request.params["max_tokens"] = conversation.max_tokens
-    if any(isinstance(m["content"], list) for m in request.messages) and not spec.supports_vision:
+    if spec and any(isinstance(m["content"], list) for m in request.messages) and not spec.supports_vision:
         raise InvalidRequest(f"{spec.name} cannot see images. Pick a model marked 'vision' to talk about images.")
     answer = conversation.messages.create(
         role=Message.ASSISTANT,
-        model=spec.name,
+        model=name,
+        routed_as=name if auto else "",
         status=Message.STREAMING,
         heartbeat_at=timezone.now(),
         reply_to=question,
@@ -237,5 +243,6 @@ def finish_message(message_id: int, outcome: Outcome) -> Message:
         cost=outcome.cost,
         latency_ms=outcome.latency_ms,
         ttft_ms=outcome.ttft_ms,
+        route=outcome.route,
     )
     return Message.objects.select_related("conversation").get(id=message_id)

@@ -41,6 +41,7 @@ class Outcome:
     latency_ms: int | None = None
     ttft_ms: int | None = None
     parts: list[str] = field(default_factory=list)
+    route: dict[str, Any] | None = None  # an auto-routed answer: the router's decision (Call.route)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -128,6 +129,7 @@ async def _fill_metering(outcome: Outcome, call: Call) -> None:
         outcome.credits_remaining = call.settled.balance_after
     if call.served is not None:
         outcome.model = call.served.name
+    outcome.route = call.route
     record = await _record_of(call.request_id)
     if record is not None:
         outcome.prompt_tokens = record.prompt_tokens

@@ -30,6 +30,18 @@ def image_urls(message: Message) -> list[str]:
     return shown_urls(message)
 
 
+def route_view(message: Message) -> dict[str, str] | None:
+    """An auto-routed answer: the route asked for, the model the router chose and why."""
+    if not message.routed_as:
+        return None
+    decision = message.route if isinstance(message.route, dict) else {}
+    return {
+        "asked": message.routed_as,
+        "model": str(decision.get("model") or message.model),
+        "reason": str(decision.get("reason") or ""),
+    }
+
+
 def message_json(message: Message, versions: dict[int, list[int]] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": message.id,
@@ -51,6 +63,7 @@ def message_json(message: Message, versions: dict[int, list[int]] | None = None)
             ttft_ms=message.ttft_ms,
             versions=version_info(message, versions),
             asked=message.asked,
+            route=route_view(message),
         )
     return body
 
@@ -62,6 +75,7 @@ def message_context(message: Message, versions: dict[int, list[int]] | None = No
     index: int = info["index"] if info else 0
     return {
         "m": message,
+        "route": route_view(message),
         "versions": {
             "count": len(ids),
             "number": index + 1,

@@ -63,6 +63,9 @@ class Message(models.Model):
     shown = models.BooleanField(default=True, help_text="The version of its answer shown and sent as history")
     dropped = models.BooleanField(default=False, help_text="Removed from the conversation; kept for the bill")
     asked = models.TextField(blank=True, help_text="The question this version answered, if edited since")
+    # An auto-routed answer: the route asked for ("auto:code") and the router's decision (its `route` record).
+    routed_as = models.CharField(max_length=100, blank=True)
+    route = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -126,3 +129,11 @@ class ChatImage(models.Model):
     data = models.BinaryField()
     size = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class ChatPreference(models.Model):
+    """What a user picked last in the chat, offered again in their next chats."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_preference")
+    model = models.CharField(max_length=100)
+    updated_at = models.DateTimeField(auto_now=True)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("c/new", views.new_conversation, name="conversation-new"),
     path("c/images", views.upload_image, name="image-upload"),
+    path("c/model", views.model_preference, name="model-preference"),
     path("c/images/<int:image_id>", views.image, name="image"),
     path("c/<int:conversation_id>/", views.conversation, name="conversation"),
     path("c/<int:conversation_id>/messages", views.messages_json, name="conversation-messages"),

@@ -15,8 +15,9 @@ from chat import attachments, chat_turns, compare_history, compare_runs, convers
 from chat.interrupted import finalise_interrupted
 from chat.leaderboard import board
 from chat.message_view import format_cost, message_context, message_json
+from chat.model_picker import model_groups, remember_model
 from chat.models import ChatImage, Conversation
-from chat.page_context import chat_page, model_groups
+from chat.page_context import chat_page
 from llmhub.errors import HubError, NotFound
 
 
@@ -96,6 +97,24 @@ def new_conversation(request: HttpRequest) -> JsonResponse:
     except HubError as exc:
         return JsonResponse(exc.as_openai(), status=exc.status)
     return JsonResponse({"id": created.id, "url": f"/c/{created.id}/"})
+
+
+@login_required
+@require_POST
+def model_preference(request: HttpRequest) -> JsonResponse:
+    """The model picked in the chat, remembered for the user's next chats."""
+    if not remember_model(request.user, request.POST.get("model", "")):
+        return JsonResponse(
+            {
+                "error": {
+                    "code": "model_not_found",
+                    "message": "That model is not offered.",
+                    "type": "invalid_request_error",
+                }
+            },
+            status=400,
+        )
+    return JsonResponse({"model": request.POST["model"]})
 
 
 @login_required

@@ -2,6 +2,7 @@
 import { Attachments } from "./chat_attach.js";
 import { ReconnectingSocket } from "./chat_socket.js";
 import * as dom from "./chat_dom.js";
+import { setupModelPicker } from "./chat_models.js";
 import { t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -239,7 +240,7 @@ function autosize() {
 $("composer").addEventListener("submit", (e) => { e.preventDefault(); send(); });
 stopButton.addEventListener("click", stop);
 $("regenerate").addEventListener("click", () => act({ action: "regenerate" }));
-modelPicker.addEventListener("change", updateComposer);
+setupModelPicker(modelPicker, $("model-search"), $("model-info"), csrf, updateComposer);
 input.addEventListener("input", autosize);
 input.addEventListener("keydown", (e) => {
   if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); }

@@ -129,8 +129,21 @@ export function finishAnswer(article, done) {
     article.append(note);
   }
   setVersions(article, done.versions, done.asked);
+  setRoute(article, done.route);
   article.append(metaFooter(done));
   decorateCode(article);
+}
+
+// An auto-routed answer says which model the cost router chose and why.
+export function setRoute(article, route) {
+  article.querySelector(".msg-route")?.remove();
+  if (!route) return;
+  const line = el("p", "msg-route", t("%s chose %s", route.asked, route.model));
+  if (route.reason) {
+    line.append(": ");
+    line.append(el("span", "route-reason", route.reason));
+  }
+  article.querySelector(".msg-model").after(line);
 }
 
 // ‹ 2/3 ›: the answer's other versions (regenerated or answered before an edit), kept on the server.
