@@ -102,7 +102,9 @@ def is_choosable(name: str) -> bool:
 
 def remembered_model(user: Any) -> str:
     """The model this user last picked, if it is still offered."""
-    found = ChatPreference.objects.filter(user_id=getattr(user, "id", None)).values_list("model", flat=True).first()
+    if not getattr(user, "is_authenticated", False):
+        return ""
+    found = ChatPreference.objects.filter(user_id=user.id).values_list("model", flat=True).first()
     return found if found and is_choosable(found) else ""
 
 

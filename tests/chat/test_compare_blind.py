@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -30,10 +31,10 @@ def grid_and_history(html: str) -> str:
     return html[html.index('id="compare-grid"') :]
 
 
-async def _finish_run(run, cookie) -> list[dict]:
+async def _finish_run(run, cookie) -> list[dict[str, Any]]:
     socket = await open_socket(f"/ws/compare/{run.id}/", cookie)
     assert (await socket.connect())[0]
-    events = []
+    events: list[dict[str, Any]] = []
     while sum(e["kind"] == "done" for e in events) < len(MODELS):
         events.append(await socket.receive_json_from(timeout=10))
     await socket.disconnect()

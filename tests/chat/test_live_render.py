@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -42,9 +43,9 @@ def test_a_half_written_table_is_a_table_once_its_rule_arrives():
 
 async def test_renders_are_throttled_and_the_last_text_is_always_rendered():
     text: list[str] = []
-    sent: list[dict] = []
+    sent: list[dict[str, Any]] = []
 
-    async def send(event: dict) -> None:
+    async def send(event: dict[str, Any]) -> None:
         sent.append(event)
 
     live = LiveRender(lambda: ("".join(text), len(text)), send, every=0.1)
