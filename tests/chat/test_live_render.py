@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 
-from chat.live_render import LiveRender
+from chat.live_render import INLINE_CHARS, LiveRender
 from chat.markdown_render import render_markdown
 from tests.chat.conftest import events_until, new_conversation, open_socket, session_cookie
 from tests.chat.test_markdown_render import SAFE_TAGS, Elements
@@ -76,3 +76,45 @@ async def test_chat_deltas_carry_the_rendered_answer_so_far(chat_ready, alice):
         _inert(event["html"])
     assert rendered[-1]["html"] == events[-1]["html"]  # no jump: the last live render is the final one
     await socket.disconnect()
+
+
+async def test_a_long_answer_is_rendered_off_the_event_loop():
+    text = ["```python\n" + "x = 1\n" * 2000]
+    sent: list[dict[str, Any]] = []
+
+    async def send(event: dict[str, Any]) -> None:
+        sent.append(event)
+
+    live = LiveRender(lambda: ("".join(text), len(text)), send, every=0.01)
+    assert live.html_now() is None  # too long to render inside the delta
+    ticks = 0
+    while not sent:
+        await asyncio.sleep(0.001)  # the loop keeps running while the thread renders
+        ticks += 1
+    assert ticks > 1 and sent[0]["n"] == 1 and "<pre" in sent[0]["html"]
+    text.append("y = 2\n")
+    assert live.html_now() is None
+    for _ in range(500):
+        if len(sent) == 2:
+            break
+        await asyncio.sleep(0.01)
+    assert sent[1]["n"] == 2 and '<span class="n">y</span>' in sent[1]["html"]  # the latest text is always rendered
+    live.close()
+
+
+async def test_deltas_during_a_render_are_rendered_after_it():
+    text = ["x" * (INLINE_CHARS + 1)]
+    sent: list[dict[str, Any]] = []
+
+    async def send(event: dict[str, Any]) -> None:
+        sent.append(event)
+        text.append(" more")  # a delta lands while this render is being sent
+
+    live = LiveRender(lambda: ("".join(text), len(text)), send, every=0.01)
+    live.html_now()
+    for _ in range(300):
+        if len(sent) >= 2:
+            break
+        await asyncio.sleep(0.01)
+    assert [e["n"] for e in sent[:2]] == [1, 2]
+    live.close()

@@ -150,3 +150,14 @@ def test_versions_in_the_browser_survive_a_reload(page_for, alice, upstream):
     expect(page.locator("#total")).to_have_text(f"{format_cost(ledger_total(conversation))} total")
     answers(page).last.get_by_role("button", name="Next version").click()
     expect(answers(page).last).to_contain_text("take two")
+
+
+async def test_a_garbage_version_request_is_a_notice_not_a_crash(chat_ready, alice):
+    conversation = await sync_to_async(new_conversation)(alice)
+    socket = await open_socket(f"/ws/chat/{conversation.id}/", await sync_to_async(session_cookie)(alice))
+    assert (await socket.connect())[0]
+    await socket.receive_json_from()  # state
+    for junk in ("x", None, 10**12):
+        await socket.send_json_to({"action": "version", "message_id": junk})
+        assert (await socket.receive_json_from(timeout=5))["kind"] == "notice"
+    await socket.disconnect()
