@@ -143,6 +143,7 @@ $("compare-form").addEventListener("submit", async (e) => {
   blind = body.blind === true;
   history.replaceState(null, "", body.url);
   grid.replaceChildren(...body.answers.map((a) => column(a.id, a.label, a.model)));
+  listRun(body.url, form.get("prompt"));
   setRunning(body.answers.length);
   socket = new ReconnectingSocket(`/ws/compare/${runId}/`, { onEvent, onOpen: () => {} });
 });
@@ -152,6 +153,24 @@ $("prompt").addEventListener("keydown", (e) => {
 });
 $("compare-stop").addEventListener("click", () => socket && socket.send({ action: "stop" }));
 document.addEventListener("keydown", (e) => { if (e.key === "Escape" && running && socket) socket.send({ action: "stop" }); });
+
+// The run just started joins the "Past comparisons" list at the top.
+function listRun(url, prompt) {
+  let list = document.querySelector(".past-run-list");
+  if (!list) {
+    list = document.createElement("ul");
+    list.className = "past-run-list";
+    document.querySelector(".past-runs p.muted")?.replaceWith(list);
+  }
+  list.querySelectorAll("a[aria-current]").forEach((a) => a.removeAttribute("aria-current"));
+  const item = document.createElement("li");
+  const link = document.createElement("a");
+  link.href = url;
+  link.setAttribute("aria-current", "page");
+  link.textContent = prompt.length > 60 ? `${prompt.slice(0, 60)}…` : prompt;
+  item.append(link);
+  list.prepend(item);
+}
 
 async function continueInChat(id) {
   const response = await fetch(`/compare/${runId}/answers/${Number(id)}/continue`, { method: "POST", headers: { "X-CSRFToken": csrf } });

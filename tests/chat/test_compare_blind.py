@@ -144,6 +144,7 @@ def test_blind_compare_in_the_browser(page_for, alice, upstream):
     page.get_by_label(re.compile("^Blind")).check()
     page.get_by_role("button", name="Compare").click()
     columns = page.locator(".compare-col")
+    expect(page.locator(".past-run-list a").first).to_have_text("Say something")  # listed at once
     expect(columns.first.locator("h2")).to_have_text("Model A")
     expect(columns.nth(1).locator("h2")).to_have_text("Model B")
     for column in columns.all():
