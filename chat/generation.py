@@ -38,6 +38,7 @@ class Outcome:
     latency_ms: int | None = None
     ttft_ms: int | None = None
     parts: list[str] = field(default_factory=list)
+    route: dict[str, Any] | None = None  # an auto-routed answer: the router's decision (Call.route)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -115,3 +116,4 @@ def _fill_metering(outcome: Outcome, call: Call) -> None:
         outcome.credits_remaining = call.settled.balance_after
         outcome.prompt_tokens = call.settled.prompt_tokens
         outcome.completion_tokens = call.settled.completion_tokens
+    outcome.route = call.route

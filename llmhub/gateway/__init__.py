@@ -9,10 +9,13 @@ from llmhub.gateway.compare import run_comparison
 from llmhub.gateway.completion import complete
 from llmhub.gateway.planning import plan
 from llmhub.gateway.response_cache import CacheMode, mode_from_headers
+from llmhub.gateway.route_scoring import TASKS, TIERS
 from llmhub.gateway.streaming import Stream, StreamEvent, open_stream
 from llmhub.gateway.tokens import prompt_tokens_estimate
 
 __all__ = [
+    "TASKS",
+    "TIERS",
     "CacheMode",
     "Call",
     "Caller",
