@@ -38,15 +38,18 @@ class KeyIdentity:
         return not self.allowed_models or model in self.allowed_models
 
     def check_model(self, model: str) -> None:
-        """Refuse with 403 `model_not_allowed` a model outside the key's allowlist (the gateway calls this for
-        every model of the plan's chain, fallbacks and the auto-router's pick included)."""
-        if not self.allows_model(model):
-            allowed = ", ".join(self.allowed_models)
-            raise PermissionDenied(
-                f"This key may not use model '{model}': a team admin limited it to {allowed}.",
-                code="model_not_allowed",
-                param="model",
-            )
+        check_model_allowed(self.allowed_models, model)
+
+
+def check_model_allowed(allowed_models: tuple[str, ...], model: str) -> None:
+    """Refuse with 403 `model_not_allowed` a model outside a key's allowlist (empty: every model)."""
+    if allowed_models and model not in allowed_models:
+        allowed = ", ".join(allowed_models)
+        raise PermissionDenied(
+            f"This key may not use model '{model}': a team admin limited it to {allowed}.",
+            code="model_not_allowed",
+            param="model",
+        )
 
 
 def hash_key(plaintext: str) -> str:

@@ -129,7 +129,9 @@ def reserve_credits(
             return  # this request already holds its credits
         available = balance - reserved
         if available < amount:
-            raise InsufficientCredits(insufficient_credits_message(hold=amount, available=available))
+            raise InsufficientCredits(
+                insufficient_credits_message(hold=amount, available=available), available=available
+            )
         spend_ids = budgets.hold_against_budgets(
             budgets.budgets_for(team_id=team_id, user_id=user_id, key_id=key_id), amount, now
         )

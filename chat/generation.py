@@ -39,6 +39,7 @@ class Outcome:
     ttft_ms: int | None = None
     parts: list[str] = field(default_factory=list)
     route: dict[str, Any] | None = None  # an auto-routed answer: the router's decision (Call.route)
+    notice: str = ""  # how the gateway ran it, e.g. with a lowered output cap so it fits the team's credits
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -52,15 +53,16 @@ class Outcome:
             "credits_remaining": None if self.credits_remaining is None else str(self.credits_remaining),
             "latency_ms": self.latency_ms,
             "ttft_ms": self.ttft_ms,
+            "notice": self.notice,
         }
 
 
 def explain(exc: HubError) -> str:
     """A human message with what to do next, for errors shown in the conversation."""
-    if exc.status == 402 and exc.code == "budget_exceeded":
-        return exc.message  # names the budget or member cap and when it resets
     if exc.status == 402:
-        return "Your team is out of credits for this request. Ask a team admin to add credits, or pick a cheaper model or lower Max tokens."
+        # Names the real cause: the budget or member cap and when it resets, or the hold, the balance and how
+        # to lower the hold (Max tokens in the conversation's settings).
+        return exc.message
     if exc.status == 429:
         wait = f" about {in_seconds(float(exc.retry_after))}" if exc.retry_after else " a moment"
         return f"Too many requests right now. Wait{wait}, then press Regenerate."
@@ -117,3 +119,4 @@ def _fill_metering(outcome: Outcome, call: Call) -> None:
         outcome.prompt_tokens = call.settled.prompt_tokens
         outcome.completion_tokens = call.settled.completion_tokens
     outcome.route = call.route
+    outcome.notice = call.notice or ""

@@ -228,6 +228,8 @@ RESPONSE_CACHE_TTL = env.int("RESPONSE_CACHE_TTL", default=3600)
 # at most every HOLD_SWEEP_INTERVAL_SECONDS (or `manage.py release_holds` from cron).
 HOLD_TTL_SECONDS = env.int("HOLD_TTL_SECONDS", default=900)
 HOLD_SWEEP_INTERVAL_SECONDS = env.float("HOLD_SWEEP_INTERVAL_SECONDS", default=60.0)
+# A request whose worst-case hold does not fit the team's credits runs with a smaller output cap, down to this.
+OUTPUT_CAP_FLOOR = env.int("OUTPUT_CAP_FLOOR", default=256)
 ALERT_WEBHOOK_TIMEOUT = env.float("ALERT_WEBHOOK_TIMEOUT", default=5.0)
 # Alert webhooks on loopback or private addresses are refused (SSRF) unless this is on: development, or a
 # receiver inside the hub's own network that the operator trusts.

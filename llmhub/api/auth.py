@@ -25,4 +25,10 @@ async def caller_for(request: HttpRequest, source: str = "api") -> Caller:
     identity: KeyIdentity | None = peek_cached_identity(plaintext)
     if identity is None:
         identity = await run_db(authenticate_key, plaintext)
-    return Caller(user_id=identity.user_id, team_id=identity.team_id, key_id=identity.key_id, source=source)
+    return Caller(
+        user_id=identity.user_id,
+        team_id=identity.team_id,
+        key_id=identity.key_id,
+        source=source,
+        allowed_models=identity.allowed_models,
+    )

@@ -8,10 +8,29 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase
 
+from billing.refusals import record_refusal
 from llmhub.api.auth import caller_for
 from llmhub.api.formats import OPENAI, ClientFormat
 from llmhub.api.request import ApiRequest
 from llmhub.errors import HubError
+from llmhub.gateway import Caller
+from llmhub.infra.db_executor import run_db
+
+
+async def record_invalid_request(caller: Caller, exc: HubError) -> None:
+    """A 400 from an authenticated caller, recorded as a refusal (who, which key, why; never charged)."""
+    await run_db(
+        record_refusal,
+        team_id=caller.team_id,
+        user_id=caller.user_id,
+        key_id=caller.key_id,
+        status=exc.status,
+        code=exc.code,
+        message=exc.message,
+        model="",
+        request_id=exc.request_id or "",
+    )
+
 
 ApiView = Callable[..., Coroutine[Any, Any, HttpResponseBase]]
 DjangoView = Callable[..., Coroutine[Any, Any, HttpResponseBase]]
@@ -25,6 +44,7 @@ def api_endpoint(
     def decorator(view: ApiView) -> DjangoView:
         @functools.wraps(view)
         async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            caller = None
             try:
                 if request.method not in methods:
                     raise HubError(
@@ -32,9 +52,11 @@ def api_endpoint(
                         status=405,
                         code="method_not_allowed",
                     )
-                api = ApiRequest(http=request, caller=await caller_for(request))
-                return await view(api, *args, **kwargs)
+                caller = await caller_for(request)
+                return await view(ApiRequest(http=request, caller=caller), *args, **kwargs)
             except HubError as exc:
+                if caller is not None and exc.status == 400:
+                    await record_invalid_request(caller, exc)  # 402 and 429 are recorded at admission
                 return wire.error(exc)
 
         wrapper.csrf_exempt = True  # type: ignore[attr-defined]  # Django reads this attribute off views

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from billing.ledger import Settlement
+from billing.refusal_wording import lowered_cap_notice
 from llmhub.catalog import ModelSpec
 from llmhub.providers.base import ChatRequest, Target
 
@@ -21,6 +22,7 @@ class Caller:
     team_id: int
     key_id: int | None = None
     source: str = "api"
+    allowed_models: tuple[str, ...] = ()  # the key's model allowlist; empty: every model
 
 
 @dataclass
@@ -40,6 +42,14 @@ class Call:
     settled: Settlement | None = None
     baseline: ModelSpec | None = None  # what an auto-routed request is measured against
     cache_status: str | None = None  # "hit" or "miss" when the response cache was consulted
+    lowered_cap: tuple[int | None, int] | None = None  # (asked, granted) when the output cap was lowered to fit
+
+    @property
+    def notice(self) -> str | None:
+        """What the client should be told about how the request ran (a lowered output cap), if anything."""
+        if self.lowered_cap is None:
+            return None
+        return lowered_cap_notice(asked=self.lowered_cap[0], granted=self.lowered_cap[1])
 
     def headers(self) -> dict[str, str]:
         headers = {"x-request-id": self.request_id}
@@ -49,6 +59,8 @@ class Call:
             headers["x-llmhub-route"] = json.dumps(self.route, ensure_ascii=True, separators=(",", ":"))
         if self.cache_status is not None:
             headers["x-llmhub-cache"] = self.cache_status
+        if self.lowered_cap is not None:
+            headers["x-llmhub-max-tokens-lowered"] = str(self.lowered_cap[1])
         if self.settled is not None:
             # For clients whose SDK drops unknown body fields (google-genai): cost and credits as headers too.
             headers["x-llmhub-cost"] = str(self.settled.charged)

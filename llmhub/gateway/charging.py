@@ -39,6 +39,7 @@ async def admit(
     amount: Decimal,
     prompt_tokens: int,
     model: str = "",
+    record_refusal: bool = True,
 ) -> None:
     """Refuse with 429 (rate limit) or 402 (credits, budget), recorded as a Refusal, or hold the worst case.
 
@@ -62,12 +63,26 @@ async def admit(
         await asyncio.shield(task)
     except HubError as exc:
         # Recorded after the admission's savepoint rolled back, so the refusal row is not undone with it.
-        await run_db(refusals.record_refusal, team_id=team_id, user_id=user_id, key_id=key_id, status=exc.status,
-                     code=exc.code, message=exc.message, model=model, request_id=request_id)  # fmt: skip
+        if record_refusal:
+            await _record(team_id=team_id, user_id=user_id, key_id=key_id, model=model, request_id=request_id, exc=exc)
         raise
     except asyncio.CancelledError:
         task.add_done_callback(lambda done: _release_after(done, request_id))
         raise
+
+
+async def _record(
+    *, team_id: int, user_id: int, key_id: int | None, model: str, request_id: str, exc: HubError
+) -> None:
+    await run_db(refusals.record_refusal, team_id=team_id, user_id=user_id, key_id=key_id, status=exc.status,
+                 code=exc.code, message=exc.message, model=model, request_id=request_id)  # fmt: skip
+
+
+async def record_refusal(call: Call, exc: HubError) -> None:
+    """Record a refusal the gateway decided on after admission's own attempt (lightweight, never charged)."""
+    caller = call.caller
+    await _record(team_id=caller.team_id, user_id=caller.user_id, key_id=caller.key_id, model=call.request.model,
+                  request_id=call.request_id, exc=exc)  # fmt: skip
 
 
 def _release_after(admitted: asyncio.Future[Any], request_id: str) -> None:

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from decimal import Decimal
 
+from billing.keys import check_model_allowed
 from billing.money import ZERO
+from billing.refusal_wording import insufficient_credits_message
 from llmhub.catalog import ModelSpec, asnapshot, find_model, worst_case_cost
-from llmhub.errors import InvalidRequest
+from llmhub.errors import HubError, InsufficientCredits, InvalidRequest
 from llmhub.gateway import auto_router, charging, response_cache
 from llmhub.gateway.call import Call, Caller
+from llmhub.gateway.fitting import asked_cap, fitting_cap, with_cap
 from llmhub.gateway.tokens import count_images, prompt_tokens_ceiling, prompt_tokens_estimate
 from llmhub.providers.base import ChatRequest
 
@@ -66,26 +70,83 @@ async def plan(caller: Caller, request: ChatRequest) -> Call:
     if auto_router.is_auto(request.model):
         auto = await auto_router.resolve_auto(caller.team_id, request, snap.models, estimate)
     chain_request = request if auto is None else dataclasses.replace(request, model=auto.model)
-    call = Call(caller=caller, request=request, chain=_plan_chain(chain_request, snap.models, estimate))
+    chain = _allowed(_plan_chain(chain_request, snap.models, estimate), caller)
+    call = Call(caller=caller, request=request, chain=chain)
     call.prompt_estimate = estimate
     if auto is not None:
         call.route, call.baseline = auto.route, auto.baseline
     ceiling = prompt_tokens_ceiling(request.messages, tools)
     images = count_images(request.messages)
-    hold = max(
-        worst_case_cost(prompt_tokens=ceiling, max_output_tokens=max_output(request, s), images=images, prices=s.prices)
+    try:
+        await _admit(call, _hold(call, ceiling, images), record_refusal=False)
+    except InsufficientCredits as refused:
+        await _admit_with_a_fitting_cap(call, refused, ceiling, images)
+    except HubError as refused:
+        await charging.record_refusal(call, refused)
+        raise
+    return call
+
+
+def _allowed(chain: list[ModelSpec], caller: Caller) -> list[ModelSpec]:
+    """The chain without the models the key may not use; a refusal when it may not use the one asked for."""
+    if not caller.allowed_models:
+        return chain
+    check_model_allowed(caller.allowed_models, chain[0].name)
+    return [spec for spec in chain if spec.name in caller.allowed_models]
+
+
+def _hold(call: Call, prompt_tokens: int, images: int) -> Decimal:
+    """The request's worst case: the most it can cost on any model of its chain."""
+    return max(
+        worst_case_cost(
+            prompt_tokens=prompt_tokens, max_output_tokens=max_output(call.request, s), images=images, prices=s.prices
+        )
         for s in call.chain
     )
+
+
+async def _admit(call: Call, hold: Decimal, *, record_refusal: bool = True) -> None:
+    caller = call.caller
     await charging.admit(
         team_id=caller.team_id,
         user_id=caller.user_id,
         key_id=caller.key_id,
         request_id=call.request_id,
         amount=hold,
-        prompt_tokens=estimate,
-        model=request.model,
+        prompt_tokens=call.prompt_estimate,
+        model=call.request.model,
+        record_refusal=record_refusal,
     )
-    return call
+
+
+async def _admit_with_a_fitting_cap(call: Call, refused: InsufficientCredits, prompt_tokens: int, images: int) -> None:
+    """Run the request with a smaller output cap when the team's credits cover that; else refuse, naming the
+    hold, the balance and how to lower it."""
+    current = min(max_output(call.request, s) for s in call.chain)
+    choices = max(1, int(call.request.params.get("n") or 1))
+    cap = None
+    if isinstance(refused.available, Decimal) and refused.code == "insufficient_credits":
+        cap = fitting_cap(
+            chain=call.chain,
+            available=refused.available,
+            prompt_tokens=prompt_tokens,
+            images=images,
+            choices=choices,
+            current=current // choices,
+        )
+    if cap is None:
+        if isinstance(refused.available, Decimal) and refused.code == "insufficient_credits":
+            refused = InsufficientCredits(
+                insufficient_credits_message(
+                    hold=_hold(call, prompt_tokens, images), available=refused.available, output_cap=current
+                ),
+                available=refused.available,
+            )
+        await charging.record_refusal(call, refused)
+        raise refused
+    call.lowered_cap = (asked_cap(call.request), cap)
+    call.request = with_cap(call.request, cap)
+    await _admit(call, _hold(call, prompt_tokens, images))
 
 
 @dataclass

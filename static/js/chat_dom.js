@@ -133,6 +133,12 @@ export function finishAnswer(article, done) {
   }
   setVersions(article, done.versions, done.asked);
   setRoute(article, done.route);
+  if (done.notice) {
+    // The gateway ran the answer differently than asked (a lowered output cap so it fits the credits).
+    const notice = el("p", "msg-note msg-notice", done.notice);
+    notice.setAttribute("role", "status");
+    article.append(notice);
+  }
   article.append(metaFooter(done));
   decorateCode(article);
 }
