@@ -26,7 +26,7 @@ async def complete(
         return Result(body=body, call=call)
     async with charging.settled_on_failure(call, cancelled_code="cancelled"):
         completion = await with_fallback(
-            call, lambda spec, target: adapter_for(target.provider.wire_format).complete(target, request)
+            call, lambda spec, target: adapter_for(target.provider.wire_format).complete(target, call.request)
         )
     usage = completion_usage(call, completion)
     settlement = await charging.settle(call, charging.usage_draft(call, usage, "ok"))

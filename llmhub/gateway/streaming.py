@@ -188,7 +188,7 @@ async def open_stream(
         return ReplaySession(call, opened.hit)
 
     async def first_chunk(_spec: Any, target: Target) -> tuple[AsyncIterator[StreamChunk], StreamChunk]:
-        upstream = adapter_for(target.provider.wire_format).stream(target, request)
+        upstream = adapter_for(target.provider.wire_format).stream(target, call.request)
         try:
             return upstream, await upstream.__anext__()
         except StopAsyncIteration as exc:
