@@ -9,14 +9,16 @@ object, views and responses are Django's own; only the handler around them is le
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import logging
 from contextlib import aclosing
-from typing import Any, cast
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
+from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.security import SecurityMiddleware
@@ -35,13 +37,28 @@ def _unused_handler(request: HttpRequest) -> HttpResponseBase:
     raise AssertionError("only the middlewares' process_response is used")
 
 
-def add_security_headers(request: HttpRequest, response: HttpResponseBase) -> None:
-    """The pages' own security middlewares, so /v1 answers carry exactly the pages' security headers
-    (nosniff, referrer and opener policies, X-Frame-Options, and HSTS on HTTPS when HTTPS_ONLY)."""
-    # Built per response (microseconds): SecurityMiddleware reads its settings when constructed.
-    # The stubs type process_response for HttpResponse; it only sets headers, which streams have too.
+class _Probe(HttpRequest):
+    def __init__(self, secure: bool) -> None:
+        super().__init__()
+        self._secure = secure
+
+    def is_secure(self) -> bool:
+        return self._secure
+
+
+@functools.cache
+def security_headers(secure: bool) -> list[tuple[bytes, bytes]]:
+    """The headers the pages' own security middlewares add (nosniff, referrer and opener policies,
+    X-Frame-Options, and HSTS on HTTPS when HTTPS_ONLY), worked out once: running the middlewares on every
+    response would cost more than the rest of the API's header handling."""
+    probe = HttpResponse()
     for middleware in (SecurityMiddleware(_unused_handler), XFrameOptionsMiddleware(_unused_handler)):
-        middleware.process_response(request, cast(HttpResponse, response))
+        middleware.process_response(_Probe(secure), probe)
+    skip = {"content-type"}
+    return [(k.lower().encode("ascii"), v.encode("latin1")) for k, v in probe.items() if k.lower() not in skip]
+
+
+setting_changed.connect(lambda **_kwargs: security_headers.cache_clear(), weak=False)  # tests override settings
 
 
 class ClientGone(Exception):
@@ -91,8 +108,9 @@ async def _call_view(request: ASGIRequest) -> HttpResponseBase:
 
 
 async def _send_response(request: HttpRequest, response: HttpResponseBase, send: Any) -> None:
-    add_security_headers(request, response)
     headers = [(k.encode("ascii"), v.encode("latin1")) for k, v in response.items()]
+    present = {name.lower() for name in response.headers}
+    headers += [h for h in security_headers(request.is_secure()) if h[0].decode() not in present]
     await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
     if response.streaming:
         async with aclosing(aiter(response)) as content:  # type: ignore[arg-type, var-annotated]  # streaming responses are async iterables
