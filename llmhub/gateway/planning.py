@@ -72,8 +72,15 @@ async def plan(caller: Caller, request: ChatRequest) -> Call:
         call.route, call.baseline = auto.route, auto.baseline
     ceiling = prompt_tokens_ceiling(request.messages, tools)
     images = count_images(request.messages)
+    tier = request.params.get("service_tier")
     hold = max(
-        worst_case_cost(prompt_tokens=ceiling, max_output_tokens=max_output(request, s), images=images, prices=s.prices)
+        worst_case_cost(
+            prompt_tokens=ceiling,
+            max_output_tokens=max_output(request, s),
+            images=images,
+            prices=s.prices,
+            service_tier=tier if isinstance(tier, str) else None,
+        )
         for s in call.chain
     )
     await charging.admit(
