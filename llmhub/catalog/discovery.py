@@ -38,7 +38,10 @@ def fetch_models(provider: str) -> list[dict[str, Any]]:
     async def get() -> bytes:
         try:
             response = await http_client.send("GET", f"{config.base_url}/models", headers=headers, content=b"")
-            return response.content
+            try:
+                return await response.aread()
+            finally:
+                await response.aclose()
         finally:
             await http_client.close_client()
 
