@@ -76,8 +76,7 @@ def build_snapshot() -> Snapshot:
     for row in rows:
         deployments = [d for d in row.deployments.all() if d.enabled]
         targets = tuple(Target(providers[d.provider], d.upstream_model) for d in deployments if d.provider in providers)
-        local_only = bool(deployments) and all(d.provider == "ollama" for d in deployments)
-        if not targets and (demo or (keep_default and not local_only)):
+        if not targets and keep_default:
             targets = (Target(demo_provider(), row.name),)
         if not targets:
             continue

@@ -2,9 +2,11 @@
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+import httpx
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from llmhub.catalog.sync import sync_from_genai_prices
+from llmhub.errors import HubError
 
 
 class Command(BaseCommand):
@@ -21,7 +23,10 @@ class Command(BaseCommand):
         if options.get("from_upstream"):
             from llmhub.catalog.discovery import sync_from_upstream
 
-            plan = sync_from_upstream(str(options["from_upstream"]), dry_run=dry_run)
+            try:
+                plan = sync_from_upstream(str(options["from_upstream"]), dry_run=dry_run)
+            except (HubError, httpx.HTTPError, ValueError) as exc:
+                raise CommandError(str(exc)) from exc
         else:
             plan = sync_from_genai_prices(dry_run=dry_run)
         if dry_run:
