@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from llmhub.models import CatalogModel, CatalogSync, Deployment, ModelAlias, PriceVersion, Provider, RoutingPolicy
@@ -39,15 +40,28 @@ class ProviderForm(forms.ModelForm[Provider]):
 class ProviderAdmin(admin.ModelAdmin[Provider]):
     form = ProviderForm
     list_display = ["name", "wire_format", "base_url", "enabled", "has_key", "updated_at"]
+    actions = ["test_providers"]
+
+    @admin.action(description="Test: send one tiny request (shows latency or the error)")
+    def test_providers(self, request: HttpRequest, queryset: QuerySet[Provider]) -> None:
+        from llmhub.catalog.probe import probe_provider
+
+        for row in queryset[:10]:
+            result = probe_provider(row.name)
+            self.message_user(request, result.message(), messages.SUCCESS if result.ok else messages.ERROR)
 
     @admin.display(boolean=True, description="Key set")
     def has_key(self, obj: Provider) -> bool:
         return bool(obj.api_key_encrypted)
 
     def save_model(self, request: HttpRequest, obj: Provider, form: Any, change: bool) -> None:
+        from llmhub.catalog.snapshot import build_snapshot, serving_summary
+
+        before = build_snapshot()
         if form.cleaned_data.get("api_key"):
             obj.set_api_key(form.cleaned_data["api_key"])
         super().save_model(request, obj, form, change)
+        self.message_user(request, serving_summary(before, build_snapshot()), messages.INFO)
 
 
 class DeploymentInline(admin.TabularInline[Deployment, CatalogModel]):
@@ -90,6 +104,15 @@ class CatalogModelAdmin(admin.ModelAdmin[CatalogModel]):
     search_fields = ["name", "family", "aliases__alias"]
     readonly_fields = ["price_version", "source"]
     inlines = [DeploymentInline, AliasInline, PriceVersionInline]
+    actions = ["test_models"]
+
+    @admin.action(description="Test: send one tiny request (shows latency or the error)")
+    def test_models(self, request: HttpRequest, queryset: QuerySet[CatalogModel]) -> None:
+        from llmhub.catalog.probe import probe_model
+
+        for row in queryset[:10]:
+            result = probe_model(row.name)
+            self.message_user(request, result.message(), messages.SUCCESS if result.ok else messages.ERROR)
 
     def save_model(self, request: HttpRequest, obj: CatalogModel, form: Any, change: bool) -> None:
         edited = SYNCED_FIELDS & set(form.changed_data)

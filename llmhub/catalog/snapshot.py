@@ -130,6 +130,22 @@ def find_model(models: dict[str, ModelSpec], name: str) -> ModelSpec:
     return spec
 
 
+def serving_summary(before: Snapshot, after: Snapshot) -> str:
+    """What a provider change did to the catalog, for the admin: who serves how many models now."""
+    counts: dict[str, int] = {}
+    for spec in after.models.values():
+        first = spec.targets[0].provider.name
+        counts[first] = counts.get(first, 0) + 1
+    served = ", ".join(f"{name}: {n}" for name, n in sorted(counts.items()))
+    lost = sorted(set(before.models) - set(after.models))
+    line = f"Catalog: {len(after.models)} models served (first choice — {served or 'none'})."
+    if counts.get("demo"):
+        line += f" {counts['demo']} stay on the demo upstream until a configured provider deploys them."
+    if lost:
+        line += f" No longer served: {', '.join(lost[:10])}{' …' if len(lost) > 10 else ''}."
+    return line
+
+
 def invalidate(*_args: object, **_kwargs: object) -> None:
     global _snapshot
     _snapshot = None

@@ -52,7 +52,7 @@ def openrouter_list() -> Iterator[str]:
         loop.run_until_complete(runner.setup())
         site = web.TCPSite(runner, "127.0.0.1", 0)
         loop.run_until_complete(site.start())
-        state["url"] = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/api/v1"  # type: ignore[union-attr]
+        state["url"] = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/api/v1"
         state["loop"], state["runner"] = loop, runner
         ready.set()
         loop.run_forever()
