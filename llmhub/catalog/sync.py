@@ -151,7 +151,14 @@ def _changes(row: CatalogModel, entry: Entry) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     if not (edited & PRICE_FIELDS) and row_prices(row).to_json() != entry.prices.to_json():
         fields["prices"] = entry.prices
-    if "context_window" not in edited and entry.context_known and row.context_window != entry.context_window:
+    # The seed's context windows are exact (1,047,576 for gpt-4.1); genai-prices rounds some (1,000,000).
+    curated = row.source == "seed"
+    if (
+        "context_window" not in edited
+        and not curated
+        and entry.context_known
+        and row.context_window != entry.context_window
+    ):
         fields["context_window"] = entry.context_window
     if "deprecated" not in edited and entry.deprecated and not row.deprecated:
         fields["deprecated"] = True

@@ -129,3 +129,9 @@ def test_new_model_gets_an_aisa_and_a_direct_deployment():
     row = CatalogModel.objects.get(name="claude-sonnet-4-5")
     deployments = {d.provider: (d.upstream_model, d.priority) for d in row.deployments.all()}
     assert deployments == {"aisa": ("claude-sonnet-4-5", 10), "anthropic": ("claude-sonnet-4-5", 20)}
+
+
+@pytest.mark.django_db
+def test_sync_keeps_the_seeds_exact_context_window():
+    sync()
+    assert CatalogModel.objects.get(name="gpt-4.1").context_window == 1_047_576
