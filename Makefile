@@ -19,7 +19,7 @@ install: $(VENV)/.installed
 # Set up (venv, migrations, catalog, static files, first-run admin) and serve with daphne.
 run: install
 	$(BIN)/python manage.py migrate --noinput -v0
-	$(BIN)/python manage.py seed_catalog
+	$(BIN)/python manage.py sync_catalog
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py bootstrap_demo --url http://$(HOST):$(PORT)
 	HTTPS_ONLY=$${HTTPS_ONLY:-false} DEMO_UPSTREAM_URL=$${DEMO_UPSTREAM_URL:-http://$(HOST):$(PORT)/demo-upstream/v1} \

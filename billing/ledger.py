@@ -49,6 +49,7 @@ class UsageDraft:
     images: int = 0
     tokens_estimated: bool = False
     upstream_cost: Decimal | None = None
+    price_version: int = 0  # the model's price version `cost` was priced at
     latency_ms: int = 0
     ttft_ms: int | None = None
     error_code: str = ""

@@ -133,6 +133,9 @@ class UsageRecord(models.Model):
     images = models.PositiveIntegerField(default=0)
     tokens_estimated = models.BooleanField(default=False, help_text="Upstream reported no usage; counted by the hub")
     cost = models.DecimalField(**MONEY, default=Decimal("0"))
+    price_version = models.PositiveIntegerField(
+        default=0, db_default=0, help_text="The model's price version it was charged at"
+    )
     upstream_cost = models.DecimalField(**MONEY, null=True, blank=True)
     latency_ms = models.PositiveIntegerField(default=0)
     ttft_ms = models.PositiveIntegerField(null=True, blank=True)

@@ -64,12 +64,73 @@ class CatalogModel(models.Model):
     enabled = models.BooleanField(default=True)
     fallbacks = models.JSONField(default=list, blank=True, help_text="Model names tried in order when this one fails")
     sort_order = models.PositiveIntegerField(default=100)
+    price_tiers = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Tiers and variants beside the flat prices, e.g. {"tiers": [["input", 200000, "2.5"]], '
+        '"variants": {"priority": {"input": "2.5", "output": "20"}}, "request": "0.005"}',
+    )
+    price_version = models.PositiveIntegerField(default=1, editable=False)
+    deprecated = models.BooleanField(default=False, help_text="The provider has deprecated it; it still serves")
+    source = models.CharField(max_length=40, default="seed", help_text="seed, genai-prices, upstream:<provider>, admin")
+    admin_edited = models.JSONField(
+        default=list, blank=True, help_text="Fields an admin edited; catalog syncs leave them alone"
+    )
 
     class Meta:
         ordering = ["sort_order", "family", "name"]
 
     def __str__(self) -> str:
         return self.name
+
+
+class ModelAlias(models.Model):
+    """Another name clients may use for a catalog model: a dated id, an older name."""
+
+    alias = models.CharField(max_length=150, unique=True)
+    model = models.ForeignKey(CatalogModel, on_delete=models.CASCADE, related_name="aliases")
+
+    class Meta:
+        ordering = ["alias"]
+        verbose_name_plural = "model aliases"
+
+    def __str__(self) -> str:
+        return f"{self.alias} → {self.model.name}"
+
+
+class PriceVersion(models.Model):
+    """One price of a model from its effective time on; append-only, so past charges keep their price."""
+
+    model = models.ForeignKey(CatalogModel, on_delete=models.CASCADE, related_name="price_versions")
+    version = models.PositiveIntegerField()
+    effective_from = models.DateTimeField()
+    prices = models.JSONField(help_text="input, output, cached_input, cache_write, image, tiers, variants, request")
+    source = models.CharField(max_length=40, default="seed")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["model", "-version"]
+        constraints = [models.UniqueConstraint(fields=["model", "version"], name="one_price_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.model.name} v{self.version} from {self.effective_from:%Y-%m-%d %H:%M}"
+
+
+class CatalogSync(models.Model):
+    """An applied catalog sync: where it read from and what it changed."""
+
+    source = models.CharField(max_length=60)
+    created_at = models.DateTimeField(auto_now_add=True)
+    new = models.JSONField(default=list)
+    repriced = models.JSONField(default=list)
+    deprecated = models.JSONField(default=list)
+    disabled = models.JSONField(default=list, help_text="Models added without prices, disabled until priced")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source} sync at {self.created_at:%Y-%m-%d %H:%M}: {len(self.new)} new, {len(self.repriced)} repriced"
 
 
 class Deployment(models.Model):
@@ -80,6 +141,9 @@ class Deployment(models.Model):
     upstream_model = models.CharField(max_length=150)
     priority = models.PositiveIntegerField(default=100, help_text="Lower is tried first")
     enabled = models.BooleanField(default=True)
+    listed_upstream = models.BooleanField(
+        null=True, blank=True, help_text="Whether the provider's own model list has it (unknown until discovered)"
+    )
 
     class Meta:
         ordering = ["priority", "id"]

@@ -28,6 +28,11 @@ def _usage(reply: Reply) -> dict[str, Any]:
         "completion_tokens": completion,
         "total_tokens": reply.prompt_tokens + completion,
     }
+    if reply.cached_tokens or reply.cache_write_tokens:
+        usage["prompt_tokens_details"] = {
+            "cached_tokens": reply.cached_tokens,
+            "cache_write_tokens": reply.cache_write_tokens,
+        }
     if reply.cost is not None:
         usage["cost"] = reply.cost
     return usage

@@ -29,6 +29,8 @@ class Reply:
     tool_calls: list[dict[str, Any]] | None = None
     prompt_tokens: int = 11
     completion_tokens: int | None = None
+    cached_tokens: int = 0  # cache reads among prompt_tokens
+    cache_write_tokens: int = 0
     cost: float | None = None
     chunk_delay: float = 0.0
     keepalives: bool = True

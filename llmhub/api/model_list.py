@@ -4,7 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmhub.catalog import ModelSpec, Snapshot
+from llmhub.catalog import ModelSpec, Prices, Snapshot
+
+
+def pricing(prices: Prices) -> dict[str, Any]:
+    """One price set as the list shows it: per-million rates, long-prompt tiers, service-tier variants."""
+    body: dict[str, Any] = {
+        "input_per_million": prices.input,
+        "output_per_million": prices.output,
+        "cached_input_per_million": prices.cached_input,
+        "cache_write_per_million": prices.cache_write,
+        "currency": "USD",
+    }
+    if prices.image:
+        body["per_image"] = prices.image
+    if prices.request:
+        body["per_request"] = prices.request
+    if prices.tiers:
+        body["tiers"] = [
+            {"kind": t.field, "above_prompt_tokens": t.above, "per_million": t.price} for t in prices.tiers
+        ]
+    if prices.variants:
+        body["service_tiers"] = {name: pricing(variant) for name, variant in prices.variants}
+    return body
 
 
 def model_entry(spec: ModelSpec, *, demo: bool) -> dict[str, Any]:
@@ -15,16 +37,12 @@ def model_entry(spec: ModelSpec, *, demo: bool) -> dict[str, Any]:
         "owned_by": spec.family.lower(),
         "family": spec.family,
         "description": spec.description,
-        "pricing": {
-            "input_per_million": spec.prices.input,
-            "output_per_million": spec.prices.output,
-            "cached_input_per_million": spec.prices.cached_input,
-            "currency": "USD",
-        },
+        "pricing": {**pricing(spec.prices), "version": spec.prices.version},
         "context_window": spec.context_window,
         "max_output_tokens": spec.max_output_tokens,
         "capabilities": {"vision": spec.supports_vision, "tools": spec.supports_tools, "streaming": True},
         "providers": [t.provider.name for t in spec.targets],
+        "deprecated": spec.deprecated,
         "demo": demo,
     }
 
@@ -33,5 +51,6 @@ def model_list(snap: Snapshot) -> dict[str, Any]:
     return {
         "object": "list",
         "data": [model_entry(spec, demo=snap.demo) for spec in snap.models.values()],
+        "aliases": dict(snap.models.aliases),
         "demo": snap.demo,
     }

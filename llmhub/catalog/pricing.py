@@ -1,50 +1,128 @@
-"""The pricing function: what a request's usage costs at a model's prices. The credit hold and the
-settlement both price through here."""
+"""The pricing function: what a request's usage costs at a model's prices, tiers and service-tier variants
+included. The credit hold and the settlement both price through here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
 from billing.money import MILLION, ZERO, to_usd
 from llmhub.providers.base import Usage
 
+# The token kinds a price (and a tier) can be set for.
+RATE_FIELDS = ("input", "output", "cached_input", "cache_write")
+
+
+@dataclass(frozen=True)
+class Tier:
+    """Above `above` prompt tokens, every token of kind `field` costs `price` (the providers' cliff tiers)."""
+
+    field: str
+    above: int
+    price: Decimal
+
 
 @dataclass(frozen=True)
 class Prices:
-    """USD per million tokens (and per image) for one model."""
+    """USD per million tokens (per image, per request) for one model, at one price version.
+
+    `tiers` raise a rate for long prompts; `variants` are whole other price sets for a service tier
+    (`priority`, `flex`, `batch`, ...). A version numbers the model's price history.
+    """
 
     input: Decimal
     output: Decimal
     cached_input: Decimal | None = None
     cache_write: Decimal | None = None
     image: Decimal = ZERO
+    request: Decimal = ZERO
+    tiers: tuple[Tier, ...] = ()
+    variants: tuple[tuple[str, Prices], ...] = ()
+    version: int = 0
 
     @property
     def is_free(self) -> bool:
-        return not (self.input or self.output or self.image or self.cached_input or self.cache_write)
+        return not (self.input or self.output or self.image or self.cached_input or self.cache_write or self.request)
+
+    def for_service_tier(self, service_tier: str | None) -> Prices:
+        """The prices a request on `service_tier` pays: that variant's, or the standard ones."""
+        for name, prices in self.variants:
+            if name == service_tier:
+                return replace(prices, version=self.version)
+        return self
+
+    def rate(self, field: str, prompt_tokens: int) -> Decimal | None:
+        """The per-million rate of `field` for a prompt of `prompt_tokens` (None: not priced separately)."""
+        base: Decimal | None = getattr(self, field)
+        tiers = sorted((t for t in self.tiers if t.field == field), key=lambda t: t.above, reverse=True)
+        for tier in tiers:
+            if prompt_tokens > tier.above:
+                return tier.price
+        return base
+
+    def to_json(self) -> dict[str, Any]:
+        def money(value: Decimal | None) -> str | None:
+            return None if value is None else format(value.normalize(), "f")
+
+        return {
+            "input": money(self.input),
+            "output": money(self.output),
+            "cached_input": money(self.cached_input),
+            "cache_write": money(self.cache_write),
+            "image": money(self.image),
+            "request": money(self.request),
+            "tiers": [[t.field, t.above, money(t.price)] for t in self.tiers],
+            "variants": {name: prices.to_json() for name, prices in self.variants},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], *, version: int = 0) -> Prices:
+        def money(key: str) -> Decimal | None:
+            value = data.get(key)
+            return None if value is None else Decimal(str(value))
+
+        return cls(
+            input=money("input") or ZERO,
+            output=money("output") or ZERO,
+            cached_input=money("cached_input"),
+            cache_write=money("cache_write"),
+            image=money("image") or ZERO,
+            request=money("request") or ZERO,
+            tiers=tuple(Tier(str(f), int(a), Decimal(str(p))) for f, a, p in data.get("tiers") or ()),
+            variants=tuple((str(n), cls.from_json(v)) for n, v in (data.get("variants") or {}).items()),
+            version=version,
+        )
 
 
-def cost_of(usage: Usage, prices: Prices) -> Decimal:
+def cost_of(usage: Usage, prices: Prices, *, service_tier: str | None = None) -> Decimal:
     """What the tokens in `usage` cost at `prices`, priced as providers price them.
 
-    Cache reads and writes are part of prompt_tokens and priced at their own rates; reasoning tokens
-    are part of completion_tokens and priced as output.
+    Cache reads and writes are part of prompt_tokens and priced at their own rates (the input rate when
+    a model has none); reasoning tokens are part of completion_tokens and priced as output. A tier applies
+    when the whole prompt is above its threshold, to every token of its kind.
     """
-    cached = min(usage.cached_tokens, usage.prompt_tokens)
-    writes = min(usage.cache_write_tokens, usage.prompt_tokens - cached)
-    plain_input = usage.prompt_tokens - cached - writes
-    cached_price = prices.input if prices.cached_input is None else prices.cached_input
-    write_price = prices.input if prices.cache_write is None else prices.cache_write
+    prices = prices.for_service_tier(service_tier)
+    size = usage.prompt_tokens
+    cached = min(usage.cached_tokens, size)
+    writes = min(usage.cache_write_tokens, size - cached)
+    plain_input = size - cached - writes
+    input_rate = prices.rate("input", size) or ZERO
+    cached_rate = prices.rate("cached_input", size)
+    write_rate = prices.rate("cache_write", size)
     token_cost = (
-        plain_input * prices.input
-        + cached * cached_price
-        + writes * write_price
-        + usage.completion_tokens * prices.output
+        plain_input * input_rate
+        + cached * (input_rate if cached_rate is None else cached_rate)
+        + writes * (input_rate if write_rate is None else write_rate)
+        + usage.completion_tokens * (prices.rate("output", size) or ZERO)
     ) / MILLION
-    return to_usd(token_cost + usage.images * prices.image)
+    per_request = prices.request if usage.total_tokens else ZERO
+    return to_usd(token_cost + usage.images * prices.image + per_request)
 
 
-def worst_case_cost(*, prompt_tokens: int, max_output_tokens: int, images: int, prices: Prices) -> Decimal:
+def worst_case_cost(
+    *, prompt_tokens: int, max_output_tokens: int, images: int, prices: Prices, service_tier: str | None = None
+) -> Decimal:
     """The most a request can cost: its prompt at full input price plus every output token allowed."""
-    return cost_of(Usage(prompt_tokens=prompt_tokens, completion_tokens=max_output_tokens, images=images), prices)
+    usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=max_output_tokens, images=images)
+    return cost_of(usage, prices, service_tier=service_tier)

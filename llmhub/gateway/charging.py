@@ -109,10 +109,12 @@ def admit_now(
 def usage_draft(call: Call, usage: Usage, status: str, error_code: str = "", ttft_ms: int | None = None) -> UsageDraft:
     """The usage record a call settles as: its usage priced at the served model's prices."""
     spec = call.served
-    cost = cost_of(usage, spec.prices) if spec is not None else ZERO
+    tier = call.request.params.get("service_tier")
+    service_tier = tier if isinstance(tier, str) else None
+    cost = cost_of(usage, spec.prices, service_tier=service_tier) if spec is not None else ZERO
     if call.route is not None and call.baseline is not None and call.cache_status != "hit":
         # Savings = baseline_cost - cost: the same tokens priced at the model the client would otherwise use.
-        call.route["baseline_cost"] = str(cost_of(usage, call.baseline.prices))
+        call.route["baseline_cost"] = str(cost_of(usage, call.baseline.prices, service_tier=service_tier))
     return UsageDraft(
         request_id=call.request_id,
         user_id=call.caller.user_id,
@@ -131,6 +133,7 @@ def usage_draft(call: Call, usage: Usage, status: str, error_code: str = "", ttf
         images=usage.images,
         tokens_estimated=usage.estimated,
         cost=cost,
+        price_version=spec.prices.version if spec is not None else 0,
         upstream_cost=usage.upstream_cost,
         latency_ms=int((time.monotonic() - call.started) * 1000),
         ttft_ms=ttft_ms,

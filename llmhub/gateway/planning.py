@@ -95,11 +95,21 @@ def _allowed(chain: list[ModelSpec], caller: Caller) -> list[ModelSpec]:
     return [spec for spec in chain if spec.name in caller.allowed_models]
 
 
+def service_tier(request: ChatRequest) -> str | None:
+    """The OpenAI service tier the client asked for (priority, flex), which prices differently."""
+    tier = request.params.get("service_tier")
+    return tier if isinstance(tier, str) else None
+
+
 def _hold(call: Call, prompt_tokens: int, images: int) -> Decimal:
     """The request's worst case: the most it can cost on any model of its chain."""
     return max(
         worst_case_cost(
-            prompt_tokens=prompt_tokens, max_output_tokens=max_output(call.request, s), images=images, prices=s.prices
+            prompt_tokens=prompt_tokens,
+            max_output_tokens=max_output(call.request, s),
+            images=images,
+            prices=s.prices,
+            service_tier=service_tier(call.request),
         )
         for s in call.chain
     )
