@@ -9,6 +9,7 @@ from typing import Any
 from chat.conversations import conversations_for, default_model, team_for, teams_of
 from chat.message_view import format_credits
 from llmhub.catalog import ModelSpec, snapshot
+from llmhub.gateway import serves_embeddings
 
 
 @dataclass
@@ -37,6 +38,8 @@ def model_groups() -> list[tuple[str, list[ModelChoice]]]:
     """The picker's options grouped by family (optgroup), in catalog order."""
     groups: dict[str, list[ModelChoice]] = {}
     for spec in snapshot().models.values():
+        if serves_embeddings(spec):
+            continue  # embedding models cannot chat
         groups.setdefault(spec.family or "Other", []).append(model_choice(spec))
     return list(groups.items())
 

@@ -10,6 +10,7 @@ from llmhub.health import healthz
 
 urlpatterns = [
     path("v1/chat/completions", api.chat_completions, name="api-chat-completions"),
+    path("v1/embeddings", api.embeddings, name="api-embeddings"),
     path("v1/models", api.models, name="api-models"),
     path("v1/responses", responses.create_response, name="api-responses"),
     path("v1/responses/<str:response_id>", responses.response_detail, name="api-response-detail"),

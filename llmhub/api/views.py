@@ -1,4 +1,4 @@
-"""The OpenAI-compatible /v1 endpoints: chat completions, models, generation lookup, compare and usage."""
+"""The OpenAI-compatible /v1 endpoints: chat completions, embeddings, models, generation lookup, compare and usage."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from llmhub.api.answer import answer
 from llmhub.api.decorators import api_endpoint
 from llmhub.api.formats import OPENAI
 from llmhub.api.formats.compare import parse_compare_request
+from llmhub.api.formats.openai_embeddings import parse_embedding_request, render_embeddings
 from llmhub.api.model_list import model_entry, model_list
 from llmhub.api.request import ApiRequest
 from llmhub.api.responses import json_response
@@ -21,6 +22,13 @@ from llmhub.infra.db_executor import run_db
 @api_endpoint()
 async def chat_completions(api: ApiRequest) -> HttpResponseBase:
     return await answer(api, OPENAI, OPENAI.parse(api.json()))
+
+
+@api_endpoint()
+async def embeddings(api: ApiRequest) -> HttpResponse:
+    request, encoding = parse_embedding_request(api.json())
+    result = await gateway.embed(api.caller, request)
+    return json_response(render_embeddings(result, encoding), headers=result.call.headers())
 
 
 @api_endpoint(methods=("GET",))
