@@ -20,6 +20,11 @@ def presented_key(request: HttpRequest) -> str:
     return request.GET.get("key", "").strip()
 
 
+def authenticates_like_gemini(request: HttpRequest) -> bool:
+    """Whether the client sent its key the way google-genai does (it then expects Gemini's shapes)."""
+    return bool(request.headers.get("X-Goog-Api-Key") or request.GET.get("key"))
+
+
 async def caller_for(request: HttpRequest, source: str = "api") -> Caller:
     plaintext = presented_key(request)
     identity: KeyIdentity | None = peek_cached_identity(plaintext)
