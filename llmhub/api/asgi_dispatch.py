@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import uuid
 from contextlib import aclosing
 from typing import Any, cast
 
@@ -92,6 +93,10 @@ async def _call_view(request: ASGIRequest) -> HttpResponseBase:
 
 async def _send_response(request: HttpRequest, response: HttpResponseBase, send: Any) -> None:
     add_security_headers(request, response)
+    if not response.has_header("x-request-id"):
+        # Every answer names itself, errors and GETs included, so a failed call can be looked up and
+        # SDKs fill in their error's request id.
+        response["x-request-id"] = "req_" + uuid.uuid4().hex
     headers = [(k.encode("ascii"), v.encode("latin1")) for k, v in response.items()]
     await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
     if response.streaming:
