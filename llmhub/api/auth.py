@@ -25,9 +25,14 @@ def authenticates_like_gemini(request: HttpRequest) -> bool:
     return bool(request.headers.get("X-Goog-Api-Key") or request.GET.get("key"))
 
 
-async def caller_for(request: HttpRequest, source: str = "api") -> Caller:
+async def identity_for(request: HttpRequest) -> KeyIdentity:
+    """The key's identity (with its rate limits), or a 401."""
     plaintext = presented_key(request)
     identity: KeyIdentity | None = peek_cached_identity(plaintext)
     if identity is None:
         identity = await run_db(authenticate_key, plaintext)
+    return identity
+
+
+def caller_of(identity: KeyIdentity, source: str = "api") -> Caller:
     return Caller(user_id=identity.user_id, team_id=identity.team_id, key_id=identity.key_id, source=source)

@@ -8,8 +8,10 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase
 
-from llmhub.api.auth import caller_for
+from billing.keys import KeyIdentity
+from llmhub.api.auth import caller_of, identity_for
 from llmhub.api.formats import OPENAI, ClientFormat
+from llmhub.api.rate_limit_headers import add_rate_limit_headers, has_limits
 from llmhub.api.request import ApiRequest
 from llmhub.errors import HubError
 
@@ -25,6 +27,7 @@ def api_endpoint(
     def decorator(view: ApiView) -> DjangoView:
         @functools.wraps(view)
         async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            identity: KeyIdentity | None = None
             try:
                 if request.method not in methods:
                     raise HubError(
@@ -32,10 +35,13 @@ def api_endpoint(
                         status=405,
                         code="method_not_allowed",
                     )
-                api = ApiRequest(http=request, caller=await caller_for(request))
-                return await view(api, *args, **kwargs)
+                identity = await identity_for(request)
+                response = await view(ApiRequest(http=request, caller=caller_of(identity)), *args, **kwargs)
             except HubError as exc:
-                return wire.error(exc)
+                response = wire.error(exc)
+            if identity is not None and has_limits(identity):
+                await add_rate_limit_headers(response, identity)
+            return response
 
         wrapper.csrf_exempt = True  # type: ignore[attr-defined]  # Django reads this attribute off views
         return wrapper

@@ -180,7 +180,8 @@ def _cap(text: str, request: dict[str, Any]) -> tuple[str, str, int]:
 def choices_for(request: dict[str, Any]) -> list[Choice]:
     """The demo model's `n` answers to an OpenAI chat request."""
     model, messages = str(request["model"]), list(request["messages"])
-    n = request.get("n") if isinstance(request.get("n"), int) and 0 < request["n"] <= 8 else 1
+    asked = request.get("n")
+    n = asked if isinstance(asked, int) and 0 < asked <= 8 else 1
     hint = last_user_text(messages)
     tool = _chosen_tool(request)
     answered_tool = bool(messages) and messages[-1].get("role") == "tool"
@@ -234,9 +235,9 @@ def image_tokens(url: str, detail: str = "auto") -> int:
     """Tokens for one image as OpenAI counts them: 85 + 170 per 512-px tile after scaling (85 at low detail)."""
     if detail == "low":
         return 85
-    width, height = _image_size(url) or (1024, 1024)
-    scale = min(1.0, 2048 / max(width, height, 1))
-    width, height = width * scale, height * scale
+    pixels = _image_size(url) or (1024, 1024)
+    scale = min(1.0, 2048 / max(*pixels, 1))
+    width, height = pixels[0] * scale, pixels[1] * scale
     scale = min(1.0, 768 / max(min(width, height), 1))
     tiles = math.ceil(width * scale / 512) * math.ceil(height * scale / 512)
     return 85 + 170 * tiles

@@ -90,7 +90,7 @@ def test_unknown_generation_config_field_is_a_400_naming_it(hub_url, alice, upst
 def test_count_tokens_counts_without_calling_upstream(hub_root, alice, upstream):
     client = _client(hub_root, alice.key)
     counted = client.models.count_tokens(model="gemini-2.0-flash", contents="hello " * 40)
-    assert counted.total_tokens > 40
+    assert (counted.total_tokens or 0) > 40
     assert upstream.received == []
 
 
@@ -100,7 +100,7 @@ def test_models_list_in_gemini_shape_under_v1beta_and_v1(hub_root, alice, upstre
         names = {m.name for m in client.models.list()}
         assert "models/gemini-2.0-flash" in names
     model = client.models.get(model="gemini-2.0-flash")
-    assert "generateContent" in model.supported_actions
+    assert "generateContent" in (model.supported_actions or [])
 
 
 def test_v1_models_stays_openai_shaped_for_bearer_keys(hub_url, alice, upstream):

@@ -63,7 +63,7 @@ WEATHER = {
 def test_demo_text_differs_by_model(demo_hub):
     def say(model: str) -> str:
         answer = demo_hub.chat.completions.create(model=model, messages=[{"role": "user", "content": "Hi"}])
-        return answer.choices[0].message.content
+        return str(answer.choices[0].message.content)
 
     assert len({say("gpt-4.1"), say("claude-3-opus"), say("gemini-2.0-flash")}) == 3
 
