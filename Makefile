@@ -7,17 +7,25 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run serve install test test-services test-browser lint bench clean
+# `make run PORT=8010 HOST=0.0.0.0` serves elsewhere when port 8000 is taken.
+.PHONY: run serve install install-runtime test test-services test-browser lint bench clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Two stamps: serving needs only the runtime requirements; tests and lint add the dev tools.
+$(VENV)/.runtime-installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.runtime-installed requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
+
+install-runtime: $(VENV)/.runtime-installed
 
 install: $(VENV)/.installed
 
 # Set up (venv, migrations, catalog, static files, first-run admin) and serve with daphne.
-run: install
+run: install-runtime
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py sync_catalog
 	$(BIN)/python manage.py collectstatic --noinput -v0
@@ -28,7 +36,7 @@ run: install
 # The production command: uvicorn (uvloop + httptools) measured fastest in bench/; set SECRET_KEY,
 # ALLOWED_HOSTS, DATABASE_URL and REDIS_URL, run `manage.py migrate` and `collectstatic` first.
 WORKERS ?= 2
-serve: install
+serve: install-runtime
 	$(BIN)/uvicorn --host $(HOST) --port $(PORT) --workers $(WORKERS) --loop uvloop --http httptools \
 		--no-access-log llmhub.asgi:application
 

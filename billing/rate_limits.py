@@ -68,6 +68,21 @@ redis.call('EXPIRE', KEYS[1], ttl)
 return 1
 """
 
+# KEYS: rpm bucket, tpm bucket. ARGV: rpm limit, tpm limit. Returns the levels now (strings), without taking.
+PEEK_SCRIPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local out = {}
+for i = 1, 2 do
+  local cap = tonumber(ARGV[i])
+  local v = redis.call('HMGET', KEYS[i], 'level', 'ts')
+  local lvl = cap
+  if v[1] then lvl = math.min(cap, tonumber(v[1]) + (now - tonumber(v[2])) * cap / 60) end
+  out[i] = tostring(lvl)
+end
+return out
+"""
+
 
 @dataclass
 class _Bucket:
@@ -113,6 +128,14 @@ class LocalBuckets:
             bucket = self._bucket(key_id, "tpm", tpm, now)
             bucket.level = min(float(tpm), bucket.level - delta)
 
+    def peek(self, key_id: int, rpm: int, tpm: int) -> tuple[float, float]:
+        now = time.monotonic()
+        with self._lock:
+            levels = [
+                self._bucket(key_id, kind, cap, now).level if cap else 0.0 for kind, cap in (("rpm", rpm), ("tpm", tpm))
+            ]
+        return levels[0], levels[1]
+
     def clear(self) -> None:
         with self._lock:
             self._buckets.clear()
@@ -127,6 +150,7 @@ class RedisBuckets:
         self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._admit = self.client.register_script(ADMIT_SCRIPT)
         self._correct = self.client.register_script(CORRECT_SCRIPT)
+        self._peek = self.client.register_script(PEEK_SCRIPT)
 
     @staticmethod
     def _keys(key_id: int) -> list[str]:
@@ -140,6 +164,10 @@ class RedisBuckets:
 
     def correct(self, key_id: int, tpm: int, delta: int) -> None:
         self._correct(keys=self._keys(key_id)[1:], args=[tpm, delta, BUCKET_TTL_SECONDS])
+
+    def peek(self, key_id: int, rpm: int, tpm: int) -> tuple[float, float]:
+        levels = self._peek(keys=self._keys(key_id), args=[rpm, tpm])
+        return float(levels[0]), float(levels[1])
 
     def clear(self) -> None:
         for name in self.client.scan_iter(match="llmhub:rl:*"):
@@ -186,6 +214,29 @@ def admit(*, key_id: int | None, request_id: str, tokens: int, rpm: int | None, 
             _admitted[request_id] = (key_id, tpm, tokens)
             while len(_admitted) > MAX_ADMITTED:
                 _admitted.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class Headroom:
+    """A key's limits and what is left of them now (None where the key has no such limit)."""
+
+    rpm: int | None
+    tpm: int | None
+    requests_left: int | None
+    tokens_left: int | None
+
+
+def headroom(*, key_id: int, rpm: int | None, tpm: int | None) -> Headroom:
+    """What the key may still send this minute, read without taking anything. Sync (Redis when configured)."""
+    if not (rpm or tpm):
+        return Headroom(rpm, tpm, None, None)
+    requests, tokens = _call("peek", key_id, rpm or 0, tpm or 0)
+    return Headroom(
+        rpm or None,
+        tpm or None,
+        max(0, int(requests)) if rpm else None,
+        max(0, int(tokens)) if tpm else None,
+    )
 
 
 def correct(request_id: str, actual_tokens: int) -> None:

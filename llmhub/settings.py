@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "llmhub",
+    "llmhub.api",
     "billing",
     "chat",
 ]

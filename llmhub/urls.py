@@ -4,12 +4,17 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from llmhub.api import native_views as native
+from llmhub.api import responses_views as responses
 from llmhub.api import views as api
 from llmhub.health import healthz
 
 urlpatterns = [
     path("v1/chat/completions", api.chat_completions, name="api-chat-completions"),
+    path("v1/embeddings", api.embeddings, name="api-embeddings"),
     path("v1/models", api.models, name="api-models"),
+    path("v1/responses", responses.create_response, name="api-responses"),
+    path("v1/responses/<str:response_id>", responses.response_detail, name="api-response-detail"),
+    path("v1/responses/<str:response_id>/input_items", responses.response_input_items, name="api-response-input-items"),
     path("v1/messages", native.messages, name="api-anthropic-messages"),
     path("v1/messages/count_tokens", native.count_tokens, name="api-anthropic-count-tokens"),
     # Before v1/models/<model>, which would otherwise swallow "gemini-2.0-flash:generateContent".
@@ -18,6 +23,9 @@ urlpatterns = [
         native.generate_content,
         name="api-gemini-generate",
     ),
+    re_path(r"^v1(?:beta)?/models/(?P<model>[^/:]+):countTokens$", native.gemini_count_tokens, name="api-gemini-count"),
+    path("v1beta/models", native.gemini_models, name="api-gemini-models"),
+    path("v1beta/models/<str:model>", native.gemini_model_detail, name="api-gemini-model-detail"),
     path("v1/models/<str:model>", api.model_detail, name="api-model-detail"),
     path("v1/generation", api.generation, name="api-generation"),
     path("v1/compare", api.compare, name="api-compare"),

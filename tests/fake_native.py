@@ -16,7 +16,15 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fake_upstream import Drop, Fail, FakeUpstream, Reply, apply_pre_response, default_completion_tokens
+from tests.fake_upstream import (
+    Drop,
+    Fail,
+    FakeUpstream,
+    Reply,
+    apply_pre_response,
+    default_completion_tokens,
+    fake_vector,
+)
 
 ANTHROPIC_ERRORS = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error"}
 ANTHROPIC_ERRORS |= {404: "not_found_error", 429: "rate_limit_error", 529: "overloaded_error"}
@@ -238,6 +246,14 @@ def _gemini_frames(model: str, reply: Reply) -> list[bytes]:
     return frames
 
 
+def _gemini_embeddings(body: dict[str, Any]) -> web.Response:
+    embeddings = [
+        {"values": fake_vector(one["content"]["parts"][0]["text"], one.get("outputDimensionality"))}
+        for one in body["requests"]
+    ]
+    return web.json_response({"embeddings": embeddings})
+
+
 def routes(fake: FakeUpstream) -> list[web.RouteDef]:
     async def anthropic_messages(request: web.Request) -> web.StreamResponse:
         body = await fake.record(request)
@@ -254,8 +270,10 @@ def routes(fake: FakeUpstream) -> list[web.RouteDef]:
         return web.json_response(_anthropic_message(model, behavior))
 
     async def gemini_generate(request: web.Request) -> web.StreamResponse:
-        await fake.record(request)
+        body = await fake.record(request)
         model, _, method = request.match_info["target"].partition(":")
+        if method == "batchEmbedContents":
+            return _gemini_embeddings(body)
         behavior, drop_after = await _next(fake, request, model)
         if isinstance(behavior, Fail):
             return _gemini_error(behavior)

@@ -17,6 +17,7 @@ from tests.fake_upstream import (
     Reply,
     apply_pre_response,
     default_completion_tokens,
+    fake_vector,
     now,
 )
 
@@ -79,7 +80,22 @@ def routes(fake: FakeUpstream) -> list[web.RouteDef]:
             payload["usage"] = _usage(reply)
         return web.json_response(payload)
 
-    return [web.post("/v1/chat/completions", chat_completions)]
+    async def embeddings(request: web.Request) -> web.StreamResponse:
+        body = await fake.record(request)
+        model = body.get("model", "")
+        behavior = fake.next_behavior(model)
+        if isinstance(behavior, Fail):
+            return _error(behavior)
+        inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        data = [
+            {"object": "embedding", "index": n, "embedding": fake_vector(text, body.get("dimensions"))}
+            for n, text in enumerate(inputs)
+        ]
+        tokens = sum(len(str(text).split()) for text in inputs)
+        usage = {"prompt_tokens": tokens, "total_tokens": tokens}
+        return web.json_response({"object": "list", "data": data, "model": model, "usage": usage})
+
+    return [web.post("/v1/chat/completions", chat_completions), web.post("/v1/embeddings", embeddings)]
 
 
 async def _stream(

@@ -3,13 +3,14 @@
 Tests script what each upstream model does next (reply, fail with a status, stall, drop the
 connection, send garbage) and read back what the hub sent. Runs in a thread with its own loop.
 
-Wire formats: OpenAI chat completions (JSON and SSE) at POST /v1/chat/completions. Other formats
+Wire formats: OpenAI chat completions (JSON and SSE) at POST /v1/chat/completions, embeddings at /v1/embeddings. Other formats
 register their routes in `FakeUpstream._routes`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import threading
 import time
@@ -179,6 +180,12 @@ def default_completion_tokens(reply: Reply) -> int:
     if reply.completion_tokens is not None:
         return reply.completion_tokens
     return max(1, len(reply.text.split()))
+
+
+def fake_vector(text: Any, dimensions: int | None = None) -> list[float]:
+    """A deterministic unit-free vector for a text (same text, same vector), 8 numbers by default."""
+    digest = hashlib.sha256(json.dumps(text).encode()).digest()
+    return [round((digest[i % len(digest)] - 128) / 128, 4) for i in range(dimensions or 8)]
 
 
 def now() -> int:

@@ -12,6 +12,7 @@ import asyncio
 import functools
 import io
 import logging
+import uuid
 from contextlib import aclosing
 from typing import Any
 
@@ -108,6 +109,10 @@ async def _call_view(request: ASGIRequest) -> HttpResponseBase:
 
 
 async def _send_response(request: HttpRequest, response: HttpResponseBase, send: Any) -> None:
+    if not response.has_header("x-request-id"):
+        # Every answer names itself, errors and GETs included, so a failed call can be looked up and
+        # SDKs fill in their error's request id.
+        response["x-request-id"] = "req_" + uuid.uuid4().hex
     headers = [(k.encode("ascii"), v.encode("latin1")) for k, v in response.items()]
     present = {name.lower() for name in response.headers}
     headers += [h for h in security_headers(request.is_secure()) if h[0].decode() not in present]

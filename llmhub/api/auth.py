@@ -20,11 +20,21 @@ def presented_key(request: HttpRequest) -> str:
     return request.GET.get("key", "").strip()
 
 
-async def caller_for(request: HttpRequest, source: str = "api") -> Caller:
+def authenticates_like_gemini(request: HttpRequest) -> bool:
+    """Whether the client sent its key the way google-genai does (it then expects Gemini's shapes)."""
+    return bool(request.headers.get("X-Goog-Api-Key") or request.GET.get("key"))
+
+
+async def identity_for(request: HttpRequest) -> KeyIdentity:
+    """The key's identity (with its rate limits), or a 401."""
     plaintext = presented_key(request)
     identity: KeyIdentity | None = peek_cached_identity(plaintext)
     if identity is None:
         identity = await run_db(authenticate_key, plaintext)
+    return identity
+
+
+def caller_of(identity: KeyIdentity, source: str = "api") -> Caller:
     return Caller(
         user_id=identity.user_id,
         team_id=identity.team_id,

@@ -8,9 +8,11 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase
 
+from billing.keys import KeyIdentity
 from billing.refusals import record_refusal
-from llmhub.api.auth import caller_for
+from llmhub.api.auth import caller_of, identity_for
 from llmhub.api.formats import OPENAI, ClientFormat
+from llmhub.api.rate_limit_headers import add_rate_limit_headers, has_limits
 from llmhub.api.request import ApiRequest
 from llmhub.errors import HubError
 from llmhub.gateway import Caller
@@ -44,7 +46,7 @@ def api_endpoint(
     def decorator(view: ApiView) -> DjangoView:
         @functools.wraps(view)
         async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            caller = None
+            identity: KeyIdentity | None = None
             try:
                 if request.method not in methods:
                     raise HubError(
@@ -52,12 +54,15 @@ def api_endpoint(
                         status=405,
                         code="method_not_allowed",
                     )
-                caller = await caller_for(request)
-                return await view(ApiRequest(http=request, caller=caller), *args, **kwargs)
+                identity = await identity_for(request)
+                response = await view(ApiRequest(http=request, caller=caller_of(identity)), *args, **kwargs)
             except HubError as exc:
-                if caller is not None and exc.status == 400:
-                    await record_invalid_request(caller, exc)  # 402 and 429 are recorded at admission
-                return wire.error(exc)
+                if identity is not None and exc.status == 400:
+                    await record_invalid_request(caller_of(identity), exc)  # 402 and 429: at admission
+                response = wire.error(exc)
+            if identity is not None and has_limits(identity):
+                await add_rate_limit_headers(response, identity)
+            return response
 
         wrapper.csrf_exempt = True  # type: ignore[attr-defined]  # Django reads this attribute off views
         return wrapper

@@ -1,4 +1,4 @@
-"""The native-format endpoints: Anthropic's /v1/messages and Gemini's generateContent, for any model."""
+"""The native-format endpoints: Anthropic's /v1/messages, Gemini's generateContent, countTokens and models."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from llmhub import gateway
 from llmhub.api.answer import answer
 from llmhub.api.decorators import api_endpoint
 from llmhub.api.formats import ANTHROPIC, GEMINI
+from llmhub.api.formats.gemini_models import gemini_model, gemini_model_list
 from llmhub.api.request import ApiRequest
 from llmhub.api.responses import json_response
 from llmhub.catalog import asnapshot, find_model
@@ -30,3 +31,21 @@ async def count_tokens(api: ApiRequest) -> HttpResponse:
 async def generate_content(api: ApiRequest, model: str, method: str) -> HttpResponseBase:
     chat = GEMINI.parse(api.json(), model=model, stream=method == "streamGenerateContent")
     return await answer(api, GEMINI, chat, sse=api.query("alt") == "sse")
+
+
+@api_endpoint(wire=GEMINI)
+async def gemini_count_tokens(api: ApiRequest, model: str) -> HttpResponse:
+    """The hub's own estimate, as Anthropic's count_tokens: no upstream call, nothing billed."""
+    chat = GEMINI.parse_count(api.json(), model=model)
+    find_model((await asnapshot()).models, chat.model)
+    return json_response({"totalTokens": gateway.prompt_tokens_estimate(chat.messages, chat.params.get("tools"))})
+
+
+@api_endpoint(methods=("GET",), wire=GEMINI)
+async def gemini_models(api: ApiRequest) -> HttpResponse:
+    return json_response(gemini_model_list(await asnapshot()))
+
+
+@api_endpoint(methods=("GET",), wire=GEMINI)
+async def gemini_model_detail(api: ApiRequest, model: str) -> HttpResponse:
+    return json_response(gemini_model(find_model((await asnapshot()).models, model.removeprefix("models/"))))

@@ -1,4 +1,4 @@
-"""The OpenAI-compatible /v1 endpoints: chat completions, models, generation lookup, compare and usage."""
+"""The OpenAI-compatible /v1 endpoints: chat completions, embeddings, models, generation lookup, compare and usage."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from django.http import HttpResponse, HttpResponseBase
 from billing.selectors import generation_for, month_usage
 from llmhub import gateway
 from llmhub.api.answer import answer
+from llmhub.api.auth import authenticates_like_gemini
 from llmhub.api.decorators import api_endpoint
 from llmhub.api.formats import OPENAI
 from llmhub.api.formats.compare import parse_compare_request
+from llmhub.api.formats.gemini_models import gemini_model, gemini_model_list
+from llmhub.api.formats.openai_embeddings import parse_embedding_request, render_embeddings
 from llmhub.api.model_list import model_entry, model_list
 from llmhub.api.request import ApiRequest
 from llmhub.api.responses import json_response
@@ -23,15 +26,28 @@ async def chat_completions(api: ApiRequest) -> HttpResponseBase:
     return await answer(api, OPENAI, OPENAI.parse(api.json()))
 
 
+@api_endpoint()
+async def embeddings(api: ApiRequest) -> HttpResponse:
+    request, encoding = parse_embedding_request(api.json())
+    result = await gateway.embed(api.caller, request)
+    return json_response(render_embeddings(result, encoding), headers=result.call.headers())
+
+
 @api_endpoint(methods=("GET",))
 async def models(api: ApiRequest) -> HttpResponse:
+    """OpenAI's list, or Gemini's for a client that authenticates the Gemini way (google-genai uses /v1)."""
+    if authenticates_like_gemini(api.http):
+        return json_response(gemini_model_list(await asnapshot()))
     return json_response(model_list(await asnapshot()))
 
 
 @api_endpoint(methods=("GET",))
 async def model_detail(api: ApiRequest, model: str) -> HttpResponse:
     snap = await asnapshot()
-    return json_response(model_entry(find_model(snap.models, model), demo=snap.demo))
+    spec = find_model(snap.models, model.removeprefix("models/"))
+    return json_response(
+        gemini_model(spec) if authenticates_like_gemini(api.http) else model_entry(spec, demo=snap.demo)
+    )
 
 
 @api_endpoint(methods=("GET",))

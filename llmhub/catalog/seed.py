@@ -169,6 +169,51 @@ SEED: list[tuple[str, str, str, str, str | None, str | None, int, int, bool, boo
     ("grok-beta", "Grok", "5.00", "15.00", None, None, 131_072, 32_768, False, True, ("xai", "grok-beta")),
 ]
 
+# Embedding models: input tokens only, so max output 0 (what marks a row as an embedding model).
+EMBEDDING_SEED: list[
+    tuple[str, str, str, str, str | None, str | None, int, int, bool, bool, tuple[str, str] | None]
+] = [
+    (
+        "text-embedding-3-small",
+        "Embedding",
+        "0.02",
+        "0",
+        None,
+        None,
+        8_191,
+        0,
+        False,
+        False,
+        ("openai", "text-embedding-3-small"),
+    ),
+    (
+        "text-embedding-3-large",
+        "Embedding",
+        "0.13",
+        "0",
+        None,
+        None,
+        8_191,
+        0,
+        False,
+        False,
+        ("openai", "text-embedding-3-large"),
+    ),
+    (
+        "gemini-embedding-001",
+        "Embedding",
+        "0.15",
+        "0",
+        None,
+        None,
+        2_048,
+        0,
+        False,
+        False,
+        ("gemini", "gemini-embedding-001"),
+    ),
+]
+
 # Local models are free and only served by a local runtime (Ollama or vLLM).
 LOCAL_SEED = [("llama3.2", "Llama", 131_072, 8_192)]
 
@@ -186,7 +231,9 @@ def seed_catalog(apps: Any = None) -> int:
 
     created = 0
     with transaction.atomic():
-        for order, (name, family, inp, out, cached, write, ctx, max_out, vision, tools, direct) in enumerate(SEED):
+        for order, (name, family, inp, out, cached, write, ctx, max_out, vision, tools, direct) in enumerate(
+            [*SEED, *EMBEDDING_SEED]
+        ):
             model, made = CatalogModel.objects.get_or_create(
                 name=name,
                 defaults={

@@ -7,6 +7,7 @@ the native-format endpoints and the browser chat import what they need from here
 from llmhub.gateway.call import Call, Caller, Result
 from llmhub.gateway.compare import run_comparison
 from llmhub.gateway.completion import complete
+from llmhub.gateway.embeddings import EmbeddingResult, embed, serves_embeddings
 from llmhub.gateway.planning import plan
 from llmhub.gateway.response_cache import CacheMode, mode_from_headers
 from llmhub.gateway.route_scoring import TASKS, TIERS
@@ -19,13 +20,16 @@ __all__ = [
     "CacheMode",
     "Call",
     "Caller",
+    "EmbeddingResult",
     "Result",
     "Stream",
     "StreamEvent",
     "complete",
+    "embed",
     "mode_from_headers",
     "open_stream",
     "plan",
     "prompt_tokens_estimate",
     "run_comparison",
+    "serves_embeddings",
 ]

@@ -1,4 +1,5 @@
-"""The offline demo upstream: a clearly labelled simulated model speaking the OpenAI wire format.
+"""The offline demo upstream: a clearly labelled simulated model speaking the OpenAI wire format
+(chat completions and embeddings); what it says is in demo_answers.py.
 
 Mounted at /demo-upstream/v1 in the same server (see asgi.py); the hub reaches it over real HTTP,
 so metering, streaming and credits work exactly as with a real provider.
@@ -12,40 +13,24 @@ import time
 import uuid
 from typing import Any
 
+from llmhub.providers.demo_answers import Choice, choices_for, embedding, prompt_tokens
+
 PREFIX = "/demo-upstream/v1"
-WORD_DELAY = 0.02
+WORD_DELAY = 0.03  # about 30 words a second: readable, and a long answer lasts long enough to press Stop
+DIMENSIONS = {"text-embedding-3-large": 3072, "gemini-embedding-001": 768}
 
 
-def _last_user_text(messages: list[dict[str, Any]]) -> str:
-    for message in reversed(messages):
-        if message.get("role") == "user":
-            content = message.get("content")
-            if isinstance(content, str):
-                return content
-            if isinstance(content, list):
-                return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
-    return ""
-
-
-def demo_answer(model: str, messages: list[dict[str, Any]]) -> str:
-    said = _last_user_text(messages).strip().replace("\n", " ")
-    if len(said) > 160:
-        said = said[:157] + "..."
-    return (
-        f"**Demo mode** — this answer comes from LLM Hub's offline simulated upstream, standing in for "
-        f"`{model}` because no provider key is set.\n\n"
-        f"You said: \u201c{said}\u201d\n\n"
-        "Set `AISA_API_KEY` (or another provider key) and restart to talk to real models. Meanwhile "
-        "streaming, costs and credits work exactly as they will then:\n\n"
-        "| what | where |\n|---|---|\n| cost of this answer | under it |\n| team credits | top right |\n\n"
-        '```python\nprint("hello from the demo upstream")\n```'
-    )
-
-
-def _usage(messages: list[dict[str, Any]], text: str) -> dict[str, int]:
-    prompt = max(1, len(json.dumps(messages)) // 4)
-    completion = max(1, len(text) // 4)
+def _usage(request: dict[str, Any], choices: list[Choice]) -> dict[str, int]:
+    prompt = prompt_tokens(list(request["messages"]), request.get("tools"))
+    completion = sum(c.completion_tokens for c in choices)
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def _message(choice: Choice) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": choice.text}
+    if choice.tool_calls:
+        message["tool_calls"] = choice.tool_calls
+    return message
 
 
 async def _read_body(receive: Any) -> bytes:
@@ -62,40 +47,22 @@ async def _send_json(send: Any, status: int, payload: Any) -> None:
     await send({"type": "http.response.body", "body": json.dumps(payload).encode()})
 
 
-async def demo_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    path = scope["path"][len(PREFIX) :]
-    if scope["method"] == "GET" and path == "/models":
-        await _send_json(send, 200, {"object": "list", "data": []})
-        return
-    if scope["method"] != "POST" or path != "/chat/completions":
-        await _send_json(send, 404, {"error": {"message": "not found", "type": "invalid_request_error"}})
-        return
-    try:
-        request = json.loads(await _read_body(receive))
-        model, messages = str(request["model"]), list(request["messages"])
-    except (ValueError, KeyError, TypeError):
-        await _send_json(send, 400, {"error": {"message": "bad request", "type": "invalid_request_error"}})
-        return
-    text = demo_answer(model, messages)
-    completion_id = "chatcmpl-demo-" + uuid.uuid4().hex[:12]
-    created = int(time.time())
-    if not request.get("stream"):
-        await _send_json(
-            send,
-            200,
-            {
-                "id": completion_id,
-                "object": "chat.completion",
-                "created": created,
-                "model": model,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-                "usage": _usage(messages, text),
-            },
-        )
-        return
+async def _embeddings(send: Any, request: dict[str, Any]) -> None:
+    inputs = request["input"] if isinstance(request["input"], list) else [request["input"]]
+    if inputs and isinstance(inputs[0], int):
+        inputs = [inputs]  # one token array
+    dimensions = int(request.get("dimensions") or DIMENSIONS.get(str(request["model"]), 1536))
+    data = [{"object": "embedding", "index": n, "embedding": embedding(x, dimensions)} for n, x in enumerate(inputs)]
+    tokens = sum(len(x) if isinstance(x, list) else max(1, len(str(x).encode()) // 4) for x in inputs)
+    usage = {"prompt_tokens": tokens, "total_tokens": tokens}
+    await _send_json(send, 200, {"object": "list", "data": data, "model": request["model"], "usage": usage})
+
+
+async def _stream(send: Any, base: dict[str, Any], choices: list[Choice], usage: dict[str, int]) -> None:
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/event-stream")]})
 
-    async def event(payload: Any) -> None:
+    async def event(index: int, delta: dict[str, Any], finish: str | None = None) -> None:
+        payload = {**base, "choices": [{"index": index, "delta": delta, "finish_reason": finish}]}
         await send(
             {
                 "type": "http.response.body",
@@ -104,15 +71,64 @@ async def demo_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             }
         )
 
-    base = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model}
-    await event(
-        {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}
+    for index, choice in enumerate(choices):
+        await event(index, {"role": "assistant", "content": ""})
+        for n, call in enumerate(choice.tool_calls or []):
+            head = {
+                "index": n,
+                "id": call["id"],
+                "type": "function",
+                "function": {"name": call["function"]["name"], "arguments": ""},
+            }
+            await event(index, {"tool_calls": [head]})
+            arguments = call["function"]["arguments"]
+            for at in range(0, len(arguments), 12):
+                await event(index, {"tool_calls": [{"index": n, "function": {"arguments": arguments[at : at + 12]}}]})
+                await asyncio.sleep(WORD_DELAY / 3)
+        for n, word in enumerate((choice.text or "").split(" ") if choice.text else []):
+            await event(index, {"content": word if n == 0 else " " + word})
+            await asyncio.sleep(WORD_DELAY)
+        await event(index, {}, choice.finish_reason)
+    tail = {**base, "choices": [], "usage": usage}
+    await send(
+        {"type": "http.response.body", "body": b"data: " + json.dumps(tail).encode() + b"\n\n", "more_body": True}
     )
-    words = text.split(" ")
-    for index, word in enumerate(words):
-        piece = word if index == 0 else " " + word
-        await event({**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]})
-        await asyncio.sleep(WORD_DELAY)
-    await event({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
-    await event({**base, "choices": [], "usage": _usage(messages, text)})
     await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": False})
+
+
+async def demo_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    path = scope["path"][len(PREFIX) :]
+    if scope["method"] == "GET" and path == "/models":
+        await _send_json(send, 200, {"object": "list", "data": []})
+        return
+    if scope["method"] != "POST" or path not in ("/chat/completions", "/embeddings"):
+        await _send_json(send, 404, {"error": {"message": "not found", "type": "invalid_request_error"}})
+        return
+    try:
+        request = json.loads(await _read_body(receive))
+        if path == "/embeddings":
+            await _embeddings(send, request)
+            return
+        choices = choices_for(request)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        await _send_json(send, 400, {"error": {"message": "bad request", "type": "invalid_request_error"}})
+        return
+    usage = _usage(request, choices)
+    base = {
+        "id": "chatcmpl-demo-" + uuid.uuid4().hex[:12],
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": str(request["model"]),
+    }
+    if request.get("stream"):
+        await _stream(send, base, choices, usage)
+        return
+    body = {
+        **base,
+        "object": "chat.completion",
+        "choices": [
+            {"index": n, "message": _message(c), "finish_reason": c.finish_reason} for n, c in enumerate(choices)
+        ],
+        "usage": usage,
+    }
+    await _send_json(send, 200, body)

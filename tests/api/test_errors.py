@@ -73,3 +73,17 @@ def test_504_on_upstream_timeout(openai_client, upstream):
         openai_client.chat.completions.create(model="gpt-4.1", messages=[{"role": "user", "content": "x"}])
     assert caught.value.status_code == 504
     assert caught.value.body["code"] == "upstream_timeout"
+
+
+def test_openai_error_carries_a_request_id(openai_client, upstream):
+    with pytest.raises(openai.NotFoundError) as caught:
+        openai_client.chat.completions.create(model="no-such-model", messages=[{"role": "user", "content": "hi"}])
+    assert caught.value.request_id and caught.value.request_id.startswith("req_")
+
+
+def test_get_endpoints_and_unknown_paths_carry_a_request_id(hub_url, alice, upstream):
+    import httpx
+
+    headers = {"Authorization": f"Bearer {alice.key}"}
+    assert httpx.get(f"{hub_url}/models", headers=headers).headers["x-request-id"].startswith("req_")
+    assert httpx.get(f"{hub_url}/no-such-endpoint", headers=headers).headers["x-request-id"].startswith("req_")

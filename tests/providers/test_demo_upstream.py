@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import struct
+
 import pytest
 from openai import OpenAI
+from pydantic import BaseModel
 
 from billing.models import UsageRecord
 
@@ -40,3 +45,136 @@ def test_demo_stream_and_model_list(demo_hub):
     assert "Demo mode" in "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     listing = demo_hub.models.list()
     assert listing.model_dump()["demo"] is True
+
+
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "unit": {"type": "string", "enum": ["c", "f"]}},
+            "required": ["city", "unit"],
+        },
+    },
+}
+
+
+def test_demo_text_differs_by_model(demo_hub):
+    def say(model: str) -> str:
+        answer = demo_hub.chat.completions.create(model=model, messages=[{"role": "user", "content": "Hi"}])
+        return str(answer.choices[0].message.content)
+
+    assert len({say("gpt-4.1"), say("claude-3-opus"), say("gemini-2.0-flash")}) == 3
+
+
+def test_demo_honours_max_tokens_n_and_stop(demo_hub):
+    answer = demo_hub.chat.completions.create(
+        model="gpt-4o", messages=[{"role": "user", "content": "Hi"}], max_tokens=5, n=2
+    )
+    assert len(answer.choices) == 2
+    assert all(c.finish_reason == "length" and len(c.message.content.split(" ")) == 5 for c in answer.choices)
+    stopped = demo_hub.chat.completions.create(
+        model="gpt-4o", messages=[{"role": "user", "content": "Hi"}], stop=["You said"]
+    )
+    assert "You said" not in stopped.choices[0].message.content
+
+
+def test_demo_gives_a_long_answer_when_asked_for_one(demo_hub):
+    short = demo_hub.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "Hi"}])
+    long = demo_hub.chat.completions.create(
+        model="gpt-4o", messages=[{"role": "user", "content": "Write a long, detailed essay"}]
+    )
+    assert long.usage.completion_tokens > 5 * short.usage.completion_tokens
+
+
+def test_demo_calls_a_tool_from_its_schema_then_answers_the_result(demo_hub):
+    messages = [{"role": "user", "content": "Weather in Paris?"}]
+    first = demo_hub.chat.completions.create(model="gpt-4.1", messages=messages, tools=[WEATHER])
+    call = first.choices[0].message.tool_calls[0]
+    assert call.function.name == "get_weather"
+    assert json.loads(call.function.arguments) == {"city": "Paris", "unit": "c"}
+    messages += [
+        first.choices[0].message.model_dump(exclude_none=True),
+        {"role": "tool", "tool_call_id": call.id, "content": "18 degrees"},
+    ]
+    second = demo_hub.chat.completions.create(model="gpt-4.1", messages=messages, tools=[WEATHER])
+    assert "18 degrees" in second.choices[0].message.content
+
+
+def test_demo_streams_a_tool_call(demo_hub):
+    chunks = list(
+        demo_hub.chat.completions.create(
+            model="gpt-4.1", messages=[{"role": "user", "content": "Weather in Oslo?"}], tools=[WEATHER], stream=True
+        )
+    )
+    arguments = "".join(
+        d.function.arguments or "" for c in chunks if c.choices for d in (c.choices[0].delta.tool_calls or [])
+    )
+    assert json.loads(arguments)["city"] == "Oslo"
+
+
+class Person(BaseModel):
+    name: str
+    age: int
+    tags: list[str]
+
+
+def test_chat_completions_parse_gets_schema_shaped_json(demo_hub):
+    parsed = demo_hub.chat.completions.parse(
+        model="gpt-4o", messages=[{"role": "user", "content": "Alice is 30"}], response_format=Person
+    )
+    assert isinstance(parsed.choices[0].message.parsed, Person)
+
+
+def test_forced_tool_call_validates_like_instructor_tools_mode(demo_hub):
+    # What instructor's TOOLS mode sends: the model's schema as the one tool, forced, then validation.
+    tool = {"type": "function", "function": {"name": "Person", "parameters": Person.model_json_schema()}}
+    answer = demo_hub.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "Alice is 30"}],
+        tools=[tool],
+        tool_choice={"type": "function", "function": {"name": "Person"}},
+    )
+    Person.model_validate_json(answer.choices[0].message.tool_calls[0].function.arguments)
+
+
+def test_langchain_bind_tools_gets_a_tool_call(demo_hub, settings, live_hub, alice):
+    from langchain_openai import ChatOpenAI
+
+    def get_weather(city: str) -> str:
+        """The weather in a city."""
+        return "sunny"
+
+    llm = ChatOpenAI(model="gpt-4.1", api_key=alice.key, base_url=live_hub.url + "/v1", max_retries=0)
+    message = llm.bind_tools([get_weather]).invoke("Weather in Rome?")
+    assert message.tool_calls[0]["name"] == "get_weather"
+    assert message.tool_calls[0]["args"] == {"city": "Rome"}
+
+
+def test_demo_embeddings(demo_hub):
+    result = demo_hub.embeddings.create(model="text-embedding-3-small", input=["a", "b"])
+    assert [len(row.embedding) for row in result.data] == [1536, 1536]
+    assert result.data[0].embedding != result.data[1].embedding
+
+
+def test_demo_counts_image_tokens_by_pixel_size(demo_hub):
+    png = base64.b64encode(_png(2000, 1000) + b"\0" * 120_000).decode()
+    answer = demo_hub.chat.completions.create(
+        model="gpt-4o",
+        messages=[
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "What is this?"},
+                    {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{png}"}},
+                ],
+            }
+        ],
+    )
+    # 2000×1000 → 1536×768 → 3×2 tiles: 85 + 170 × 6 = 1105, not the ~41,000 its bytes would make.
+    assert 1105 <= answer.usage.prompt_tokens < 1200
+
+
+def _png(width: int, height: int) -> bytes:
+    return b"\x89PNG\r\n\x1a\n" + b"\0\0\0\rIHDR" + struct.pack(">II", width, height) + b"\x08\x02\0\0\0"

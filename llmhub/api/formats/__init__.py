@@ -4,6 +4,7 @@ from llmhub.api.formats.anthropic import ANTHROPIC
 from llmhub.api.formats.base import ClientFormat
 from llmhub.api.formats.gemini import GEMINI
 from llmhub.api.formats.openai import OPENAI
+from llmhub.api.formats.responses import RESPONSES
 
 
 def format_for_path(path: str) -> ClientFormat:
@@ -15,4 +16,4 @@ def format_for_path(path: str) -> ClientFormat:
     return OPENAI
 
 
-__all__ = ["ANTHROPIC", "GEMINI", "OPENAI", "ClientFormat", "format_for_path"]
+__all__ = ["ANTHROPIC", "GEMINI", "OPENAI", "RESPONSES", "ClientFormat", "format_for_path"]

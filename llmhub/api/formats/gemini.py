@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from llmhub.api.formats.base import ClientFormat
-from llmhub.api.formats.gemini_request import from_gemini_request
+from llmhub.api.formats.gemini_request import from_gemini_request, gemini_count_request
 from llmhub.api.formats.gemini_response import error_to_gemini, gemini_stream, response_to_gemini
 from llmhub.errors import HubError
 from llmhub.gateway import Result, Stream
@@ -18,6 +18,9 @@ class GeminiFormat(ClientFormat):
 
     def parse(self, body: Any, *, model: str, stream: bool) -> ChatRequest:
         return from_gemini_request(body, model, stream=stream)
+
+    def parse_count(self, body: Any, *, model: str) -> ChatRequest:
+        return gemini_count_request(body, model)
 
     def render(self, result: Result) -> dict[str, Any]:
         return response_to_gemini(result.body, result.call.request_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from llmhub.api.formats.gemini_fields import COUNT_REQUEST, normalised
 from llmhub.api.formats.openai import parse_chat_request
 from llmhub.errors import InvalidRequest
 from llmhub.providers.base import ChatRequest
@@ -138,13 +139,14 @@ def from_gemini_request(body: Any, model: str, *, stream: bool) -> ChatRequest:
     """A canonical request from a generateContent body and the model named in the URL."""
     if not isinstance(body, dict):
         raise InvalidRequest("The request body must be a JSON object.")
+    body = normalised(body)
     if body.get("cachedContent"):
         raise unsupported("cachedContent (Gemini context caching)", "cachedContent")
     contents = body.get("contents")
     if not isinstance(contents, list) or not contents:
         raise InvalidRequest("'contents' must be a non-empty array.", param="contents")
     messages: list[dict[str, Any]] = []
-    system = body.get("systemInstruction") or body.get("system_instruction")
+    system = body.get("systemInstruction")
     if isinstance(system, str):
         messages.append({"role": "system", "content": system})
     elif isinstance(system, dict):
@@ -167,3 +169,11 @@ def from_gemini_request(body: Any, model: str, *, stream: bool) -> ChatRequest:
     return parse_chat_request(
         {"model": model.removeprefix("models/"), "messages": messages, "stream": stream, **params}
     )
+
+
+def gemini_count_request(body: Any, model: str) -> ChatRequest:
+    """A countTokens body (`contents`, or a whole `generateContentRequest`) as the chat it would be."""
+    body = normalised(body, COUNT_REQUEST) if isinstance(body, dict) else body
+    if isinstance(body, dict) and isinstance(body.get("generateContentRequest"), dict):
+        return from_gemini_request(body["generateContentRequest"], model, stream=False)
+    return from_gemini_request(body, model, stream=False)

@@ -12,4 +12,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         created = seed_catalog()
-        self.stdout.write(f"catalog seeded: {created} new models")
+        from llmhub.models import CatalogModel
+
+        total = CatalogModel.objects.count()
+        added = f"{created} added now" if created else "already up to date"
+        self.stdout.write(f"catalog ready: {total} models ({added})")

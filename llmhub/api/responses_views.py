@@ -1,0 +1,83 @@
+"""OpenAI's Responses endpoints: create (JSON or the event stream), retrieve, delete, list input items."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse, HttpResponseBase
+
+from llmhub import gateway
+from llmhub.api.decorators import api_endpoint
+from llmhub.api.formats import RESPONSES
+from llmhub.api.formats.responses_request import ResponsesRequest
+from llmhub.api.formats.responses_response import output_as_message
+from llmhub.api.request import ApiRequest
+from llmhub.api.responses import MeteredStreamingResponse, json_response
+from llmhub.api.stored_responses import response_delete, response_get, response_save
+from llmhub.infra.db_executor import run_db
+
+
+async def _history(api: ApiRequest, body: Any) -> list[dict[str, Any]] | None:
+    previous = body.get("previous_response_id") if isinstance(body, dict) else None
+    if previous is None:
+        return None
+    stored = await run_db(response_get, str(previous), api.caller.user_id)
+    return list(stored.conversation)
+
+
+async def _store(api: ApiRequest, parsed: ResponsesRequest, final: dict[str, Any]) -> None:
+    if not parsed.store or final["status"] == "failed":
+        return
+    # Instructions are not carried over to a follow-up (as OpenAI does): the follow-up sends its own.
+    history = parsed.chat.messages[1:] if parsed.echo["instructions"] else parsed.chat.messages
+    conversation = [*history, output_as_message(final["output"])]
+    await run_db(
+        response_save,
+        user_id=api.caller.user_id,
+        team_id=api.caller.team_id,
+        body=final,
+        input_items=parsed.input_items,
+        conversation=conversation,
+    )
+
+
+@api_endpoint(wire=RESPONSES)
+async def create_response(api: ApiRequest) -> HttpResponseBase:
+    body = api.json()
+    parsed = RESPONSES.parse(body, await _history(api, body))
+    if parsed.chat.stream:
+        session = await gateway.open_stream(api.caller, parsed.chat, cache=api.cache)
+
+        async def keep(final: dict[str, Any]) -> None:
+            await _store(api, parsed, final)
+
+        content = RESPONSES.stream(session, echo=parsed.echo, on_done=keep)
+        return MeteredStreamingResponse(session, content, "text/event-stream")
+    result = await gateway.complete(api.caller, parsed.chat, cache=api.cache)
+    rendered = RESPONSES.render(result, parsed.echo)
+    await _store(api, parsed, rendered)
+    return json_response(rendered, headers=result.call.headers())
+
+
+@api_endpoint(methods=("GET", "DELETE"), wire=RESPONSES)
+async def response_detail(api: ApiRequest, response_id: str) -> HttpResponse:
+    if api.http.method == "DELETE":
+        await run_db(response_delete, response_id, api.caller.user_id)
+        return json_response({"id": response_id, "object": "response", "deleted": True})
+    stored = await run_db(response_get, response_id, api.caller.user_id)
+    return HttpResponse(stored.body, content_type="application/json")
+
+
+@api_endpoint(methods=("GET",), wire=RESPONSES)
+async def response_input_items(api: ApiRequest, response_id: str) -> HttpResponse:
+    stored = await run_db(response_get, response_id, api.caller.user_id)
+    items = [{"id": f"item_{n}_{response_id}", **item} for n, item in enumerate(stored.input_items)]
+    return json_response(
+        {
+            "object": "list",
+            "data": items,
+            "first_id": items[0]["id"] if items else None,
+            "last_id": items[-1]["id"] if items else None,
+            "has_more": False,
+        }
+    )
