@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from chat.models import ChatPreference
 from llmhub.catalog import ModelSpec, snapshot
-from llmhub.gateway import TASKS, TIERS
+from llmhub.gateway import TASKS, TIERS, serves_embeddings
 
 # The routes llmhub/auto_router.py accepts: "auto", auto:<task>, auto:<tier>.
 AUTO_ROUTES = ["auto", *(f"auto:{t}" for t in TASKS if t != "general"), *(f"auto:{t}" for t in TIERS if t != "fast")]
@@ -92,6 +92,8 @@ def model_groups(*, with_auto: bool = False) -> list[tuple[str, list[ModelChoice
     if with_auto:
         groups[_("Auto (cost router)")] = auto_choices()
     for spec in snapshot().models.values():
+        if serves_embeddings(spec):
+            continue  # embedding models cannot chat
         groups.setdefault(spec.family or "Other", []).append(model_choice(spec))
     return list(groups.items())
 
