@@ -180,7 +180,7 @@ SECURE_HSTS_SECONDS = 31536000 if HTTPS_ONLY else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS_ONLY
 SECURE_HSTS_PRELOAD = HTTPS_ONLY
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", default=False) else None
-SECURE_REDIRECT_EXEMPT = [r"^v1/", r"^v1beta/", r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^v1/", r"^v1beta/", r"^healthz$", r"^metrics$"]
 
 # Upstream providers. Each key enables that provider; AIsa serves every catalog model by default.
 AISA_API_KEY = env.str("AISA_API_KEY", default="")
@@ -232,6 +232,15 @@ ALERT_WEBHOOK_TIMEOUT = env.float("ALERT_WEBHOOK_TIMEOUT", default=5.0)
 ALERT_WEBHOOK_ALLOW_PRIVATE = env.bool("ALERT_WEBHOOK_ALLOW_PRIVATE", default=DEBUG)
 
 DEMO_ADMIN_USERNAME = "admin"
+
+# Operating the fleet (docs/operations.md): /metrics behind a bearer token when set; the circuit breaker
+# per deployment opens at BREAKER_ERROR_RATE over BREAKER_WINDOW_SECONDS (with at least
+# BREAKER_MIN_REQUESTS attempts), stays open BREAKER_COOLDOWN_SECONDS, then lets one probe through.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+BREAKER_WINDOW_SECONDS = env.float("BREAKER_WINDOW_SECONDS", default=60.0)
+BREAKER_MIN_REQUESTS = env.int("BREAKER_MIN_REQUESTS", default=5)
+BREAKER_ERROR_RATE = env.float("BREAKER_ERROR_RATE", default=0.5)
+BREAKER_COOLDOWN_SECONDS = env.float("BREAKER_COOLDOWN_SECONDS", default=30.0)
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from llmhub.api import native_views as native
 from llmhub.api import views as api
 from llmhub.health import healthz
+from llmhub.ops.metrics_endpoint import metrics
 
 urlpatterns = [
     path("v1/chat/completions", api.chat_completions, name="api-chat-completions"),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("v1/compare", api.compare, name="api-compare"),
     path("v1/usage", api.usage, name="api-usage"),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("", include("billing.urls")),
     path("", include("chat.urls")),
