@@ -57,7 +57,9 @@ def build_snapshot() -> Snapshot:
             targets: tuple[Target, ...] = (Target(demo_provider(), row.name),)
         else:
             targets = tuple(
-                Target(providers[d.provider], d.upstream_model) for d in deployments if d.provider in providers
+                Target(providers[d.provider], d.upstream_model, d.priority, d.weight)
+                for d in deployments
+                if d.provider in providers
             )
         if not targets:
             continue
