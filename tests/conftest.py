@@ -61,6 +61,7 @@ def upstream(settings: Any, fake_upstream: FakeUpstream, db: Any) -> Iterator[Fa
     from billing.keys import forget_cached_keys
     from llmhub import catalog
     from llmhub.catalog.seed import seed_catalog
+    from llmhub.gateway.health import forget_health
 
     seed_catalog()  # transactional tests flush tables, the seeded catalog included
     settings.AISA_API_KEY = "fake-aisa-key"
@@ -69,6 +70,7 @@ def upstream(settings: Any, fake_upstream: FakeUpstream, db: Any) -> Iterator[Fa
     settings.UPSTREAM_RETRY_BACKOFF = 0.01
     fake_upstream.reset()
     catalog.invalidate()
+    forget_health()  # a circuit opened by one test's failures must not route the next one
     forget_cached_keys()
     caches["responses"].clear()  # cached answers must not leak between tests (the cache outlives a flush)
     yield fake_upstream

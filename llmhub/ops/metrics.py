@@ -63,6 +63,8 @@ def record_settlement(draft: UsageDraft) -> None:
     if draft.cost:
         COST.labels(str(draft.team_id), model).inc(float(draft.cost))
     for attempt in draft.attempts:
+        if attempt.get("status") == "skipped":  # a deployment the breaker kept aside was not called
+            continue
         provider = str(attempt.get("provider", ""))
         UPSTREAM_SECONDS.labels(provider).observe(int(attempt.get("ms", 0)) / 1000)
         if attempt.get("status") == "error":
