@@ -7,6 +7,7 @@ the native-format endpoints and the browser chat import what they need from here
 from llmhub.gateway.call import Call, Caller, Result
 from llmhub.gateway.compare import run_comparison
 from llmhub.gateway.completion import complete
+from llmhub.gateway.health import DeploymentHealth, forget_health, health_of, record_test
 from llmhub.gateway.planning import plan
 from llmhub.gateway.response_cache import CacheMode, mode_from_headers
 from llmhub.gateway.streaming import Stream, StreamEvent, open_stream
@@ -16,13 +17,17 @@ __all__ = [
     "CacheMode",
     "Call",
     "Caller",
+    "DeploymentHealth",
     "Result",
     "Stream",
     "StreamEvent",
     "complete",
+    "forget_health",
+    "health_of",
     "mode_from_headers",
     "open_stream",
     "plan",
     "prompt_tokens_estimate",
+    "record_test",
     "run_comparison",
 ]

@@ -200,6 +200,11 @@ async def _health_of(store: HealthStore, deployments: list[str]) -> list[Deploym
     return found
 
 
+async def record_test(deployment: str, why: str) -> None:
+    """A staff test of the deployment, kept in its history beside the breaker's transitions."""
+    await _using_store(lambda store: _history(store, deployment, "test", why))
+
+
 def forget_health() -> None:
     """Every deployment closed again, its history forgotten (tests)."""
     health_store.clear()

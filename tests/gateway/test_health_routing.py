@@ -10,23 +10,7 @@ from billing.models import UsageRecord
 from tests.fake_upstream import Fail
 
 pytestmark = pytest.mark.django_db(transaction=True)
-COOLDOWN = 1.0
-
-
-@pytest.fixture
-def two_deployments(settings, upstream):
-    """gpt-4.1 served by aisa (priority 10) and by openai as `gpt-4.1-backup` (priority 20), both the fake."""
-    from llmhub import catalog
-    from llmhub.models import Deployment
-
-    settings.PROVIDER_KEYS = {**settings.PROVIDER_KEYS, "openai": "fake-openai-key"}
-    settings.PROVIDER_BASE_URLS = {**settings.PROVIDER_BASE_URLS, "openai": upstream.url + "/v1"}
-    settings.BREAKER_MIN_REQUESTS = 4
-    settings.BREAKER_ERROR_RATE = 0.5
-    settings.BREAKER_COOLDOWN_SECONDS = COOLDOWN
-    Deployment.objects.filter(model__name="gpt-4.1", provider="openai").update(upstream_model="gpt-4.1-backup")
-    catalog.invalidate()
-    return upstream
+COOLDOWN = 1.0  # the two_deployments fixture's (tests/conftest.py)
 
 
 def ask(openai_client) -> UsageRecord:

@@ -123,3 +123,11 @@ def test_gemini_paths_are_one_endpoint_label():
 
     assert endpoint_label("/v1beta/models/gemini-2.0-flash:generateContent") == "/v1beta/models/{model}:generateContent"
     assert endpoint_label("/v1/chat/completions") == "/v1/chat/completions"
+
+
+def test_an_open_circuit_is_exported(two_deployments, metrics_token, hub_url, openai_client, alice):
+    from tests.gateway.test_health_routing import ask
+
+    two_deployments.script("gpt-4.1", *[Fail(500)] * 4)
+    ask(openai_client), ask(openai_client)
+    assert scrape(hub_url)["llmhub_circuit_state"][(("deployment", "gpt-4.1@aisa"),)] == 2
