@@ -242,10 +242,19 @@ BREAKER_MIN_REQUESTS = env.int("BREAKER_MIN_REQUESTS", default=5)
 BREAKER_ERROR_RATE = env.float("BREAKER_ERROR_RATE", default=0.5)
 BREAKER_COOLDOWN_SECONDS = env.float("BREAKER_COOLDOWN_SECONDS", default=30.0)
 
+# LOG_FORMAT=json: one JSON object per line, and one line per settled request (llmhub.ops.request_log).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "llmhub.ops.json_logs.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", **({"formatter": "json"} if LOG_FORMAT == "json" else {})}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
-    "loggers": {"llmhub": {"level": env.str("LOG_LEVEL", default="INFO"), "propagate": True}},
+    "loggers": {
+        "llmhub": {"level": env.str("LOG_LEVEL", default="INFO"), "propagate": True},
+        # The per-request line only in JSON: plain console logs stay as quiet as before.
+        "llmhub.requests": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING", "propagate": True},
+    },
 }

@@ -17,6 +17,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from billing.ledger import UsageDraft
+from llmhub.ops.request_log import log_settlement
 
 SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 CIRCUIT_STATES = {"closed": 0, "half_open": 1, "open": 2}
@@ -72,11 +73,12 @@ def record_settlement(draft: UsageDraft) -> None:
 
 
 def record_when_settled(settlement: asyncio.Future[Any], draft: UsageDraft) -> None:
-    """Record the draft once its settlement is written (even when the request that awaits it is cancelled)."""
+    """Record (metrics, the request's log line) the draft once its settlement is written (even when the request that awaits it is cancelled)."""
 
     def settled(done: asyncio.Future[Any]) -> None:
         if not done.cancelled() and done.exception() is None:
             record_settlement(draft)
+            log_settlement(draft)
 
     settlement.add_done_callback(settled)
 
