@@ -40,6 +40,7 @@ class Call:
     settled: Settlement | None = None
     baseline: ModelSpec | None = None  # what an auto-routed request is measured against
     cache_status: str | None = None  # "hit" or "miss" when the response cache was consulted
+    upstream_span: Any = None  # the serving upstream call's trace span, ended at settlement (llmhub.ops.tracing)
 
     def headers(self) -> dict[str, str]:
         headers = {"x-request-id": self.request_id}

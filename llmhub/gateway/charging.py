@@ -127,7 +127,7 @@ async def settle(call: Call, draft: UsageDraft) -> Settlement:
     if call.settled is not None:
         return call.settled
     task = asyncio.ensure_future(run_db_write(settle_request, draft, order=draft.team_id))
-    record_when_settled(task, draft)
+    record_when_settled(task, draft, call.upstream_span)
     _background.add(task)
     task.add_done_callback(_background.discard)
     call.settled = await asyncio.shield(task)

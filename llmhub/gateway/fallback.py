@@ -14,6 +14,7 @@ from llmhub.catalog import ModelSpec
 from llmhub.errors import HubError, UpstreamError, UpstreamRateLimited, UpstreamUnavailable
 from llmhub.gateway import health
 from llmhub.gateway.call import Call
+from llmhub.ops import tracing
 from llmhub.providers.base import Target
 
 log = logging.getLogger("llmhub.gateway")
@@ -66,9 +67,11 @@ async def with_fallback(call: Call, attempt_fn: Callable[[ModelSpec, Target], Aw
                 continue
             for attempt in range(settings.UPSTREAM_MAX_ATTEMPTS):
                 started = time.monotonic()
+                span = tracing.start_upstream(spec.name, target, call.request_id)
                 try:
                     result = await attempt_fn(spec, target)
                 except UpstreamError as exc:
+                    tracing.failed(span, exc)
                     decision = await health.outcome(gate, exc)
                     _record_attempt(call, spec, target, started, exc, decision)
                     last_error = exc
@@ -81,12 +84,13 @@ async def with_fallback(call: Call, attempt_fn: Callable[[ModelSpec, Target], Aw
                     await asyncio.sleep(delay)
                     continue
                 except HubError as exc:
+                    tracing.failed(span, exc)
                     await health.outcome(gate, exc)
                     _record_attempt(call, spec, target, started, exc)
                     raise
                 decision = await health.outcome(gate, None)
                 _record_attempt(call, spec, target, started, None, decision)
-                call.served, call.target = spec, target
+                call.served, call.target, call.upstream_span = spec, target, span
                 return result
     if last_error is None:  # every deployment was skipped
         raise _all_skipped(skipped)

@@ -12,11 +12,13 @@ import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from opentelemetry.trace import Span
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from billing.ledger import UsageDraft
+from llmhub.ops import tracing
 from llmhub.ops.request_log import log_settlement
 
 SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
@@ -72,10 +74,11 @@ def record_settlement(draft: UsageDraft) -> None:
             UPSTREAM_ERRORS.labels(provider, str(attempt.get("code", ""))).inc()
 
 
-def record_when_settled(settlement: asyncio.Future[Any], draft: UsageDraft) -> None:
-    """Record (metrics, the request's log line) the draft once its settlement is written (even when the request that awaits it is cancelled)."""
+def record_when_settled(settlement: asyncio.Future[Any], draft: UsageDraft, span: Span | None = None) -> None:
+    """Record (metrics, the request's log line, its trace span) the draft once its settlement is written (even when the request that awaits it is cancelled)."""
 
     def settled(done: asyncio.Future[Any]) -> None:
+        tracing.settled(span, draft)
         if not done.cancelled() and done.exception() is None:
             record_settlement(draft)
             log_settlement(draft)
