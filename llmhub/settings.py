@@ -237,6 +237,7 @@ DEMO_ADMIN_USERNAME = "admin"
 # per deployment opens at BREAKER_ERROR_RATE over BREAKER_WINDOW_SECONDS (with at least
 # BREAKER_MIN_REQUESTS attempts), stays open BREAKER_COOLDOWN_SECONDS, then lets one probe through.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
 BREAKER_WINDOW_SECONDS = env.float("BREAKER_WINDOW_SECONDS", default=60.0)
 BREAKER_MIN_REQUESTS = env.int("BREAKER_MIN_REQUESTS", default=5)
 BREAKER_ERROR_RATE = env.float("BREAKER_ERROR_RATE", default=0.5)

@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from opentelemetry.trace import Span
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -80,7 +81,8 @@ def record_when_settled(settlement: asyncio.Future[Any], draft: UsageDraft, span
     def settled(done: asyncio.Future[Any]) -> None:
         tracing.settled(span, draft)
         if not done.cancelled() and done.exception() is None:
-            record_settlement(draft)
+            if settings.METRICS_ENABLED:
+                record_settlement(draft)
             log_settlement(draft)
 
     settlement.add_done_callback(settled)
