@@ -1,7 +1,8 @@
 """`make bench`: every benchmark, one after another, printing its figures.
 
 Gateway overhead on SQLite and PostgreSQL (daphne, uvicorn and granian), then each further bench
-module that is present (dashboards at 1M records, the auto-router's labelled set).
+module that is present (a 4-worker fleet on PostgreSQL + Redis, dashboards at 1M records, the
+auto-router's labelled set).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import subprocess
 import sys
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/llmhub_bench")
-FURTHER = ["bench.router_eval", "bench.dashboards"]
+FURTHER = ["bench.fleet_bench", "bench.router_eval", "bench.dashboards"]
 
 
 def run(module: str, *args: str) -> int:

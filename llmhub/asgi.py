@@ -17,12 +17,14 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from chat.routing import websocket_urlpatterns  # noqa: E402
 from llmhub.api.asgi_dispatch import API_PREFIXES, api_app  # noqa: E402
+from llmhub.ops.metrics import endpoint, endpoint_label  # noqa: E402
 from llmhub.providers.demo_upstream import PREFIX as DEMO_PREFIX  # noqa: E402
 from llmhub.providers.demo_upstream import demo_app  # noqa: E402
 
 
 async def http_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["path"].startswith(API_PREFIXES):
+        endpoint.set(endpoint_label(scope["path"]))
         await api_app(scope, receive, send)
     elif scope["path"].startswith(DEMO_PREFIX + "/"):
         await demo_app(scope, receive, send)

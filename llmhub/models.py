@@ -140,6 +140,9 @@ class Deployment(models.Model):
     provider = models.SlugField(help_text="Provider name: aisa, openai, anthropic, gemini, deepseek, ...")
     upstream_model = models.CharField(max_length=150)
     priority = models.PositiveIntegerField(default=100, help_text="Lower is tried first")
+    weight = models.PositiveIntegerField(
+        default=100, help_text="Share of traffic among deployments of the same priority (0: only as a last resort)"
+    )
     enabled = models.BooleanField(default=True)
     listed_upstream = models.BooleanField(
         null=True, blank=True, help_text="Whether the provider's own model list has it (unknown until discovered)"

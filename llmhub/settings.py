@@ -183,7 +183,7 @@ SECURE_HSTS_SECONDS = 31536000 if HTTPS_ONLY else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS_ONLY
 SECURE_HSTS_PRELOAD = HTTPS_ONLY
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", default=False) else None
-SECURE_REDIRECT_EXEMPT = [r"^v1/", r"^v1beta/", r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^v1/", r"^v1beta/", r"^healthz$", r"^metrics$"]
 
 # Upstream providers. Each key enables that provider; AIsa serves every catalog model by default.
 AISA_API_KEY = env.str("AISA_API_KEY", default="")
@@ -238,10 +238,29 @@ ALERT_WEBHOOK_ALLOW_PRIVATE = env.bool("ALERT_WEBHOOK_ALLOW_PRIVATE", default=DE
 
 DEMO_ADMIN_USERNAME = "admin"
 
+# Operating the fleet (docs/operations.md): /metrics behind a bearer token when set; the circuit breaker
+# per deployment opens at BREAKER_ERROR_RATE over BREAKER_WINDOW_SECONDS (with at least
+# BREAKER_MIN_REQUESTS attempts), stays open BREAKER_COOLDOWN_SECONDS, then lets one probe through.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
+BREAKER_WINDOW_SECONDS = env.float("BREAKER_WINDOW_SECONDS", default=60.0)
+BREAKER_MIN_REQUESTS = env.int("BREAKER_MIN_REQUESTS", default=5)
+BREAKER_ERROR_RATE = env.float("BREAKER_ERROR_RATE", default=0.5)
+BREAKER_COOLDOWN_SECONDS = env.float("BREAKER_COOLDOWN_SECONDS", default=30.0)
+
+# LOG_FORMAT=json: one JSON object per line, and one line per settled request (llmhub.ops.request_log).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "llmhub.ops.json_logs.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", **({"formatter": "json"} if LOG_FORMAT == "json" else {})}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
-    "loggers": {"llmhub": {"level": env.str("LOG_LEVEL", default="INFO"), "propagate": True}},
+    "loggers": {
+        "llmhub": {"level": env.str("LOG_LEVEL", default="INFO"), "propagate": True},
+        # The per-request line only in JSON: plain console logs stay as quiet as before.
+        "llmhub.requests": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING", "propagate": True},
+    },
 }

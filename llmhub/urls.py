@@ -7,6 +7,8 @@ from llmhub.api import native_views as native
 from llmhub.api import responses_views as responses
 from llmhub.api import views as api
 from llmhub.health import healthz
+from llmhub.ops.health_page import health_page, test_deployment_page
+from llmhub.ops.metrics_endpoint import metrics
 
 urlpatterns = [
     path("v1/chat/completions", api.chat_completions, name="api-chat-completions"),
@@ -31,6 +33,9 @@ urlpatterns = [
     path("v1/compare", api.compare, name="api-compare"),
     path("v1/usage", api.usage, name="api-usage"),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
+    path("staff/health/", health_page, name="ops-health"),
+    path("staff/health/test/", test_deployment_page, name="ops-health-test"),
     path("admin/", admin.site.urls),
     path("", include("billing.urls")),
     path("", include("chat.urls")),

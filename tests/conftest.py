@@ -61,6 +61,7 @@ def upstream(settings: Any, fake_upstream: FakeUpstream, db: Any) -> Iterator[Fa
     from billing.keys import forget_cached_keys
     from llmhub import catalog
     from llmhub.catalog.seed import seed_catalog
+    from llmhub.gateway import forget_health
 
     seed_catalog()  # transactional tests flush tables, the seeded catalog included
     settings.AISA_API_KEY = "fake-aisa-key"
@@ -69,6 +70,7 @@ def upstream(settings: Any, fake_upstream: FakeUpstream, db: Any) -> Iterator[Fa
     settings.UPSTREAM_RETRY_BACKOFF = 0.01
     fake_upstream.reset()
     catalog.invalidate()
+    forget_health()  # a circuit opened by one test's failures must not route the next one
     forget_cached_keys()
     caches["responses"].clear()  # cached answers must not leak between tests (the cache outlives a flush)
     yield fake_upstream
@@ -231,6 +233,23 @@ def direct(settings: Any, upstream: FakeUpstream) -> Iterator[FakeUpstream]:
     from llmhub import catalog
 
     catalog.invalidate()
+
+
+@pytest.fixture
+def two_deployments(settings: Any, upstream: FakeUpstream) -> FakeUpstream:
+    """gpt-4.1 served by aisa (priority 10) and by openai as `gpt-4.1-backup` (priority 20), both the fake; a
+    circuit opens after 4 attempts at half failed and stays open 1 s."""
+    from llmhub import catalog
+    from llmhub.models import Deployment
+
+    settings.PROVIDER_KEYS = {**settings.PROVIDER_KEYS, "openai": "fake-openai-key"}
+    settings.PROVIDER_BASE_URLS = {**settings.PROVIDER_BASE_URLS, "openai": upstream.url + "/v1"}
+    settings.BREAKER_MIN_REQUESTS = 4
+    settings.BREAKER_ERROR_RATE = 0.5
+    settings.BREAKER_COOLDOWN_SECONDS = 1.0
+    Deployment.objects.filter(model__name="gpt-4.1", provider="openai").update(upstream_model="gpt-4.1-backup")
+    catalog.invalidate()
+    return upstream
 
 
 @pytest.fixture

@@ -75,7 +75,11 @@ def build_snapshot() -> Snapshot:
     rows = list(CatalogModel.objects.filter(enabled=True).prefetch_related("deployments", "price_versions"))
     for row in rows:
         deployments = [d for d in row.deployments.all() if d.enabled]
-        targets = tuple(Target(providers[d.provider], d.upstream_model) for d in deployments if d.provider in providers)
+        targets = tuple(
+            Target(providers[d.provider], d.upstream_model, d.priority, d.weight)
+            for d in deployments
+            if d.provider in providers
+        )
         if not targets and keep_default:
             targets = (Target(demo_provider(), row.name),)
         if not targets:

@@ -8,6 +8,7 @@ from llmhub.gateway.call import Call, Caller, Result
 from llmhub.gateway.compare import run_comparison
 from llmhub.gateway.completion import complete
 from llmhub.gateway.embeddings import EmbeddingResult, embed, serves_embeddings
+from llmhub.gateway.health import DeploymentHealth, forget_health, health_of, record_test
 from llmhub.gateway.planning import plan
 from llmhub.gateway.response_cache import CacheMode, mode_from_headers
 from llmhub.gateway.route_scoring import TASKS, TIERS
@@ -20,16 +21,20 @@ __all__ = [
     "CacheMode",
     "Call",
     "Caller",
+    "DeploymentHealth",
     "EmbeddingResult",
     "Result",
     "Stream",
     "StreamEvent",
     "complete",
     "embed",
+    "forget_health",
+    "health_of",
     "mode_from_headers",
     "open_stream",
     "plan",
     "prompt_tokens_estimate",
+    "record_test",
     "run_comparison",
     "serves_embeddings",
 ]

@@ -42,6 +42,7 @@ class Call:
     settled: Settlement | None = None
     baseline: ModelSpec | None = None  # what an auto-routed request is measured against
     cache_status: str | None = None  # "hit" or "miss" when the response cache was consulted
+    upstream_span: Any = None  # the serving upstream call's trace span, ended at settlement (llmhub.ops.tracing)
     lowered_cap: tuple[int | None, int] | None = None  # (asked, granted) when the output cap was lowered to fit
 
     @property

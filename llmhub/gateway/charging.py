@@ -22,6 +22,7 @@ from llmhub.catalog import cost_of
 from llmhub.errors import HubError
 from llmhub.gateway.call import Call
 from llmhub.infra.db_executor import run_db, run_db_write
+from llmhub.ops.metrics import record_when_settled
 from llmhub.providers.base import Usage
 
 log = logging.getLogger("llmhub.billing")
@@ -156,6 +157,7 @@ async def settle(call: Call, draft: UsageDraft) -> Settlement:
     if call.settled is not None:
         return call.settled
     task = asyncio.ensure_future(run_db_write(settle_request, draft, order=draft.team_id))
+    record_when_settled(task, draft, call.upstream_span)
     _background.add(task)
     task.add_done_callback(_background.discard)
     call.settled = await asyncio.shield(task)

@@ -57,6 +57,8 @@ class Target:
 
     provider: ProviderConfig
     upstream_model: str
+    priority: int = 100  # lower is tried first
+    weight: int = 100  # share of traffic among deployments of the same priority
 
 
 @dataclass
