@@ -221,11 +221,15 @@ DB_THREADS = env.int("DB_THREADS", default=1 if DATABASES["default"]["ENGINE"].e
 # Seconds an identical deterministic request is answered from the response cache (0 turns the cache off).
 RESPONSE_CACHE_TTL = env.int("RESPONSE_CACHE_TTL", default=3600)
 
-# Billing enforcement (docs/billing-enforcement.md). A credit hold outlives any request (see
-# UPSTREAM_TOTAL_TIMEOUT); holds left by a crashed process are released by a sweep the gateway runs
-# at most every HOLD_SWEEP_INTERVAL_SECONDS (or `manage.py release_holds` from cron).
-HOLD_TTL_SECONDS = env.int("HOLD_TTL_SECONDS", default=900)
-HOLD_SWEEP_INTERVAL_SECONDS = env.float("HOLD_SWEEP_INTERVAL_SECONDS", default=60.0)
+# Billing enforcement (docs/billing-enforcement.md). A credit hold is also the request's write-ahead metering
+# record; a live request renews it (stream checkpoints, and its worker's heartbeat every sweep interval), so it
+# expires only when its process died. Every worker sweeps on its own timer: expired holds settle as
+# `interrupted` usage records (or `manage.py release_holds` from cron). The books are whole within about
+# HOLD_TTL_SECONDS + HOLD_SWEEP_INTERVAL_SECONDS of a crash.
+HOLD_TTL_SECONDS = env.int("HOLD_TTL_SECONDS", default=60)
+HOLD_SWEEP_INTERVAL_SECONDS = env.float("HOLD_SWEEP_INTERVAL_SECONDS", default=10.0)
+# On SIGTERM (uvicorn): how long in-flight requests may run on before they are cut and settled as interrupted.
+SHUTDOWN_GRACE_SECONDS = env.float("SHUTDOWN_GRACE_SECONDS", default=20.0)
 ALERT_WEBHOOK_TIMEOUT = env.float("ALERT_WEBHOOK_TIMEOUT", default=5.0)
 # Alert webhooks on loopback or private addresses are refused (SSRF) unless this is on: development, or a
 # receiver inside the hub's own network that the operator trusts.

@@ -6,13 +6,14 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from billing.ledger import HoldMeter
 from billing.money import ZERO
-from llmhub.catalog import ModelSpec, asnapshot, find_model, worst_case_cost
+from llmhub.catalog import ModelSpec, asnapshot, cost_of, find_model, worst_case_cost
 from llmhub.errors import InvalidRequest
-from llmhub.gateway import auto_router, charging, response_cache
+from llmhub.gateway import auto_router, charging, response_cache, sweeper
 from llmhub.gateway.call import Call, Caller
 from llmhub.gateway.tokens import count_images, prompt_tokens_ceiling, prompt_tokens_estimate
-from llmhub.providers.base import ChatRequest
+from llmhub.providers.base import ChatRequest, Usage
 
 
 def max_output(request: ChatRequest, spec: ModelSpec) -> int:
@@ -59,6 +60,7 @@ def _plan_chain(request: ChatRequest, models: dict[str, ModelSpec], prompt_estim
 
 async def plan(caller: Caller, request: ChatRequest) -> Call:
     """Resolve the model chain and hold the worst-case cost. Raises 400/402/404/429 before any upstream call."""
+    sweeper.ensure_running()
     snap = await asnapshot()
     tools = request.params.get("tools") or request.params.get("functions")
     estimate = prompt_tokens_estimate(request.messages, tools)
@@ -83,8 +85,23 @@ async def plan(caller: Caller, request: ChatRequest) -> Call:
         request_id=call.request_id,
         amount=hold,
         prompt_tokens=estimate,
+        meter=_meter(call),
     )
     return call
+
+
+def _meter(call: Call) -> HoldMeter:
+    """The metering facts written with the hold: the prompt priced at the first model of the chain."""
+    first = call.chain[0]
+    return HoldMeter(
+        source=call.caller.source,
+        model_requested=call.request.model,
+        model_served=first.name,
+        provider=first.targets[0].provider.name if first.targets else "",
+        stream=call.request.stream,
+        prompt_tokens=call.prompt_estimate,
+        cost=cost_of(Usage(prompt_tokens=call.prompt_estimate, estimated=True), first.prices),
+    )
 
 
 @dataclass
