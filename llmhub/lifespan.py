@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 
 from llmhub.gateway import charging, sweeper
+from llmhub.infra.http_client import close_client
 
 _drains: set[asyncio.Task[int]] = set()
 
@@ -51,5 +52,6 @@ async def lifespan_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
                 await sweeper.drain(0)  # the server already waited for its connections; cut what is left
             await sweeper.stop()
             await charging.wait_for_background()
+            await close_client()
             await send({"type": "lifespan.shutdown.complete"})
             return

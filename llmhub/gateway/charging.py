@@ -139,6 +139,12 @@ def start_interrupting() -> None:
     _draining = True
 
 
+def stop_interrupting() -> None:
+    """Cancels are the client's doing again (tests)."""
+    global _draining
+    _draining = False
+
+
 def usage_draft(call: Call, usage: Usage, status: str, error_code: str = "", ttft_ms: int | None = None) -> UsageDraft:
     """The usage record a call settles as: its usage priced at the served model's prices."""
     spec = call.served
