@@ -13,6 +13,8 @@ import pytest
 from tests.fake_upstream import FakeUpstream
 from tests.live_hub import LiveHub
 
+pytest_plugins = ["tests.ledger_audit"]
+
 
 @dataclass
 class Person:

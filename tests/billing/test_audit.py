@@ -13,7 +13,7 @@ from billing.ledger import reserve_credits, settle_usage
 from billing.models import CreditHold, CreditLedgerEntry, Team, UsageRecord
 from tests.billing.conftest import draft_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.ledger_breach]
 
 
 def _audit(capsys) -> tuple[int, str]:
@@ -69,7 +69,7 @@ def test_hold_past_its_ttl_is_a_breach(alice, acme, capsys):
     long_ago = timezone.now() - dt.timedelta(days=1)
     reserve_credits(team_id=acme.pk, request_id="stale", amount=Decimal("1"), user_id=alice.user.pk, now=long_ago)
     code, err = _audit(capsys)
-    assert code == 1 and "stale hold [team acme]: hold stale" in err
+    assert code == 1 and "stale hold [team acme]: hold stale expired" in err
 
 
 def test_negative_balance_is_a_breach(acme, capsys):

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -72,13 +73,13 @@ def _stream_until_killed(url: str, key: str, ids: list[str]) -> None:
         pass  # the hub died under us: that is the point
 
 
-def _wait(condition, seconds: float) -> bool:
+def _wait(condition: Callable[[], bool], seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
             return True
         time.sleep(0.1)
-    return condition()
+    return bool(condition())
 
 
 def test_killed_hub_leaves_whole_books_after_restart(upstream, alice, acme):

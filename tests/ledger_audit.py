@@ -1,0 +1,39 @@
+"""With AUDIT_LEDGER=1 (.ci/run sets it), every test that used the database ends with `audit_ledger` on the
+books it left, before they are rolled back or flushed; tests that build a breach on purpose are marked
+`ledger_breach`. A breach fails the test that left it, naming it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+_audited: list[str] = []
+
+
+def pytest_configure(config: Any) -> None:
+    config.addinivalue_line("markers", "ledger_breach: builds broken books on purpose (skipped by the ledger audit)")
+
+
+@pytest.fixture(autouse=True)
+def _books_are_whole_after_each_test(request: Any) -> Iterator[None]:
+    uses_db = request.node.get_closest_marker("django_db") is not None or {"db", "transactional_db"} & set(
+        request.fixturenames
+    )
+    if not os.environ.get("AUDIT_LEDGER") or not uses_db or request.node.get_closest_marker("ledger_breach"):
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")  # set up before this fixture, so torn down after the audit
+    yield
+    from billing.audit import audit_ledger
+
+    breaches = audit_ledger()
+    assert not breaches, "audit_ledger: " + "; ".join(str(b) for b in breaches)
+    _audited.append(request.node.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if os.environ.get("AUDIT_LEDGER"):
+        terminalreporter.write_line(f"audit_ledger: the books of {len(_audited)} tests audited after each, all whole")
