@@ -34,14 +34,15 @@ def _sums(rows: Iterable[tuple[int, Any]]) -> dict[int, Decimal]:
     return totals
 
 
-def audit_ledger(now: dt.datetime | None = None) -> list[Breach]:
+def audit_ledger(now: dt.datetime | None = None, *, holds_since: dt.datetime | None = None) -> list[Breach]:
     """Every breach of the books, team by team (an empty list: the books are whole).
 
     - balance: a team's balance equals the sum of its ledger rows (grants, adjustments, refunds, charges);
     - reserved: a team's reserved credit equals the sum of its holds;
     - charge per usage: every usage record has one charge (at most one is a database constraint);
     - orphan charge: every charge belongs to a usage record of the same team;
-    - stale hold: no hold is past its expiry (the sweep settles those within one interval);
+    - stale hold: no hold is past its expiry (the sweep settles those within one interval); with
+      `holds_since`, only holds created since then (a test's own, not those it dated in the past);
     - negative balance: no balance, nor balance less reserved, is below zero.
     """
     now = now or timezone.now()
@@ -68,9 +69,10 @@ def audit_ledger(now: dt.datetime | None = None) -> list[Breach]:
         breaches.append(Breach("orphan charge", teams[team_id].slug, f"charge #{entry_id} is another team's usage"))
     for name, team_id in _extra_charges():
         breaches.append(Breach("charge per usage", teams[team_id].slug, name))
-    for team_id, request_id, expires_at in (
-        CreditHold.objects.filter(expires_at__lt=now).values_list("team_id", "request_id", "expires_at").iterator()
-    ):
+    stale = CreditHold.objects.filter(expires_at__lt=now)
+    if holds_since is not None:
+        stale = stale.filter(created_at__gte=holds_since)
+    for team_id, request_id, expires_at in stale.values_list("team_id", "request_id", "expires_at").iterator():
         late = now - expires_at
         breaches.append(Breach("stale hold", teams[team_id].slug, f"hold {request_id} expired {late} ago"))
     return breaches

@@ -83,3 +83,12 @@ def test_hold_left_in_flight_is_not_a_breach(alice, acme, capsys):
     reserve_credits(team_id=acme.pk, request_id="live", amount=Decimal("1"), user_id=alice.user.pk)
     assert CreditHold.objects.exists()
     assert _audit(capsys)[0] == 0
+
+
+def test_hold_dated_before_the_audit_window_is_left_to_the_full_audit(alice, acme):
+    from billing.audit import audit_ledger
+
+    long_ago = timezone.now() - dt.timedelta(days=1)
+    reserve_credits(team_id=acme.pk, request_id="dated", amount=Decimal("1"), user_id=alice.user.pk, now=long_ago)
+    assert audit_ledger(holds_since=timezone.now() - dt.timedelta(minutes=1)) == []
+    assert [b.rule for b in audit_ledger()] == ["stale hold"]

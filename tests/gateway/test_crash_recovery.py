@@ -34,7 +34,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start_hub(port: int, fake_url: str) -> subprocess.Popen[bytes]:
+def _start_hub(port: int, fake_url: str, **extra_env: str) -> subprocess.Popen[bytes]:
     """The hub as production runs it (uvicorn, its lifespan on), on the test database."""
     db = connection.settings_dict
     env = {
@@ -48,6 +48,7 @@ def _start_hub(port: int, fake_url: str) -> subprocess.Popen[bytes]:
         "HTTPS_ONLY": "false",
         "DEBUG": "false",
         "PYTHONPATH": str(ROOT),
+        **extra_env,
     }
     argv = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     hub = subprocess.Popen([*argv, "llmhub.asgi:application"], cwd=ROOT, env=env)
@@ -129,3 +130,32 @@ def test_killed_hub_leaves_whole_books_after_restart(upstream, alice, acme):
                 process.wait(10)
         for client in clients:
             client.join(10)
+
+
+def test_sigterm_lets_streams_run_their_grace_then_settles_them_as_interrupted(upstream, alice, acme):
+    if connection.vendor != "postgresql":
+        pytest.skip("a hub subprocess cannot share the SQLite test database (in memory); runs in the PostgreSQL lane")
+    upstream.script("gpt-4o", Reply(chunks=[" word"] * 400, chunk_delay=0.05))
+    port = _free_port()
+    hub = _start_hub(port, upstream.url, SHUTDOWN_GRACE_SECONDS="1")
+    ids: list[str] = []
+    client = threading.Thread(
+        target=_stream_until_killed, args=(f"http://127.0.0.1:{port}/v1/chat/completions", alice.key, ids)
+    )
+    try:
+        client.start()
+        assert _wait(lambda: CreditHold.objects.filter(completion_tokens__gt=0).exists(), 20)
+        hub.send_signal(signal.SIGTERM)
+        # The stream was cut after its grace, so the server could exit (uvicorn re-raises the signal at the end).
+        assert hub.wait(15) in (0, -signal.SIGTERM)
+        record = UsageRecord.objects.get(request_id=ids[0])
+        assert (record.status, record.error_code) == ("interrupted", "server_shutdown")
+        assert record.completion_tokens > 0
+        assert CreditLedgerEntry.objects.filter(kind="charge", usage=record).count() == 1
+        assert not CreditHold.objects.exists()
+        call_command("audit_ledger")
+    finally:
+        if hub.poll() is None:
+            hub.kill()
+            hub.wait(10)
+        client.join(10)
