@@ -112,10 +112,13 @@ if REDIS_URL:
             "KEY_PREFIX": "resp",
         },
     }
+    # redis-py's default 5 s socket timeout races channels-redis's 5 s blocking pop: an idle websocket's
+    # receive then times out and the consumer dies. Reads wait longer than any blocking pop; idle pooled
+    # connections are health-checked before reuse.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30, "health_check_interval": 15}]},
         }
     }
 else:
