@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 
+from billing import cache_generations
 from llmhub.gateway import charging, sweeper
 from llmhub.infra.http_client import close_client
 
@@ -42,6 +43,7 @@ async def lifespan_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         message = await receive()
         if message["type"] == "lifespan.startup":
             sweeper.ensure_running()
+            cache_generations.start_watching()
             if threading.current_thread() is threading.main_thread():
                 _on_sigterm(asyncio.get_running_loop())
             await send({"type": "lifespan.startup.complete"})

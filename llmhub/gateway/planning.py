@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from billing import cache_generations
 from billing.ledger import HoldMeter
 from billing.money import ZERO
 from llmhub.catalog import ModelSpec, asnapshot, cost_of, find_model, worst_case_cost
@@ -61,6 +62,7 @@ def _plan_chain(request: ChatRequest, models: dict[str, ModelSpec], prompt_estim
 async def plan(caller: Caller, request: ChatRequest) -> Call:
     """Resolve the model chain and hold the worst-case cost. Raises 400/402/404/429 before any upstream call."""
     sweeper.ensure_running()
+    cache_generations.start_watching()  # other workers' key, budget and catalog changes reach this one
     snap = await asnapshot()
     tools = request.params.get("tools") or request.params.get("functions")
     estimate = prompt_tokens_estimate(request.messages, tools)

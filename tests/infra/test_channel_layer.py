@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import Any, cast
 
 import pytest
 from channels.layers import get_channel_layer
-from channels_redis.core import RedisChannelLayer
+from channels_redis.core import RedisChannelLayer  # type: ignore[import-untyped]
 from django.conf import settings
 
 pytestmark = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set (the Redis lane)")
@@ -20,7 +21,8 @@ def test_reads_wait_longer_than_a_blocking_pop():
 
 
 async def test_idle_receive_outlives_the_socket_timeout_and_gets_another_workers_message():
-    receiver, sender = get_channel_layer(), RedisChannelLayer(**settings.CHANNEL_LAYERS["default"]["CONFIG"])
+    config = cast(dict[str, Any], settings.CHANNEL_LAYERS["default"]["CONFIG"])
+    receiver, sender = get_channel_layer(), RedisChannelLayer(**config)
     channel = await receiver.new_channel()
     receiving = asyncio.ensure_future(receiver.receive(channel))
     try:
