@@ -1,6 +1,6 @@
 """With AUDIT_LEDGER=1 (.ci/run sets it), every test that used the database ends with `audit_ledger` on the
-books it left, before they are rolled back or flushed; tests that build a breach on purpose are marked
-`ledger_breach`. A breach fails the test that left it, naming it."""
+books it left, before they are rolled back or flushed (all rules but balance-vs-ledger, see below); tests that
+build a breach on purpose are marked `ledger_breach`. A breach fails the test that left it, naming it."""
 
 from __future__ import annotations
 
@@ -33,7 +33,9 @@ def _books_are_whole_after_each_test(request: Any) -> Iterator[None]:
     started = timezone.now()
     yield
     # Holds a test dated in the past (time travel) are not stale; a hold it took in real time and left is.
-    breaches = audit_ledger(holds_since=started)
+    # Many tests stage a low balance with a direct UPDATE (no ledger row), so "balance" is left to the full
+    # audit (the command, and the chaos tests); every other rule holds after every test.
+    breaches = [b for b in audit_ledger(holds_since=started) if b.rule != "balance"]
     named = "; ".join(str(b) for b in breaches[:10]) + (
         f"; and {len(breaches) - 10} more" if len(breaches) > 10 else ""
     )
