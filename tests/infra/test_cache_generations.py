@@ -48,6 +48,7 @@ def _refused(plaintext: str) -> bool:
 
 
 def test_key_revoked_by_another_worker_is_refused_here_within_a_second(alice, acme):
+    time.sleep(3 * cache_generations.POLL_SECONDS)  # the watcher has seen the fixtures' own bumps
     keys.authenticate_key(alice.key)  # cached in this worker
     HubKey.objects.filter(user=alice.user).update(revoked_at="2026-01-01T00:00:00Z")  # another worker's write
     assert not _refused(alice.key)  # still cached here...
