@@ -12,7 +12,8 @@ import pytest
 from billing.models import UsageRecord
 from billing.selectors import month_usage
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Usage records are built directly, without their charges: a ledger breach by design.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.ledger_breach]
 NOW = dt.datetime(2026, 11, 15, 12, 0, tzinfo=dt.UTC)
 
 
@@ -37,7 +38,6 @@ def _team_id(person):
     return person.user.memberships.get().team_id
 
 
-@pytest.mark.ledger_breach  # builds usage records directly, without their charges
 def test_totals_and_rows_by_model_are_exact(alice):
     _record(alice, "0.1")
     _record(alice, "0.2")
