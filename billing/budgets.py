@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 
+from billing import cache_generations
 from billing.display import usd_text
 from billing.models import Budget, BudgetSpend
 from billing.money import ZERO, to_usd
@@ -65,8 +66,8 @@ def period_of(period: str, now: dt.datetime) -> Period:
 
 
 # Teams with at least one active budget, so the hot path skips the budget query for every other team.
-# Rebuilt when a budget is saved in this process, and at most BUDGETED_TEAMS_TTL seconds after a change
-# made in another worker process.
+# Rebuilt when a budget is saved in this process; after a change in another worker within a second with
+# Redis (billing/cache_generations.py), else within BUDGETED_TEAMS_TTL seconds.
 BUDGETED_TEAMS_TTL = 5.0
 _budgeted_teams: tuple[frozenset[int], float] | None = None
 
@@ -85,8 +86,15 @@ def forget_budgeted_teams(*_args: object, **_kwargs: object) -> None:
     _budgeted_teams = None
 
 
-post_save.connect(forget_budgeted_teams, sender=Budget, dispatch_uid="budgeted-teams-save")
-post_delete.connect(forget_budgeted_teams, sender=Budget, dispatch_uid="budgeted-teams-delete")
+def budgets_changed(*_args: object, **_kwargs: object) -> None:
+    """A budget was saved or deleted here: forget this process's list, and tell the other workers (Redis)."""
+    forget_budgeted_teams()
+    cache_generations.bump("budgets")
+
+
+cache_generations.watch("budgets", forget_budgeted_teams)
+post_save.connect(budgets_changed, sender=Budget, dispatch_uid="budgeted-teams-save")
+post_delete.connect(budgets_changed, sender=Budget, dispatch_uid="budgeted-teams-delete")
 
 
 def budgets_for(*, team_id: int, user_id: int | None, key_id: int | None) -> list[Budget]:

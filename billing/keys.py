@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from billing import cache_generations
 from billing.models import HubKey, Membership, Team
 from llmhub.errors import AuthenticationFailed, PermissionDenied
 
@@ -78,10 +80,13 @@ def revoke_key(key: HubKey) -> None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
     _cache.pop(key.hashed_key, None)
+    _by_key_id.pop(key.pk, None)
+    cache_generations.bump("keys")  # the other workers forget their cached keys within a second
 
 
 # In-process cache of recent lookups: hash -> (identity, fetched_at). A revocation in this process
-# takes effect at once; in other worker processes within KEY_CACHE_SECONDS.
+# takes effect at once; in other worker processes within a second with Redis (billing/cache_generations.py),
+# else within KEY_CACHE_SECONDS.
 _cache: dict[str, tuple[KeyIdentity, float]] = {}
 _last_used_written: dict[int, float] = {}
 # key id -> (identity, fetched_at), so the gateway finds a key's rate limits without a query.
@@ -192,8 +197,20 @@ def forget_key(key: HubKey) -> None:
     _by_key_id.pop(key.pk, None)
 
 
-def forget_cached_keys() -> None:
-    """Drop the in-process key cache (tests, and after bulk revocations)."""
+def forget_cached_keys(*_args: object, **_kwargs: object) -> None:
+    """Drop the in-process key cache (tests, after bulk revocations, and when another worker changed keys)."""
     _cache.clear()
     _last_used_written.clear()
     _by_key_id.clear()
+
+
+def keys_changed(*_args: object, **_kwargs: object) -> None:
+    """A key or a membership changed here: forget this process's keys, and tell the other workers."""
+    forget_cached_keys()
+    cache_generations.bump("keys")
+
+
+cache_generations.watch("keys", forget_cached_keys)
+# A member who leaves a team (or whose role changes) is re-checked by every worker at the next request.
+post_save.connect(keys_changed, sender=Membership, dispatch_uid="keys-membership-save")
+post_delete.connect(keys_changed, sender=Membership, dispatch_uid="keys-membership-delete")

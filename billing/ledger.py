@@ -99,9 +99,24 @@ def grant_credits(
     return entry
 
 
+@dataclass(frozen=True)
+class HoldMeter:
+    """A request's metering facts written with its hold, so a crash after admission still leaves a record."""
+
+    source: str = "api"
+    model_requested: str = ""
+    model_served: str = ""  # the first model of the chain; a checkpoint corrects it after a fallback
+    provider: str = ""
+    stream: bool = False
+    prompt_tokens: int = 0
+    cost: Decimal = ZERO  # the prompt, priced: what a request that dies before any output still owes
+
+
 def hold_ttl() -> dt.timedelta:
-    # A hold must outlive the longest request, or the sweep would release it while the request still runs.
-    return dt.timedelta(seconds=max(settings.HOLD_TTL_SECONDS, settings.UPSTREAM_TOTAL_TIMEOUT + 60))
+    """How long a hold lives unless renewed. A live request renews it (checkpoints while it streams, and its
+    worker's heartbeat every sweep interval), so the TTL need not outlive the longest request: at least two
+    sweep intervals, so one late heartbeat never lets a live hold lapse."""
+    return dt.timedelta(seconds=max(settings.HOLD_TTL_SECONDS, 2 * settings.HOLD_SWEEP_INTERVAL_SECONDS))
 
 
 def reserve_credits(
@@ -111,6 +126,7 @@ def reserve_credits(
     amount: Decimal,
     user_id: int | None = None,
     key_id: int | None = None,
+    meter: HoldMeter | None = None,
     now: dt.datetime | None = None,
 ) -> None:
     """Hold `amount` of the team's credits and of every budget the request counts against, or refuse with 402.
@@ -139,7 +155,7 @@ def reserve_credits(
         rows.set_team_money(cursor, team_id, balance=balance, reserved=to_usd(reserved + amount))
         rows.insert_hold(
             cursor, request_id=request_id, team_id=team_id, amount=amount, now=now, expires_at=now + hold_ttl(),
-            budget_spends=spend_ids,
+            budget_spends=spend_ids, user_id=user_id, key_id=key_id, meter=meter or HoldMeter(),
         )  # fmt: skip
 
 

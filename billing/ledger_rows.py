@@ -97,13 +97,20 @@ def hold_exists(cursor: CursorWrapper, request_id: str) -> bool:
 
 
 def insert_hold(cursor: CursorWrapper, *, request_id: str, team_id: int, amount: Decimal, now: dt.datetime,
-                expires_at: dt.datetime, budget_spends: list[int]) -> None:  # fmt: skip
+                expires_at: dt.datetime, budget_spends: list[int], user_id: int | None, key_id: int | None,
+                meter: Any) -> None:  # fmt: skip
+    """Insert a hold with its metering facts (`meter` is a ledger.HoldMeter)."""
     execute(
         cursor,
-        f"INSERT INTO {HOLD} (request_id, team_id, amount, created_at, expires_at, budget_spends) "
-        "VALUES (%s, %s, %s, %s, %s, %s)",
-        [request_id, team_id, f"{amount:f}", _time(now), _time(expires_at), _json(budget_spends)],
-    )
+        f"INSERT INTO {HOLD} (request_id, team_id, amount, created_at, expires_at, budget_spends, user_id, key_id, "
+        "source, model_requested, model_served, provider, stream, prompt_tokens, completion_tokens, cost, seen_at) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s)",
+        [
+            request_id, team_id, f"{amount:f}", _time(now), _time(expires_at), _json(budget_spends), user_id, key_id,
+            meter.source, meter.model_requested, meter.model_served, meter.provider, meter.stream,
+            meter.prompt_tokens, f"{to_usd(meter.cost):f}", _time(now),
+        ],
+    )  # fmt: skip
 
 
 def take_hold(cursor: CursorWrapper, request_id: str) -> tuple[Decimal, list[int]] | None:

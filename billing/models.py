@@ -107,7 +107,8 @@ class UsageRecord(models.Model):
     OK = "ok"
     ERROR = "error"
     CANCELLED = "cancelled"
-    STATUSES = [(OK, "ok"), (ERROR, "error"), (CANCELLED, "cancelled")]
+    INTERRUPTED = "interrupted"  # its process died mid-request; settled by the sweep from its last checkpoint
+    STATUSES = [(OK, "ok"), (ERROR, "error"), (CANCELLED, "cancelled"), (INTERRUPTED, "interrupted")]
 
     request_id = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -139,7 +140,7 @@ class UsageRecord(models.Model):
     upstream_cost = models.DecimalField(**MONEY, null=True, blank=True)
     latency_ms = models.PositiveIntegerField(default=0)
     ttft_ms = models.PositiveIntegerField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=STATUSES)
+    status = models.CharField(max_length=20, choices=STATUSES)
     error_code = models.CharField(max_length=50, blank=True)
     attempts = models.JSONField(default=list)
     route = models.JSONField(null=True, blank=True, help_text="auto-routing decision and reason")
@@ -192,7 +193,9 @@ class CreditLedgerEntry(models.Model):
 
 
 class CreditHold(models.Model):
-    """Credits set aside for a request in flight; released when the request settles or the hold expires."""
+    """Credits set aside for a request in flight, and its write-ahead metering record: who, what, and the
+    output checkpointed while it streams. A live request keeps `expires_at` fresh; a hold past it belongs to a
+    dead process and the sweep settles it as an `interrupted` usage record (billing/orphans.py)."""
 
     request_id = models.CharField(max_length=64, unique=True)
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="holds")
@@ -201,6 +204,20 @@ class CreditHold(models.Model):
     expires_at = models.DateTimeField(db_index=True)
     # The BudgetSpend rows this hold counts against, released with it (the period may roll over meanwhile).
     budget_spends = models.JSONField(default=list, blank=True)
+    # The metering facts, known before the first upstream byte (user is null only on holds from before them).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    key = models.ForeignKey(HubKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
+    source = models.CharField(max_length=20, default="api")
+    model_requested = models.CharField(max_length=100, blank=True)
+    model_served = models.CharField(max_length=100, blank=True)
+    provider = models.CharField(max_length=50, blank=True)
+    stream = models.BooleanField(default=False)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0, help_text="output streamed, as last checkpointed")
+    cost = models.DecimalField(**MONEY, default=Decimal("0"), help_text="prompt and checkpointed output, priced")
+    seen_at = models.DateTimeField(null=True, blank=True, help_text="last checkpoint or heartbeat")
 
     def __str__(self) -> str:
         return f"hold {self.amount} for {self.request_id}"

@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP to Django (and the demo upstream), websockets to the chat consumers."""
+"""ASGI entry point: HTTP to Django (and the demo upstream), websockets to the chat consumers, and the
+lifespan (the hold sweeper, the shutdown drain)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from chat.routing import websocket_urlpatterns  # noqa: E402
 from llmhub.api.asgi_dispatch import API_PREFIXES, api_app  # noqa: E402
+from llmhub.lifespan import lifespan_app  # noqa: E402
 from llmhub.ops.metrics import endpoint, endpoint_label  # noqa: E402
 from llmhub.providers.demo_upstream import PREFIX as DEMO_PREFIX  # noqa: E402
 from llmhub.providers.demo_upstream import demo_app  # noqa: E402
@@ -36,5 +38,6 @@ application = ProtocolTypeRouter(
     {
         "http": http_app,
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "lifespan": lifespan_app,
     }
 )

@@ -113,10 +113,13 @@ if REDIS_URL:
             "KEY_PREFIX": "resp",
         },
     }
+    # redis-py's default 5 s socket timeout races channels-redis's 5 s blocking pop: an idle websocket's
+    # receive then times out and the consumer dies. Reads wait longer than any blocking pop; idle pooled
+    # connections are health-checked before reuse.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30, "health_check_interval": 15}]},
         }
     }
 else:
@@ -224,11 +227,15 @@ DB_THREADS = env.int("DB_THREADS", default=1 if DATABASES["default"]["ENGINE"].e
 # Seconds an identical deterministic request is answered from the response cache (0 turns the cache off).
 RESPONSE_CACHE_TTL = env.int("RESPONSE_CACHE_TTL", default=3600)
 
-# Billing enforcement (docs/billing-enforcement.md). A credit hold outlives any request (see
-# UPSTREAM_TOTAL_TIMEOUT); holds left by a crashed process are released by a sweep the gateway runs
-# at most every HOLD_SWEEP_INTERVAL_SECONDS (or `manage.py release_holds` from cron).
-HOLD_TTL_SECONDS = env.int("HOLD_TTL_SECONDS", default=900)
-HOLD_SWEEP_INTERVAL_SECONDS = env.float("HOLD_SWEEP_INTERVAL_SECONDS", default=60.0)
+# Billing enforcement (docs/billing-enforcement.md). A credit hold is also the request's write-ahead metering
+# record; a live request renews it (stream checkpoints, and its worker's heartbeat every sweep interval), so it
+# expires only when its process died. Every worker sweeps on its own timer: expired holds settle as
+# `interrupted` usage records (or `manage.py release_holds` from cron). The books are whole within about
+# HOLD_TTL_SECONDS + HOLD_SWEEP_INTERVAL_SECONDS of a crash.
+HOLD_TTL_SECONDS = env.int("HOLD_TTL_SECONDS", default=60)
+HOLD_SWEEP_INTERVAL_SECONDS = env.float("HOLD_SWEEP_INTERVAL_SECONDS", default=10.0)
+# On SIGTERM (uvicorn): how long in-flight requests may run on before they are cut and settled as interrupted.
+SHUTDOWN_GRACE_SECONDS = env.float("SHUTDOWN_GRACE_SECONDS", default=20.0)
 # A request whose worst-case hold does not fit the team's credits runs with a smaller output cap, down to this.
 OUTPUT_CAP_FLOOR = env.int("OUTPUT_CAP_FLOOR", default=256)
 ALERT_WEBHOOK_TIMEOUT = env.float("ALERT_WEBHOOK_TIMEOUT", default=5.0)

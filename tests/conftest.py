@@ -13,6 +13,8 @@ import pytest
 from tests.fake_upstream import FakeUpstream
 from tests.live_hub import LiveHub
 
+pytest_plugins = ["tests.ledger_audit"]
+
 
 @dataclass
 class Person:
@@ -38,6 +40,8 @@ def live_hub(django_db_setup: Any, django_db_blocker: Any) -> Iterator[LiveHub]:
     settings.SECURE_SSL_REDIRECT = False
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     settings.SECURE_HSTS_SECONDS = 0
+    # The hub's hold sweeper runs on its own timer: only when a test asks (a test may build expired holds).
+    settings.HOLD_SWEEP_INTERVAL_SECONDS = 3600
     settings.WHITENOISE_USE_FINDERS = True  # static files from the source folders, as _plain_static_files
     settings.STORAGES = {
         **settings.STORAGES,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from billing import cache_generations
 from llmhub.catalog.history import active_prices, next_change
 from llmhub.catalog.pricing import Prices
 from llmhub.errors import ModelNotFound
@@ -155,6 +156,13 @@ def invalidate(*_args: object, **_kwargs: object) -> None:
     _snapshot = None
 
 
+def catalog_changed(*_args: object, **_kwargs: object) -> None:
+    """A catalog row changed here: rebuild this process's snapshot, and tell the other workers (Redis)."""
+    invalidate()
+    cache_generations.bump("catalog")
+
+
+cache_generations.watch("catalog", invalidate)
 for _model in (CatalogModel, Deployment, Provider, ModelAlias, PriceVersion):
-    post_save.connect(invalidate, sender=_model, dispatch_uid=f"catalog-{_model.__name__}-save")
-    post_delete.connect(invalidate, sender=_model, dispatch_uid=f"catalog-{_model.__name__}-delete")
+    post_save.connect(catalog_changed, sender=_model, dispatch_uid=f"catalog-{_model.__name__}-save")
+    post_delete.connect(catalog_changed, sender=_model, dispatch_uid=f"catalog-{_model.__name__}-delete")

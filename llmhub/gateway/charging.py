@@ -1,6 +1,7 @@
-"""The gateway's seam to billing, async: admit (rate limits, budgets, credit hold), settle (one usage record
-and one charge, shielded from cancellation), release, and the hold sweep. Billing's own code is sync and
-runs on the database pool; this module is the only place the gateway calls it.
+"""The gateway's seam to billing, async: admit (rate limits, budgets, credit hold with the request's
+metering facts), checkpoint, settle (one usage record and one charge, shielded from cancellation), release,
+and the sweep (heartbeat of this worker's live requests, then orphans settled as interrupted). Billing's own
+code is sync and runs on the database pool; this module is the only place the gateway calls it.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import Any
 
 from django.conf import settings
 
-from billing import keys, ledger, rate_limits, refusals
-from billing.ledger import Settlement, UsageDraft
+from billing import keys, ledger, orphans, rate_limits, refusals
+from billing.ledger import HoldMeter, Settlement, UsageDraft
 from billing.money import ZERO
 from llmhub.catalog import cost_of
 from llmhub.errors import HubError
@@ -29,6 +30,10 @@ log = logging.getLogger("llmhub.billing")
 _last_sweep = -1e18
 # Background work (settlements of cancelled requests, hold releases) is kept referenced until done.
 _background: set[asyncio.Future[Any]] = set()
+# This worker's requests holding credits, with the task serving each: the heartbeat renews their holds, and a
+# shutdown past its grace period cancels what is left (settled then as interrupted, see cancelled_outcome).
+_live: dict[str, asyncio.Task[Any] | None] = {}
+_draining = False
 
 
 async def admit(
@@ -41,8 +46,10 @@ async def admit(
     prompt_tokens: int,
     model: str = "",
     record_refusal: bool = True,
+    meter: HoldMeter | None = None,
 ) -> None:
-    """Refuse with 429 (rate limit) or 402 (credits, budget), recorded as a Refusal, or hold the worst case.
+    """Refuse with 429 (rate limit) or 402 (credits, budget), recorded as a Refusal, or hold the worst case,
+    written with its metering facts (`meter`) before any upstream byte.
 
     The one policy for a cancel while admitting (an API client that left, a chat user who pressed Stop):
     no upstream call was made, so the hold is given straight back and no usage record is written.
@@ -58,6 +65,7 @@ async def admit(
             request_id=request_id,
             amount=amount,
             prompt_tokens=prompt_tokens,
+            meter=meter,
         )
     )
     try:
@@ -70,6 +78,8 @@ async def admit(
     except asyncio.CancelledError:
         task.add_done_callback(lambda done: _release_after(done, request_id))
         raise
+    if amount > ZERO:
+        _live[request_id] = asyncio.current_task()
 
 
 async def _record(
@@ -94,17 +104,67 @@ def _release_after(admitted: asyncio.Future[Any], request_id: str) -> None:
 
 
 def admit_now(
-    *, team_id: int, user_id: int, key_id: int | None, request_id: str, amount: Decimal, prompt_tokens: int
+    *,
+    team_id: int,
+    user_id: int,
+    key_id: int | None,
+    request_id: str,
+    amount: Decimal,
+    prompt_tokens: int,
+    meter: HoldMeter | None = None,
 ) -> None:
     """The synchronous admission (runs on the database pool): rate limits first, they cost no query."""
     if key_id is not None:
         rpm, tpm = keys.rate_limits_for_key(key_id)
         rate_limits.admit(key_id=key_id, request_id=request_id, tokens=prompt_tokens, rpm=rpm, tpm=tpm)
     try:
-        ledger.reserve_credits(team_id=team_id, request_id=request_id, amount=amount, user_id=user_id, key_id=key_id)
+        ledger.reserve_credits(
+            team_id=team_id, request_id=request_id, amount=amount, user_id=user_id, key_id=key_id, meter=meter
+        )
     except BaseException:
         rate_limits.forget(request_id)
         raise
+
+
+def checkpoint(call: Call, usage: Usage) -> asyncio.Future[int]:
+    """Write a streaming call's output so far, priced, to its hold (group-committed with other writes).
+
+    Ordered after the team's other writes in a group (team id + 0.5): a checkpoint locks only the hold row,
+    and taking it before a team row another worker's sweep holds could deadlock.
+    """
+    spec = call.served
+    assert spec is not None
+    return run_db_write(
+        orphans.checkpoint_hold,
+        order=call.caller.team_id + 0.5,
+        request_id=call.request_id,
+        completion_tokens=usage.completion_tokens,
+        cost=cost_of(usage, spec.prices),
+        model_served=spec.name,
+        provider=call.target.provider.name if call.target else "",
+    )
+
+
+def cancelled_outcome(default_code: str) -> tuple[str, str]:
+    """The status and code of a cancelled call: the client's doing, unless this worker is shutting down."""
+    return ("interrupted", "server_shutdown") if _draining else ("cancelled", default_code)
+
+
+def live_requests() -> dict[str, asyncio.Task[Any] | None]:
+    """This worker's requests holding credits (a copy), by request id."""
+    return dict(_live)
+
+
+def start_interrupting() -> None:
+    """From now on a cancelled call settles as interrupted (the worker is past its shutdown grace period)."""
+    global _draining
+    _draining = True
+
+
+def stop_interrupting() -> None:
+    """Cancels are the client's doing again (tests)."""
+    global _draining
+    _draining = False
 
 
 def usage_draft(call: Call, usage: Usage, status: str, error_code: str = "", ttft_ms: int | None = None) -> UsageDraft:
@@ -160,6 +220,7 @@ async def settle(call: Call, draft: UsageDraft) -> Settlement:
     record_when_settled(task, draft, call.upstream_span)
     _background.add(task)
     task.add_done_callback(_background.discard)
+    task.add_done_callback(lambda _done: _live.pop(draft.request_id, None))
     call.settled = await asyncio.shield(task)
     return call.settled
 
@@ -178,19 +239,30 @@ async def settled_on_failure(call: Call, *, cancelled_code: str) -> AsyncIterato
 
 
 async def _settle_failed(call: Call, exc: BaseException, *, cancelled_code: str) -> None:
-    code = exc.code if isinstance(exc, HubError) else cancelled_code
-    status = "cancelled" if isinstance(exc, asyncio.CancelledError) else "error"
+    if isinstance(exc, asyncio.CancelledError):
+        status, code = cancelled_outcome(cancelled_code)
+    else:
+        status, code = "error", exc.code if isinstance(exc, HubError) else cancelled_code
     await settle(call, usage_draft(call, Usage(), status, code))
 
 
+async def sweep() -> int:
+    """Renew this worker's live holds (the heartbeat), then settle expired holds (dead processes') as
+    interrupted. Returns how many were settled."""
+    live = list(_live)
+    if live:
+        await run_db(orphans.renew_holds, live)
+    return await run_db(orphans.settle_expired_holds)
+
+
 def maybe_sweep() -> None:
-    """Release expired holds at most every HOLD_SWEEP_INTERVAL_SECONDS, in the background: no cron needed."""
+    """Sweep at most every HOLD_SWEEP_INTERVAL_SECONDS, in the background (the sweeper's timer also does)."""
     global _last_sweep
     now = time.monotonic()
     if now - _last_sweep < settings.HOLD_SWEEP_INTERVAL_SECONDS:
         return
     _last_sweep = now
-    _keep(asyncio.ensure_future(run_db(ledger.release_expired_holds)))
+    _keep(asyncio.ensure_future(sweep()))
 
 
 def _keep(task: asyncio.Future[Any]) -> None:
@@ -204,9 +276,9 @@ def _background_done(task: asyncio.Future[Any]) -> None:
     if task.cancelled():
         return
     if task.exception() is not None:
-        log.error("releasing credit holds failed", exc_info=task.exception())
+        log.error("sweeping credit holds failed", exc_info=task.exception())
     elif task.result():
-        log.warning("released %s credit hold(s)", int(task.result()))
+        log.warning("settled or released %s orphaned credit hold(s)", int(task.result()))
 
 
 async def wait_for_background() -> None:

@@ -7,16 +7,18 @@ import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 
+from billing import cache_generations
 from billing.keys import check_model_allowed
+from billing.ledger import HoldMeter
 from billing.money import ZERO
 from billing.refusal_wording import insufficient_credits_message
-from llmhub.catalog import ModelSpec, asnapshot, find_model, worst_case_cost
+from llmhub.catalog import ModelSpec, asnapshot, cost_of, find_model, worst_case_cost
 from llmhub.errors import HubError, InsufficientCredits, InvalidRequest
-from llmhub.gateway import auto_router, charging, response_cache
+from llmhub.gateway import auto_router, charging, response_cache, sweeper
 from llmhub.gateway.call import Call, Caller
 from llmhub.gateway.fitting import asked_cap, fitting_cap, with_cap
 from llmhub.gateway.tokens import count_images, prompt_tokens_ceiling, prompt_tokens_estimate
-from llmhub.providers.base import ChatRequest
+from llmhub.providers.base import ChatRequest, Usage
 
 
 def max_output(request: ChatRequest, spec: ModelSpec) -> int:
@@ -63,6 +65,8 @@ def _plan_chain(request: ChatRequest, models: dict[str, ModelSpec], prompt_estim
 
 async def plan(caller: Caller, request: ChatRequest) -> Call:
     """Resolve the model chain and hold the worst-case cost. Raises 400/402/404/429 before any upstream call."""
+    sweeper.ensure_running()
+    cache_generations.start_watching()  # other workers' key, budget and catalog changes reach this one
     snap = await asnapshot()
     tools = request.params.get("tools") or request.params.get("functions")
     estimate = prompt_tokens_estimate(request.messages, tools)
@@ -126,6 +130,7 @@ async def _admit(call: Call, hold: Decimal, *, record_refusal: bool = True) -> N
         prompt_tokens=call.prompt_estimate,
         model=call.request.model,
         record_refusal=record_refusal,
+        meter=_meter(call),
     )
 
 
@@ -157,6 +162,20 @@ async def _admit_with_a_fitting_cap(call: Call, refused: InsufficientCredits, pr
     call.lowered_cap = (asked_cap(call.request), cap)
     call.request = with_cap(call.request, cap)
     await _admit(call, _hold(call, prompt_tokens, images))
+
+
+def _meter(call: Call) -> HoldMeter:
+    """The metering facts written with the hold: the prompt priced at the first model of the chain."""
+    first = call.chain[0]
+    return HoldMeter(
+        source=call.caller.source,
+        model_requested=call.request.model,
+        model_served=first.name,
+        provider=first.targets[0].provider.name if first.targets else "",
+        stream=call.request.stream,
+        prompt_tokens=call.prompt_estimate,
+        cost=cost_of(Usage(prompt_tokens=call.prompt_estimate, estimated=True), first.prices),
+    )
 
 
 @dataclass

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from llmhub.errors import HubError, UpstreamError
 from llmhub.gateway import charging, response_cache
 from llmhub.gateway.call import Call, Caller
+from llmhub.gateway.checkpoints import Checkpointer
 from llmhub.gateway.fallback import with_fallback
 from llmhub.gateway.metering import streamed_usage, usage_json
 from llmhub.gateway.planning import open_call
@@ -74,6 +75,7 @@ class StreamSession:
         # Called with the relayed chunks and final usage after a stream that ended well (the response cache).
         self.on_finish: Callable[[list[dict[str, Any]], Usage], Awaitable[None]] | None = None
         self._kept: list[dict[str, Any]] = []
+        self._checkpoints = Checkpointer(call)  # the output so far, on the hold, for the sweep after a crash
 
     def _final_usage(self) -> Usage:
         return streamed_usage(self.call, self._usage, self._text_bytes)
@@ -88,6 +90,7 @@ class StreamSession:
         if produced and self._ttft_ms is None:
             self._ttft_ms = int((time.monotonic() - self.call.started) * 1000)
         self._text_bytes += produced
+        self._checkpoints.advance(self._text_bytes)
         data = dict(data)
         data.pop("usage", None)
         assert self.call.served is not None
@@ -130,7 +133,8 @@ class StreamSession:
                 await self._settle_cancelled()
 
     async def _settle_cancelled(self) -> None:
-        draft = charging.usage_draft(self.call, self._final_usage(), "cancelled", "client_disconnected", self._ttft_ms)
+        status, code = charging.cancelled_outcome("client_disconnected")
+        draft = charging.usage_draft(self.call, self._final_usage(), status, code, self._ttft_ms)
         await charging.settle(self.call, draft)
 
     async def _close_upstream(self) -> None:

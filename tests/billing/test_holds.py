@@ -56,7 +56,7 @@ def test_release_holds_command_releases_expired_holds_and_their_budget_counts(al
     reserve_credits(team_id=acme.pk, request_id="crashed", amount=Decimal("0.40"), now=LONG_AGO)
     reserve_credits(team_id=acme.pk, request_id="in-flight", amount=Decimal("0.20"))
     call_command("release_holds")
-    assert "released 1 expired hold" in capsys.readouterr().out
+    assert "settled or released 1 expired hold" in capsys.readouterr().out
     acme.refresh_from_db()
     assert acme.reserved == Decimal("0.20")
     assert list(CreditHold.objects.values_list("request_id", flat=True)) == ["in-flight"]
@@ -87,6 +87,7 @@ def test_gateway_sweeps_expired_holds_without_cron(hub_url, upstream, alice, acm
     assert acme.reserved == 0
 
 
+@pytest.mark.ledger_breach  # leaves two expired holds on purpose
 @pytest.mark.django_db(transaction=True)
 def test_sweep_runs_at_most_once_an_interval(settings, acme):
     settings.HOLD_SWEEP_INTERVAL_SECONDS = 3600

@@ -79,6 +79,7 @@ def test_rebuild_reproduces_the_live_rollups_and_follows_moved_days(alice, bob, 
     assert UsageDailyRollup.objects.get(user=bob.user).day == dt.date(2026, 1, 2)
 
 
+@pytest.mark.ledger_breach  # generate_usage writes uncharged synthetic records by design
 def test_generate_usage_writes_records_and_matching_rollups(alice):
     call_command("generate_usage", "3000", "--team", "acme", "--days", "10", "--seed", "7")
     assert UsageRecord.objects.count() == 3000

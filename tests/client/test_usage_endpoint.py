@@ -12,7 +12,8 @@ import pytest
 from billing.models import UsageRecord
 from billing.selectors import month_usage
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Usage records are built directly, without their charges: a ledger breach by design.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.ledger_breach]
 NOW = dt.datetime(2026, 11, 15, 12, 0, tzinfo=dt.UTC)
 
 

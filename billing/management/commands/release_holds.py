@@ -1,4 +1,5 @@
-"""release_holds: release credit holds past their TTL (left by a crashed process). The gateway also does this."""
+"""release_holds: settle credit holds past their TTL (left by a dead process) as interrupted usage records.
+Every worker's sweeper also does this on its own timer."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from billing.ledger import release_expired_holds
+from billing.orphans import settle_expired_holds
 
 
 class Command(BaseCommand):
-    help = "Release expired credit holds (and their budget counters). Safe to run at any time, e.g. from cron."
+    help = (
+        "Settle expired credit holds as interrupted usage records, charged for the prompt and the output last "
+        "checkpointed (holds without metering are released). Safe to run at any time, e.g. from cron."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        released = release_expired_holds()
-        self.stdout.write(f"released {released} expired hold{'s' if released != 1 else ''}")
+        settled = settle_expired_holds()
+        self.stdout.write(f"settled or released {settled} expired hold{'s' if settled != 1 else ''}")
