@@ -47,6 +47,7 @@ class UsageDraft:
     reasoning_tokens: int = 0
     images: int = 0
     tokens_estimated: bool = False
+    tokens_clamped: bool = False
     upstream_cost: Decimal | None = None
     latency_ms: int = 0
     ttft_ms: int | None = None

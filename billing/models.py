@@ -130,6 +130,9 @@ class UsageRecord(models.Model):
     reasoning_tokens = models.PositiveIntegerField(default=0)
     images = models.PositiveIntegerField(default=0)
     tokens_estimated = models.BooleanField(default=False, help_text="Upstream reported no usage; counted by the hub")
+    tokens_clamped = models.BooleanField(
+        default=False, help_text="Upstream reported more tokens than the request allowed; cut to the bound"
+    )
     cost = models.DecimalField(**MONEY, default=Decimal("0"))
     upstream_cost = models.DecimalField(**MONEY, null=True, blank=True)
     latency_ms = models.PositiveIntegerField(default=0)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -26,6 +27,9 @@ from llmhub.providers.base import Usage
 
 log = logging.getLogger("llmhub.billing")
 _last_sweep = -1e18
+# More than any one request could cost: a settlement that failed is not retried with a charge beyond it.
+MAX_CHARGE = Decimal("1000000")
+MAX_COUNT = 2**31 - 1  # the largest count every database's integer column takes
 # Background work (settlements of cancelled requests, hold releases) is kept referenced until done.
 _background: set[asyncio.Future[Any]] = set()
 
@@ -103,6 +107,7 @@ def usage_draft(call: Call, usage: Usage, status: str, error_code: str = "", ttf
         reasoning_tokens=usage.reasoning_tokens,
         images=usage.images,
         tokens_estimated=usage.estimated,
+        tokens_clamped=usage.clamped,
         cost=cost,
         upstream_cost=usage.upstream_cost,
         latency_ms=int((time.monotonic() - call.started) * 1000),
@@ -122,14 +127,37 @@ def settle_request(draft: UsageDraft) -> Settlement:
 
 
 async def settle(call: Call, draft: UsageDraft) -> Settlement:
-    """Write the usage record and charge, shielded so a cancelled request still settles exactly once."""
+    """Write the usage record and charge, shielded so a cancelled request still settles exactly once.
+
+    If that write fails, the request still ends as one record and one charge: settled again as an
+    `error` with code `settlement_failed`, its tokens and cost kept, the extras that may have failed dropped.
+    """
     if call.settled is not None:
         return call.settled
+    try:
+        call.settled = await _settle_shielded(draft)
+    except Exception:
+        log.exception("settling %s failed; settling it as an error", draft.request_id)
+        call.settled = await _settle_shielded(settlement_failed(draft))
+    return call.settled
+
+
+def settlement_failed(draft: UsageDraft) -> UsageDraft:
+    """The plainest record of a request whose settlement failed: status, code, counts and a sane cost."""
+    cost = draft.cost if draft.cost.is_finite() and ZERO <= draft.cost < MAX_CHARGE else ZERO
+    counts = ("prompt_tokens", "completion_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens", "images")
+    plain = {name: min(max(int(getattr(draft, name)), 0), MAX_COUNT) for name in counts}
+    return dataclasses.replace(
+        draft, **plain, status="error", error_code="settlement_failed", cost=cost, upstream_cost=None, route=None,
+        attempts=[],
+    )  # fmt: skip
+
+
+async def _settle_shielded(draft: UsageDraft) -> Settlement:
     task = asyncio.ensure_future(run_db_write(settle_request, draft, order=draft.team_id))
     _background.add(task)
     task.add_done_callback(_background.discard)
-    call.settled = await asyncio.shield(task)
-    return call.settled
+    return await asyncio.shield(task)
 
 
 @contextlib.asynccontextmanager
@@ -187,3 +215,8 @@ def sweep_due_now() -> None:
     """Make the next admission run the sweep (tests)."""
     global _last_sweep
     _last_sweep = -1e18
+
+
+# More than any one request could cost: a settlement that failed is not retried with a charge beyond it.
+MAX_CHARGE = Decimal("1000000")
+MAX_COUNT = 2**31 - 1  # the largest count every database's integer column takes
