@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponseBase
 from llmhub.api.auth import caller_for
 from llmhub.api.formats import OPENAI, ClientFormat
 from llmhub.api.request import ApiRequest
-from llmhub.errors import HubError
+from llmhub.errors import HubError, MethodNotAllowed
 
 ApiView = Callable[..., Coroutine[Any, Any, HttpResponseBase]]
 DjangoView = Callable[..., Coroutine[Any, Any, HttpResponseBase]]
@@ -27,10 +27,8 @@ def api_endpoint(
         async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             try:
                 if request.method not in methods:
-                    raise HubError(
-                        f"Method {request.method} is not allowed here; use {' or '.join(methods)}.",
-                        status=405,
-                        code="method_not_allowed",
+                    raise MethodNotAllowed(
+                        f"Method {request.method} is not allowed here; use {' or '.join(methods)}.", allow=methods
                     )
                 api = ApiRequest(http=request, caller=await caller_for(request))
                 return await view(api, *args, **kwargs)
