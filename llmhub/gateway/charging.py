@@ -145,11 +145,14 @@ async def settle(call: Call, draft: UsageDraft) -> Settlement:
 def settlement_failed(draft: UsageDraft) -> UsageDraft:
     """The plainest record of a request whose settlement failed: status, code, counts and a sane cost."""
     cost = draft.cost if draft.cost.is_finite() and ZERO <= draft.cost < MAX_CHARGE else ZERO
-    counts = ("prompt_tokens", "completion_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens", "images")
-    plain = {name: min(max(int(getattr(draft, name)), 0), MAX_COUNT) for name in counts}
+    def count(n: int) -> int:
+        return min(max(int(n), 0), MAX_COUNT)
+
     return dataclasses.replace(
-        draft, **plain, status="error", error_code="settlement_failed", cost=cost, upstream_cost=None, route=None,
-        attempts=[],
+        draft, status="error", error_code="settlement_failed", cost=cost, upstream_cost=None, route=None,
+        attempts=[], prompt_tokens=count(draft.prompt_tokens), completion_tokens=count(draft.completion_tokens),
+        cached_tokens=count(draft.cached_tokens), cache_write_tokens=count(draft.cache_write_tokens),
+        reasoning_tokens=count(draft.reasoning_tokens), images=count(draft.images),
     )  # fmt: skip
 
 
