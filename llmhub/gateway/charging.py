@@ -35,9 +35,19 @@ _background: set[asyncio.Future[Any]] = set()
 
 
 async def admit(
-    *, team_id: int, user_id: int, key_id: int | None, request_id: str, amount: Decimal, prompt_tokens: int
+    *,
+    team_id: int,
+    user_id: int,
+    key_id: int | None,
+    request_id: str,
+    amount: Decimal,
+    prompt_tokens: int,
+    output_tokens: int = 0,
 ) -> None:
     """Refuse with 429 (rate limit) or 402 (credits, budget), or hold the request's worst-case cost.
+
+    Tokens per minute are reserved like the credit hold, at the worst case (prompt + every output token
+    allowed), and corrected to the actual count when the request settles.
 
     The one policy for a cancel while admitting (an API client that left, a chat user who pressed Stop):
     no upstream call was made, so the hold is given straight back and no usage record is written.
@@ -53,6 +63,7 @@ async def admit(
             request_id=request_id,
             amount=amount,
             prompt_tokens=prompt_tokens,
+            output_tokens=output_tokens,
         )
     )
     try:
@@ -70,12 +81,20 @@ def _release_after(admitted: asyncio.Future[Any], request_id: str) -> None:
 
 
 def admit_now(
-    *, team_id: int, user_id: int, key_id: int | None, request_id: str, amount: Decimal, prompt_tokens: int
+    *,
+    team_id: int,
+    user_id: int,
+    key_id: int | None,
+    request_id: str,
+    amount: Decimal,
+    prompt_tokens: int,
+    output_tokens: int = 0,
 ) -> None:
     """The synchronous admission (runs on the database pool): rate limits first, they cost no query."""
     if key_id is not None:
         rpm, tpm = keys.rate_limits_for_key(key_id)
-        rate_limits.admit(key_id=key_id, request_id=request_id, tokens=prompt_tokens, rpm=rpm, tpm=tpm)
+        worst = prompt_tokens + output_tokens
+        rate_limits.admit(key_id=key_id, request_id=request_id, tokens=worst, rpm=rpm, tpm=tpm)
     try:
         ledger.reserve_credits(team_id=team_id, request_id=request_id, amount=amount, user_id=user_id, key_id=key_id)
     except BaseException:
@@ -145,6 +164,7 @@ async def settle(call: Call, draft: UsageDraft) -> Settlement:
 def settlement_failed(draft: UsageDraft) -> UsageDraft:
     """The plainest record of a request whose settlement failed: status, code, counts and a sane cost."""
     cost = draft.cost if draft.cost.is_finite() and ZERO <= draft.cost < MAX_CHARGE else ZERO
+
     def count(n: int) -> int:
         return min(max(int(n), 0), MAX_COUNT)
 

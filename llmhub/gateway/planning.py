@@ -83,6 +83,7 @@ async def plan(caller: Caller, request: ChatRequest) -> Call:
         request_id=call.request_id,
         amount=hold,
         prompt_tokens=estimate,
+        output_tokens=max(max_output(request, s) for s in call.chain),
     )
     return call
 
