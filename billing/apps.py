@@ -5,3 +5,11 @@ class BillingConfig(AppConfig):
     name = "billing"
     verbose_name = "Billing"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete
+
+        from billing import keys
+        from billing.models import Membership
+
+        post_delete.connect(keys.membership_deleted, sender=Membership, dispatch_uid="billing.membership_deleted")

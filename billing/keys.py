@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
@@ -145,18 +146,24 @@ def rate_limits_for_key(key_id: int) -> tuple[int | None, int | None]:
 
 
 def _identity_query() -> Any:
-    return HubKey.objects.select_related("user", "team").only(
-        "id",
-        "user_id",
-        "team_id",
-        "expires_at",
-        "revoked_at",
-        "rpm_limit",
-        "tpm_limit",
-        "allowed_models",
-        "user__is_active",
-        "team__default_rpm_limit",
-        "team__default_tpm_limit",
+    # A key works only while its owner is a member of its team: leaving the team stops it.
+    member = Membership.objects.filter(user_id=OuterRef("user_id"), team_id=OuterRef("team_id"))
+    return (
+        HubKey.objects.select_related("user", "team")
+        .annotate(owner_is_member=Exists(member))
+        .only(
+            "id",
+            "user_id",
+            "team_id",
+            "expires_at",
+            "revoked_at",
+            "rpm_limit",
+            "tpm_limit",
+            "allowed_models",
+            "user__is_active",
+            "team__default_rpm_limit",
+            "team__default_tpm_limit",
+        )
     )
 
 
@@ -178,6 +185,11 @@ def _load_identity(digest: str) -> KeyIdentity:
         raise AuthenticationFailed("Invalid API key.", code="invalid_api_key")
     if key.revoked_at is not None:
         raise AuthenticationFailed("This API key has been revoked.", code="revoked_api_key")
+    if not key.owner_is_member:
+        raise AuthenticationFailed(
+            "This API key's owner is no longer a member of its team, so the key no longer works.",
+            code="revoked_api_key",
+        )
     return _identity_of(key)
 
 
@@ -195,6 +207,21 @@ def forget_key(key: HubKey) -> None:
     """Drop one key's cached lookups after its settings changed (other workers: within KEY_CACHE_SECONDS)."""
     _cache.pop(key.hashed_key, None)
     _by_key_id.pop(key.pk, None)
+
+
+def forget_member_keys(*, user_id: int, team_id: int) -> None:
+    """Drop the cached identities of a user's keys for a team (they have left it): the next request re-checks."""
+    for digest, (identity, _) in list(_cache.items()):
+        if identity.user_id == user_id and identity.team_id == team_id:
+            _cache.pop(digest, None)
+    for key_id, (identity, _) in list(_by_key_id.items()):
+        if identity.user_id == user_id and identity.team_id == team_id:
+            _by_key_id.pop(key_id, None)
+
+
+def membership_deleted(sender: Any, instance: Membership, **kwargs: Any) -> None:
+    """post_delete of a Membership (connected in BillingConfig.ready)."""
+    forget_member_keys(user_id=instance.user_id, team_id=instance.team_id)
 
 
 def forget_cached_keys(*_args: object, **_kwargs: object) -> None:

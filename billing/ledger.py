@@ -48,6 +48,7 @@ class UsageDraft:
     reasoning_tokens: int = 0
     images: int = 0
     tokens_estimated: bool = False
+    tokens_clamped: bool = False
     upstream_cost: Decimal | None = None
     price_version: int = 0  # the model's price version `cost` was priced at
     latency_ms: int = 0

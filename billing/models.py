@@ -133,6 +133,9 @@ class UsageRecord(models.Model):
     reasoning_tokens = models.PositiveIntegerField(default=0)
     images = models.PositiveIntegerField(default=0)
     tokens_estimated = models.BooleanField(default=False, help_text="Upstream reported no usage; counted by the hub")
+    tokens_clamped = models.BooleanField(
+        default=False, help_text="Upstream reported more tokens than the request allowed; cut to the bound"
+    )
     cost = models.DecimalField(**MONEY, default=Decimal("0"))
     price_version = models.PositiveIntegerField(
         default=0, db_default=0, help_text="The model's price version it was charged at"

@@ -1,9 +1,9 @@
 """Per-key rate limits: requests and tokens per minute, as token buckets (429 with an exact Retry-After).
 
 Buckets live in this process, or in Redis when REDIS_URL is set (one Lua script per check, so limits
-hold across workers). A bucket of capacity L refills at L per minute. Tokens are admitted at the
-request's prompt estimate and corrected to the actual total once it settles; the correction may take
-a bucket below zero, and the next request then waits until it is paid back.
+hold across workers). A bucket of capacity L refills at L per minute. Tokens are reserved at the
+request's worst case (prompt estimate + every output token it may produce), like the credit hold, and
+corrected to the actual total once it settles: a burst cannot spend more than the bucket holds.
 """
 
 from __future__ import annotations

@@ -189,6 +189,7 @@ def generation_for(request_id: str, user_id: int) -> dict[str, Any] | None:
             "cached_tokens": record.cached_tokens,
             "reasoning_tokens": record.reasoning_tokens,
             "estimated": record.tokens_estimated,
+            "clamped": record.tokens_clamped,
         },
         "cost": record.cost,
         "upstream_cost": record.upstream_cost,

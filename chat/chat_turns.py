@@ -9,10 +9,12 @@ token); one whose writer died is finalised as interrupted (chat/interrupted.py).
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from channels.layers import get_channel_layer
+from django.db import DataError
 
 from chat import catch_up, conversations, interrupted, versions
 from chat.generation import Outcome, stream_answer
@@ -22,6 +24,8 @@ from chat.message_view import format_cost, message_json
 from chat.models import Message
 from llmhub.errors import HubError, InvalidRequest
 from llmhub.infra.db_executor import run_db
+
+log = logging.getLogger("llmhub.chat")
 
 
 @dataclass
@@ -113,6 +117,23 @@ PREPARE = {
 }
 
 
+UNSTORABLE = (
+    "This message could not be saved: it contains a character that cannot be stored (such as NUL). "
+    "Remove it and send again."
+)
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether any string in the browser's action holds a NUL byte (PostgreSQL cannot store one)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
 async def handle_action(user: Any, conversation_id: int, action: dict[str, Any]) -> dict[str, Any] | None:
     """Do what the browser asked; return an event for that socket only (an error), or None."""
     kind = action.get("action") if isinstance(action, dict) else None
@@ -125,10 +146,15 @@ async def handle_action(user: Any, conversation_id: int, action: dict[str, Any])
         return {"kind": "notice", "error": "Unknown action."}
     if conversation_id in _running:
         return {"kind": "notice", "error": "An answer is still being written. Stop it first (Esc)."}
+    if _holds_nul(action):
+        return {"kind": "notice", "error": UNSTORABLE}
     try:
         turn = await run_db(PREPARE[kind], user, conversation_id, action)
     except HubError as exc:
         return {"kind": "notice", "error": exc.message}
+    except (DataError, ValueError):  # text the database refuses to store
+        log.warning("chat message in conversation %s could not be stored", conversation_id, exc_info=True)
+        return {"kind": "notice", "error": UNSTORABLE}
     start_turn(turn)
     event: dict[str, Any] = {
         "kind": "turn",

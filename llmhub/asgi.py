@@ -18,6 +18,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from chat.routing import websocket_urlpatterns  # noqa: E402
 from llmhub.api.asgi_dispatch import API_PREFIXES, api_app  # noqa: E402
+from llmhub.catalog import asnapshot  # noqa: E402
 from llmhub.lifespan import lifespan_app  # noqa: E402
 from llmhub.ops.metrics import endpoint, endpoint_label  # noqa: E402
 from llmhub.providers.demo_upstream import PREFIX as DEMO_PREFIX  # noqa: E402
@@ -29,9 +30,20 @@ async def http_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         endpoint.set(endpoint_label(scope["path"]))
         await api_app(scope, receive, send)
     elif scope["path"].startswith(DEMO_PREFIX + "/"):
-        await demo_app(scope, receive, send)
+        # The simulated upstream exists only in demo mode (no provider configured); otherwise it is not there.
+        if (await asnapshot()).demo:
+            await demo_app(scope, receive, send)
+        else:
+            await _not_found(send)
     else:
         await django_http(scope, receive, send)
+
+
+async def _not_found(send: Any) -> None:
+    body = b'{"error":{"code":"not_found","message":"Not found.","type":"invalid_request_error"}}'
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 404, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 application = ProtocolTypeRouter(

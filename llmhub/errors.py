@@ -50,6 +50,25 @@ class InvalidRequest(HubError):
     type = "invalid_request_error"
 
 
+class MethodNotAllowed(InvalidRequest):
+    """405, with the methods that are allowed (the `Allow` header)."""
+
+    status = 405
+    code = "method_not_allowed"
+
+    def __init__(self, message: str, *, allow: tuple[str, ...], **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.allow = allow
+
+    def headers(self) -> dict[str, str]:
+        return {**super().headers(), "Allow": ", ".join(self.allow)}
+
+
+class RequestTooLarge(InvalidRequest):
+    status = 413
+    code = "request_too_large"
+
+
 class AuthenticationFailed(HubError):
     status = 401
     code = "invalid_api_key"

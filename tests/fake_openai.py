@@ -15,6 +15,7 @@ from tests.fake_upstream import (
     FakeUpstream,
     Garbage,
     Reply,
+    Trickle,
     apply_pre_response,
     default_completion_tokens,
     fake_vector,
@@ -22,7 +23,9 @@ from tests.fake_upstream import (
 )
 
 
-def _usage(reply: Reply) -> dict[str, Any]:
+def _usage(reply: Reply) -> Any:
+    if reply.raw_usage is not None:
+        return reply.raw_usage
     completion = default_completion_tokens(reply)
     usage: dict[str, Any] = {
         "prompt_tokens": reply.prompt_tokens,
@@ -39,8 +42,11 @@ def _usage(reply: Reply) -> dict[str, Any]:
     return usage
 
 
-def _error(fail: Fail) -> web.Response:
+def _error(fail: Fail, request: web.Request) -> web.Response:
     body = fail.raw_body
+    if fail.echo_headers:
+        echoed = f"{fail.message}; you sent {dict(request.headers)}"
+        body = json.dumps({"error": {"message": echoed, "type": "upstream_error"}}).encode()
     if body is None:
         body = json.dumps({"error": {"message": fail.message, "type": "upstream_error", "code": fail.status}}).encode()
     return web.Response(status=fail.status, body=body, headers=fail.headers, content_type="application/json")
@@ -52,7 +58,9 @@ def routes(fake: FakeUpstream) -> list[web.RouteDef]:
         model = body.get("model", "") if isinstance(body, dict) else ""
         behavior = fake.next_behavior(model)
         if isinstance(behavior, Fail):
-            return _error(behavior)
+            return _error(behavior, request)
+        if isinstance(behavior, Trickle):
+            return await trickle(request, behavior)
         outcome = await apply_pre_response(behavior, request)
         if isinstance(outcome, web.StreamResponse):
             return outcome
@@ -85,7 +93,7 @@ def routes(fake: FakeUpstream) -> list[web.RouteDef]:
         model = body.get("model", "")
         behavior = fake.next_behavior(model)
         if isinstance(behavior, Fail):
-            return _error(behavior)
+            return _error(behavior, request)
         inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
         data = [
             {"object": "embedding", "index": n, "embedding": fake_vector(text, body.get("dimensions"))}
@@ -118,6 +126,8 @@ async def _stream(
         {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}
     ]
     events += [{**base, "choices": [{"index": 0, "delta": {"content": p}, "finish_reason": None}]} for p in pieces]
+    if reply.raw_chunks is not None:
+        events[2:2] = reply.raw_chunks
     for index, call in enumerate(reply.tool_calls or []):
         events.append(
             {
@@ -149,6 +159,24 @@ async def _stream(
         await response.write_eof()
     finally:
         fake.active_streams -= 1
+    return response
+
+
+async def trickle(request: web.Request, behavior: Trickle) -> web.StreamResponse:
+    """A 200 event stream that never sends a newline: one byte at a time, or a flood."""
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await response.prepare(request)
+    deadline = asyncio.get_running_loop().time() + behavior.seconds
+    try:
+        if behavior.flood_bytes:
+            block = b"x" * 65536
+            for _ in range(behavior.flood_bytes // len(block)):
+                await response.write(block)
+        while asyncio.get_running_loop().time() < deadline:
+            await response.write(b"x")
+            await asyncio.sleep(behavior.interval)
+    except (ConnectionResetError, RuntimeError):
+        pass  # the hub hung up, as it should
     return response
 
 

@@ -37,6 +37,8 @@ class Reply:
     keepalives: bool = True
     usage: bool = True
     finish_reason: str | None = None
+    raw_usage: Any = None  # sent verbatim as the usage object instead of the counts above (hostile usage)
+    raw_chunks: list[Any] | None = None  # sent verbatim after the first content chunk (hostile chunks)
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Fail:
     message: str = "upstream failure"
     headers: dict[str, str] = field(default_factory=dict)
     raw_body: bytes | None = None
+    echo_headers: bool = False  # the error body repeats the request's headers (Authorization included)
 
 
 @dataclass
@@ -69,7 +72,17 @@ class Garbage:
     body: bytes = b"this is not json"
 
 
-Behavior = Reply | Fail | Stall | Drop | Garbage
+@dataclass
+class Trickle:
+    """A 200 stream that sends one byte without a newline every `interval` s, for `seconds` (or a flood
+    of `flood_bytes` newline-less bytes as fast as it can when set)."""
+
+    seconds: float
+    interval: float = 0.05
+    flood_bytes: int = 0
+
+
+Behavior = Reply | Fail | Stall | Drop | Garbage | Trickle
 
 
 @dataclass

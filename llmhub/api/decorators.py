@@ -14,7 +14,7 @@ from llmhub.api.auth import caller_of, identity_for
 from llmhub.api.formats import OPENAI, ClientFormat
 from llmhub.api.rate_limit_headers import add_rate_limit_headers, has_limits
 from llmhub.api.request import ApiRequest
-from llmhub.errors import HubError
+from llmhub.errors import HubError, MethodNotAllowed
 from llmhub.gateway import Caller
 from llmhub.infra.db_executor import run_db
 
@@ -49,10 +49,8 @@ def api_endpoint(
             identity: KeyIdentity | None = None
             try:
                 if request.method not in methods:
-                    raise HubError(
-                        f"Method {request.method} is not allowed here; use {' or '.join(methods)}.",
-                        status=405,
-                        code="method_not_allowed",
+                    raise MethodNotAllowed(
+                        f"Method {request.method} is not allowed here; use {' or '.join(methods)}.", allow=methods
                     )
                 identity = await identity_for(request)
                 response = await view(ApiRequest(http=request, caller=caller_of(identity)), *args, **kwargs)

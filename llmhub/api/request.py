@@ -9,15 +9,14 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 
 from llmhub import jsonio
-from llmhub.errors import HubError, InvalidRequest
+from llmhub.api.body_checks import check_text
+from llmhub.errors import HubError, InvalidRequest, RequestTooLarge
 from llmhub.gateway import CacheMode, Caller, mode_from_headers
 
 
 def too_large() -> HubError:
-    return HubError(
-        "The request body is too large (limit: MAX_REQUEST_BYTES). Send smaller images or fewer messages.",
-        status=413,
-        code="request_too_large",
+    return RequestTooLarge(
+        "The request body is too large (limit: MAX_REQUEST_BYTES). Send smaller images or fewer messages."
     )
 
 
@@ -29,9 +28,13 @@ def read_json(request: HttpRequest) -> Any:
     if not raw:
         raise InvalidRequest("The request body is empty; send a JSON object.")
     try:
-        return jsonio.loads(raw)
+        body = jsonio.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidRequest(f"The request body is not valid JSON: {exc}.", code="invalid_json") from exc
+    except RecursionError as exc:
+        raise InvalidRequest("The request body is nested too deeply.", code="invalid_json") from exc
+    check_text(raw, body)
+    return body
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -28,6 +29,9 @@ from llmhub.providers.base import Usage
 
 log = logging.getLogger("llmhub.billing")
 _last_sweep = -1e18
+# More than any one request could cost: a settlement that failed is not retried with a charge beyond it.
+MAX_CHARGE = Decimal("1000000")
+MAX_COUNT = 2**31 - 1  # the largest count every database's integer column takes
 # Background work (settlements of cancelled requests, hold releases) is kept referenced until done.
 _background: set[asyncio.Future[Any]] = set()
 # This worker's requests holding credits, with the task serving each: the heartbeat renews their holds, and a
@@ -47,9 +51,13 @@ async def admit(
     model: str = "",
     record_refusal: bool = True,
     meter: HoldMeter | None = None,
+    output_tokens: int = 0,
 ) -> None:
     """Refuse with 429 (rate limit) or 402 (credits, budget), recorded as a Refusal, or hold the worst case,
     written with its metering facts (`meter`) before any upstream byte.
+
+    Tokens per minute are reserved like the credit hold, at the worst case (prompt + every output token
+    allowed), and corrected to the actual count when the request settles.
 
     The one policy for a cancel while admitting (an API client that left, a chat user who pressed Stop):
     no upstream call was made, so the hold is given straight back and no usage record is written.
@@ -66,6 +74,7 @@ async def admit(
             amount=amount,
             prompt_tokens=prompt_tokens,
             meter=meter,
+            output_tokens=output_tokens,
         )
     )
     try:
@@ -112,11 +121,13 @@ def admit_now(
     amount: Decimal,
     prompt_tokens: int,
     meter: HoldMeter | None = None,
+    output_tokens: int = 0,
 ) -> None:
     """The synchronous admission (runs on the database pool): rate limits first, they cost no query."""
     if key_id is not None:
         rpm, tpm = keys.rate_limits_for_key(key_id)
-        rate_limits.admit(key_id=key_id, request_id=request_id, tokens=prompt_tokens, rpm=rpm, tpm=tpm)
+        worst = prompt_tokens + output_tokens
+        rate_limits.admit(key_id=key_id, request_id=request_id, tokens=worst, rpm=rpm, tpm=tpm)
     try:
         ledger.reserve_credits(
             team_id=team_id, request_id=request_id, amount=amount, user_id=user_id, key_id=key_id, meter=meter
@@ -193,6 +204,7 @@ def usage_draft(call: Call, usage: Usage, status: str, error_code: str = "", ttf
         reasoning_tokens=usage.reasoning_tokens,
         images=usage.images,
         tokens_estimated=usage.estimated,
+        tokens_clamped=usage.clamped,
         cost=cost,
         price_version=spec.prices.version if spec is not None else 0,
         upstream_cost=usage.upstream_cost,
@@ -213,16 +225,43 @@ def settle_request(draft: UsageDraft) -> Settlement:
 
 
 async def settle(call: Call, draft: UsageDraft) -> Settlement:
-    """Write the usage record and charge, shielded so a cancelled request still settles exactly once."""
+    """Write the usage record and charge, shielded so a cancelled request still settles exactly once.
+
+    If that write fails, the request still ends as one record and one charge: settled again as an
+    `error` with code `settlement_failed`, its tokens and cost kept, the extras that may have failed dropped.
+    """
     if call.settled is not None:
         return call.settled
+    try:
+        call.settled = await _settle_shielded(call, draft)
+    except Exception:
+        log.exception("settling %s failed; settling it as an error", draft.request_id)
+        call.settled = await _settle_shielded(call, settlement_failed(draft))
+    return call.settled
+
+
+def settlement_failed(draft: UsageDraft) -> UsageDraft:
+    """The plainest record of a request whose settlement failed: status, code, counts and a sane cost."""
+    cost = draft.cost if draft.cost.is_finite() and ZERO <= draft.cost < MAX_CHARGE else ZERO
+
+    def count(n: int) -> int:
+        return min(max(int(n), 0), MAX_COUNT)
+
+    return dataclasses.replace(
+        draft, status="error", error_code="settlement_failed", cost=cost, upstream_cost=None, route=None,
+        attempts=[], prompt_tokens=count(draft.prompt_tokens), completion_tokens=count(draft.completion_tokens),
+        cached_tokens=count(draft.cached_tokens), cache_write_tokens=count(draft.cache_write_tokens),
+        reasoning_tokens=count(draft.reasoning_tokens), images=count(draft.images),
+    )  # fmt: skip
+
+
+async def _settle_shielded(call: Call, draft: UsageDraft) -> Settlement:
     task = asyncio.ensure_future(run_db_write(settle_request, draft, order=draft.team_id))
     record_when_settled(task, draft, call.upstream_span)
     _background.add(task)
     task.add_done_callback(_background.discard)
     task.add_done_callback(lambda _done: _live.pop(draft.request_id, None))
-    call.settled = await asyncio.shield(task)
-    return call.settled
+    return await asyncio.shield(task)
 
 
 @contextlib.asynccontextmanager
@@ -291,3 +330,8 @@ def sweep_due_now() -> None:
     """Make the next admission run the sweep (tests)."""
     global _last_sweep
     _last_sweep = -1e18
+
+
+# More than any one request could cost: a settlement that failed is not retried with a charge beyond it.
+MAX_CHARGE = Decimal("1000000")
+MAX_COUNT = 2**31 - 1  # the largest count every database's integer column takes

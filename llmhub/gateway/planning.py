@@ -131,6 +131,7 @@ async def _admit(call: Call, hold: Decimal, *, record_refusal: bool = True) -> N
         model=call.request.model,
         record_refusal=record_refusal,
         meter=_meter(call),
+        output_tokens=max(max_output(call.request, s) for s in call.chain),
     )
 
 

@@ -8,6 +8,7 @@ A response-cache hit is replayed as a stream of the same events, settled at $0 b
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from llmhub.gateway.metering import streamed_usage, usage_json
 from llmhub.gateway.planning import open_call
 from llmhub.providers.base import ChatRequest, StreamChunk, Target, Usage
 from llmhub.providers.registry import adapter_for
+
+log = logging.getLogger("llmhub.gateway")
 
 
 @dataclass
@@ -117,6 +120,9 @@ class StreamSession:
                         yield StreamEvent("chunk", data)
             except HubError as exc:
                 error = exc
+            except Exception:
+                log.exception("stream %s failed while relaying", self.call.request_id)
+                error = UpstreamError("The upstream stream failed while being relayed.")
             usage = self._final_usage()
             status = "ok" if error is None else "error"
             draft = charging.usage_draft(self.call, usage, status, error.code if error else "", self._ttft_ms)

@@ -25,6 +25,7 @@ class Usage:
     images: int = 0
     upstream_cost: Decimal | None = None
     estimated: bool = False
+    clamped: bool = False  # the upstream reported more than the request could use; cut to the bound
 
     @property
     def total_tokens(self) -> int:

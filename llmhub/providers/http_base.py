@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -22,22 +23,17 @@ from llmhub.errors import (
 )
 from llmhub.infra.http_client import send
 from llmhub.providers.base import ProviderConfig
+from llmhub.providers.secret_redaction import redact
 
-MAX_ERROR_TEXT = 300
+log = logging.getLogger("llmhub.upstream")
+MAX_LOGGED_TEXT = 2000
 
 
-def _upstream_message(body: bytes) -> str:
-    text = body.decode("utf-8", "replace")
-    try:
-        parsed = json.loads(text)
-    except ValueError:
-        return text.strip()[:MAX_ERROR_TEXT] or "(empty body)"
-    error = parsed.get("error") if isinstance(parsed, dict) else None
-    if isinstance(error, dict) and error.get("message"):
-        return str(error["message"])[:MAX_ERROR_TEXT]
-    if isinstance(error, str):
-        return error[:MAX_ERROR_TEXT]
-    return text.strip()[:MAX_ERROR_TEXT]
+def log_upstream_text(provider: ProviderConfig, what: str, text: str | bytes) -> None:
+    """Log what an upstream said, secrets redacted: its words go to the log, never to a client."""
+    if isinstance(text, bytes):
+        text = text[: MAX_LOGGED_TEXT * 4].decode("utf-8", "replace")
+    log.warning("upstream %s %s: %s", provider.name, what, redact(text[:MAX_LOGGED_TEXT], provider.api_key))
 
 
 def _retry_after(headers: httpx.Headers) -> float | None:
@@ -51,11 +47,17 @@ def _retry_after(headers: httpx.Headers) -> float | None:
 
 
 def error_for_status(provider: ProviderConfig, status: int, body: bytes, headers: httpx.Headers) -> HubError:
-    """Translate an upstream HTTP failure into the hub's error, naming the provider."""
-    detail = _upstream_message(body)
-    where = f"Upstream {provider.name} returned {status}: {detail}"
+    """Translate an upstream HTTP failure into the hub's error, naming the provider and the status.
+
+    The upstream's body is logged (redacted), never relayed: it may echo the request's headers or key.
+    """
+    log_upstream_text(provider, f"returned {status}", body)
+    where = f"Upstream {provider.name} returned {status}."
     if status in (400, 413, 422):
-        return InvalidRequest(f"The upstream rejected the request: {detail}", code="upstream_invalid_request")
+        return InvalidRequest(
+            f"Upstream {provider.name} rejected the request ({status}); check its parameters for this model.",
+            code="upstream_invalid_request",
+        )
     if status in (401, 403):
         return UpstreamError(where, code="upstream_auth_failed", retryable=False)
     if status == 404:
@@ -105,21 +107,55 @@ async def post_json(
     return parsed
 
 
+async def _lines(response: httpx.Response, provider: ProviderConfig) -> AsyncIterator[bytes]:
+    """The body's lines, read as bytes under the idle and total time limits, each at most the line cap.
+
+    Limits are enforced on every read, not every line: an upstream trickling bytes with no newline is cut
+    at the total limit, and one sending a line longer than the cap is cut at once (memory stays bounded).
+    """
+    deadline = time.monotonic() + settings.UPSTREAM_TOTAL_TIMEOUT
+    cap = settings.UPSTREAM_MAX_LINE_BYTES
+    idle = settings.UPSTREAM_READ_TIMEOUT
+    pieces = response.aiter_bytes()
+    buffer = b""
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise UpstreamTimeout(f"Upstream {provider.name} stream exceeded the total time limit.")
+        try:
+            async with asyncio.timeout(min(idle, left)):
+                piece = await anext(pieces)
+        except StopAsyncIteration:
+            break
+        except TimeoutError:
+            raise UpstreamTimeout(f"Upstream {provider.name} stream stalled or exceeded the time limit.") from None
+        buffer += piece
+        *lines, buffer = buffer.split(b"\n")
+        for line in lines:
+            if len(line) > cap:
+                break
+            yield line[:-1] if line.endswith(b"\r") else line
+        else:
+            if len(buffer) <= cap:
+                continue
+        raise UpstreamError(f"Upstream {provider.name} sent a stream line longer than {cap} bytes.")
+    if buffer:
+        yield buffer
+
+
 async def stream_sse(
     provider: ProviderConfig, url: str, headers: dict[str, str], payload: dict[str, Any]
 ) -> AsyncIterator[tuple[str, str]]:
     """POST and yield (event, data) pairs of the SSE reply as they arrive; comments are skipped."""
-    deadline = time.monotonic() + settings.UPSTREAM_TOTAL_TIMEOUT
     try:
         response = await send("POST", url, headers=headers, content=_json_body(payload))
         try:
             if response.status_code != 200:
-                body = await response.aread()
+                body = await _capped_body(response)
                 raise error_for_status(provider, response.status_code, body, response.headers)
             event, data_lines = "", list[str]()
-            async for line in response.aiter_lines():
-                if time.monotonic() > deadline:
-                    raise UpstreamTimeout(f"Upstream {provider.name} stream exceeded the total time limit.")
+            async for raw in _lines(response, provider):
+                line = raw.decode("utf-8", "replace")
                 if not line:
                     if data_lines:
                         yield event or "message", "\n".join(data_lines)
@@ -136,6 +172,17 @@ async def stream_sse(
             await response.aclose()
     except httpx.HTTPError as exc:
         raise error_for_exception(provider, exc) from exc
+
+
+async def _capped_body(response: httpx.Response) -> bytes:
+    """At most the line cap of an error body, within the total time limit."""
+    body = b""
+    async with asyncio.timeout(settings.UPSTREAM_TOTAL_TIMEOUT):
+        async for piece in response.aiter_bytes():
+            body += piece
+            if len(body) > settings.UPSTREAM_MAX_LINE_BYTES:
+                break
+    return body
 
 
 def parse_json_event(provider: ProviderConfig, data: str) -> dict[str, Any]:

@@ -8,30 +8,49 @@ from typing import Any
 
 from llmhub.errors import UpstreamError
 from llmhub.providers.base import ChatRequest, Completion, ProviderAdapter, StreamChunk, Target, Usage
-from llmhub.providers.http_base import parse_json_event, post_json, stream_sse
+from llmhub.providers.http_base import log_upstream_text, parse_json_event, post_json, stream_sse
+from llmhub.providers.openai_schema import check_chunk, check_completion
+
+
+def _count(raw: Any, key: str) -> int:
+    """A token count as sent (the gateway bounds it); ValueError when it is not a whole number."""
+    value = raw.get(key) if isinstance(raw, dict) else None
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{key} is not a number")
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(f"{key} is not a whole number")
+    return int(value)
 
 
 def usage_from_openai(raw: Any) -> Usage | None:
-    """Read an OpenAI `usage` object, including cached, reasoning and upstream-cost fields when present."""
+    """Read an OpenAI `usage` object, including cached, reasoning and upstream-cost fields when present.
+
+    A usage object whose counts are not numbers is no report at all: the hub counts the tokens itself.
+    """
     if not isinstance(raw, dict):
         return None
     prompt_details = raw.get("prompt_tokens_details") or {}
     completion_details = raw.get("completion_tokens_details") or {}
     cost = raw.get("cost")
     upstream_cost: Decimal | None = None
-    if cost is not None and not isinstance(cost, bool):
+    if isinstance(cost, (int, float, str)) and not isinstance(cost, bool):
         try:
             upstream_cost = Decimal(str(cost))
         except InvalidOperation:
             upstream_cost = None
-    return Usage(
-        prompt_tokens=int(raw.get("prompt_tokens") or 0),
-        completion_tokens=int(raw.get("completion_tokens") or 0),
-        cached_tokens=int(prompt_details.get("cached_tokens") or 0),
-        cache_write_tokens=int(prompt_details.get("cache_write_tokens") or 0),
-        reasoning_tokens=int(completion_details.get("reasoning_tokens") or 0),
-        upstream_cost=upstream_cost,
-    )
+    try:
+        return Usage(
+            prompt_tokens=_count(raw, "prompt_tokens"),
+            completion_tokens=_count(raw, "completion_tokens"),
+            cached_tokens=_count(prompt_details, "cached_tokens"),
+            cache_write_tokens=_count(prompt_details, "cache_write_tokens"),
+            reasoning_tokens=_count(completion_details, "reasoning_tokens"),
+            upstream_cost=upstream_cost,
+        )
+    except (ValueError, OverflowError):
+        return None
 
 
 class OpenAICompatAdapter(ProviderAdapter):
@@ -60,8 +79,9 @@ class OpenAICompatAdapter(ProviderAdapter):
         body = await post_json(
             target.provider, url, self._headers(target), self._payload(target, request, stream=False)
         )
-        if not isinstance(body.get("choices"), list):
-            raise UpstreamError(f"Upstream {target.provider.name} returned a completion without choices.")
+        if "error" in body:
+            raise UpstreamError(f"Upstream {target.provider.name} returned an error instead of a completion.")
+        check_completion(target.provider.name, body)
         usage = usage_from_openai(body.get("usage")) or Usage(estimated=True)
         return Completion(body=body, usage=usage)
 
@@ -75,9 +95,10 @@ class OpenAICompatAdapter(ProviderAdapter):
                 break
             chunk = parse_json_event(target.provider, data)
             if "error" in chunk:
-                error = chunk["error"]
-                message = error.get("message") if isinstance(error, dict) else str(error)
-                raise UpstreamError(f"Upstream {target.provider.name} failed mid-stream: {message}")
+                # The upstream's own text is never relayed (it may echo secrets); the log keeps it, redacted.
+                log_upstream_text(target.provider, "mid-stream error", data)
+                raise UpstreamError(f"Upstream {target.provider.name} failed mid-stream.")
+            check_chunk(target.provider.name, chunk)
             yield StreamChunk(data=chunk, usage=usage_from_openai(chunk.get("usage")))
         if not finished:
             raise UpstreamError(f"Upstream {target.provider.name} ended the stream before it was complete.")

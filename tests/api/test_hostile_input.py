@@ -45,6 +45,15 @@ def test_malformed_json(hub_url, upstream, alice):
         ('{"model": "gpt-4.1", "messages": [{"role": "user", "content": "x"}], "max_tokens": "10"}', "max_tokens"),
         ('{"model": "gpt-4.1", "messages": [{"role": "user", "content": "x"}], "max_tokens": -1}', "max_tokens"),
         ('{"model": "gpt-4.1", "messages": [{"role": "user", "content": "x"}], "stream": "yes"}', "stream"),
+        ('{"model": "gpt-4.1", "messages": [{"role": {"a": 1}, "content": "x"}]}', "messages[0].role"),
+        ('{"model": "gpt-4.1", "messages": [{"role": ["user"], "content": "x"}]}', "messages[0].role"),
+        (
+            '{"model": "gpt-4.1", "messages": [{"role": "user", "content": "x"}], "max_tokens": 1000000000000000000000000000000}',
+            "max_tokens",
+        ),
+        ('{"model": "gpt-4.1", "messages": [{"role": "user", "content": "x"}], "n": 100000000000000000000}', "n"),
+        ('{"model": "gpt-4.1\\ud800", "messages": [{"role": "user", "content": "x"}]}', "model"),
+        ('{"model": "gpt-4.1", "messages": [{"role": "user", "content": "x\\udfff"}]}', "messages[0].content"),
         ('{"model": "gpt-4.1", "messages": [{"role": "user", "content": "x"}], "top_p": true}', "top_p"),
         (
             '{"model": "gpt-4.1", "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "file:///etc/passwd"}}]}]}',
@@ -111,6 +120,35 @@ def test_expired_key(hub_url, upstream, alice):
 def test_wrong_method(hub_url, upstream, alice):
     response = httpx.get(f"{hub_url}/chat/completions", headers={"Authorization": f"Bearer {alice.key}"})
     assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert _error(response)["type"] == "invalid_request_error"
+
+
+def test_huge_body_is_an_invalid_request_error(hub_url, upstream, alice, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = _post(hub_url, alice.key, b'{"model": "' + b"x" * 4096 + b'"}')
+    assert response.status_code == 413
+    assert _error(response)["type"] == "invalid_request_error"
+
+
+def test_json_nested_3000_deep_is_a_400(hub_url, upstream, alice):
+    body = (
+        b'{"model": "gpt-4.1", "messages": [{"role": "user", "content": "x"}], "metadata": '
+        + b"[" * 3000
+        + b"]" * 3000
+        + b"}"
+    )
+    response = _post(hub_url, alice.key, body)
+    assert response.status_code == 400
+    assert _error(response)["code"] == "invalid_json"
+    assert upstream.received == []
+
+
+def test_a_paired_surrogate_escape_is_valid_text(hub_url, upstream, alice):
+    response = _post(
+        hub_url, alice.key, b'{"model": "gpt-4.1", "messages": [{"role": "user", "content": "\\ud83d\\ude00"}]}'
+    )
+    assert response.status_code == 200
 
 
 def test_upstream_garbage_is_a_502_and_costs_nothing(hub_url, upstream, alice, acme):

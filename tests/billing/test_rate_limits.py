@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from billing import rate_limits
 from billing.keys import forget_cached_keys
 from billing.models import HubKey, UsageRecord
-from tests.fake_upstream import Reply
+from tests.fake_upstream import Reply, Stall
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -71,15 +72,33 @@ def test_other_keys_are_not_limited(hub_url, upstream, alice, bob, limiter):
 
 def test_tokens_per_minute_counts_actual_tokens_after_settle(hub_url, upstream, alice, limiter):
     limit(alice, tpm=100)
-    # Admitted at its prompt estimate (a few tokens), then corrected to the 150 it really used.
-    upstream.script("gpt-4o-mini", Reply(text="long answer", prompt_tokens=50, completion_tokens=100))
+    # Admitted at its worst case (a few prompt tokens + max_tokens 50), then corrected to the 150 it really used.
+    upstream.script("gpt-4o-mini", Reply(text="long answer", prompt_tokens=100, completion_tokens=50))
     assert chat(hub_url, alice.key).status_code == 200
     refused = chat(hub_url, alice.key)
     assert refused.status_code == 429
     error = refused.json()["error"]
     assert error["code"] == "rate_limit_exceeded" and "100 tokens per minute" in error["message"]
-    # 50 tokens in debt plus this prompt's few, refilled at 100 a minute: a little over 30 seconds.
-    assert 30 <= int(refused.headers["Retry-After"]) <= 40
+    # 50 tokens in debt plus this request's worst case (about 58), refilled at 100 a minute: about 65 s.
+    assert 60 <= int(refused.headers["Retry-After"]) <= 70
+
+
+def test_a_burst_cannot_spend_more_tokens_than_the_bucket_holds(hub_url, upstream, alice, limiter):
+    limit(alice, tpm=2000)
+    upstream.script("gpt-4o-mini", *[Stall(0.5, then=Reply(text="x", completion_tokens=1000))] * 20)
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 1000}
+
+    def one(_: int) -> int:
+        headers = {"Authorization": f"Bearer {alice.key}"}
+        return httpx.post(f"{hub_url}/chat/completions", json=body, headers=headers, timeout=20).status_code
+
+    with ThreadPoolExecutor(20) as pool:
+        statuses = list(pool.map(one, range(20)))
+    # Each request reserves ~1,008 tokens (prompt + max_tokens): only one fits in 2,000 at a time.
+    assert statuses.count(200) <= 2
+    assert statuses.count(429) >= 18
+    used = sum(r.prompt_tokens + r.completion_tokens for r in UsageRecord.objects.filter(status="ok"))
+    assert used <= 2 * 1011
 
 
 def test_team_default_applies_to_keys_without_their_own(hub_url, upstream, alice, acme, limiter):

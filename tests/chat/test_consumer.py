@@ -269,3 +269,17 @@ async def test_someone_elses_or_an_already_sent_image_is_refused_in_the_page(cha
     assert "no longer available" in (await socket.receive_json_from())["error"]
     assert chat_ready.requests_for("/chat/completions")[-1].body["messages"][-1]["content"][0]["text"] == "look"
     await socket.disconnect()
+
+
+async def test_a_message_that_cannot_be_stored_is_refused_with_a_notice(chat_ready, alice):
+    conversation = await sync_to_async(new_conversation)(alice)
+    socket = await _connected(f"/ws/chat/{conversation.id}/", await sync_to_async(session_cookie)(alice))
+    await socket.send_json_to({"action": "send", "content": "bad \u0000 byte", "model": "gpt-4o"})
+    notice = (await events_until(socket, "notice"))[-1]
+    assert "could not be saved" in notice["error"]
+    assert not await Message.objects.filter(conversation_id=conversation.id).aexists()
+    # The socket stays open: the next message goes through.
+    chat_ready.script("gpt-4o", Reply(chunks=["ok"]))
+    await socket.send_json_to({"action": "send", "content": "fine", "model": "gpt-4o"})
+    assert (await events_until(socket, "done"))[-1]["status"] == "done"
+    await socket.disconnect()

@@ -178,3 +178,24 @@ def test_demo_counts_image_tokens_by_pixel_size(demo_hub):
 
 def _png(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + b"\0\0\0\rIHDR" + struct.pack(">II", width, height) + b"\x08\x02\0\0\0"
+
+
+def test_demo_upstream_is_absent_when_a_provider_is_configured(live_hub, upstream):
+    import httpx
+
+    from llmhub import catalog
+
+    catalog.invalidate()  # the `upstream` fixture configured a provider: not demo mode
+    body = {"model": "gpt-4.1", "messages": [{"role": "user", "content": "Hi"}]}
+    response = httpx.post(live_hub.url + "/demo-upstream/v1/chat/completions", json=body, timeout=10)
+    assert response.status_code == 404
+    assert httpx.get(live_hub.url + "/demo-upstream/v1/models", timeout=10).status_code == 404
+
+
+def test_demo_upstream_answers_in_demo_mode(demo_hub, live_hub):
+    import httpx
+
+    body = {"model": "gpt-4.1", "messages": [{"role": "user", "content": "Hi"}]}
+    response = httpx.post(live_hub.url + "/demo-upstream/v1/chat/completions", json=body, timeout=10)
+    assert response.status_code == 200
+    assert "Demo mode" in response.json()["choices"][0]["message"]["content"]

@@ -22,6 +22,9 @@ NUMBER_RANGES = {
     "presence_penalty": (-2, 2),
 }
 POSITIVE_INTS = ("max_tokens", "max_completion_tokens", "n")
+# Beyond any model's output (and what every database's integer column holds): a bigger cap is a mistake.
+MAX_TOKENS_CAP = 100_000_000
+MAX_N = 128
 
 
 def _is_number(value: Any) -> bool:
@@ -35,7 +38,8 @@ def _check_messages(messages: Any) -> list[dict[str, Any]]:
         where = f"messages[{index}]"
         if not isinstance(message, dict):
             raise InvalidRequest(f"'{where}' must be an object with 'role' and 'content'.", param=where)
-        if message.get("role") not in ROLES:
+        role = message.get("role")
+        if not isinstance(role, str) or role not in ROLES:
             raise InvalidRequest(f"'{where}.role' must be one of {', '.join(sorted(ROLES))}.", param=f"{where}.role")
         content = message.get("content")
         if content is not None and not isinstance(content, (str, list)):
@@ -74,6 +78,9 @@ def parse_chat_request(body: Any) -> ChatRequest:
         value = body.get(name)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
             raise InvalidRequest(f"'{name}' must be a positive integer.", param=name)
+        limit = MAX_N if name == "n" else MAX_TOKENS_CAP
+        if value is not None and value > limit:
+            raise InvalidRequest(f"'{name}' must be at most {limit}.", param=name)
     stream = body.get("stream", False)
     if not isinstance(stream, bool):
         raise InvalidRequest("'stream' must be true or false.", param="stream")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -75,8 +76,13 @@ def stream_error(event: dict[str, Any], provider: str) -> UpstreamError:
     error = event.get("error")
     if not isinstance(error, dict):
         error = {}
-    kind, message = error.get("type", "api_error"), error.get("message", "unknown error")
-    text = f"Upstream {provider} failed: {kind}: {message}"
+    kind = str(error.get("type", "api_error"))
+    # The upstream's message is never relayed (it may echo secrets); its error type is one of a known few.
+    text = (
+        f"Upstream {provider} failed ({kind})."
+        if re.fullmatch(r"[a-z_]{1,40}", kind)
+        else f"Upstream {provider} failed."
+    )
     if kind == "overloaded_error":
         return UpstreamUnavailable(text)
     if kind == "rate_limit_error":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -36,8 +37,10 @@ def usage_from_gemini(raw: Any) -> Usage | None:
 def check_blocked(body: dict[str, Any], provider: str, *, anything_sent: bool = False) -> None:
     """Raise the clear error for a blocked prompt, or for an answer withheld entirely on safety grounds."""
     if "error" in body:
-        error = body["error"] if isinstance(body["error"], dict) else {"message": str(body["error"])}
-        raise UpstreamError(f"Upstream {provider} failed: {error.get('status', '')} {error.get('message', '')}")
+        # The upstream's message is never relayed (it may echo secrets); its status is one of a known few.
+        status = str(body["error"].get("status", "")) if isinstance(body["error"], dict) else ""
+        known = re.fullmatch(r"[A-Z_]{1,40}", status)
+        raise UpstreamError(f"Upstream {provider} failed ({status})." if known else f"Upstream {provider} failed.")
     reason = (body.get("promptFeedback") or {}).get("blockReason")
     if reason:
         raise ContentBlocked(

@@ -1,0 +1,69 @@
+"""Upstream usage held to what the request could have used: counts non-negative, output at most the
+request's max output × n, the prompt at most the model's context window, and a reported cost kept only
+when it is finite and plausible. A count cut down is flagged on the usage record."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+from billing.money import to_usd
+from llmhub.catalog import cost_of
+from llmhub.gateway.call import Call
+from llmhub.gateway.planning import max_output
+from llmhub.providers.base import Usage
+
+# An upstream's own cost is kept (for the price-mismatch report) only within this factor of the hub's
+# price for the same tokens, plus a cent: beyond that it is noise, not a price.
+PLAUSIBLE_COST_FACTOR = 10
+PLAUSIBLE_COST_SLACK = Decimal("0.01")
+
+
+def counts_valid(usage: Usage) -> bool:
+    """Whether every count the upstream reported is a non-negative integer (else the hub counts itself)."""
+    return all(
+        isinstance(n, int) and n >= 0
+        for n in (
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            usage.cached_tokens,
+            usage.cache_write_tokens,
+            usage.reasoning_tokens,
+        )
+    )
+
+
+def bounded(call: Call, usage: Usage) -> Usage:
+    """`usage` within what `call`'s request could use on the model that served it; `clamped` when cut."""
+    spec = call.served
+    if spec is None:
+        return usage
+    clamped = usage.clamped
+    completion, prompt = usage.completion_tokens, usage.prompt_tokens
+    limit = max_output(call.request, spec)
+    if completion > limit:
+        completion, clamped = limit, True
+    window = max(spec.context_window, call.prompt_estimate)
+    if prompt > window:
+        prompt, clamped = window, True
+    cached = min(usage.cached_tokens, prompt)
+    bounded_usage = dataclasses.replace(
+        usage,
+        prompt_tokens=prompt,
+        completion_tokens=completion,
+        cached_tokens=cached,
+        cache_write_tokens=min(usage.cache_write_tokens, prompt - cached),
+        reasoning_tokens=min(usage.reasoning_tokens, completion),
+        clamped=clamped,
+    )
+    bounded_usage.upstream_cost = _plausible_cost(bounded_usage, cost_of(bounded_usage, spec.prices))
+    return bounded_usage
+
+
+def _plausible_cost(usage: Usage, priced: Decimal) -> Decimal | None:
+    cost = usage.upstream_cost
+    if cost is None or not cost.is_finite() or cost < 0:
+        return None
+    if cost > priced * PLAUSIBLE_COST_FACTOR + PLAUSIBLE_COST_SLACK:
+        return None
+    return to_usd(cost)
