@@ -7,14 +7,18 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run serve install test test-services test-browser lint bench clean
+.PHONY: run serve install translations test test-services test-browser lint bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
+# The .mo catalogs are build output: compiled (pure Python, Babel) whenever a .po is newer.
+install: $(VENV)/.installed translations
+
+translations: $(VENV)/.installed
+	$(BIN)/python manage.py compile_translations
 
 # Set up (venv, migrations, catalog, static files, first-run admin) and serve with daphne.
 run: install
@@ -51,3 +55,4 @@ bench: install
 
 clean:
 	rm -rf $(VENV) staticfiles .test-db.sqlite3*
+	find . -path ./.venv -prune -o -name '*.mo' -path '*/locale/*' -print -exec rm {} +

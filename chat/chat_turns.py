@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from channels.layers import get_channel_layer
+from django.utils.translation import gettext as _
 
 from chat import catch_up, conversations, interrupted
 from chat.generation import Outcome, stream_answer
@@ -21,6 +22,7 @@ from chat.message_view import message_json
 from chat.models import Message
 from llmhub.db_executor import run_db
 from llmhub.errors import HubError
+from llmhub.scope_language import in_current_language
 
 
 @dataclass
@@ -112,11 +114,11 @@ async def handle_action(user: Any, conversation_id: int, action: dict[str, Any])
         await stop(conversation_id)
         return None
     if kind not in PREPARE:
-        return {"kind": "notice", "error": "Unknown action."}
+        return {"kind": "notice", "error": _("Unknown action.")}
     if conversation_id in _running:
-        return {"kind": "notice", "error": "An answer is still being written. Stop it first (Esc)."}
+        return {"kind": "notice", "error": _("An answer is still being written. Stop it first (Esc).")}
     try:
-        turn = await run_db(PREPARE[kind], user, conversation_id, action)
+        turn = await run_db(in_current_language(PREPARE[kind]), user, conversation_id, action)
     except HubError as exc:
         return {"kind": "notice", "error": exc.message}
     start_turn(turn)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from billing.models import UsageRecord
 from llmhub.db_executor import run_db
 from llmhub.errors import HubError
@@ -59,12 +61,22 @@ class Outcome:
 def explain(exc: HubError) -> str:
     """A human message with what to do next, for errors shown in the conversation."""
     if exc.status == 402:
-        return "Your team is out of credits for this request. Ask a team admin to add credits, or pick a cheaper model or lower Max tokens."
+        return _(
+            "Your team is out of credits for this request. Ask a team admin to add credits, or pick a cheaper "
+            "model or lower Max tokens."
+        )
     if exc.status == 429:
-        wait = f" about {math.ceil(float(exc.retry_after))} seconds" if exc.retry_after else " a moment"
-        return f"Too many requests right now. Wait{wait}, then press Regenerate."
+        if exc.retry_after:
+            seconds = math.ceil(float(exc.retry_after))
+            return _("Too many requests right now. Wait about %(seconds)s seconds, then press Regenerate.") % {
+                "seconds": seconds
+            }
+        return _("Too many requests right now. Wait a moment, then press Regenerate.")
     if exc.status in (502, 503, 504):
-        return f"The model's provider did not answer properly ({exc.message}) Press Regenerate to try again, or pick another model."
+        return _(
+            "The model's provider did not answer properly (%(reason)s) Press Regenerate to try again, or pick "
+            "another model."
+        ) % {"reason": exc.message}
     return exc.message
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from chat.conversations import conversations_for, default_model, team_for, teams_of
 from chat.message_view import format_credits
 from llmhub.catalog import ModelSpec, snapshot
@@ -24,10 +26,13 @@ def _price(value: Decimal) -> str:
 
 
 def model_choice(spec: ModelSpec) -> ModelChoice:
-    abilities = ["vision" if spec.supports_vision else "no images"]
+    abilities = [_("vision") if spec.supports_vision else _("no images")]
     if spec.supports_tools:
-        abilities.append("tools")
-    prices = f"{_price(spec.prices.input)} in / {_price(spec.prices.output)} out per 1M"
+        abilities.append(_("tools"))
+    prices = _("%(input)s in / %(output)s out per 1M") % {
+        "input": _price(spec.prices.input),
+        "output": _price(spec.prices.output),
+    }
     return ModelChoice(
         spec.name, f"{spec.name} — {prices} · {' · '.join(abilities)}", spec.supports_vision, spec.supports_tools
     )
@@ -37,7 +42,7 @@ def model_groups() -> list[tuple[str, list[ModelChoice]]]:
     """The picker's options grouped by family (optgroup), in catalog order."""
     groups: dict[str, list[ModelChoice]] = {}
     for spec in snapshot().models.values():
-        groups.setdefault(spec.family or "Other", []).append(model_choice(spec))
+        groups.setdefault(spec.family or _("Other"), []).append(model_choice(spec))
     return list(groups.items())
 
 

@@ -19,6 +19,7 @@ from chat.routing import websocket_urlpatterns  # noqa: E402
 from llmhub.api.asgi_dispatch import API_PREFIXES, api_app  # noqa: E402
 from llmhub.demo_upstream import PREFIX as DEMO_PREFIX  # noqa: E402
 from llmhub.demo_upstream import demo_app  # noqa: E402
+from llmhub.scope_language import LanguageFromScope  # noqa: E402
 
 
 async def http_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -33,6 +34,8 @@ async def http_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 application = ProtocolTypeRouter(
     {
         "http": http_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(LanguageFromScope(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )

@@ -1,7 +1,11 @@
-"""URL map: the /v1 API, the pages of chat and billing, the admin."""
+"""URL map: the /v1 API, the pages of chat and billing, the admin, the language switch and JS catalog."""
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
+from django.views.i18n import JavaScriptCatalog
 
 from llmhub.api import native_views as native
 from llmhub.api import views as api
@@ -26,6 +30,10 @@ urlpatterns = [
     path("v1/usage", usage, name="api-usage"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switch posts here
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    # Browsers and feed readers ask for /favicon.ico whatever the page links.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"))),
     path("", include("billing.urls")),
     path("", include("chat.urls")),
 ]

@@ -1,5 +1,6 @@
 // Building chat messages in the page. Model text is only ever set with textContent; the only HTML
 // put into the page is what the server rendered and sanitised.
+import { pageLocale, t } from "./i18n.js";
 
 export function formatCost(value) {
   const amount = Number(value || 0);
@@ -11,7 +12,7 @@ export function formatCost(value) {
 
 // Credits keep four places so a few cheap answers still visibly move the balance.
 export function formatCredits(value) {
-  return `$${Number(value || 0).toLocaleString("en-US", { minimumFractionDigits: 4, maximumFractionDigits: 4 })}`;
+  return `$${Number(value || 0).toLocaleString(pageLocale(), { minimumFractionDigits: 4, maximumFractionDigits: 4 })}`;
 }
 
 function el(tag, className, text) {
@@ -37,13 +38,13 @@ export function userMessage(message) {
     message.images.forEach((url, i) => {
       const img = el("img");
       img.src = url;
-      img.alt = `Attached image ${i + 1}`;
+      img.alt = t("Attached image %s", i + 1);
       box.append(img);
     });
     article.append(box);
   }
   const actions = el("div", "msg-actions");
-  actions.append(button("Edit", { "data-edit": message.id }));
+  actions.append(button(t("Edit"), { "data-edit": message.id }));
   article.append(actions);
   return article;
 }
@@ -98,11 +99,11 @@ export function finishAnswer(article, done) {
     error.setAttribute("role", "alert");
     article.append(error);
   } else if (done.status === "cancelled") {
-    article.append(el("p", "msg-note", "Stopped."));
+    article.append(el("p", "msg-note", t("Stopped.")));
   } else if (done.status === "interrupted") {
-    const note = el("p", "msg-note", "This answer was interrupted — ");
+    const note = el("p", "msg-note", `${t("This answer was interrupted —")} `);
     note.setAttribute("role", "status");
-    note.append(button("Regenerate", { "data-regenerate": "", title: "Write the last answer again" }));
+    note.append(button(t("Regenerate"), { "data-regenerate": "", title: t("Write the last answer again") }));
     note.lastChild.className = "link-button";
     article.append(note);
   }
@@ -112,13 +113,13 @@ export function finishAnswer(article, done) {
 
 function metaFooter(done) {
   const meta = el("footer", "msg-meta");
-  meta.append(el("span", "", `${done.prompt_tokens} in · ${done.completion_tokens} out tokens`));
+  meta.append(el("span", "", t("%s in · %s out tokens", done.prompt_tokens, done.completion_tokens)));
   meta.append(el("span", "", formatCost(done.cost)));
   if (done.latency_ms !== null && done.latency_ms !== undefined) {
-    const first = done.ttft_ms !== null && done.ttft_ms !== undefined ? ` (first token ${done.ttft_ms} ms)` : "";
-    meta.append(el("span", "", `${done.latency_ms} ms${first}`));
+    const hasFirst = done.ttft_ms !== null && done.ttft_ms !== undefined;
+    meta.append(el("span", "", hasFirst ? t("%s ms (first token %s ms)", done.latency_ms, done.ttft_ms) : t("%s ms", done.latency_ms)));
   }
-  meta.append(button("Copy", { "data-copy-answer": "" }));
+  meta.append(button(t("Copy"), { "data-copy-answer": "" }));
   return meta;
 }
 
@@ -127,7 +128,7 @@ export function renderMessage(message) {
   const article = answerPlaceholder(message.id, message.model);
   if (message.status === "streaming") {
     setStreamingText(article, "");
-    article.append(el("p", "msg-note", "Still being written…"));
+    article.append(el("p", "msg-note", t("Still being written…")));
     return article;
   }
   finishAnswer(article, message);
@@ -140,8 +141,8 @@ export function decorateCode(root) {
     if (pre.parentElement.classList.contains("code-wrap")) return;
     const wrap = el("div", "code-wrap");
     pre.replaceWith(wrap);
-    const bar = el("div", "code-bar", pre.dataset.lang || "code");
-    const copy = button("Copy code", { "aria-label": `Copy ${pre.dataset.lang || ""} code`.replace("  ", " ") });
+    const bar = el("div", "code-bar", pre.dataset.lang || t("code"));
+    const copy = button(t("Copy code"), { "aria-label": pre.dataset.lang ? t("Copy %s code", pre.dataset.lang) : t("Copy code") });
     copy.addEventListener("click", () => copyText(pre.innerText, copy));
     bar.append(copy);
     wrap.append(bar, pre);
@@ -161,7 +162,7 @@ export async function copyText(text, source) {
   }
   if (source) {
     const old = source.textContent;
-    source.textContent = "Copied";
+    source.textContent = t("Copied");
     setTimeout(() => { source.textContent = old; }, 1200);
   }
 }
