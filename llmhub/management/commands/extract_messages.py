@@ -21,7 +21,14 @@ CATALOGS = [
     (
         "locale",
         "django",
-        ["templates/base.html", "templates/403.html", "templates/404.html", "templates/registration", "llmhub"],
+        [
+            "templates/base.html",
+            "templates/403.html",
+            "templates/404.html",
+            "templates/registration",
+            "templates/billing/_nav.html",  # part of every page's nav
+            "llmhub",
+        ],
     ),
     ("chat/locale", "django", ["chat", "templates/chat"]),
     (
