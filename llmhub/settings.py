@@ -151,6 +151,8 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Named date formats (|date:"DATE_FORMAT") per language: llmhub/formats/en; Chinese uses Django's zh_Hans.
+FORMAT_MODULE_PATH = ["llmhub.formats"]
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env.str("HUB_TIME_ZONE", default="UTC")

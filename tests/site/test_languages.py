@@ -113,3 +113,17 @@ def test_websocket_language_from_cookie_then_accept_language():
     switched = [(b"accept-language", b"en-US"), (b"cookie", b"sessionid=x; django_language=zh-hans")]
     assert language_of_scope({"headers": switched}) == "zh-hans"
     assert language_of_scope({"headers": []}) == "en"
+
+
+@pytest.mark.parametrize(
+    ("language", "date", "moment"),
+    [("en", "1 Dec 2026", "1 Dec 2026 09:05"), ("zh-hans", "2026年12月1日", "2026年12月1日 09:05")],
+)
+def test_named_date_formats_follow_the_language(language, date, moment):
+    import datetime
+
+    from django.utils.formats import date_format
+
+    with translation.override(language):
+        assert date_format(datetime.date(2026, 12, 1), "DATE_FORMAT") == date
+        assert date_format(datetime.datetime(2026, 12, 1, 9, 5), "DATETIME_FORMAT") == moment

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from playwright.sync_api import expect
 
@@ -12,11 +14,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WIDTH, HEIGHT = 390, 844
 
 
-def box(locator) -> dict:
-    return locator.bounding_box()
+def box(locator: Any) -> dict[str, float]:
+    found: dict[str, float] = locator.bounding_box()
+    return found
 
 
-def overlaps(a: dict, b: dict) -> bool:
+def overlaps(a: dict[str, float], b: dict[str, float]) -> bool:
     return not (
         a["x"] + a["width"] <= b["x"]
         or b["x"] + b["width"] <= a["x"]

@@ -22,7 +22,8 @@ def test_favicon_is_served_and_linked_from_every_page():
     page = client.get("/accounts/login/", secure=True).content.decode()
     assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
     icon = client.get("/static/favicon.svg", secure=True)
-    assert icon.status_code == 200 and b"<svg" in b"".join(icon.streaming_content)
+    assert icon.status_code == 200 and icon["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in b"".join(icon)
     legacy = client.get("/favicon.ico", secure=True)
     assert legacy.status_code == 302 and legacy["Location"] == "/static/favicon.svg"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.billing.conftest import spend  # noqa: F401 - the fixture
 
@@ -13,8 +13,8 @@ LIGHT_BG, DARK_BG = "rgb(247, 247, 248)", "rgb(18, 19, 22)"
 DARK_SERIES = "rgb(140, 173, 255)"
 
 
-def background(page) -> str:
-    return page.evaluate("getComputedStyle(document.body).backgroundColor")
+def background(page: Page) -> str:
+    return str(page.evaluate("getComputedStyle(document.body).backgroundColor"))
 
 
 def test_dark_system_gets_the_dark_palette(page_for, alice):
