@@ -30,7 +30,8 @@ run: install
 		$(BIN)/daphne -b $(HOST) -p $(PORT) llmhub.asgi:application
 
 # The production command: uvicorn (uvloop + httptools) measured fastest in bench/; set SECRET_KEY,
-# ALLOWED_HOSTS, DATABASE_URL and REDIS_URL, run `manage.py migrate` and `collectstatic` first.
+# ALLOWED_HOSTS, DATABASE_URL and REDIS_URL, run `manage.py migrate`, `collectstatic` and
+# `compile_translations` first (`make install` compiles the catalogs too).
 WORKERS ?= 2
 serve: install
 	$(BIN)/uvicorn --host $(HOST) --port $(PORT) --workers $(WORKERS) --loop uvloop --http httptools \
