@@ -71,3 +71,11 @@ def test_language_switch_overrides_the_browser_and_sticks(page_for, alice):
     expect(page.get_by_role("heading", name="模型对比")).to_be_visible()
     page.get_by_label("语言").select_option("en")
     expect(page.get_by_role("heading", name="Compare models")).to_be_visible()
+
+
+def test_zh_cn_browser_sees_the_compare_page_in_chinese_only(page_for, alice):
+    page = page_for(alice, locale="zh-CN")
+    page.goto("/compare/")
+    expect(page.get_by_label("提示词", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="对比", exact=True)).to_be_visible()
+    assert english_words(page.evaluate("document.body.innerText"), NAMES + model_names()) == []
