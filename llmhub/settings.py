@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After sessions, before common: the page language comes from the language cookie, then Accept-Language.
     "django.middleware.locale.LocaleMiddleware",
+    "llmhub.language_choice.remembered_language",  # after sign-in: the person's saved language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -7,6 +7,7 @@ from django.utils.functional import lazy
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
+from llmhub import language_choice
 from llmhub.api import native_views as native
 from llmhub.api import views as api
 from llmhub.api.compare_view import compare
@@ -30,7 +31,7 @@ urlpatterns = [
     path("v1/usage", usage, name="api-usage"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switch posts here
+    path("i18n/setlang/", language_choice.set_language, name="set_language"),  # the language switch
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     # Browsers and feed readers ask for /favicon.ico whatever the page links.
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"))),

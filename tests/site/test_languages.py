@@ -127,3 +127,45 @@ def test_named_date_formats_follow_the_language(language, date, moment):
     with translation.override(language):
         assert date_format(datetime.date(2026, 12, 1), "DATE_FORMAT") == date
         assert date_format(datetime.datetime(2026, 12, 1, 9, 5), "DATETIME_FORMAT") == moment
+
+
+def sign_in(client: Client, person, accept_language: str = "en-US"):
+    return client.post(
+        "/accounts/login/",
+        {"username": person.user.username, "password": person.password},
+        secure=True,
+        HTTP_ACCEPT_LANGUAGE=accept_language,
+    )
+
+
+def test_switch_saves_the_choice_with_the_account(upstream, alice):
+    from llmhub.models import PersonSettings
+
+    signed_in(alice).post("/i18n/setlang/", {"language": "zh-hans", "next": "/"}, secure=True)
+    assert PersonSettings.objects.get(user=alice.user).language == "zh-hans"
+
+
+def test_switch_when_signed_out_saves_nothing(db):
+    from llmhub.models import PersonSettings
+
+    switched = Client().post("/i18n/setlang/", {"language": "zh-hans", "next": "/"}, secure=True)
+    assert switched.cookies["django_language"].value == "zh-hans"
+    assert not PersonSettings.objects.exists()
+
+
+def test_sign_in_on_another_browser_brings_the_saved_language(upstream, alice):
+    signed_in(alice).post("/i18n/setlang/", {"language": "zh-hans", "next": "/"}, secure=True)
+    elsewhere = Client()  # no language cookie, an English browser
+    assert sign_in(elsewhere, alice).status_code == 302
+    first = elsewhere.get("/", secure=True, HTTP_ACCEPT_LANGUAGE="en-US")
+    assert ">发送</button>" in first.content.decode()
+    assert first.cookies["django_language"].value == "zh-hans"  # this browser remembers it from now on
+    assert ">发送</button>" in elsewhere.get("/", secure=True, HTTP_ACCEPT_LANGUAGE="en-US").content.decode()
+
+
+def test_a_saved_language_is_only_its_owners(upstream, alice, charlie):
+    signed_in(alice).post("/i18n/setlang/", {"language": "zh-hans", "next": "/"}, secure=True)
+    other = Client()
+    sign_in(other, charlie)
+    page = other.get("/", secure=True, HTTP_ACCEPT_LANGUAGE="en-US")
+    assert ">Send</button>" in page.content.decode() and "django_language" not in page.cookies

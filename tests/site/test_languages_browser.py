@@ -79,3 +79,13 @@ def test_zh_cn_browser_sees_the_compare_page_in_chinese_only(page_for, alice):
     expect(page.get_by_label("提示词", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="对比", exact=True)).to_be_visible()
     assert english_words(page.evaluate("document.body.innerText"), NAMES + model_names()) == []
+
+
+def test_the_choice_follows_the_person_to_another_browser(page_for, alice):
+    page = page_for(alice, locale="en-US")
+    page.get_by_label("Language").select_option("zh-hans")
+    expect(page.get_by_role("button", name="发送", exact=True)).to_be_visible()
+    elsewhere = page_for(alice, locale="en-US")  # a fresh browser, English, signs in
+    expect(elsewhere.get_by_role("button", name="发送", exact=True)).to_be_visible()
+    elsewhere.reload()
+    expect(elsewhere.get_by_role("button", name="发送", exact=True)).to_be_visible()
