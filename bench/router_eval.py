@@ -2,8 +2,8 @@
 
     python -m bench.router_eval [--errors] [--split dev|test|all]
 
-Offline and in seconds: it runs the gateway's own scorer (llmhub.route_scoring) and prices with the seed
-catalog (llmhub.catalog_seed), with no database and no upstream. Savings compare the routed model with
+Offline and in seconds: it runs the gateway's own scorer (llmhub.gateway.route_scoring) and prices with the seed
+catalog (llmhub.catalog.seed), with no database and no upstream. Savings compare the routed model with
 always sending the request to the baseline model (gpt-4.1), for the same tokens: prompt tokens by the
 hub's estimate, answer tokens by the prompt's labelled tier (fast 100, balanced 400, strong 900).
 """
@@ -19,8 +19,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from llmhub.catalog_seed import SEED
-from llmhub.route_scoring import (
+from llmhub.catalog.seed import SEED
+from llmhub.gateway.route_scoring import (
     DEFAULT_BASELINE_MODEL,
     DEFAULT_TASK_ROUTES,
     DEFAULT_TIER_MODELS,
@@ -29,7 +29,7 @@ from llmhub.route_scoring import (
     choose_model,
     score_request,
 )
-from llmhub.tokens import prompt_tokens_estimate
+from llmhub.gateway.tokens import prompt_tokens_estimate
 
 LABELLED = Path(__file__).with_name("router_labelled.jsonl")
 ANSWER_TOKENS = {"fast": 100, "balanced": 400, "strong": 900}

@@ -20,9 +20,11 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from billing.budgets import Crossing, describe, resets_wording, usd
+from billing.display import exact_amount
 from billing.models import BillingAlert, CreditLedgerEntry, Membership, Team
 from billing.webhooks import masked_webhook_url, post_webhook
 
@@ -68,17 +70,29 @@ def note_balance_change(team: Team, before: Decimal, entry: CreditLedgerEntry) -
         return
     if before < threshold:
         return  # already below: alerted when it crossed
+    _raise_low_balance(team, threshold, after, dedupe_key=f"low_balance:{entry.pk}")
+
+
+def note_threshold_set(team: Team) -> None:
+    """A threshold saved while the balance is already below it alerts at once (there will be no crossing);
+    one saved above it resolves an open low-balance alert. Call inside a transaction."""
+    threshold = team.low_balance_threshold
+    open_alerts = BillingAlert.objects.filter(team=team, kind=BillingAlert.LOW_BALANCE, resolved_at__isnull=True)
+    if threshold is None or team.balance >= threshold:
+        open_alerts.update(resolved_at=timezone.now())
+        return
+    stamp = timezone.now().isoformat()
+    _raise_low_balance(team, threshold, team.balance, dedupe_key=f"low_balance:set:{team.pk}:{stamp}")
+
+
+def _raise_low_balance(team: Team, threshold: Decimal, balance: Decimal, *, dedupe_key: str) -> None:
     if BillingAlert.objects.filter(team=team, kind=BillingAlert.LOW_BALANCE, resolved_at__isnull=True).exists():
         return
-    message = f"The team's balance is below {usd(threshold)}: {usd(after)} left."
+    message = f"The team's balance is below {usd(threshold)}: {usd(balance)} left."
     alert = BillingAlert.objects.create(
-        team=team,
-        kind=BillingAlert.LOW_BALANCE,
-        dedupe_key=f"low_balance:{entry.pk}",
-        message=message,
-        threshold=threshold,
+        team=team, kind=BillingAlert.LOW_BALANCE, dedupe_key=dedupe_key, message=message, threshold=threshold
     )
-    _notify_on_commit(alert, {"balance": str(after)})
+    _notify_on_commit(alert, {"balance": exact_amount(balance)})
 
 
 def note_budget_crossings(crossings: list[Crossing], now: dt.datetime) -> None:
@@ -102,7 +116,8 @@ def note_budget_crossings(crossings: list[Crossing], now: dt.datetime) -> None:
             threshold=crossing.threshold,
             expires_at=period.end,
         )
-        _notify_on_commit(alert, {"budget_id": budget.pk, "spent": str(crossing.spent), "limit": str(budget.amount)})
+        extra = {"budget_id": budget.pk, "spent": exact_amount(crossing.spent), "limit": exact_amount(budget.amount)}
+        _notify_on_commit(alert, extra)
 
 
 def _notify_on_commit(alert: BillingAlert, extra: dict[str, Any]) -> None:
@@ -120,13 +135,16 @@ def _dispatch(alert: BillingAlert, extra: dict[str, Any]) -> None:
         "event": f"billing.{alert.kind}",
         "team": team.slug,
         "message": alert.message,
-        "threshold": str(alert.threshold),
+        "threshold": exact_amount(alert.threshold),
         "created_at": alert.created_at.isoformat(),
         **extra,
     }
     notice = Notice(
         subject=f"[LLM Hub] {team.name}: {alert.message}"[:200],
-        body=f"{alert.message}\n\nTeam: {team.name} ({team.slug})\n",
+        body=(
+            f"{alert.message}\n\nTeam: {team.name} ({team.slug})\n"
+            f"Balance, burn rate and budgets: {settings.HUB_URL}{reverse('billing-team-credits', args=[team.slug])}\n"
+        ),
         recipients=recipients,
         webhook_url=team.alert_webhook_url,
         payload=payload,

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 
+from billing.display import usd_text
 from billing.models import Budget, BudgetSpend
 from billing.money import ZERO, to_usd
 from llmhub.errors import InsufficientCredits
@@ -132,7 +133,8 @@ def hold_against_budgets(budgets: Iterable[Budget], amount: Decimal, now: dt.dat
     """
     rows = _current_rows(budgets, now)
     for budget, period, row in rows:
-        if row.spent + row.reserved + amount > budget.amount:
+        # A soft budget only alerts: its holds are counted, but it never refuses.
+        if budget.is_hard and row.spent + row.reserved + amount > budget.amount:
             raise budget_exceeded(budget, period, row, amount, now)
     for _, _, row in rows:
         BudgetSpend.objects.filter(pk=row.pk).update(reserved=to_usd(row.reserved + amount))
@@ -190,16 +192,15 @@ def spent_this_period(budget: Budget, now: dt.datetime) -> tuple[Decimal, Decima
 # --- wording -------------------------------------------------------------------------------------
 
 
-def usd(amount: Decimal) -> str:
-    """$12.50 for whole cents, otherwise as many places as it takes (up to the ledger's 8)."""
-    cents = amount.quantize(Decimal("0.01"))
-    return f"${cents}" if cents == amount else f"${amount.normalize():f}"
+usd = usd_text  # the one wording of money in sentences (billing.display)
 
 
 def describe(budget: Budget) -> str:
-    """e.g. "the monthly budget of $50.00 for user alice (team acme)"."""
+    """e.g. "the monthly budget of $50.00 for team acme", "alice's monthly cap of $5.00 on team acme"."""
     what = budget.period if budget.period != Budget.TOTAL else "total"
     name = f" '{budget.name}'" if budget.name else ""
+    if budget.scope == "user":
+        return f"{budget.scope_name}'s {what} cap{name} of {usd(budget.amount)} on team {budget.team.slug}"
     if budget.scope == "team":
         whom = f"team {budget.team.slug}"
     else:
@@ -234,7 +235,8 @@ def budget_exceeded(
         f"Budget exceeded: {describe(budget)} does not cover this request. "
         f"{usd(to_usd(row.spent))} is spent and {usd(to_usd(row.reserved))} held for requests in flight; "
         f"this request may cost up to {usd(amount)}. {resets_wording(period, now)} "
-        "Ask a team admin to raise the budget, or lower max_tokens."
+        f"Ask a team admin to raise the {'cap' if budget.scope == 'user' else 'budget'} (on the team's credits "
+        "page), or lower max_tokens."
     )
     retry_after = (period.end - now).total_seconds() if period.end else None
     return BudgetExceeded(message, retry_after=retry_after)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from asgiref.sync import sync_to_async
 from django.http import StreamingHttpResponse
 
+from billing.display import exact_amount
 from billing.models import UsageRecord
 from billing.money import ZERO
 from billing.reports import SpendFilter, spend_by
@@ -49,8 +50,8 @@ def record_rows(spend: SpendFilter) -> Iterator[list[str]]:
             _text(record.key.prefix if record.key else ""), record.source, _text(record.model_requested),
             _text(record.model_served), record.provider, record.status, record.error_code,
             str(record.prompt_tokens), str(record.completion_tokens), str(record.cached_tokens),
-            str(record.reasoning_tokens), str(record.cost), str(row_charged),
-            "" if record.upstream_cost is None else str(record.upstream_cost), str(record.latency_ms),
+            str(record.reasoning_tokens), exact_amount(record.cost), exact_amount(row_charged),
+            "" if record.upstream_cost is None else exact_amount(record.upstream_cost), str(record.latency_ms),
         ]  # fmt: skip
     yield [
         "TOTAL",
@@ -68,8 +69,8 @@ def record_rows(spend: SpendFilter) -> Iterator[list[str]]:
         str(completion),
         "",
         "",
-        str(cost),
-        str(charged),
+        exact_amount(cost),
+        exact_amount(charged),
         "",
         "",
     ]
@@ -87,9 +88,9 @@ def breakdown_rows(spend: SpendFilter, dimension: str) -> Iterator[list[str]]:
     yield [dimension, "requests", "tokens", "cost_usd"]
     rows = spend_by(spend, dimension)
     for row in rows:
-        yield [_text(row.label), str(row.requests), str(row.tokens), str(row.cost)]
+        yield [_text(row.label), str(row.requests), str(row.tokens), exact_amount(row.cost)]
     total = sum((row.cost for row in rows), ZERO)
-    yield ["TOTAL", str(sum(r.requests for r in rows)), str(sum(r.tokens for r in rows)), str(total)]
+    yield ["TOTAL", str(sum(r.requests for r in rows)), str(sum(r.tokens for r in rows)), exact_amount(total)]
 
 
 async def _stream(rows: Iterator[list[str]]) -> AsyncIterator[str]:

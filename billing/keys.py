@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from billing.models import HubKey, Membership, Team
-from llmhub.errors import AuthenticationFailed
+from llmhub.errors import AuthenticationFailed, PermissionDenied
 
 KEY_PREFIX = "sk-hub-"
 DISPLAY_PREFIX_LENGTH = len(KEY_PREFIX) + 6
@@ -31,6 +31,25 @@ class KeyIdentity:
     # Effective rate limits (the key's own, else its team's default; None: unlimited).
     rpm_limit: int | None = None
     tpm_limit: int | None = None
+    # The models this key may request (set by a team admin on the keys page); empty: every model.
+    allowed_models: tuple[str, ...] = ()
+
+    def allows_model(self, model: str) -> bool:
+        return not self.allowed_models or model in self.allowed_models
+
+    def check_model(self, model: str) -> None:
+        check_model_allowed(self.allowed_models, model)
+
+
+def check_model_allowed(allowed_models: tuple[str, ...], model: str) -> None:
+    """Refuse with 403 `model_not_allowed` a model outside a key's allowlist (empty: every model)."""
+    if allowed_models and model not in allowed_models:
+        allowed = ", ".join(allowed_models)
+        raise PermissionDenied(
+            f"This key may not use model '{model}': a team admin limited it to {allowed}.",
+            code="model_not_allowed",
+            param="model",
+        )
 
 
 def hash_key(plaintext: str) -> str:
@@ -129,6 +148,7 @@ def _identity_query() -> Any:
         "revoked_at",
         "rpm_limit",
         "tpm_limit",
+        "allowed_models",
         "user__is_active",
         "team__default_rpm_limit",
         "team__default_tpm_limit",
@@ -143,6 +163,7 @@ def _identity_of(key: HubKey) -> KeyIdentity:
         expires_at=key.expires_at,
         rpm_limit=key.rpm_limit if key.rpm_limit is not None else key.team.default_rpm_limit,
         tpm_limit=key.tpm_limit if key.tpm_limit is not None else key.team.default_tpm_limit,
+        allowed_models=tuple(key.allowed_models or ()),
     )
 
 
@@ -163,6 +184,12 @@ def _touch_last_used(identity: KeyIdentity, now: float) -> None:
         return
     _last_used_written[identity.key_id] = now
     HubKey.objects.filter(pk=identity.key_id).update(last_used_at=timezone.now())
+
+
+def forget_key(key: HubKey) -> None:
+    """Drop one key's cached lookups after its settings changed (other workers: within KEY_CACHE_SECONDS)."""
+    _cache.pop(key.hashed_key, None)
+    _by_key_id.pop(key.pk, None)
 
 
 def forget_cached_keys() -> None:

@@ -21,6 +21,7 @@ from billing import alerts, budgets
 from billing import ledger_rows as rows
 from billing.models import CreditHold, CreditLedgerEntry, Team, UsageRecord
 from billing.money import ZERO, to_usd
+from billing.refusal_wording import insufficient_credits_message
 from billing.rollups import add_to_rollup
 from llmhub.errors import InsufficientCredits, InvalidRequest
 
@@ -59,9 +60,13 @@ class UsageDraft:
 
 @dataclass(frozen=True)
 class Settlement:
+    """What settling a request wrote: its usage record, the amount charged, the balance after, the tokens."""
+
     usage_id: int
     charged: Decimal
     balance_after: Decimal
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
 
 
 def _move_balance(
@@ -125,8 +130,7 @@ def reserve_credits(
         available = balance - reserved
         if available < amount:
             raise InsufficientCredits(
-                f"Insufficient credits: this request may cost up to ${amount} and the team has "
-                f"${max(available, ZERO):.4f} available. Ask a team admin to add credits, or lower max_tokens."
+                insufficient_credits_message(hold=amount, available=available), available=available
             )
         spend_ids = budgets.hold_against_budgets(
             budgets.budgets_for(team_id=team_id, user_id=user_id, key_id=key_id), amount, now
@@ -155,7 +159,10 @@ def settle_usage(draft: UsageDraft, *, now: dt.datetime | None = None) -> Settle
 
 def _existing_settlement(request_id: str) -> Settlement:
     existing = UsageRecord.objects.select_related("charge").get(request_id=request_id)
-    return Settlement(existing.pk, -existing.charge.amount, existing.charge.balance_after)
+    return Settlement(
+        existing.pk, -existing.charge.amount, existing.charge.balance_after, existing.prompt_tokens,
+        existing.completion_tokens,
+    )  # fmt: skip
 
 
 def _release_hold(team: Team, hold: CreditHold) -> None:
@@ -176,7 +183,7 @@ def _settle(draft: UsageDraft, now: dt.datetime) -> Settlement:
         # Never overdraw: if the estimate under-held, charge at most what the team still has.
         charged = min(cost, max(balance - reserved, ZERO))
         settled = dataclasses.replace(draft, cost=cost, created_at=now)
-        usage_id = rows.insert_usage(cursor, {name: getattr(settled, name) for name in rows.USAGE_COLUMNS})
+        usage_id = rows.insert_usage(cursor, {name: getattr(settled, name) for name, _ in rows.USAGE_PARAMS})
         add_to_rollup(cursor, settled)  # same transaction: dashboards' daily totals move with the ledger
         memo = "" if charged == cost else f"capped at available credit (cost {cost})"
         before, after = balance, to_usd(balance - charged)
@@ -195,7 +202,7 @@ def _settle(draft: UsageDraft, now: dt.datetime) -> Settlement:
             balance_after=after, usage_id=usage_id, memo=memo, created_at=now,
         )  # fmt: skip
         alerts.note_balance_change(team, before, entry)
-    return Settlement(usage_id, charged, after)
+    return Settlement(usage_id, charged, after, draft.prompt_tokens, draft.completion_tokens)
 
 
 def release_hold(request_id: str) -> bool:

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
+from django.db import connection, models
 from django.db.backends.utils import CursorWrapper
 
 from billing.models import CreditHold, CreditLedgerEntry, Team, UsageRecord
@@ -29,12 +29,10 @@ TEAM = Team._meta.db_table
 HOLD = CreditHold._meta.db_table
 USAGE = UsageRecord._meta.db_table
 LEDGER = CreditLedgerEntry._meta.db_table
-USAGE_COLUMNS = [
-    "request_id", "created_at", "user_id", "team_id", "key_id", "source", "model_requested", "model_served",
-    "provider", "stream", "prompt_tokens", "completion_tokens", "cached_tokens", "cache_write_tokens",
-    "reasoning_tokens", "images", "tokens_estimated", "cost", "upstream_cost", "latency_ms", "ttft_ms", "status",
-    "error_code", "attempts", "route", "cache_hit",
-]  # fmt: skip
+# The usage row's columns come from the model: a field added to UsageRecord (and to UsageDraft, which a
+# test checks) is written here with no further change.
+USAGE_FIELDS = [f for f in UsageRecord._meta.concrete_fields if not f.primary_key]
+USAGE_COLUMNS = [str(f.column) for f in USAGE_FIELDS]
 INSERT_USAGE = (
     f"INSERT INTO {USAGE} ({', '.join(USAGE_COLUMNS)}) VALUES ({', '.join(['%s'] * len(USAGE_COLUMNS))}) RETURNING id"
 )
@@ -120,13 +118,23 @@ def take_hold(cursor: CursorWrapper, request_id: str) -> tuple[Decimal, list[int
     return money(row[0]), list(spends or [])
 
 
+def _usage_param(field: Any) -> Any:
+    """How one usage column's value reaches the driver."""
+    if isinstance(field, models.DateTimeField):
+        return _time
+    if isinstance(field, models.JSONField):
+        return _json
+    if isinstance(field, models.DecimalField):
+        return _amount
+    return lambda value: value
+
+
+USAGE_PARAMS = [(f.attname, _usage_param(f)) for f in USAGE_FIELDS]
+
+
 def insert_usage(cursor: CursorWrapper, values: dict[str, Any]) -> int:
-    """Insert a usage record (`values` holds every column of USAGE_COLUMNS); returns its id."""
-    params = [
-        _time(v) if c == "created_at" else _json(v) if c in ("attempts", "route")
-        else _amount(v) if c in ("cost", "upstream_cost") else v
-        for c, v in ((c, values[c]) for c in USAGE_COLUMNS)
-    ]  # fmt: skip
+    """Insert a usage record (`values` holds every field of USAGE_FIELDS, by attname); returns its id."""
+    params = [adapt(values[name]) for name, adapt in USAGE_PARAMS]
     return int(execute(cursor, INSERT_USAGE, params).fetchone()[0])
 
 

@@ -91,6 +91,8 @@ class HubKey(models.Model):
     tpm_limit = models.PositiveIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1)], help_text="Tokens per minute"
     )
+    # Catalog model names this key may request; empty: every model.
+    allowed_models = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -266,6 +268,8 @@ class Budget(models.Model):
     alert_at_percent = models.PositiveSmallIntegerField(
         null=True, blank=True, default=80, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
+    # Hard: a request that would go over is refused (402). Soft: it runs, and only the alert is raised.
+    is_hard = models.BooleanField(default=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -336,3 +340,57 @@ class BillingAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.team}: {self.message}"
+
+
+class Refusal(models.Model):
+    """A request the hub refused before any upstream call (402, 429, 400): never charged, kept for review."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="refusals", db_index=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    key = models.ForeignKey(HubKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    request_id = models.CharField(max_length=64, blank=True)
+    model = models.CharField(max_length=100, blank=True)
+    status = models.PositiveSmallIntegerField()
+    code = models.CharField(max_length=50)
+    message = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["team", "created_at"]), models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.code} for {self.team_id}"
+
+
+class CreditRequest(models.Model):
+    """A member's or team admin's request for credits, approved (a grant) or declined by staff."""
+
+    OPEN = "open"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    STATES = [(OPEN, "open"), (APPROVED, "approved"), (DECLINED, "declined")]
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="credit_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(**MONEY)
+    reason = models.CharField(max_length=500)
+    state = models.CharField(max_length=10, choices=STATES, default=OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True, help_text="The decider's note to the team")
+    grant = models.OneToOneField(
+        CreditLedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_request"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.amount} for {self.team_id} ({self.state})"

@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from billing.models import HubKey, Membership, Team, UsageDailyRollup
@@ -46,11 +46,24 @@ class SpendFilter:
                 q &= Q(**{name: getattr(self, name)})
         return q
 
-    def record_q(self) -> Q:
-        """The same selection over usage records (model as rollups key it: served, else requested)."""
+    def moments(self) -> tuple[dt.datetime, dt.datetime]:
+        """[since, until): the range as moments, from midnight of the first day in the hub's time zone."""
         zone = timezone.get_default_timezone()
         since = dt.datetime.combine(self.start, dt.time.min, tzinfo=zone)
-        until = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+        return since, dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+
+    def people_q(self, since_field: str = "created_at") -> Q:
+        """The range and the team, user and key narrowing, for tables keyed by those alone (refusals)."""
+        since, until = self.moments()
+        q = Q(**{f"{since_field}__gte": since, f"{since_field}__lt": until})
+        for name in ("team_id", "user_id", "key_id"):
+            if getattr(self, name):
+                q &= Q(**{name: getattr(self, name)})
+        return q
+
+    def record_q(self) -> Q:
+        """The same selection over usage records (model as rollups key it: served, else requested)."""
+        since, until = self.moments()
         q = Q(created_at__gte=since, created_at__lt=until)
         for name in ("team_id", "user_id", "key_id", "provider"):
             if getattr(self, name):
@@ -230,3 +243,58 @@ def filter_choices() -> dict[str, list[Any]]:
         "models": sorted({model for model, _ in pairs}),
         "providers": sorted({provider for _, provider in pairs if provider}),
     }
+
+
+@dataclass(frozen=True)
+class TeamOverview:
+    """One row of the staff teams list."""
+
+    team: Team
+    burn_7: Decimal
+    runs_out_on: dt.date | None
+    budgets: list[Any]
+    open_requests: int
+
+    @property
+    def available(self) -> Decimal:
+        return self.team.balance - self.team.reserved
+
+
+TEAM_SORTS = {
+    "runs_out": lambda row: (row.runs_out_on is None, row.runs_out_on or dt.date.max, row.team.name),
+    "balance": lambda row: (row.team.balance, row.team.name),
+    "burn": lambda row: (-row.burn_7, row.team.name),
+    "name": lambda row: (row.team.name.lower(),),
+}
+
+
+def teams_overview(sort: str = "runs_out") -> list[TeamOverview]:
+    """Every team with its balance, 7-day burn, run-out date, team budgets and open credit requests,
+    in three queries whatever the number of teams; soonest to run out first by default."""
+    from billing.models import Budget, CreditRequest
+
+    today = hub_day(timezone.now())
+    week = SpendFilter.last_days(7)
+    spent = dict(
+        UsageDailyRollup.objects.filter(week.rollup_q())
+        .values("team_id")
+        .annotate(cost=Sum("cost"))
+        .values_list("team_id", "cost")
+    )
+    budgets: dict[int, list[Any]] = {}
+    for budget in Budget.objects.filter(is_active=True, user__isnull=True, key__isnull=True).select_related("team"):
+        budgets.setdefault(budget.team_id, []).append(budget)
+    asked = dict(
+        CreditRequest.objects.filter(state=CreditRequest.OPEN)
+        .values("team_id")
+        .annotate(n=Count("pk"))
+        .values_list("team_id", "n")
+    )
+    rows = []
+    for team in Team.objects.order_by("name"):
+        burn = _per_day(to_usd(spent.get(team.pk) or ZERO), 7)
+        runs_out = None
+        if burn > 0:
+            runs_out = today + dt.timedelta(days=int(max(team.balance - team.reserved, ZERO) / burn))
+        rows.append(TeamOverview(team, burn, runs_out, budgets.get(team.pk, []), asked.get(team.pk, 0)))
+    return sorted(rows, key=TEAM_SORTS.get(sort, TEAM_SORTS["runs_out"]))

@@ -5,19 +5,24 @@ Each query walks an index ((user|team, created_at), created_at) and is cut to a 
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from billing.access import teams_administered
-from billing.models import CreditLedgerEntry, HubKey, Team, UsageRecord
+from billing.budgets import period_of
+from billing.models import Budget, CreditLedgerEntry, HubKey, Team, UsageRecord
+from billing.money import ZERO, to_usd
 from billing.reports import SpendFilter, key_spend
-from billing.rollups import hub_day, price_mismatch_q, with_price_gap
+from billing.rollups import hub_day, price_mismatch_q, routing_savings, with_price_gap
 
 PAGE_SIZE = 50
+MILLION = Decimal(1_000_000)  # prices are quoted per million tokens
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,18 @@ def team_keys_for_admin(user: Any) -> list[TeamKeys]:
     for key in keys:
         by_team[key.team_id].append(KeyRow(key, spend.get(key.pk, Decimal("0"))))
     return [TeamKeys(team, by_team[team.pk]) for team in teams]
+
+
+def team_key_rows(team: Team) -> list[KeyRow]:
+    """Every key of one team with its spend this calendar month, active keys first (the team page)."""
+    keys = list(
+        HubKey.objects.filter(team=team)
+        .select_related("user")
+        .defer("hashed_key")
+        .order_by("revoked_at", "-created_at")
+    )
+    spend = key_spend([key.pk for key in keys], since=hub_day(timezone.now()).replace(day=1))
+    return [KeyRow(key, spend.get(key.pk, Decimal("0"))) for key in keys]
 
 
 def revocable_key(user: Any, key_id: int) -> HubKey | None:
@@ -143,3 +160,125 @@ def price_mismatches(spend: SpendFilter) -> QuerySet[UsageRecord]:
     """Records in the range whose upstream-reported cost differs from ours by more than 1%."""
     records = with_price_gap(UsageRecord.objects.filter(spend.record_q()))
     return records.filter(price_mismatch_q()).select_related("team", "user").order_by("-created_at", "-id")
+
+
+def route_savings(queryset: QuerySet[UsageRecord]) -> Decimal:
+    """Total savings of auto routing over a set of usage records (Decimal, exact; may be negative)."""
+    routed = queryset.filter(route__isnull=False).values_list("route", "cost").iterator()
+    return to_usd(sum((routing_savings(route, cost) for route, cost in routed), ZERO))
+
+
+def generation_for(request_id: str, user_id: int) -> dict[str, Any] | None:
+    """One request's usage record, for its owner only (GET /v1/generation)."""
+    record = UsageRecord.objects.filter(request_id=request_id, user_id=user_id).first()
+    if record is None:
+        return None
+    return {
+        "id": record.request_id,
+        "created_at": record.created_at.isoformat(),
+        "model_requested": record.model_requested,
+        "model": record.model_served,
+        "provider": record.provider,
+        "stream": record.stream,
+        "status": record.status,
+        "error_code": record.error_code,
+        "usage": {
+            "prompt_tokens": record.prompt_tokens,
+            "completion_tokens": record.completion_tokens,
+            "total_tokens": record.total_tokens,
+            "cached_tokens": record.cached_tokens,
+            "reasoning_tokens": record.reasoning_tokens,
+            "estimated": record.tokens_estimated,
+        },
+        "cost": record.cost,
+        "upstream_cost": record.upstream_cost,
+        "latency_ms": record.latency_ms,
+        "ttft_ms": record.ttft_ms,
+        "attempts": record.attempts,
+        "route": record.route,
+        "cache_hit": record.cache_hit,
+    }
+
+
+def month_bounds(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """The start of this calendar month and of the next, in the hub's time zone (as budgets count months)."""
+    period = period_of(Budget.MONTHLY, now or timezone.now())
+    assert period.end is not None
+    return timezone.localtime(period.start), timezone.localtime(period.end)
+
+
+def month_usage(*, user_id: int, team_id: int, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Totals and per-model rows of the user's requests this month; exact Decimal costs (GET /v1/usage)."""
+    start, end = month_bounds(now)
+    records = UsageRecord.objects.filter(user_id=user_id, created_at__gte=start, created_at__lt=end)
+    sums = {
+        "requests": Count("id"),
+        "prompt_tokens": Sum("prompt_tokens"),
+        "completion_tokens": Sum("completion_tokens"),
+        "cost": Sum("cost"),
+        "cache_hits": Count("id", filter=Q(cache_hit=True)),
+        "errors": Count("id", filter=~Q(status=UsageRecord.OK)),
+    }
+    totals = records.aggregate(**sums)
+    rows = records.values("model_served").annotate(**sums).order_by("-cost", "model_served")
+    team = Team.objects.only("balance", "reserved", "name").get(pk=team_id)
+
+    def clean(row: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "requests": row["requests"],
+            "prompt_tokens": row["prompt_tokens"] or 0,
+            "completion_tokens": row["completion_tokens"] or 0,
+            "cost": to_usd(row["cost"] or ZERO),
+            "cache_hits": row["cache_hits"],
+            "errors": row["errors"],
+        }
+
+    return {
+        "object": "usage",
+        "period": "month",
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "time_zone": str(timezone.get_current_timezone()),
+        "currency": "USD",
+        "totals": {**clean(totals), "auto_route_savings": route_savings(records)},
+        "by_model": [{"model": row["model_served"] or "(none)", **clean(row)} for row in rows],
+        "team": {"name": team.name, "credits_remaining": to_usd(team.balance - team.reserved)},
+    }
+
+
+def visible_record(user: Any, request_id: str) -> UsageRecord | None:
+    """One usage record, for its owner, a team admin of its team, or staff; None for anyone else."""
+    records = UsageRecord.objects.filter(request_id=request_id).select_related("team", "user", "key")
+    if not user.is_staff:
+        records = records.filter(Q(user=user) | Q(team__in=teams_administered(user)))
+    return records.first()
+
+
+def charged_for(record: UsageRecord) -> Decimal | None:
+    """What the ledger charged for the record (may be less than its cost when the team ran dry)."""
+    amount = CreditLedgerEntry.objects.filter(usage=record).values_list("amount", flat=True).first()
+    return None if amount is None else -amount
+
+
+@dataclass(frozen=True)
+class UnitPrices:
+    """USD per million tokens, derived from a record's cost, when the cost pins them down exactly."""
+
+    input: Decimal | None
+    output: Decimal | None
+
+
+def unit_prices(record: UsageRecord) -> UnitPrices | None:
+    """The price per million tokens a record was charged at, when it can be read off its cost exactly:
+    only one kind of token was billed (no cache, reasoning split or images) and cost x 1M / tokens is exact."""
+    if record.cost <= 0 or record.cached_tokens or record.cache_write_tokens or record.images:
+        return None
+    billed = [(n, kind) for n, kind in ((record.prompt_tokens, "input"), (record.completion_tokens, "output")) if n]
+    if len(billed) != 1:
+        return None
+    tokens, kind = billed[0]
+    price = record.cost * MILLION / tokens
+    if price * tokens != record.cost * MILLION or price != price.quantize(Decimal("0.00000001")):
+        return None
+    price = price.normalize()
+    return UnitPrices(input=price if kind == "input" else None, output=price if kind == "output" else None)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from django.http import Http404
 
+from billing.alerts import note_threshold_set
 from billing.keys import revoke_key
 from billing.models import HubKey, Team
 from billing.money import to_usd
@@ -29,8 +31,13 @@ def key_revoke(*, user: Any, key_id: int) -> HubKey:
 
 
 def team_set_low_balance_threshold(*, team: Team, threshold: Decimal | None) -> Team:
-    team.low_balance_threshold = None if threshold is None else to_usd(threshold)
-    team.save(update_fields=["low_balance_threshold"])
+    """Save the threshold; a balance already below it alerts now (billing.alerts.note_threshold_set)."""
+    with transaction.atomic():
+        locked = Team.objects.select_for_update().get(pk=team.pk)
+        locked.low_balance_threshold = None if threshold is None else to_usd(threshold)
+        locked.save(update_fields=["low_balance_threshold"])
+        note_threshold_set(locked)
+    team.low_balance_threshold, team.balance = locked.low_balance_threshold, locked.balance
     return team
 
 

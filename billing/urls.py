@@ -3,19 +3,31 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from billing.views import keys, staff, team, usage
+from billing.views import controls, credit_requests, keys, requests, staff, team, usage
 
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("keys/", keys.keys_page, name="billing-keys"),
     path("keys/<int:key_id>/revoke/", keys.revoke_key_page, name="billing-key-revoke"),
+    path("keys/<int:key_id>/settings/", controls.key_settings_page, name="billing-key-settings"),
     path("usage/", usage.my_usage, name="billing-usage"),
+    path("requests/<str:request_id>/", requests.request_page, name="billing-request"),
     path("teams/", team.teams_page, name="billing-teams"),
     path("teams/<slug:slug>/credits/", team.team_credits_page, name="billing-team-credits"),
     path("teams/<slug:slug>/credits/threshold/", team.set_threshold, name="billing-team-threshold"),
     path("teams/<slug:slug>/credits/webhook/", team.set_webhook, name="billing-team-webhook"),
     path("teams/<slug:slug>/credits/webhook/test/", team.send_webhook_test, name="billing-team-webhook-test"),
+    path("teams/<slug:slug>/budgets/", controls.budget_add, name="billing-budget-add"),
+    path("teams/<slug:slug>/budgets/<int:budget_id>/", controls.budget_change, name="billing-budget-change"),
+    path("teams/<slug:slug>/budgets/<int:budget_id>/delete/", controls.budget_delete, name="billing-budget-delete"),
+    path("teams/<slug:slug>/credits/ask/", credit_requests.ask_credits, name="billing-ask-credits"),
+    path("staff/credit-requests/", credit_requests.credit_requests_page, name="billing-credit-requests"),
+    path(
+        "staff/credit-requests/<int:request_id>/decide/",
+        credit_requests.decide_credit_request,
+        name="billing-credit-request-decide",
+    ),
     path("staff/spend/", staff.spend_review, name="billing-spend"),
     path("staff/spend/records/", staff.spend_records, name="billing-spend-records"),
     path("staff/spend/export.csv", staff.spend_export, name="billing-spend-export"),

@@ -15,13 +15,14 @@ from typing import Any
 from channels.layers import get_channel_layer
 from django.utils.translation import gettext as _
 
-from chat import catch_up, conversations, interrupted
+from chat import catch_up, conversations, interrupted, versions
 from chat.generation import Outcome, stream_answer
+from chat.live_render import LiveRender
 from chat.markdown_render import render_markdown
-from chat.message_view import message_json
+from chat.message_view import format_cost, message_json
 from chat.models import Message
-from llmhub.db_executor import run_db
-from llmhub.errors import HubError
+from llmhub.errors import HubError, InvalidRequest
+from llmhub.infra.db_executor import run_db
 from llmhub.scope_language import in_current_language
 
 
@@ -48,7 +49,14 @@ async def broadcast(conversation_id: int, event: dict[str, Any]) -> None:
 
 def _snapshot(running: Running) -> dict[str, Any]:
     parts = list(running.outcome.parts)
-    streaming = {"id": running.message_id, "model": running.model, "text": "".join(parts), "n": len(parts)}
+    text = "".join(parts)
+    streaming = {
+        "id": running.message_id,
+        "model": running.model,
+        "text": text,
+        "html": render_markdown(text),
+        "n": len(parts),
+    }
     return {"kind": "state", "streaming": streaming}
 
 
@@ -113,6 +121,8 @@ async def handle_action(user: Any, conversation_id: int, action: dict[str, Any])
     if kind == "stop":
         await stop(conversation_id)
         return None
+    if kind == "version":
+        return await show_version(user, conversation_id, action)
     if kind not in PREPARE:
         return {"kind": "notice", "error": _("Unknown action.")}
     if conversation_id in _running:
@@ -135,6 +145,27 @@ async def handle_action(user: Any, conversation_id: int, action: dict[str, Any])
     return None
 
 
+def _show_version(user: Any, conversation_id: int, answer_id: Any) -> dict[str, Any]:
+    conversation = conversations.owned(user, conversation_id)
+    try:
+        hidden, shown = versions.show_version(conversation, int(answer_id))
+    except (TypeError, ValueError) as exc:
+        raise InvalidRequest("That version does not exist.") from exc
+    return {"kind": "version", "hidden": hidden, "message": message_json(shown)}
+
+
+async def show_version(user: Any, conversation_id: int, action: dict[str, Any]) -> dict[str, Any] | None:
+    """Show another version of an answer, in every tab of the conversation."""
+    if conversation_id in _running:
+        return {"kind": "notice", "error": "An answer is still being written. Stop it first (Esc)."}
+    try:
+        event = await run_db(_show_version, user, conversation_id, action.get("message_id"))
+    except HubError as exc:
+        return {"kind": "notice", "error": exc.message}
+    await broadcast(conversation_id, event)
+    return None
+
+
 def start_turn(turn: conversations.Turn) -> None:
     task = asyncio.ensure_future(_run(turn))
     _running[turn.conversation_id] = Running(task, turn.answer.id, turn.answer.model)
@@ -146,8 +177,16 @@ async def _run(turn: conversations.Turn) -> None:
     running = _running[conversation_id]
     outcome = running.outcome
 
+    async def send_render(rendered: dict[str, Any]) -> None:
+        await broadcast(conversation_id, {"kind": "render", "id": message_id, **rendered})
+
+    live = LiveRender(lambda: ("".join(outcome.parts), len(outcome.parts)), send_render)
+
     async def on_delta(text: str) -> None:
-        event = {"kind": "delta", "id": message_id, "text": text, "n": len(outcome.parts)}
+        event: dict[str, Any] = {"kind": "delta", "id": message_id, "text": text, "n": len(outcome.parts)}
+        html = live.html_now()
+        if html is not None:
+            event["html"] = html
         await broadcast(conversation_id, event)
 
     saving = asyncio.ensure_future(_keep_saving(message_id, outcome))
@@ -159,6 +198,7 @@ async def _run(turn: conversations.Turn) -> None:
         outcome.status = "cancelled"  # stopped: the gateway settled what was generated; keep the partial answer
     finally:
         saving.cancel()
+        live.close()
         if serving is not None:
             serving.cancel()
         outcome.model = outcome.model or running.model
@@ -172,7 +212,11 @@ async def _keep_saving(message_id: int, outcome: Outcome) -> None:
         await run_db(conversations.save_progress, message_id, "".join(outcome.parts), outcome.request_id)
 
 
+def _finished(message_id: int, outcome: Outcome) -> dict[str, Any]:
+    message = conversations.finish_message(message_id, outcome)
+    total = format_cost(versions.billed_total(message.conversation))
+    return {"kind": "done", **message_json(message), **outcome.as_json(), "total": total}
+
+
 async def _finish(conversation_id: int, message_id: int, outcome: Outcome) -> None:
-    await run_db(conversations.finish_message, message_id, outcome)
-    html = render_markdown(outcome.text)
-    await broadcast(conversation_id, {"kind": "done", "id": message_id, "html": html, **outcome.as_json()})
+    await broadcast(conversation_id, await run_db(_finished, message_id, outcome))

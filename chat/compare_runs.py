@@ -7,6 +7,7 @@ process writing them (chat/catch_up.py), then the live deltas.
 from __future__ import annotations
 
 import asyncio
+import random
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,13 +18,14 @@ from django.utils.translation import gettext as _
 from chat import catch_up
 from chat.conversations import MAX_MESSAGE_CHARS, team_for
 from chat.generation import Outcome, stream_answer
+from chat.live_render import LiveRender
 from chat.markdown_render import render_markdown
 from chat.message_view import format_cost
 from chat.models import CompareAnswer, CompareRun, CompareVote
 from llmhub.catalog import find_model, snapshot
-from llmhub.db_executor import run_db
 from llmhub.errors import InvalidRequest, NotFound
 from llmhub.gateway import Caller
+from llmhub.infra.db_executor import run_db
 from llmhub.providers.base import ChatRequest
 
 MIN_MODELS, MAX_MODELS = 2, 4
@@ -47,7 +49,7 @@ def group_name(run_id: int) -> str:
 
 
 @transaction.atomic
-def create_run(user: Any, prompt: str, models: list[str], system_prompt: str = "") -> CompareRun:
+def create_run(user: Any, prompt: str, models: list[str], system_prompt: str = "", blind: bool = False) -> CompareRun:
     team = team_for(user)
     if team is None:
         raise InvalidRequest(_("You are not in a team yet, so nothing can be billed. Ask an admin to add you to one."))
@@ -60,7 +62,9 @@ def create_run(user: Any, prompt: str, models: list[str], system_prompt: str = "
         raise InvalidRequest(_("Pick 2 to 4 different models."))
     catalog = snapshot().models
     names = [find_model(catalog, name).name for name in chosen]
-    run = CompareRun.objects.create(owner=user, team=team, prompt=prompt, system_prompt=system_prompt)
+    if blind:
+        random.SystemRandom().shuffle(names)  # the column does not tell which model was picked first
+    run = CompareRun.objects.create(owner=user, team=team, prompt=prompt, system_prompt=system_prompt, blind=blind)
     for position, name in enumerate(names):
         run.answers.create(position=position, model=name)
     return run
@@ -73,17 +77,36 @@ def owned_run(user: Any, run_id: int) -> CompareRun:
     return run
 
 
+def letter(position: int) -> str:
+    """A blind column's label: A, B, C, D."""
+    return "ABCD"[position] if 0 <= position < MAX_MODELS else str(position + 1)
+
+
 def answer_ids(run: CompareRun) -> list[dict[str, Any]]:
-    return [{"id": a.id, "model": a.model} for a in run.answers.all()]
+    hidden = run.hides_models
+    return [{"id": a.id, "label": letter(a.position), "model": "" if hidden else a.model} for a in run.answers.all()]
+
+
+def revealed_models(run: CompareRun) -> dict[str, str]:
+    """Model by answer id, once the run's models may be shown."""
+    return {} if run.hides_models else {str(a.id): a.model for a in run.answers.all()}
 
 
 def answer_views(run: CompareRun | None) -> list[dict[str, Any]]:
-    """The answers of a run for the compare page (also after a reload), best one marked."""
+    """The answers of a run for the compare page (also after a reload), best one marked, names hidden if blind."""
     if run is None:
         return []
     best = CompareVote.objects.filter(run=run).values_list("answer_id", flat=True).first()
+    hidden = run.blind and best is None
     return [
-        {"a": a, "html": render_markdown(a.content), "cost": format_cost(a.cost), "best": a.id == best}
+        {
+            "a": a,
+            "model": "" if hidden else a.model,
+            "label": letter(a.position),
+            "html": render_markdown(a.content),
+            "cost": format_cost(a.cost),
+            "best": a.id == best,
+        }
         for a in run.answers.all()
     ]
 
@@ -100,11 +123,11 @@ def _claim(run_id: int) -> list[tuple[int, str]] | None:
     return list(CompareAnswer.objects.filter(run_id=run_id).values_list("id", "model"))
 
 
-def _request(run_id: int) -> tuple[Caller, list[dict[str, Any]]]:
+def _request(run_id: int) -> tuple[Caller, list[dict[str, Any]], bool]:
     run = CompareRun.objects.get(id=run_id)
     messages = [{"role": "system", "content": run.system_prompt}] if run.system_prompt.strip() else []
     messages.append({"role": "user", "content": run.prompt})
-    return Caller(user_id=run.owner_id, team_id=run.team_id, source="chat"), messages
+    return Caller(user_id=run.owner_id, team_id=run.team_id, source="chat"), messages, run.blind
 
 
 async def join(run_id: int, channel_name: str) -> list[dict[str, Any]]:
@@ -119,21 +142,26 @@ async def start(run_id: int) -> None:
     answers = await run_db(_claim, run_id)
     if not answers:
         return
-    caller, messages = await run_db(_request, run_id)
-    running = _runs[run_id] = _Running(outcomes={answer_id: Outcome(model=model) for answer_id, model in answers})
+    caller, messages, blind = await run_db(_request, run_id)
+    outcomes = {answer_id: Outcome(model=model) for answer_id, model in answers}
+    running = _runs[run_id] = _Running(outcomes=outcomes)
     running.serving = await catch_up.serve(group_name(run_id), "compare.event", lambda: _snapshot(running))
     for answer_id, model in answers:
         request = ChatRequest(model, messages, stream=True)
-        task = asyncio.ensure_future(_answer(run_id, answer_id, caller, request, running.outcomes[answer_id]))
+        task = asyncio.ensure_future(_answer(run_id, answer_id, caller, request, running.outcomes[answer_id], blind))
         task.add_done_callback(lambda _t: _forget_if_done(run_id))
         running.tasks.append(task)
 
 
 def _snapshot(running: _Running) -> list[dict[str, Any]]:
-    return [
-        {"kind": "state", "answer": answer_id, "text": "".join(outcome.parts), "n": len(outcome.parts)}
-        for answer_id, outcome in list(running.outcomes.items())
-    ]
+    events = []
+    for answer_id, outcome in list(running.outcomes.items()):
+        parts = list(outcome.parts)
+        text = "".join(parts)
+        events.append(
+            {"kind": "state", "answer": answer_id, "text": text, "html": render_markdown(text), "n": len(parts)}
+        )
+    return events
 
 
 def _forget_if_done(run_id: int) -> None:
@@ -153,16 +181,29 @@ async def _send(run_id: int, event: dict[str, Any]) -> None:
     await get_channel_layer().group_send(group_name(run_id), {"type": "compare.event", "event": event})
 
 
-async def _answer(run_id: int, answer_id: int, caller: Caller, request: ChatRequest, outcome: Outcome) -> None:
+async def _answer(
+    run_id: int, answer_id: int, caller: Caller, request: ChatRequest, outcome: Outcome, blind: bool
+) -> None:
+    async def send_render(rendered: dict[str, Any]) -> None:
+        await _send(run_id, {"kind": "render", "answer": answer_id, **rendered})
+
+    live = LiveRender(lambda: ("".join(outcome.parts), len(outcome.parts)), send_render)
+
     async def on_delta(text: str) -> None:
-        await _send(run_id, {"kind": "delta", "answer": answer_id, "text": text, "n": len(outcome.parts)})
+        event: dict[str, Any] = {"kind": "delta", "answer": answer_id, "text": text, "n": len(outcome.parts)}
+        html = live.html_now()
+        if html is not None:
+            event["html"] = html
+        await _send(run_id, event)
 
     try:
         await stream_answer(caller, request, outcome, on_delta)
     except asyncio.CancelledError:
         pass
     finally:
-        await asyncio.shield(_finish(run_id, answer_id, outcome))
+        live.close()
+        outcome.error = for_compare(outcome.error)
+        await asyncio.shield(_finish(run_id, answer_id, outcome, blind))
 
 
 def _save(answer_id: int, outcome: Outcome) -> None:
@@ -179,13 +220,27 @@ def _save(answer_id: int, outcome: Outcome) -> None:
     )
 
 
-def _done_event(answer_id: int, outcome: Outcome) -> dict[str, Any]:
-    return {"kind": "done", "answer": answer_id, "html": render_markdown(outcome.text), **outcome.as_json()}
+def for_compare(error: str) -> str:
+    """The chat's errors say "press Regenerate"; compare has no such button, it runs again."""
+    return error.replace("Press Regenerate to try again", "Run the comparison again").replace(
+        "then press Regenerate", "then run the comparison again"
+    )
+
+
+def _done_event(answer_id: int, outcome: Outcome, blind: bool) -> dict[str, Any]:
+    event = {"kind": "done", "answer": answer_id, "html": render_markdown(outcome.text), **outcome.as_json()}
+    if blind:
+        event["model"] = ""
+        for name in sorted({outcome.model, *snapshot().models}, key=len, reverse=True):
+            if name and name in event["error"]:  # a provider's message may name the model
+                event["error"] = event["error"].replace(name, "this model")
+    return event
 
 
 def _finished_events(run_id: int) -> list[dict[str, Any]]:
     """Done events of the run's finished answers, from the database, for a socket that joined late."""
     events = []
+    hidden = CompareRun.objects.get(id=run_id).hides_models
     for a in CompareAnswer.objects.filter(run_id=run_id, status__in=FINAL):
         outcome = Outcome(
             text=a.content,
@@ -198,16 +253,17 @@ def _finished_events(run_id: int) -> list[dict[str, Any]]:
             latency_ms=a.latency_ms,
             ttft_ms=a.ttft_ms,
         )
-        events.append(_done_event(a.id, outcome))
+        events.append(_done_event(a.id, outcome, hidden))
     return events
 
 
-async def _finish(run_id: int, answer_id: int, outcome: Outcome) -> None:
+async def _finish(run_id: int, answer_id: int, outcome: Outcome, blind: bool) -> None:
     await run_db(_save, answer_id, outcome)
     running = _runs.get(run_id)
     if running is not None:
         running.outcomes.pop(answer_id, None)  # saved: a late socket now reads it from the database
-    await _send(run_id, _done_event(answer_id, outcome))
+    hidden = blind and await run_db(lambda: CompareRun.objects.get(id=run_id).hides_models)
+    await _send(run_id, _done_event(answer_id, outcome, hidden))
 
 
 def vote(user: Any, run_id: int, answer_id: int) -> CompareVote:

@@ -9,7 +9,7 @@ from typing import Any
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from chat import chat_turns, compare_runs, conversations
-from llmhub.db_executor import run_db
+from llmhub.infra.db_executor import run_db
 
 REFUSED = 4403  # not signed in, or not the owner
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,7 +14,9 @@ from billing.models import Membership, Team
 from chat.attachments import attach_to, image_parts, model_parts
 from chat.generation import Outcome
 from chat.interrupted import finalise_interrupted
+from chat.model_picker import AUTO_ROUTES, remember_model
 from chat.models import Conversation, Message
+from chat.versions import retire_answers, thread
 from llmhub.catalog import find_model, snapshot
 from llmhub.errors import InvalidRequest, NotFound
 from llmhub.gateway import Caller
@@ -97,7 +99,9 @@ def auto_title(text: str) -> str:
 def apply_settings(conversation: Conversation, action: dict[str, Any]) -> None:
     """Model, system prompt, temperature and max tokens sent with a message become the conversation's."""
     if "model" in action:
-        conversation.model = find_model(snapshot().models, str(action["model"])).name
+        name = str(action["model"])
+        conversation.model = name if name in AUTO_ROUTES else find_model(snapshot().models, name).name
+        remember_model(conversation.owner, conversation.model)
     if "system_prompt" in action:
         conversation.system_prompt = str(action["system_prompt"] or "")[:MAX_MESSAGE_CHARS]
     if "temperature" in action:
@@ -124,7 +128,7 @@ def _history(conversation: Conversation) -> list[dict[str, Any]]:
     messages: list[dict[str, Any]] = []
     if conversation.system_prompt.strip():
         messages.append({"role": "system", "content": conversation.system_prompt})
-    for message in conversation.messages.exclude(status__in=[Message.ERROR, Message.STREAMING, Message.INTERRUPTED]):
+    for message in thread(conversation).exclude(status__in=[Message.ERROR, Message.STREAMING, Message.INTERRUPTED]):
         if message.role == Message.ASSISTANT and not message.content:
             continue
         if message.parts:
@@ -135,19 +139,28 @@ def _history(conversation: Conversation) -> list[dict[str, Any]]:
     return messages
 
 
-def _start_answer(conversation: Conversation, user_message: Message | None, dropped_after: int | None) -> Turn:
-    spec = find_model(snapshot().models, conversation.model)
-    request = ChatRequest(model=spec.name, messages=_history(conversation), stream=True, include_usage=True)
+def _start_answer(
+    conversation: Conversation, question: Message, user_message: Message | None, dropped_after: int | None
+) -> Turn:
+    auto = conversation.model in AUTO_ROUTES  # the gateway's cost router picks the model, and says why
+    spec = None if auto else find_model(snapshot().models, conversation.model)
+    name = spec.name if spec else conversation.model
+    request = ChatRequest(model=name, messages=_history(conversation), stream=True, include_usage=True)
     if conversation.temperature is not None:
         request.params["temperature"] = conversation.temperature
     if conversation.max_tokens:
         request.params["max_tokens"] = conversation.max_tokens
-    if any(isinstance(m["content"], list) for m in request.messages) and not spec.supports_vision:
+    if spec and any(isinstance(m["content"], list) for m in request.messages) and not spec.supports_vision:
         raise InvalidRequest(
             _("%(model)s cannot see images. Pick a model marked “vision” to talk about images.") % {"model": spec.name}
         )
     answer = conversation.messages.create(
-        role=Message.ASSISTANT, model=spec.name, status=Message.STREAMING, heartbeat_at=timezone.now()
+        role=Message.ASSISTANT,
+        model=name,
+        routed_as=name if auto else "",
+        status=Message.STREAMING,
+        heartbeat_at=timezone.now(),
+        reply_to=question,
     )
     conversation.save(update_fields=["updated_at"])
     caller = Caller(user_id=conversation.owner_id, team_id=conversation.team_id, source="chat")
@@ -179,30 +192,31 @@ def prepare_send(user: Any, conversation_id: int, action: dict[str, Any]) -> Tur
     conversation.save()
     user_message = conversation.messages.create(role=Message.USER, content=text, parts=parts)
     attach_to(user_message)
-    return _start_answer(conversation, user_message, None)
+    return _start_answer(conversation, user_message, user_message, None)
 
 
 @transaction.atomic
 def prepare_regenerate(user: Any, conversation_id: int, action: dict[str, Any]) -> Turn:
-    """Drop the last answer and write it again, with the same or another model."""
+    """Write the last answer again, with the same or another model; the earlier one stays as a version."""
     conversation = owned(user, conversation_id)
     _refuse_while_written_elsewhere(conversation)
-    last_user = conversation.messages.filter(role=Message.USER).last()
+    last_user = thread(conversation).filter(role=Message.USER).last()
     if last_user is None:
         raise InvalidRequest(_("There is nothing to regenerate yet."))
     apply_settings(conversation, action)
     conversation.save()
-    conversation.messages.filter(id__gt=last_user.id).delete()
-    return _start_answer(conversation, None, last_user.id)
+    retire_answers(last_user)
+    return _start_answer(conversation, last_user, None, last_user.id)
 
 
 @transaction.atomic
 def prepare_edit(user: Any, conversation_id: int, action: dict[str, Any]) -> Turn:
-    """Change a sent message and answer again from there; later messages are dropped."""
+    """Change a sent message and answer again from there; its earlier answers stay as versions, later
+    turns leave the conversation (kept for the bill)."""
     conversation = owned(user, conversation_id)
     _refuse_while_written_elsewhere(conversation)
     try:
-        message = conversation.messages.get(id=int(action.get("message_id", "")), role=Message.USER)
+        message = thread(conversation).get(id=int(action.get("message_id", "")), role=Message.USER)
     except (TypeError, ValueError, Message.DoesNotExist) as exc:
         raise InvalidRequest(_("That message cannot be edited.")) from exc
     text = str(action.get("content") or "")
@@ -210,10 +224,10 @@ def prepare_edit(user: Any, conversation_id: int, action: dict[str, Any]) -> Tur
         raise InvalidRequest(_("Type a message first."))
     apply_settings(conversation, action)
     conversation.save()
+    retire_answers(message, new_wording=text[:MAX_MESSAGE_CHARS])
     message.content = text[:MAX_MESSAGE_CHARS]
     message.save(update_fields=["content"])
-    conversation.messages.filter(id__gt=message.id).delete()
-    return _start_answer(conversation, message, message.id)
+    return _start_answer(conversation, message, message, message.id)
 
 
 def save_progress(message_id: int, text: str, request_id: str) -> None:
@@ -223,7 +237,7 @@ def save_progress(message_id: int, text: str, request_id: str) -> None:
     )
 
 
-def finish_message(message_id: int, outcome: Outcome) -> None:
+def finish_message(message_id: int, outcome: Outcome) -> Message:
     Message.objects.filter(id=message_id).update(
         content=outcome.text,
         status=outcome.status,
@@ -236,8 +250,6 @@ def finish_message(message_id: int, outcome: Outcome) -> None:
         cost=outcome.cost,
         latency_ms=outcome.latency_ms,
         ttft_ms=outcome.ttft_ms,
+        route=outcome.route,
     )
-
-
-def total_cost(conversation: Conversation) -> Any:
-    return conversation.messages.aggregate(total=Sum("cost"))["total"] or 0
+    return Message.objects.select_related("conversation").get(id=message_id)

@@ -15,13 +15,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from billing.models import UsageRecord
-from llmhub.db_executor import run_db
+from billing.display import exact_amount
 from llmhub.errors import HubError
-from llmhub.gateway import Call, Caller, _draft, plan, settle
-from llmhub.providers.base import ChatRequest, Usage
-from llmhub.streaming import StreamEvent, open_stream
+from llmhub.gateway import Call, Caller, StreamEvent, open_stream, plan
+from llmhub.providers.base import ChatRequest
 
 OnDelta = Callable[[str], Awaitable[None]]
 
@@ -43,6 +42,8 @@ class Outcome:
     latency_ms: int | None = None
     ttft_ms: int | None = None
     parts: list[str] = field(default_factory=list)
+    route: dict[str, Any] | None = None  # an auto-routed answer: the router's decision (Call.route)
+    notice: str = ""  # how the gateway ran it, e.g. with a lowered output cap so it fits the team's credits
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -51,26 +52,29 @@ class Outcome:
             "model": self.model,
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
-            "cost": str(self.cost),
+            "cost": exact_amount(self.cost),
+            "request_id": self.request_id,
             "credits_remaining": None if self.credits_remaining is None else str(self.credits_remaining),
             "latency_ms": self.latency_ms,
             "ttft_ms": self.ttft_ms,
+            "notice": self.notice,
         }
 
 
 def explain(exc: HubError) -> str:
     """A human message with what to do next, for errors shown in the conversation."""
     if exc.status == 402:
-        return _(
-            "Your team is out of credits for this request. Ask a team admin to add credits, or pick a cheaper "
-            "model or lower Max tokens."
-        )
+        # Names the real cause: the budget or member cap and when it resets, or the hold, the balance and how
+        # to lower the hold (Max tokens in the conversation's settings).
+        return exc.message
     if exc.status == 429:
         if exc.retry_after:
-            seconds = math.ceil(float(exc.retry_after))
-            return _("Too many requests right now. Wait about %(seconds)s seconds, then press Regenerate.") % {
-                "seconds": seconds
-            }
+            seconds = max(1, math.ceil(float(exc.retry_after)))  # rounded up: never retry too early
+            return ngettext(
+                "Too many requests right now. Wait about %(seconds)s second, then press Regenerate.",
+                "Too many requests right now. Wait about %(seconds)s seconds, then press Regenerate.",
+                seconds,
+            ) % {"seconds": seconds}
         return _("Too many requests right now. Wait a moment, then press Regenerate.")
     if exc.status in (502, 503, 504):
         return _(
@@ -78,21 +82,6 @@ def explain(exc: HubError) -> str:
             "another model."
         ) % {"reason": exc.message}
     return exc.message
-
-
-async def _record_of(request_id: str) -> UsageRecord | None:
-    return await run_db(lambda: UsageRecord.objects.filter(request_id=request_id).first())
-
-
-async def _plan(caller: Caller, request: ChatRequest) -> Call:
-    """Plan (hold credits) so that a cancel during the hold still releases it through a settlement."""
-    task = asyncio.ensure_future(plan(caller, request))
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        call = await task
-        await settle(call, _draft(call, Usage(), "cancelled", "client_cancelled"))
-        raise
 
 
 async def _apply(event: StreamEvent, outcome: Outcome, on_delta: OnDelta, started: float) -> None:
@@ -113,7 +102,7 @@ async def stream_answer(caller: Caller, request: ChatRequest, outcome: Outcome, 
     started = time.monotonic()
     call: Call | None = None
     try:
-        call = await _plan(caller, request)
+        call = await plan(caller, request)  # planned first: the answer knows its request id while it streams
         outcome.request_id = call.request_id
         session = await open_stream(caller, request, call)
         # aclosing: a cancel while we are sending a delta must still close (and settle) the stream now.
@@ -129,19 +118,18 @@ async def stream_answer(caller: Caller, request: ChatRequest, outcome: Outcome, 
         outcome.text = "".join(outcome.parts)
         outcome.latency_ms = int((time.monotonic() - started) * 1000)
         if call is not None:
-            await _fill_metering(outcome, call)
+            _fill_metering(outcome, call)
     return outcome
 
 
-async def _fill_metering(outcome: Outcome, call: Call) -> None:
-    """Copy tokens, cost and the served model from the usage record the gateway settled."""
+def _fill_metering(outcome: Outcome, call: Call) -> None:
+    """Copy tokens, cost and the served model from the gateway's settlement."""
+    if call.served is not None:
+        outcome.model = call.served.name
     if call.settled is not None:
         outcome.cost = call.settled.charged
         outcome.credits_remaining = call.settled.balance_after
-    if call.served is not None:
-        outcome.model = call.served.name
-    record = await _record_of(call.request_id)
-    if record is not None:
-        outcome.prompt_tokens = record.prompt_tokens
-        outcome.completion_tokens = record.completion_tokens
-        outcome.model = record.model_served or outcome.model
+        outcome.prompt_tokens = call.settled.prompt_tokens
+        outcome.completion_tokens = call.settled.completion_tokens
+    outcome.route = call.route
+    outcome.notice = call.notice or ""

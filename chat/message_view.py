@@ -5,9 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from billing.display import exact_amount, format_usd
 from chat.attachments import shown_urls
 from chat.markdown_render import render_markdown
 from chat.models import Message
+from chat.versions import version_info
 
 
 def format_cost(value: Decimal | int | None) -> str:
@@ -21,15 +23,27 @@ def format_cost(value: Decimal | int | None) -> str:
 
 
 def format_credits(value: Decimal | int | None) -> str:
-    """A team balance with four places, so a few cheap answers still visibly move it."""
-    return f"${Decimal(value or 0):,.4f}"
+    """A team balance as the billing pages show it: cents at or above a dollar, four places below."""
+    return format_usd(Decimal(value or 0))
 
 
 def image_urls(message: Message) -> list[str]:
     return shown_urls(message)
 
 
-def message_json(message: Message) -> dict[str, Any]:
+def route_view(message: Message) -> dict[str, str] | None:
+    """An auto-routed answer: the route asked for, the model the router chose and why."""
+    if not message.routed_as:
+        return None
+    decision = message.route if isinstance(message.route, dict) else {}
+    return {
+        "asked": message.routed_as,
+        "model": str(decision.get("model") or message.model),
+        "reason": str(decision.get("reason") or ""),
+    }
+
+
+def message_json(message: Message, versions: dict[int, list[int]] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": message.id,
         "role": message.role,
@@ -45,17 +59,31 @@ def message_json(message: Message) -> dict[str, Any]:
             error=message.error,
             prompt_tokens=message.prompt_tokens,
             completion_tokens=message.completion_tokens,
-            cost=str(message.cost),
+            cost=exact_amount(message.cost),
+            request_id=message.request_id,
             latency_ms=message.latency_ms,
             ttft_ms=message.ttft_ms,
+            versions=version_info(message, versions),
+            asked=message.asked,
+            route=route_view(message),
         )
     return body
 
 
-def message_context(message: Message) -> dict[str, Any]:
+def message_context(message: Message, versions: dict[int, list[int]] | None = None) -> dict[str, Any]:
     """A message for templates/chat/_message.html."""
+    info = version_info(message, versions) if message.role == Message.ASSISTANT else None
+    ids: list[int] = info["ids"] if info else []
+    index: int = info["index"] if info else 0
     return {
         "m": message,
+        "route": route_view(message),
+        "versions": {
+            "count": len(ids),
+            "number": index + 1,
+            "previous": ids[index - 1] if index > 0 else None,
+            "next": ids[index + 1] if index + 1 < len(ids) else None,
+        },
         "html": render_markdown(message.content) if message.role == Message.ASSISTANT else "",
         "images": image_urls(message),
         "cost": format_cost(message.cost),

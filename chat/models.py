@@ -54,6 +54,18 @@ class Message(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # While streaming, the writing process touches this every few seconds: a stale one means it died.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Versions: every answer to the same user message is a version of it (regenerate, edit); the page and
+    # the history show the chosen one. Messages an edit or regenerate removed are kept, flagged `dropped`,
+    # so the bill and the exports still have them.
+    reply_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="versions", db_index=True
+    )
+    shown = models.BooleanField(default=True, help_text="The version of its answer shown and sent as history")
+    dropped = models.BooleanField(default=False, help_text="Removed from the conversation; kept for the bill")
+    asked = models.TextField(blank=True, help_text="The question this version answered, if edited since")
+    # An auto-routed answer: the route asked for ("auto:code") and the router's decision (its `route` record).
+    routed_as = models.CharField(max_length=100, blank=True)
+    route = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -65,10 +77,16 @@ class CompareRun(models.Model):
     prompt = models.TextField()
     system_prompt = models.TextField(blank=True)
     started = models.BooleanField(default=False)
+    # Blind: columns in random order, labelled A, B, …; model names are revealed by the vote.
+    blind = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-id"]
+
+    @property
+    def hides_models(self) -> bool:
+        return self.blind and not CompareVote.objects.filter(run_id=self.pk).exists()
 
 
 class CompareAnswer(models.Model):
@@ -111,3 +129,11 @@ class ChatImage(models.Model):
     data = models.BinaryField()
     size = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class ChatPreference(models.Model):
+    """What a user picked last in the chat, offered again in their next chats."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_preference")
+    model = models.CharField(max_length=100)
+    updated_at = models.DateTimeField(auto_now=True)

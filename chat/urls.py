@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("c/new", views.new_conversation, name="conversation-new"),
     path("c/images", views.upload_image, name="image-upload"),
+    path("c/model", views.model_preference, name="model-preference"),
     path("c/images/<int:image_id>", views.image, name="image"),
     path("c/<int:conversation_id>/", views.conversation, name="conversation"),
     path("c/<int:conversation_id>/messages", views.messages_json, name="conversation-messages"),
@@ -17,6 +18,7 @@ urlpatterns = [
     path("compare/new", views.compare_create, name="compare-new"),
     path("compare/<int:run_id>/", views.compare, name="compare-run"),
     path("compare/<int:run_id>/vote", views.compare_vote, name="compare-vote"),
+    path("compare/<int:run_id>/answers/<int:answer_id>/continue", views.compare_continue, name="compare-continue"),
     path("compare/leaderboard/", views.leaderboard_page, name="compare-leaderboard"),
     # Password change lives with the chat because the chat is where people without API keys sign in.
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

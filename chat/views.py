@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import json
 
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from billing.models import Team
-from chat import attachments, chat_turns, compare_runs, conversations, exports
+from billing.access import admin_teams
+from chat import attachments, chat_turns, compare_history, compare_runs, conversations, exports, versions
 from chat.interrupted import finalise_interrupted
-from chat.leaderboard import leaderboard
+from chat.leaderboard import board
 from chat.message_view import format_cost, message_context, message_json
+from chat.model_picker import model_groups, remember_model
 from chat.models import ChatImage, Conversation
-from chat.page_context import chat_page, model_groups
+from chat.page_context import chat_page
 from llmhub.errors import HubError, NotFound
 
 
@@ -43,8 +44,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
     found = _opened(request, conversation_id)
-    messages = [message_context(m) for m in found.messages.all()]
-    total = format_cost(conversations.total_cost(found))
+    kept = versions.versions_by_question(found)
+    messages = [message_context(m, kept) for m in versions.thread(found)]
+    total = format_cost(versions.billed_total(found))
     context = chat_page(
         request.user, request.GET.get("q", "").strip(), conversation=found, messages=messages, total=total
     )
@@ -54,8 +56,9 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @login_required
 def messages_json(request: HttpRequest, conversation_id: int) -> JsonResponse:
     found = _opened(request, conversation_id)
-    total = format_cost(conversations.total_cost(found))
-    return JsonResponse({"messages": [message_json(m) for m in found.messages.all()], "total": total})
+    total = format_cost(versions.billed_total(found))
+    kept = versions.versions_by_question(found)
+    return JsonResponse({"messages": [message_json(m, kept) for m in versions.thread(found)], "total": total})
 
 
 @login_required
@@ -99,6 +102,24 @@ def new_conversation(request: HttpRequest) -> JsonResponse:
 
 @login_required
 @require_POST
+def model_preference(request: HttpRequest) -> JsonResponse:
+    """The model picked in the chat, remembered for the user's next chats."""
+    if not remember_model(request.user, request.POST.get("model", "")):
+        return JsonResponse(
+            {
+                "error": {
+                    "code": "model_not_found",
+                    "message": "That model is not offered.",
+                    "type": "invalid_request_error",
+                }
+            },
+            status=400,
+        )
+    return JsonResponse({"model": request.POST["model"]})
+
+
+@login_required
+@require_POST
 def rename(request: HttpRequest, conversation_id: int) -> HttpResponse:
     found = _mine(request, conversation_id)
     found.title = request.POST.get("title", "").strip()[:200] or found.title
@@ -125,7 +146,12 @@ def compare(request: HttpRequest, run_id: int | None = None) -> HttpResponse:
         run = compare_runs.owned_run(request.user, run_id) if run_id else None
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    context = {"run": run, "model_groups": model_groups(), "answers": compare_runs.answer_views(run)}
+    context = {
+        "run": run,
+        "model_groups": model_groups(),
+        "answers": compare_runs.answer_views(run),
+        "past_runs": compare_history.past_runs(request.user),
+    }
     return render(request, "chat/compare.html", context)
 
 
@@ -138,10 +164,12 @@ def compare_create(request: HttpRequest) -> JsonResponse:
             request.POST.get("prompt", ""),
             request.POST.getlist("model"),
             request.POST.get("system_prompt", ""),
+            blind=request.POST.get("blind") in ("1", "on", "true"),
         )
     except HubError as exc:
         return JsonResponse(exc.as_openai(), status=exc.status)
-    return JsonResponse({"id": run.id, "url": f"/compare/{run.id}/", "answers": compare_runs.answer_ids(run)})
+    answers = compare_runs.answer_ids(run)
+    return JsonResponse({"id": run.id, "url": f"/compare/{run.id}/", "blind": run.blind, "answers": answers})
 
 
 @login_required
@@ -152,12 +180,25 @@ def compare_vote(request: HttpRequest, run_id: int) -> JsonResponse:
     except (HubError, ValueError) as exc:
         message = exc.message if isinstance(exc, HubError) else _("Bad request.")
         return JsonResponse({"error": {"message": message}}, status=getattr(exc, "status", 400))
-    return JsonResponse({"answer": vote.answer_id})
+    return JsonResponse({"answer": vote.answer_id, "models": compare_runs.revealed_models(vote.run)})
 
 
-@staff_member_required
+@login_required
+@require_POST
+def compare_continue(request: HttpRequest, run_id: int, answer_id: int) -> JsonResponse:
+    """Continue one column of a comparison as a chat conversation."""
+    try:
+        conversation = compare_history.continue_in_chat(request.user, run_id, answer_id)
+    except HubError as exc:
+        return JsonResponse(exc.as_openai(), status=exc.status)
+    return JsonResponse({"id": conversation.id, "url": f"/c/{conversation.id}/"}, status=201)
+
+
+@login_required
 def leaderboard_page(request: HttpRequest) -> HttpResponse:
-    teams = Team.objects.order_by("name")
-    team = teams.filter(slug=request.GET.get("team", "")).first() or teams.first()
-    rows = leaderboard(team.id) if team else []
-    return render(request, "chat/leaderboard.html", {"teams": teams, "team": team, "rows": rows})
+    """A team's leaderboard, for its team admins (hub staff: every team)."""
+    teams = admin_teams(request.user)
+    if not teams:
+        raise PermissionDenied("The leaderboard is for team admins.")
+    team = next((t for t in teams if t.slug == request.GET.get("team", "")), teams[0])
+    return render(request, "chat/leaderboard.html", {"teams": teams, "team": team, "board": board(team.id)})

@@ -17,8 +17,8 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from chat.routing import websocket_urlpatterns  # noqa: E402
 from llmhub.api.asgi_dispatch import API_PREFIXES, api_app  # noqa: E402
-from llmhub.demo_upstream import PREFIX as DEMO_PREFIX  # noqa: E402
-from llmhub.demo_upstream import demo_app  # noqa: E402
+from llmhub.providers.demo_upstream import PREFIX as DEMO_PREFIX  # noqa: E402
+from llmhub.providers.demo_upstream import demo_app  # noqa: E402
 from llmhub.scope_language import LanguageFromScope  # noqa: E402
 
 

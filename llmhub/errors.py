@@ -61,6 +61,12 @@ class InsufficientCredits(HubError):
     code = "insufficient_credits"
     type = "insufficient_quota"
 
+    def __init__(self, message: str, *, available: object = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]  # the keyword arguments of HubError
+        # The team's available credits (a Decimal) when the refusal is the balance, so the gateway can lower
+        # the output cap to what fits; None for budgets and member caps.
+        self.available = available
+
 
 class PermissionDenied(HubError):
     status = 403

@@ -95,7 +95,7 @@ class Deployment(models.Model):
 class RoutingPolicy(models.Model):
     """A team's overrides for `model: "auto"`: which model serves each tier and each task.
 
-    Keys left out use the defaults in llmhub.route_scoring; values are catalog model names.
+    Keys left out use the defaults in llmhub.gateway.route_scoring; values are catalog model names.
     """
 
     team = models.OneToOneField("billing.Team", on_delete=models.CASCADE, related_name="routing_policy")
@@ -121,7 +121,7 @@ class RoutingPolicy(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        from llmhub.route_scoring import TASKS, TIERS
+        from llmhub.gateway.route_scoring import TASKS, TIERS
 
         known = set(CatalogModel.objects.values_list("name", flat=True))
         errors: dict[str, str] = {}

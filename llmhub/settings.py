@@ -93,13 +93,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
-        # The request path checkpoints the WAL off its commits (llmhub/sqlite_wal.py); the size limit
+        # The request path checkpoints the WAL off its commits (llmhub/infra/sqlite_wal.py); the size limit
         # trims the log file back after a busy spell.
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit=67108864;",
     }
     # A file, not :memory:, so the live hub's threads in tests share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
-# Persistent connections: the request path's database threads (llmhub/db_executor.py) reuse theirs.
+# Persistent connections: the request path's database threads (llmhub/infra/db_executor.py) reuse theirs.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
@@ -175,6 +175,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="llmhub@localhost")
+# Where the hub is reached, for links in emails (alerts, credit requests).
+HUB_URL = env.str("HUB_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Request bodies: vision requests carry data: URLs, so allow large JSON but refuse anything past this.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BYTES", default=20 * 1024 * 1024)
@@ -237,6 +239,8 @@ RESPONSE_CACHE_TTL = env.int("RESPONSE_CACHE_TTL", default=3600)
 # at most every HOLD_SWEEP_INTERVAL_SECONDS (or `manage.py release_holds` from cron).
 HOLD_TTL_SECONDS = env.int("HOLD_TTL_SECONDS", default=900)
 HOLD_SWEEP_INTERVAL_SECONDS = env.float("HOLD_SWEEP_INTERVAL_SECONDS", default=60.0)
+# A request whose worst-case hold does not fit the team's credits runs with a smaller output cap, down to this.
+OUTPUT_CAP_FLOOR = env.int("OUTPUT_CAP_FLOOR", default=256)
 ALERT_WEBHOOK_TIMEOUT = env.float("ALERT_WEBHOOK_TIMEOUT", default=5.0)
 # Alert webhooks on loopback or private addresses are refused (SSRF) unless this is on: development, or a
 # receiver inside the hub's own network that the operator trusts.

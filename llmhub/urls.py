@@ -10,8 +10,6 @@ from django.views.i18n import JavaScriptCatalog
 from llmhub import language_choice
 from llmhub.api import native_views as native
 from llmhub.api import views as api
-from llmhub.api.compare_view import compare
-from llmhub.api.usage_view import usage
 from llmhub.health import healthz
 
 urlpatterns = [
@@ -27,8 +25,8 @@ urlpatterns = [
     ),
     path("v1/models/<str:model>", api.model_detail, name="api-model-detail"),
     path("v1/generation", api.generation, name="api-generation"),
-    path("v1/compare", compare, name="api-compare"),
-    path("v1/usage", usage, name="api-usage"),
+    path("v1/compare", api.compare, name="api-compare"),
+    path("v1/usage", api.usage, name="api-usage"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", language_choice.set_language, name="set_language"),  # the language switch

@@ -56,7 +56,7 @@ def live_hub(django_db_setup: Any, django_db_blocker: Any) -> Iterator[LiveHub]:
     hub = LiveHub().start()
     yield hub
     hub.stop()
-    from llmhub.db_executor import close_db_connections
+    from llmhub.infra.db_executor import close_db_connections
 
     with django_db_blocker.unblock():
         close_db_connections()
@@ -69,7 +69,7 @@ def upstream(settings: Any, fake_upstream: FakeUpstream, db: Any) -> Iterator[Fa
 
     from billing.keys import forget_cached_keys
     from llmhub import catalog
-    from llmhub.catalog_seed import seed_catalog
+    from llmhub.catalog.seed import seed_catalog
 
     seed_catalog()  # transactional tests flush tables, the seeded catalog included
     settings.AISA_API_KEY = "fake-aisa-key"
@@ -218,3 +218,38 @@ def page_for(browser: Any, live_hub: LiveHub, upstream: FakeUpstream, transactio
     yield open_page
     for context in contexts:
         context.close()
+
+
+# --- The native formats: Claude and Gemini models served by the direct providers (tests/api, tests/providers).
+
+
+def serve_direct(settings: Any, fake: FakeUpstream, *, keep_aisa: bool = False) -> None:
+    """Point the anthropic and gemini providers at the fake's native routes; by default AIsa stops
+    serving Claude and Gemini, so those requests take the direct path."""
+    from llmhub import catalog
+    from llmhub.models import Deployment
+
+    settings.PROVIDER_KEYS = {**settings.PROVIDER_KEYS, "anthropic": "fake-anthropic-key", "gemini": "fake-gemini-key"}
+    settings.PROVIDER_BASE_URLS = {
+        **settings.PROVIDER_BASE_URLS,
+        "anthropic": fake.url + "/anthropic/v1",
+        "gemini": fake.url + "/gemini/v1beta",
+    }
+    if not keep_aisa:
+        Deployment.objects.filter(provider="aisa", model__family__in=["Claude", "Gemini"]).update(enabled=False)
+    catalog.invalidate()
+
+
+@pytest.fixture
+def direct(settings: Any, upstream: FakeUpstream) -> Iterator[FakeUpstream]:
+    serve_direct(settings, upstream)
+    yield upstream
+    from llmhub import catalog
+
+    catalog.invalidate()
+
+
+@pytest.fixture
+def hub_root(hub_url: str) -> str:
+    """The live hub's root URL (the Anthropic and Google SDKs add /v1 and /v1beta themselves)."""
+    return hub_url.removesuffix("/v1")

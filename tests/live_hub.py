@@ -24,7 +24,7 @@ class LiveHub:
         self._server = server = uvicorn.Server(config)
 
         async def serve_then_close() -> None:
-            from llmhub.http_client import close_client
+            from llmhub.infra.http_client import close_client
 
             await server.serve()
             await close_client()

@@ -21,6 +21,23 @@ def usd(value: Decimal | None) -> str:
 
 
 @register.filter
+def exact(value: Decimal | None) -> str:
+    """Every digit the ledger holds, without exponent artefacts (0.00, never 0E-8)."""
+    return "–" if value is None else display.exact_amount(value)
+
+
+@register.filter
+def usd_exact(value: Decimal | None) -> str:
+    return "–" if value is None else f"${display.exact_amount(value)}"
+
+
+@register.filter
+def usd_words(value: Decimal | None) -> str:
+    """Money in a sentence: $34.50 at or above a dollar, every significant digit below."""
+    return "–" if value is None else display.usd_text(value)
+
+
+@register.filter
 def count(value: int | None) -> str:
     return display.format_count(value)
 

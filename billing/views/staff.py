@@ -5,12 +5,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from billing.access import staff_required
 from billing.charts import bar_breakdown, time_series
 from billing.csv_export import breakdown_rows, csv_response, record_rows
+from billing.display import usd_text
 from billing.forms import GrantForm, SpendFilterForm
 from billing.ledger import grant_credits
+from billing.refusals import refusal_counts
 from billing.reports import DIMENSIONS, daily_spend, filter_choices, spend_overview, spend_totals
 from billing.selectors import audit_trail, page_of, price_mismatches, usage_records
 from llmhub.errors import HubError
@@ -43,6 +46,7 @@ def spend_review(request: HttpRequest) -> HttpResponse:
         "form": form,
         "spend": spend,
         "totals": totals,
+        "refusals": refusal_counts(spend),
         "over_time": time_series("Spend per day", daily_spend(spend)),
         "breakdowns": breakdowns,
         "query": request.GET.urlencode(),
@@ -89,9 +93,12 @@ def credits_page(request: HttpRequest) -> HttpResponse:
         except HubError as exc:
             form.add_error("amount", exc.message)
         else:
-            messages.success(
-                request, f"{entry.get_kind_display().capitalize()} of ${entry.amount} recorded for {entry.team.name}."
+            recorded = (
+                _("Grant of %(amount)s recorded for %(team)s.")
+                if entry.kind == entry.GRANT
+                else _("Adjustment of %(amount)s recorded for %(team)s.")
             )
+            messages.success(request, recorded % {"amount": usd_text(entry.amount), "team": entry.team.name})
             return redirect("billing-credits")
     page = page_of(audit_trail(), _page_number(request), audit_trail().count())
     return render(request, "billing/credits.html", {"form": form, "page": page}, status=400 if form.errors else 200)

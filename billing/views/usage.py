@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from billing.charts import bar_breakdown, time_series
 from billing.forms import RangeForm
+from billing.refusals import refusal_counts
 from billing.reports import SpendFilter, daily_spend, spend_by, spend_totals
 from billing.selectors import recent_usage
 
@@ -25,5 +26,6 @@ def my_usage(request: HttpRequest) -> HttpResponse:
         "model_chart": bar_breakdown("My spend by model", [(row.label, row.cost) for row in by_model]),
         "by_model": by_model,
         "recent": recent_usage(request.user),
+        "refusals": refusal_counts(spend),
     }
     return render(request, "billing/usage.html", context)

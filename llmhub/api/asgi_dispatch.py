@@ -12,21 +12,36 @@ import asyncio
 import io
 import logging
 from contextlib import aclosing
-from typing import Any
+from typing import Any, cast
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
-from django.http import HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.security import SecurityMiddleware
 from django.urls import Resolver404, resolve
 
-from llmhub.api.openai_format import error_response
+from llmhub.api.formats import format_for_path
+from llmhub.api.request import too_large
 from llmhub.errors import HubError, NotFound
 
 log = logging.getLogger("llmhub.api")
 
 API_PREFIXES = ("/v1/", "/v1beta/")
-SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin")]
+
+
+def _unused_handler(request: HttpRequest) -> HttpResponseBase:
+    raise AssertionError("only the middlewares' process_response is used")
+
+
+def add_security_headers(request: HttpRequest, response: HttpResponseBase) -> None:
+    """The pages' own security middlewares, so /v1 answers carry exactly the pages' security headers
+    (nosniff, referrer and opener policies, X-Frame-Options, and HSTS on HTTPS when HTTPS_ONLY)."""
+    # Built per response (microseconds): SecurityMiddleware reads its settings when constructed.
+    # The stubs type process_response for HttpResponse; it only sets headers, which streams have too.
+    for middleware in (SecurityMiddleware(_unused_handler), XFrameOptionsMiddleware(_unused_handler)):
+        middleware.process_response(request, cast(HttpResponse, response))
 
 
 class ClientGone(Exception):
@@ -53,13 +68,7 @@ async def _read_body(receive: Any, limit: int) -> tuple[io.BytesIO, bool]:
 
 def _render_error(path: str, exc: HubError) -> HttpResponseBase:
     """Errors raised before a view runs, in the wire format the path speaks (Anthropic, Gemini or OpenAI)."""
-    from llmhub.api.native_views import anthropic_error, gemini_error
-
-    if path.startswith("/v1/messages"):
-        return anthropic_error(exc)
-    if path.startswith("/v1beta/") or ":generateContent" in path or ":streamGenerateContent" in path:
-        return gemini_error(exc)
-    return error_response(exc)
+    return format_for_path(path).error(exc)
 
 
 async def _call_view(request: ASGIRequest) -> HttpResponseBase:
@@ -81,9 +90,10 @@ async def _call_view(request: ASGIRequest) -> HttpResponseBase:
         return _render_error(request.path_info, HubError("The hub failed unexpectedly; the error was logged."))
 
 
-async def _send_response(response: HttpResponseBase, send: Any) -> None:
+async def _send_response(request: HttpRequest, response: HttpResponseBase, send: Any) -> None:
+    add_security_headers(request, response)
     headers = [(k.encode("ascii"), v.encode("latin1")) for k, v in response.items()]
-    await send({"type": "http.response.start", "status": response.status_code, "headers": headers + SECURITY_HEADERS})
+    await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
     if response.streaming:
         async with aclosing(aiter(response)) as content:  # type: ignore[arg-type, var-annotated]  # streaming responses are async iterables
             async for part in content:
@@ -106,18 +116,13 @@ async def api_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         return
     request = ASGIRequest(scope, body)
     if too_big:
-        error = HubError(
-            "The request body is too large (limit: MAX_REQUEST_BYTES). Send smaller images or fewer messages.",
-            status=413,
-            code="request_too_large",
-        )
-        await _send_response(_render_error(scope["path"], error), send)
+        await _send_response(request, _render_error(scope["path"], too_large()), send)
         return
 
     async def respond() -> HttpResponseBase:
         response = await _call_view(request)
         try:
-            await _send_response(response, send)
+            await _send_response(request, response, send)
         finally:
             response.close()
         return response

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from billing.keys import KeyIdentity, authenticate_key, peek_cached_identity
-from llmhub.db_executor import run_db
 from llmhub.gateway import Caller
+from llmhub.infra.db_executor import run_db
 
 
 def presented_key(request: HttpRequest) -> str:
@@ -25,4 +25,10 @@ async def caller_for(request: HttpRequest, source: str = "api") -> Caller:
     identity: KeyIdentity | None = peek_cached_identity(plaintext)
     if identity is None:
         identity = await run_db(authenticate_key, plaintext)
-    return Caller(user_id=identity.user_id, team_id=identity.team_id, key_id=identity.key_id, source=source)
+    return Caller(
+        user_id=identity.user_id,
+        team_id=identity.team_id,
+        key_id=identity.key_id,
+        source=source,
+        allowed_models=identity.allowed_models,
+    )

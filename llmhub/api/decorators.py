@@ -1,4 +1,4 @@
-"""The decorator every /v1 view wears: method check, key auth, JSON body, errors in the right format."""
+"""The decorator every /v1 view wears: method check, key auth, a typed request, errors in its wire format."""
 
 from __future__ import annotations
 
@@ -6,42 +6,45 @@ import functools
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase
 
-from llmhub import jsonio
+from billing.refusals import record_refusal
 from llmhub.api.auth import caller_for
-from llmhub.api.openai_format import error_response
-from llmhub.errors import HubError, InvalidRequest
+from llmhub.api.formats import OPENAI, ClientFormat
+from llmhub.api.request import ApiRequest
+from llmhub.errors import HubError
+from llmhub.gateway import Caller
+from llmhub.infra.db_executor import run_db
 
-View = Callable[..., Coroutine[Any, Any, HttpResponseBase]]
+
+async def record_invalid_request(caller: Caller, exc: HubError) -> None:
+    """A 400 from an authenticated caller, recorded as a refusal (who, which key, why; never charged)."""
+    await run_db(
+        record_refusal,
+        team_id=caller.team_id,
+        user_id=caller.user_id,
+        key_id=caller.key_id,
+        status=exc.status,
+        code=exc.code,
+        message=exc.message,
+        model="",
+        request_id=exc.request_id or "",
+    )
 
 
-def read_json(request: HttpRequest) -> Any:
-    try:
-        raw = request.body
-    except RequestDataTooBig as exc:
-        raise HubError(
-            "The request body is too large (limit: MAX_REQUEST_BYTES). Send smaller images or fewer messages.",
-            status=413,
-            code="request_too_large",
-        ) from exc
-    if not raw:
-        raise InvalidRequest("The request body is empty; send a JSON object.")
-    try:
-        return jsonio.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidRequest(f"The request body is not valid JSON: {exc}.", code="invalid_json") from exc
+ApiView = Callable[..., Coroutine[Any, Any, HttpResponseBase]]
+DjangoView = Callable[..., Coroutine[Any, Any, HttpResponseBase]]
 
 
 def api_endpoint(
-    *, methods: tuple[str, ...] = ("POST",), render_error: Callable[[HubError], HttpResponse] = error_response
-) -> Callable[[View], View]:
-    """Authenticate by hub key and render any HubError in the endpoint's wire format."""
+    *, methods: tuple[str, ...] = ("POST",), wire: ClientFormat = OPENAI
+) -> Callable[[ApiView], DjangoView]:
+    """Authenticate by hub key, hand the view an ApiRequest, and render any HubError in `wire`'s format."""
 
-    def decorator(view: View) -> View:
+    def decorator(view: ApiView) -> DjangoView:
         @functools.wraps(view)
         async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            caller = None
             try:
                 if request.method not in methods:
                     raise HubError(
@@ -49,12 +52,14 @@ def api_endpoint(
                         status=405,
                         code="method_not_allowed",
                     )
-                request.caller = await caller_for(request)  # type: ignore[attr-defined]
-                return await view(request, *args, **kwargs)
+                caller = await caller_for(request)
+                return await view(ApiRequest(http=request, caller=caller), *args, **kwargs)
             except HubError as exc:
-                return render_error(exc)
+                if caller is not None and exc.status == 400:
+                    await record_invalid_request(caller, exc)  # 402 and 429 are recorded at admission
+                return wire.error(exc)
 
-        wrapper.csrf_exempt = True  # type: ignore[attr-defined]
+        wrapper.csrf_exempt = True  # type: ignore[attr-defined]  # Django reads this attribute off views
         return wrapper
 
     return decorator

@@ -1,46 +1,57 @@
-"""The OpenAI-compatible /v1 endpoints: chat completions, models and generation lookup."""
+"""The OpenAI-compatible /v1 endpoints: chat completions, models, generation lookup, compare and usage."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 
-from llmhub import gateway, streaming
-from llmhub.api.decorators import api_endpoint, read_json
+from billing.selectors import generation_for, month_usage
+from llmhub import gateway
+from llmhub.api.answer import answer
+from llmhub.api.decorators import api_endpoint
+from llmhub.api.formats import OPENAI
+from llmhub.api.formats.compare import parse_compare_request
 from llmhub.api.model_list import model_entry, model_list
-from llmhub.api.openai_format import MeteredStreamingResponse, json_response, openai_sse, parse_chat_request
+from llmhub.api.request import ApiRequest
+from llmhub.api.responses import json_response
 from llmhub.catalog import asnapshot, find_model
-from llmhub.db_executor import run_db
-from llmhub.errors import NotFound
-from llmhub.response_cache import mode_from_headers
-from llmhub.usage_lookup import generation_for
+from llmhub.errors import InvalidRequest, NotFound
+from llmhub.infra.db_executor import run_db
 
 
 @api_endpoint()
-async def chat_completions(request: HttpRequest) -> HttpResponseBase:
-    chat = parse_chat_request(read_json(request))
-    cache = mode_from_headers(request.headers)
-    if chat.stream:
-        session = await streaming.open_stream(request.caller, chat, cache=cache)  # type: ignore[attr-defined]
-        return MeteredStreamingResponse(session, openai_sse(session), "text/event-stream")
-    result = await gateway.complete(request.caller, chat, cache=cache)  # type: ignore[attr-defined]
-    return json_response(result.body, headers=result.call.headers())
+async def chat_completions(api: ApiRequest) -> HttpResponseBase:
+    return await answer(api, OPENAI, OPENAI.parse(api.json()))
 
 
 @api_endpoint(methods=("GET",))
-async def models(request: HttpRequest) -> HttpResponse:
+async def models(api: ApiRequest) -> HttpResponse:
     return json_response(model_list(await asnapshot()))
 
 
 @api_endpoint(methods=("GET",))
-async def model_detail(request: HttpRequest, model: str) -> HttpResponse:
+async def model_detail(api: ApiRequest, model: str) -> HttpResponse:
     snap = await asnapshot()
     return json_response(model_entry(find_model(snap.models, model), demo=snap.demo))
 
 
 @api_endpoint(methods=("GET",))
-async def generation(request: HttpRequest) -> HttpResponse:
-    request_id = request.GET.get("id", "")
-    found = await run_db(generation_for, request_id, request.caller.user_id)  # type: ignore[attr-defined]
+async def generation(api: ApiRequest) -> HttpResponse:
+    request_id = api.query("id")
+    found = await run_db(generation_for, request_id, api.caller.user_id)
     if found is None:
         raise NotFound(f"No generation '{request_id}' for this key's owner.", code="generation_not_found", param="id")
     return json_response(found)
+
+
+@api_endpoint()
+async def compare(api: ApiRequest) -> HttpResponse:
+    """One prompt to 2–4 models at once, each answer with its latency, tokens and cost."""
+    return json_response(await gateway.run_comparison(api.caller, parse_compare_request(api.json())))
+
+
+@api_endpoint(methods=("GET",))
+async def usage(api: ApiRequest) -> HttpResponse:
+    """The key owner's spend this calendar month, by model."""
+    if api.query("period", "month") != "month":
+        raise InvalidRequest("'period' must be 'month' (the current calendar month).", param="period")
+    return json_response(await run_db(month_usage, user_id=api.caller.user_id, team_id=api.caller.team_id))

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from llmhub.catalog_seed import seed_catalog
+    from llmhub.catalog.seed import seed_catalog
 
     seed_catalog(apps)
 

@@ -20,7 +20,7 @@ from llmhub.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from llmhub.http_client import send
+from llmhub.infra.http_client import send
 from llmhub.providers.base import ProviderConfig
 
 MAX_ERROR_TEXT = 300

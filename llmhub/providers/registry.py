@@ -11,8 +11,8 @@ from llmhub.providers.base import ProviderAdapter, ProviderConfig
 # Wire format -> "module:class", imported on first use.
 ADAPTERS = {
     "openai": "llmhub.providers.openai_compat:OpenAICompatAdapter",
-    "anthropic": "llmhub.providers.anthropic:AnthropicAdapter",
-    "gemini": "llmhub.providers.gemini:GeminiAdapter",
+    "anthropic": "llmhub.providers.anthropic.adapter:AnthropicAdapter",
+    "gemini": "llmhub.providers.gemini.adapter:GeminiAdapter",
 }
 # The wire format each env-configured provider speaks.
 ENV_WIRE_FORMATS = {

@@ -2,6 +2,7 @@
 import { Attachments } from "./chat_attach.js";
 import { ReconnectingSocket } from "./chat_socket.js";
 import * as dom from "./chat_dom.js";
+import { setupModelPicker } from "./chat_models.js";
 import { t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -38,8 +39,12 @@ function updateComposer() {
   const last = messages.querySelector("article.msg:last-of-type");
   $("regenerate").hidden = !(last && last.dataset.role === "assistant" && streamingId === null);
   $("empty-state").hidden = messages.querySelector("article.msg") !== null;
-  const total = [...messages.querySelectorAll("article.msg-assistant")].reduce((sum, n) => sum + Number(n.dataset.cost || 0), 0);
-  if (conversationId) $("total").textContent = t("%s total", dom.formatCost(total));
+}
+
+// The conversation's total is what its requests were billed (versions and removed turns included),
+// computed by the server from the usage ledger.
+function showTotal(total) {
+  if (total && conversationId) $("total").textContent = t("%s total", total);
 }
 
 function settings() {
@@ -72,7 +77,7 @@ function onEvent(event) {
     let node = article(event.streaming.id);
     if (!node) { node = dom.answerPlaceholder(event.streaming.id, event.streaming.model); messages.append(node); }
     node.querySelectorAll(".msg-note").forEach((n) => n.remove());
-    dom.setStreamingText(node, event.streaming.text, event.streaming.n);
+    dom.setStreamingText(node, event.streaming.text, event.streaming.n, event.streaming.html);
     streamingId = event.streaming.id;
   } else if (event.kind === "turn") {
     if (event.dropped_after !== undefined) dropAfter(event.dropped_after);
@@ -90,10 +95,14 @@ function onEvent(event) {
     messages.scrollTop = messages.scrollHeight;
   } else if (event.kind === "delta") {
     const node = article(event.id);
-    if (node) { dom.appendDelta(node, event.text, event.n); scrollToEnd(); }
+    if (node) { dom.appendDelta(node, event.text, event.n, event.html); scrollToEnd(); }
+  } else if (event.kind === "render") {
+    const node = article(event.id);
+    if (node && node.dataset.status === "streaming") { dom.showRendered(node, event.html, event.n); scrollToEnd(); }
   } else if (event.kind === "done") {
     const node = article(event.id);
     if (node) dom.finishAnswer(node, event);
+    showTotal(event.total);
     if (streamingId === event.id) streamingId = null;
     if (event.credits_remaining !== null) {
       document.querySelectorAll("[data-credits]").forEach((n) => { n.textContent = dom.formatCredits(event.credits_remaining); });
@@ -103,6 +112,9 @@ function onEvent(event) {
     streamingId = null;
     // Not written by this server process: it ended while the page loaded, or another process writes it.
     if (messages.querySelector('article.msg-assistant[data-status="streaming"]')) startRefresh();
+  } else if (event.kind === "version") {
+    const old = (event.hidden && article(event.hidden)) || article(event.message.id);
+    if (old) old.replaceWith(dom.renderMessage(event.message));
   } else if (event.kind === "notice") {
     showNotice(event.error);
   }
@@ -114,6 +126,7 @@ async function refresh() {
   const response = await fetch(`/c/${conversationId}/messages`);
   if (!response.ok) return;
   const body = await response.json();
+  showTotal(body.total);
   messages.querySelectorAll("article.msg").forEach((n) => n.remove());
   const empty = $("empty-state");
   for (const message of body.messages) messages.insertBefore(dom.renderMessage(message), empty);
@@ -229,7 +242,13 @@ function autosize() {
 $("composer").addEventListener("submit", (e) => { e.preventDefault(); send(); });
 stopButton.addEventListener("click", stop);
 $("regenerate").addEventListener("click", () => act({ action: "regenerate" }));
-modelPicker.addEventListener("change", updateComposer);
+setupModelPicker(modelPicker, $("model-search"), $("model-info"), csrf, updateComposer);
+// A new chat billed to another team: the sidebar names that team and shows its credits.
+$("team")?.addEventListener("change", (e) => {
+  const picked = e.target.selectedOptions[0];
+  if ($("credits-team")) $("credits-team").textContent = picked.textContent;
+  if ($("credits")) $("credits").textContent = picked.dataset.credits;
+});
 input.addEventListener("input", autosize);
 input.addEventListener("keydown", (e) => {
   if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); }
@@ -248,6 +267,8 @@ messages.addEventListener("click", (e) => {
   if (e.target.closest("[data-regenerate]")) act({ action: "regenerate" });
   const edit = e.target.closest("[data-edit]");
   if (edit) startEdit(Number(edit.dataset.edit));
+  const version = e.target.closest("[data-version]");
+  if (version && version.dataset.version && streamingId === null) socket?.send({ action: "version", message_id: Number(version.dataset.version) });
   const copy = e.target.closest("[data-copy-answer]");
   if (copy) dom.copyText(copy.closest("article").querySelector(".msg-body").innerText, copy);
 });

@@ -10,9 +10,12 @@ export function formatCost(value) {
   return `$${amount.toFixed(6).replace(/0+$/, "")}`;
 }
 
-// Credits keep four places so a few cheap answers still visibly move the balance.
+// Credits as the billing pages show them (billing/display.py format_usd): cents at or above a dollar,
+// four places below it.
 export function formatCredits(value) {
-  return `$${Number(value || 0).toLocaleString(pageLocale(), { minimumFractionDigits: 4, maximumFractionDigits: 4 })}`;
+  const amount = Number(value || 0);
+  const places = Math.abs(amount) >= 1 || amount === 0 ? 2 : 4;
+  return `$${amount.toLocaleString(pageLocale(), { minimumFractionDigits: places, maximumFractionDigits: places })}`;
 }
 
 function el(tag, className, text) {
@@ -68,17 +71,36 @@ export function isNextDelta(dataset, n) {
   return true;
 }
 
-export function appendDelta(article, text, n) {
+// While an answer streams the server sends its Markdown rendered and sanitised (chat/live_render.py),
+// every ~120 ms: the page swaps it in, so it never shows raw Markdown and does not jump at the end.
+// `n` says how many deltas that HTML covers; an older render never replaces a newer one.
+export function showRendered(article, html, n) {
+  if (html === undefined || html === null) return false;
+  if (n !== undefined && Number(article.dataset.rendered || -1) > n) return false;
+  if (n !== undefined) article.dataset.rendered = n;
+  const body = article.querySelector(".msg-body");
+  body.className = "msg-body markdown streaming-markdown";
+  body.innerHTML = html; // sanitised on the server with the final render's rules
+  decorateCode(article);
+  return true;
+}
+
+export function appendDelta(article, text, n, html) {
   if (!isNextDelta(article.dataset, n)) return;
+  if (showRendered(article, html, n)) return;
   const body = article.querySelector(".msg-body");
   const typing = body.querySelector(".typing");
   if (typing) typing.remove();
-  body.append(document.createTextNode(text));
+  if (article.dataset.rendered === undefined) body.append(document.createTextNode(text));
 }
 
-export function setStreamingText(article, text, n) {
+export function setStreamingText(article, text, n, html) {
   const body = article.querySelector(".msg-body");
-  body.textContent = text;
+  delete article.dataset.rendered;
+  if (!showRendered(article, html, n)) {
+    body.className = "msg-body streaming-text";
+    body.textContent = text;
+  }
   if (n === undefined) delete article.dataset.n; // text so far unknown until a snapshot
   else article.dataset.n = n;
 }
@@ -91,6 +113,7 @@ export function finishAnswer(article, done) {
     article.querySelector(".msg-model").textContent = done.model;
   }
   const body = article.querySelector(".msg-body");
+  delete article.dataset.rendered;
   body.className = "msg-body markdown";
   body.innerHTML = done.html; // sanitised on the server (chat/markdown_render.py)
   article.querySelectorAll(".msg-error, .msg-note, .msg-meta").forEach((n) => n.remove());
@@ -107,14 +130,59 @@ export function finishAnswer(article, done) {
     note.lastChild.className = "link-button";
     article.append(note);
   }
+  setVersions(article, done.versions, done.asked);
+  setRoute(article, done.route);
+  if (done.notice) {
+    // The gateway ran the answer differently than asked (a lowered output cap so it fits the credits).
+    const notice = el("p", "msg-note msg-notice", done.notice);
+    notice.setAttribute("role", "status");
+    article.append(notice);
+  }
   article.append(metaFooter(done));
   decorateCode(article);
+}
+
+// An auto-routed answer says which model the cost router chose and why.
+export function setRoute(article, route) {
+  article.querySelector(".msg-route")?.remove();
+  if (!route) return;
+  const line = el("p", "msg-route", t("%s chose %s", route.asked, route.model));
+  if (route.reason) {
+    line.append(": ");
+    line.append(el("span", "route-reason", route.reason));
+  }
+  article.querySelector(".msg-model").after(line);
+}
+
+// ‹ 2/3 ›: the answer's other versions (regenerated or answered before an edit), kept on the server.
+export function setVersions(article, info, asked) {
+  article.querySelectorAll(".versions, .asked").forEach((n) => n.remove());
+  const model = article.querySelector(".msg-model");
+  if (asked) model.after(el("p", "msg-note asked", `${t("Answer to an earlier wording:")} “${asked.slice(0, 120)}”`));
+  if (!info || info.ids.length < 2) return;
+  const nav = el("nav", "versions");
+  nav.setAttribute("aria-label", t("Answer versions"));
+  const step = (arrow, name, id) => {
+    const b = button(arrow, { "aria-label": name, "data-version": id ?? "" });
+    b.disabled = id === undefined;
+    return b;
+  };
+  const count = el("span", "versions-count", `${info.index + 1}/${info.ids.length}`);
+  nav.append(step("‹", t("Previous version"), info.ids[info.index - 1]), count, step("›", t("Next version"), info.ids[info.index + 1]));
+  model.after(nav);
 }
 
 function metaFooter(done) {
   const meta = el("footer", "msg-meta");
   meta.append(el("span", "", t("%s in · %s out tokens", done.prompt_tokens, done.completion_tokens)));
-  meta.append(el("span", "", formatCost(done.cost)));
+  const cost = el("span", "", done.request_id ? "" : formatCost(done.cost));
+  if (done.request_id) {
+    const link = el("a", "msg-cost", formatCost(done.cost));
+    link.href = `/requests/${encodeURIComponent(done.request_id)}/`;
+    link.title = t("See this request: tokens, price, attempts");
+    cost.append(link);
+  }
+  meta.append(cost);
   if (done.latency_ms !== null && done.latency_ms !== undefined) {
     const hasFirst = done.ttft_ms !== null && done.ttft_ms !== undefined;
     meta.append(el("span", "", hasFirst ? t("%s ms (first token %s ms)", done.latency_ms, done.ttft_ms) : t("%s ms", done.latency_ms)));

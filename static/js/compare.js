@@ -1,12 +1,13 @@
 // The compare page: start a run, stream every column at once, mark the best answer.
 import { ReconnectingSocket } from "./chat_socket.js";
-import { decorateCode, formatCost, isNextDelta } from "./chat_dom.js";
+import { decorateCode, formatCost, isNextDelta, showRendered } from "./chat_dom.js";
 import { t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const grid = $("compare-grid");
 const csrf = document.querySelector("[name=csrfmiddlewaretoken]").value;
 let runId = JSON.parse($("run-id").textContent || '""') || null;
+let blind = JSON.parse($("run-blind").textContent || "false") === true;
 let socket = null;
 let running = 0;
 
@@ -15,14 +16,24 @@ function showNotice(text) {
   $("notice").hidden = !text;
 }
 
-function column(id, model) {
+function column(id, label, model) {
   const col = document.createElement("article");
   col.className = "compare-col";
   col.dataset.answer = id;
+  col.dataset.label = label;
   col.dataset.status = "streaming";
   col.dataset.n = 0;
   const title = document.createElement("h2");
-  title.textContent = model;
+  if (blind) {
+    const name = document.createElement("span");
+    name.className = "col-label";
+    name.textContent = t("Model %s", label);
+    title.append(name);
+  }
+  const modelName = document.createElement("span");
+  modelName.className = "col-model";
+  modelName.textContent = model || "";
+  title.append(modelName);
   const body = document.createElement("div");
   body.className = "msg-body streaming-text";
   body.textContent = "…";
@@ -34,6 +45,27 @@ function setRunning(count) {
   running = count;
   $("compare-send").hidden = running > 0;
   $("compare-stop").hidden = running === 0;
+}
+
+function continueButton(id) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "ghost";
+  button.dataset.continue = id;
+  button.textContent = t("Continue in chat");
+  return button;
+}
+
+// After the vote (blind runs): every column shows its model, and may be continued in the chat.
+function reveal(models) {
+  grid.querySelectorAll(".compare-col").forEach((col) => {
+    const model = models[col.dataset.answer];
+    const slot = col.querySelector(".col-model");
+    if (!model || !slot || slot.textContent) return;
+    slot.textContent = model;
+    if (blind) slot.before(document.createTextNode(" · "));
+    if (col.dataset.status === "done" && !col.querySelector("[data-continue]")) col.append(continueButton(col.dataset.answer));
+  });
 }
 
 function voteButton(id) {
@@ -52,18 +84,32 @@ function onEvent(event) {
   const writing = col.dataset.status === "streaming" || col.dataset.status === "pending";
   if (!writing) return; // finished already: a late socket may hear of it twice
   if (event.kind === "state") { // the text so far, from the process writing it (after a reload)
-    body.className = "msg-body streaming-text";
-    body.textContent = event.text || "…";
+    delete col.dataset.rendered;
     col.dataset.n = event.n;
     col.dataset.started = event.n > 0 ? "1" : "";
+    if (event.n > 0 && showRendered(col, event.html, event.n)) return;
+    body.className = "msg-body streaming-text";
+    body.textContent = event.text || "…";
+  } else if (event.kind === "render") {
+    showRendered(col, event.html, event.n);
   } else if (event.kind === "delta") {
     if (!isNextDelta(col.dataset, event.n)) return;
-    if (col.dataset.started !== "1") { body.textContent = ""; col.dataset.started = "1"; }
-    body.append(document.createTextNode(event.text));
+    col.dataset.started = "1";
+    if (showRendered(col, event.html, event.n)) return;
+    if (col.dataset.rendered === undefined) {
+      if (body.textContent === "…") body.textContent = "";
+      body.append(document.createTextNode(event.text));
+    }
   } else if (event.kind === "done") {
     col.dataset.status = event.status;
     body.className = "msg-body markdown";
     body.innerHTML = event.html; // sanitised on the server
+    if (event.status === "cancelled") {
+      const stopped = document.createElement("p");
+      stopped.className = "msg-note stopped-label";
+      stopped.textContent = t("Stopped");
+      col.append(stopped);
+    }
     if (event.error) {
       const error = document.createElement("p");
       error.className = "msg-error";
@@ -79,6 +125,7 @@ function onEvent(event) {
     }
     col.append(meta);
     if (event.status === "done") col.append(voteButton(event.answer));
+    if (event.status === "done" && event.model && col.querySelector(".col-model")?.textContent) col.append(continueButton(event.answer));
     decorateCode(col);
     setRunning(Math.max(0, running - 1));
   }
@@ -93,8 +140,10 @@ $("compare-form").addEventListener("submit", async (e) => {
   if (!response.ok) { showNotice(body.error?.message || t("Could not start the comparison.")); return; }
   if (socket) socket.close();
   runId = body.id;
+  blind = body.blind === true;
   history.replaceState(null, "", body.url);
-  grid.replaceChildren(...body.answers.map((a) => column(a.id, a.model)));
+  grid.replaceChildren(...body.answers.map((a) => column(a.id, a.label, a.model)));
+  listRun(body.url, form.get("prompt"));
   setRunning(body.answers.length);
   socket = new ReconnectingSocket(`/ws/compare/${runId}/`, { onEvent, onOpen: () => {} });
 });
@@ -105,7 +154,34 @@ $("prompt").addEventListener("keydown", (e) => {
 $("compare-stop").addEventListener("click", () => socket && socket.send({ action: "stop" }));
 document.addEventListener("keydown", (e) => { if (e.key === "Escape" && running && socket) socket.send({ action: "stop" }); });
 
+// The run just started joins the "Past comparisons" list at the top.
+function listRun(url, prompt) {
+  let list = document.querySelector(".past-run-list");
+  if (!list) {
+    list = document.createElement("ul");
+    list.className = "past-run-list";
+    document.querySelector(".past-runs p.muted")?.replaceWith(list);
+  }
+  list.querySelectorAll("a[aria-current]").forEach((a) => a.removeAttribute("aria-current"));
+  const item = document.createElement("li");
+  const link = document.createElement("a");
+  link.href = url;
+  link.setAttribute("aria-current", "page");
+  link.textContent = prompt.length > 60 ? `${prompt.slice(0, 60)}…` : prompt;
+  item.append(link);
+  list.prepend(item);
+}
+
+async function continueInChat(id) {
+  const response = await fetch(`/compare/${runId}/answers/${Number(id)}/continue`, { method: "POST", headers: { "X-CSRFToken": csrf } });
+  const body = await response.json();
+  if (!response.ok) { showNotice(body.error?.message || t("Could not continue in the chat.")); return; }
+  location.href = body.url;
+}
+
 grid.addEventListener("click", async (e) => {
+  const more = e.target.closest("[data-continue]");
+  if (more) { continueInChat(more.dataset.continue); return; }
   const vote = e.target.closest("[data-vote]");
   if (!vote) return;
   const response = await fetch(`/compare/${runId}/vote`, {
@@ -115,6 +191,7 @@ grid.addEventListener("click", async (e) => {
   });
   const body = await response.json();
   if (!response.ok) { showNotice(body.error?.message || t("Could not save the mark.")); return; }
+  reveal(body.models || {});
   grid.querySelectorAll(".compare-col").forEach((col) => {
     const best = Number(col.dataset.answer) === body.answer;
     col.classList.toggle("best", best);

@@ -115,7 +115,7 @@ def webhook(settings: Any) -> Iterator[WebhookReceiver]:
 @pytest.fixture
 def wide_db_pool(settings: Any) -> Iterator[int]:
     """Give the live hub's database pool 16 threads (connections) for the length of a test."""
-    from llmhub.db_executor import close_db_connections
+    from llmhub.infra.db_executor import close_db_connections
 
     close_db_connections()  # the pool is rebuilt at its next use, with the new size
     settings.DB_THREADS = 16

@@ -41,12 +41,14 @@ def test_low_balance_alert_over_http_emails_admins_and_posts_webhook(hub_url, up
     assert webhook.arrived.wait(5)
     [email] = mail.outbox
     assert email.to == ["alice@example.com"]  # the team admin, not bob the member
-    assert "The team's balance is below $99.999" in email.subject
+    # Cents at or above a dollar (the threshold form takes cents; this one was set directly), and a link.
+    assert "The team's balance is below $100.00: $99.99 left." in email.subject
+    assert "http://127.0.0.1:8000/teams/acme/credits/" in email.body
     [payload] = webhook.received
     assert payload["event"] == "billing.low_balance" and payload["team"] == "acme"
     assert Decimal(payload["balance"]) < Decimal("99.999")
     [alert] = active_alerts_for_team(acme)
-    assert alert.kind == BillingAlert.LOW_BALANCE and "below $99.999" in alert.message
+    assert alert.kind == BillingAlert.LOW_BALANCE and "below $100.00" in alert.message
 
 
 def test_low_balance_alerts_once_per_crossing_and_rearms_after_a_grant(alice, acme):

@@ -91,7 +91,7 @@ def test_total_budget_never_resets(alice, acme):
     Budget.objects.create(team=acme, user=alice.user, amount=Decimal("0.01"), period=Budget.TOTAL, name="trial")
     with pytest.raises(BudgetExceeded) as refused:
         reserve_credits(team_id=acme.pk, request_id="r1", amount=Decimal("0.02"), user_id=alice.user.pk)
-    assert "the total budget 'trial' of $0.01 for user alice (team acme)" in refused.value.message
+    assert "alice's total cap 'trial' of $0.01 on team acme" in refused.value.message
     assert "It is a total budget and does not reset." in refused.value.message
     assert refused.value.retry_after is None
 
@@ -152,8 +152,12 @@ def test_budget_refusal_over_http_names_the_limit_and_reset(hub_url, upstream, s
     assert refused.status_code == 402
     error = refused.json()["error"]
     assert (error["code"], error["type"]) == ("budget_exceeded", "insufficient_quota")
-    whom = {"key": "key alice's key (team acme)", "user": "user alice (team acme)", "team": "team acme"}[scope]
-    assert f"the {period} budget of $0.01 for {whom}" in error["message"]
+    named = {
+        "key": f"the {period} budget of $0.01 for key alice's key (team acme)",
+        "user": f"alice's {period} cap of $0.01 on team acme",
+        "team": f"the {period} budget of $0.01 for team acme",
+    }[scope]
+    assert named in error["message"]
     assert "$0.007218 is spent" in error["message"]
     resets = period_of(period, dt.datetime.now(UTC)).end
     if resets is None:

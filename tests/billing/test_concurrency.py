@@ -20,10 +20,9 @@ from django.db.models import Sum
 from billing.budgets import BudgetExceeded
 from billing.ledger import grant_credits, reserve_credits, settle_usage
 from billing.models import Budget, CreditHold, CreditLedgerEntry, Team, UsageRecord
-from billing.money import worst_case_cost
-from llmhub.catalog import snapshot
+from llmhub.catalog import snapshot, worst_case_cost
 from llmhub.errors import InsufficientCredits
-from llmhub.tokens import prompt_tokens_ceiling
+from llmhub.gateway.tokens import prompt_tokens_ceiling
 from tests.billing.conftest import draft_for
 from tests.fake_upstream import Reply, Stall
 

@@ -13,10 +13,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from billing import admission
 from billing.ledger import release_expired_holds, reserve_credits, settle_usage
 from billing.models import Budget, BudgetSpend, CreditHold, CreditLedgerEntry, UsageRecord
-from llmhub.db_executor import close_db_connections, run_db
+from llmhub.gateway import charging
+from llmhub.infra.db_executor import close_db_connections, run_db
 from tests.billing.conftest import draft_for
 from tests.fake_upstream import Fail, Reply
 
@@ -71,7 +71,7 @@ def test_release_holds_command_releases_expired_holds_and_their_budget_counts(al
 @pytest.mark.django_db(transaction=True)
 def test_gateway_sweeps_expired_holds_without_cron(hub_url, upstream, alice, acme):
     reserve_credits(team_id=acme.pk, request_id="crashed", amount=Decimal("5"), now=LONG_AGO)
-    admission.sweep_due_now()
+    charging.sweep_due_now()
     response = httpx.post(
         f"{hub_url}/chat/completions",
         json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]},
@@ -93,8 +93,8 @@ def test_sweep_runs_at_most_once_an_interval(settings, acme):
 
     async def admit_twice() -> None:
         for _ in range(2):
-            admission._maybe_sweep()
-            await admission.wait_for_background()
+            charging.maybe_sweep()
+            await charging.wait_for_background()
             await run_db(
                 reserve_credits,
                 team_id=acme.pk,
@@ -103,7 +103,7 @@ def test_sweep_runs_at_most_once_an_interval(settings, acme):
                 now=LONG_AGO,
             )
 
-    admission.sweep_due_now()
+    charging.sweep_due_now()
     try:
         asyncio.run(admit_twice())
     finally:
@@ -135,7 +135,7 @@ def test_retry_then_fallback_charges_once(hub_url, upstream, alice, acme):
 def test_client_gone_during_admission_gives_the_hold_back(alice, acme):
     async def admit_then_leave() -> None:
         admitting = asyncio.ensure_future(
-            admission.admit(
+            charging.admit(
                 team_id=acme.pk,
                 user_id=alice.user.pk,
                 key_id=None,
@@ -156,7 +156,7 @@ def test_client_gone_during_admission_gives_the_hold_back(alice, acme):
             seen = seen or held
             if seen and not held:
                 break
-        await admission.wait_for_background()
+        await charging.wait_for_background()
 
     try:
         asyncio.run(admit_then_leave())

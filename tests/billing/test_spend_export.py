@@ -51,9 +51,9 @@ def test_grouped_csv_sums_by_model(client, staff, alice, spend):
     spend(alice, "0.5", model="gpt-4o")
     rows = _rows(client, staff, "?group=model")
     assert [(r["model"], r["requests"], r["cost_usd"]) for r in rows] == [
-        ("claude-sonnet-4", "1", "2.00000000"),
-        ("gpt-4o", "2", "1.50000000"),
-        ("TOTAL", "3", "3.50000000"),
+        ("claude-sonnet-4", "1", "2.00"),
+        ("gpt-4o", "2", "1.50"),
+        ("TOTAL", "3", "3.50"),
     ]
 
 

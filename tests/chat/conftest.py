@@ -54,7 +54,7 @@ async def chat_ready(upstream: Any) -> Any:
     """The fake upstream behind every model, and a fresh channel layer (in memory, or Redis with REDIS_URL)."""
     from channels.layers import channel_layers
 
-    from llmhub import http_client
+    from llmhub.infra import http_client
 
     channel_layers.backends.clear()
     yield upstream

@@ -74,7 +74,7 @@ def jpeg_size(raw: bytes) -> tuple[int, int]:
     return int.from_bytes(raw[at + 7 : at + 9], "big"), int.from_bytes(raw[at + 5 : at + 7], "big")
 
 
-def _signed_in(person) -> Client:
+def signed_in(person) -> Client:
     client = Client()
     client.force_login(person.user)
     return client
@@ -85,13 +85,13 @@ def upload(client: Client, raw: bytes, kind: str = "image/png", name: str = "pix
 
 
 def test_an_upload_is_stored_and_only_its_owner_can_see_it(alice, charlie):
-    owner = _signed_in(alice)
+    owner = signed_in(alice)
     created = upload(owner, PNG)
     assert created.status_code == 201
     url = created.json()["url"]
     shown = owner.get(url, secure=True)
     assert shown.status_code == 200 and shown["Content-Type"] == "image/png" and shown.content == PNG
-    assert _signed_in(charlie).get(url, secure=True).status_code == 404
+    assert signed_in(charlie).get(url, secure=True).status_code == 404
     assert Client().get(url, secure=True).status_code == 302  # to the sign-in page
     assert Client().post("/c/images", {}, secure=True).status_code == 302
     assert ChatImage.objects.get().owner == alice.user
@@ -106,6 +106,6 @@ def test_an_upload_is_stored_and_only_its_owner_can_see_it(alice, charlie):
     ],
 )
 def test_an_upload_that_is_too_large_or_not_an_image_is_refused_clearly(alice, raw, kind, status, says):
-    refused = upload(_signed_in(alice), raw, kind)
+    refused = upload(signed_in(alice), raw, kind)
     assert refused.status_code == status and says in refused.json()["error"]["message"]
     assert not ChatImage.objects.exists()

@@ -233,10 +233,10 @@ async def test_rate_limited_upstream_says_to_wait_and_retry(chat_ready, alice, s
 
 async def test_uploaded_image_travels_by_id_and_reaches_the_model_inline(chat_ready, alice):
     from chat.models import ChatImage
-    from tests.chat.test_attachments import PNG, _signed_in, data_url, upload
+    from tests.chat.test_attachments import PNG, data_url, signed_in, upload
 
     chat_ready.script("gpt-4o", Reply(text="A pixel."))
-    url = (await sync_to_async(lambda: upload(_signed_in(alice), PNG))()).json()["url"]
+    url = (await sync_to_async(lambda: upload(signed_in(alice), PNG))()).json()["url"]
     conversation = await sync_to_async(new_conversation)(alice)
     socket = await _connected(f"/ws/chat/{conversation.id}/", await sync_to_async(session_cookie)(alice))
     await socket.send_json_to({"action": "send", "content": "what is it", "images": [url]})
@@ -253,11 +253,11 @@ async def test_uploaded_image_travels_by_id_and_reaches_the_model_inline(chat_re
 
 
 async def test_someone_elses_or_an_already_sent_image_is_refused_in_the_page(chat_ready, alice, charlie):
-    from tests.chat.test_attachments import PNG, _signed_in, upload
+    from tests.chat.test_attachments import PNG, signed_in, upload
 
     chat_ready.script("gpt-4o", Reply(text="ok"))
-    theirs = (await sync_to_async(lambda: upload(_signed_in(charlie), PNG))()).json()["url"]
-    mine = (await sync_to_async(lambda: upload(_signed_in(alice), PNG))()).json()["url"]
+    theirs = (await sync_to_async(lambda: upload(signed_in(charlie), PNG))()).json()["url"]
+    mine = (await sync_to_async(lambda: upload(signed_in(alice), PNG))()).json()["url"]
     conversation = await sync_to_async(new_conversation)(alice)
     socket = await _connected(f"/ws/chat/{conversation.id}/", await sync_to_async(session_cookie)(alice))
     await socket.send_json_to({"action": "send", "content": "look", "images": [theirs]})

@@ -113,7 +113,7 @@ async def test_regenerate_after_an_interruption_writes_the_answer_again(chat_rea
     events = await events_until(socket, "done")
     assert events[0]["kind"] == "turn" and events[0]["dropped_after"] < stuck.id
     assert events[-1]["status"] == "done" and "A whole story." in events[-1]["html"]
-    assert not await Message.objects.filter(id=stuck.id).aexists()
+    assert not (await Message.objects.aget(id=stuck.id)).shown  # kept for the bill, no longer shown
     sent = chat_ready.requests_for("/chat/completions")[-1].body["messages"]
     assert sent == [{"role": "user", "content": "Tell me a story"}]  # the broken half is not sent
     await socket.disconnect()
@@ -150,5 +150,5 @@ def test_interrupted_answer_in_the_browser_then_regenerate(page_for, alice, upst
     expect(page.locator("article.msg-assistant")).to_have_count(1)
     expect(page.locator("article.msg-assistant").last).to_contain_text("The full story, this time.", timeout=10000)
     expect(page.locator("article.msg-assistant").last).to_have_attribute("data-status", "done")
-    assert Message.objects.filter(conversation_id=stuck.conversation_id, role="assistant").get().status == "done"
-    assert Decimal(Message.objects.get(conversation_id=stuck.conversation_id, role="assistant").cost) > 0
+    shown = Message.objects.get(conversation_id=stuck.conversation_id, role="assistant", shown=True)
+    assert shown.status == "done" and Decimal(shown.cost) > 0  # the interrupted one is kept, not shown

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from billing.models import UsageRecord
 from chat.compare_runs import create_run
 from chat.leaderboard import leaderboard
 from chat.models import CompareVote, Conversation
@@ -33,8 +34,24 @@ def post(client: Client, url: str, data=None, **extra):
 @pytest.fixture
 def chat_with_answer(upstream, alice):
     conversation = new_conversation(alice, title="Trip to Lisbon", system_prompt="Be brief.")
-    conversation.messages.create(role="user", content="Where to eat?")
-    conversation.messages.create(role="assistant", content="Try **pastéis**.", model="gpt-4o", cost=Decimal("0.0012"))
+    question = conversation.messages.create(role="user", content="Where to eat?")
+    conversation.messages.create(
+        role="assistant",
+        content="Try **pastéis**.",
+        model="gpt-4o",
+        cost=Decimal("0.0012"),
+        request_id="req-lisbon",
+        reply_to=question,
+    )
+    UsageRecord.objects.create(  # the total shown is what the usage ledger billed
+        request_id="req-lisbon",
+        user=alice.user,
+        team=conversation.team,
+        source="chat",
+        model_requested="gpt-4o",
+        cost=Decimal("0.0012"),
+        status=UsageRecord.OK,
+    )
     return conversation
 
 
@@ -89,7 +106,7 @@ def test_exports(chat_with_answer, alice):
     data = json.loads(get(client, f"/c/{chat_with_answer.id}/export.json").content)
     assert data["system_prompt"] == "Be brief."
     assert [m["role"] for m in data["messages"]] == ["user", "assistant"]
-    assert data["messages"][1]["cost"] == "0.00120000"
+    assert data["messages"][1]["cost"] == "0.0012"  # exact, without trailing zeros or exponents (0E-8)
 
 
 def test_new_conversation_belongs_to_the_users_team(upstream, alice, charlie):
@@ -130,7 +147,7 @@ def test_compare_vote_feeds_the_team_leaderboard(upstream, alice, charlie):
     response = post(
         client, f"/compare/{run.id}/vote", content_type="application/json", data=json.dumps({"answer": answers[1].id})
     )
-    assert response.json() == {"answer": answers[1].id}
+    assert response.json()["answer"] == answers[1].id
     assert CompareVote.objects.get(run=run).answer == answers[1]
     board = {s.model: s for s in leaderboard(run.team_id)}
     assert board["claude-3-5-sonnet"].wins == 1 and board["claude-3-5-sonnet"].win_rate == 1.0
@@ -147,12 +164,16 @@ def test_compare_needs_two_to_four_models(upstream, alice):
     assert ok.status_code == 200 and [a["model"] for a in ok.json()["answers"]] == ["gpt-4o", "o1-mini"]
 
 
-def test_leaderboard_is_for_staff_only(upstream, alice):
-    assert get(client_for(alice), "/compare/leaderboard/").status_code == 302
-    alice.user.is_staff = True
-    alice.user.save()
-    page = get(client_for(alice), "/compare/leaderboard/")
+def test_leaderboard_is_for_team_admins_and_staff(upstream, alice, bob, charlie):
+    page = get(client_for(alice), "/compare/leaderboard/")  # alice owns acme
     assert page.status_code == 200 and b"Model leaderboard" in page.content
+    assert b'<option value="acme" selected>' in page.content and b"globex" not in page.content
+    assert get(client_for(bob), "/compare/leaderboard/").status_code == 403  # a member, not an admin
+    assert b"/compare/leaderboard/" not in get(client_for(bob), "/").content
+    charlie.user.is_staff = True
+    charlie.user.save()
+    page = get(client_for(charlie), "/compare/leaderboard/?team=acme")
+    assert page.status_code == 200 and b'<option value="acme" selected>' in page.content
 
 
 def test_password_change_page(upstream, alice):

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from billing.models import UsageRecord
-from llmhub.usage_summary import month_usage
+from billing.selectors import month_usage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NOW = dt.datetime(2026, 11, 15, 12, 0, tzinfo=dt.UTC)

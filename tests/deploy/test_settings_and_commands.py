@@ -87,7 +87,7 @@ def test_provider_secrets_are_encrypted_at_rest(db):
 
 
 def test_without_keys_the_demo_upstream_serves_every_model(db, settings):
-    from llmhub.catalog_seed import seed_catalog
+    from llmhub.catalog.seed import seed_catalog
 
     seed_catalog()
     settings.AISA_API_KEY = ""
@@ -100,7 +100,7 @@ def test_without_keys_the_demo_upstream_serves_every_model(db, settings):
 
 
 def test_with_an_aisa_key_aisa_serves_every_seed_model(db, settings):
-    from llmhub.catalog_seed import SEED, seed_catalog
+    from llmhub.catalog.seed import SEED, seed_catalog
 
     seed_catalog()
     settings.AISA_API_KEY = "k"
@@ -112,7 +112,7 @@ def test_with_an_aisa_key_aisa_serves_every_seed_model(db, settings):
 
 
 def test_admin_provider_row_overrides_env(db, settings):
-    from llmhub.catalog_seed import seed_catalog
+    from llmhub.catalog.seed import seed_catalog
 
     seed_catalog()
     settings.AISA_API_KEY = "from-env"

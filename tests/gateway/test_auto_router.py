@@ -10,9 +10,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from billing.models import UsageRecord
+from billing.selectors import route_savings
+from llmhub.gateway.route_scoring import score_request
 from llmhub.models import CatalogModel, RoutingPolicy
-from llmhub.route_savings import route_savings
-from llmhub.route_scoring import score_request
 from tests.fake_upstream import Reply
 
 pytestmark = pytest.mark.django_db(transaction=True)

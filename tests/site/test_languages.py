@@ -101,10 +101,26 @@ def test_javascript_catalog_serves_the_chat_strings():
 
 
 def test_chat_errors_follow_the_active_language():
-    error = HubError("no credits", status=402)
-    assert explain(error).startswith("Your team is out of credits")
+    error = HubError("slow down", status=429)
+    assert explain(error).startswith("Too many requests right now")
     with translation.override("zh-hans"):
-        assert explain(error).startswith("你的团队额度不足")
+        assert explain(error).startswith("当前请求过多")
+
+
+def test_refusals_and_notices_follow_the_active_language():
+    from decimal import Decimal
+
+    from billing.refusal_wording import insufficient_credits_message, lowered_cap_notice
+
+    def refusal() -> str:
+        return insufficient_credits_message(hold=Decimal("0.26"), available=Decimal("0.10"), output_cap=4096)
+
+    assert refusal().startswith("Insufficient credits")
+    assert lowered_cap_notice(asked=4096, granted=900).startswith("The output cap was lowered")
+    with translation.override("zh-hans"):
+        assert explain(HubError(refusal(), status=402)).startswith("额度不足")
+        assert "4,096" in refusal()
+        assert lowered_cap_notice(asked=4096, granted=900).startswith("为使请求不超出团队额度")
 
 
 def test_websocket_language_from_cookie_then_accept_language():

@@ -17,10 +17,12 @@ NAMES = ["LLM Hub", "English", "TCP", "UDP", "Ctrl", "Shift", "Esc"]
 
 
 def model_names() -> list[str]:
+    """Catalog models and families, and the auto routes (names a client sends as the model, like auto:code)."""
+    from chat.model_picker import AUTO_ROUTES
     from llmhub.catalog import snapshot
 
     models = snapshot().models.values()
-    return [m.name for m in models] + [m.family for m in models if m.family]
+    return [m.name for m in models] + [m.family for m in models if m.family] + AUTO_ROUTES
 
 
 def english_words(text: str, allowed: list[str]) -> list[str]:

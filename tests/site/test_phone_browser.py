@@ -54,7 +54,7 @@ def test_phone_credits_are_visible_outside_the_drawer(page_for, alice):
     expect(page.locator("#sidebar")).not_to_be_in_viewport()
     credits = page.locator(".head-credits")
     expect(credits).to_be_visible()
-    expect(credits).to_contain_text("$100.0000")
+    expect(credits).to_contain_text("$100.00")
 
 
 def test_phone_nav_is_one_line_behind_a_menu_button(page_for, alice):

@@ -34,7 +34,14 @@ CATALOGS = [
     (
         "chat/locale",
         "djangojs",
-        ["static/js/chat.js", "static/js/chat_dom.js", "static/js/chat_attach.js", "static/js/compare.js"],
+        [
+            "static/js/chat.js",
+            "static/js/chat_dom.js",
+            "static/js/chat_attach.js",
+            "static/js/chat_models.js",
+            "static/js/chat_socket.js",
+            "static/js/compare.js",
+        ],
     ),
 ]
 

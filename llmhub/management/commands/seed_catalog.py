@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from llmhub.catalog_seed import seed_catalog
+from llmhub.catalog.seed import seed_catalog
 
 
 class Command(BaseCommand):

@@ -1,0 +1,107 @@
+"""Credit requests: a team member asks for credits, staff approve (a grant in the ledger) or decline; the
+hub admins are emailed when one is opened, the requester and the team admins when it is decided."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from billing.display import usd_text
+from billing.ledger import grant_credits
+from billing.models import CreditRequest, Membership, Team
+from billing.money import to_usd
+from llmhub.errors import InvalidRequest, NotFound
+
+log = logging.getLogger("llmhub.billing.credit_requests")
+
+
+def credit_request_open(*, team: Team, by: Any, amount: Decimal, reason: str) -> CreditRequest:
+    """A member of `team` asks for credits; the hub admins are emailed."""
+    if not Membership.objects.filter(team=team, user=by).exists():
+        raise NotFound("No such team.")
+    if amount <= 0:
+        raise InvalidRequest("Ask for a positive amount.", param="amount")
+    asked = CreditRequest.objects.create(team=team, requested_by=by, amount=to_usd(amount), reason=reason.strip())
+    staff = get_user_model().objects.filter(is_staff=True, is_active=True).exclude(email="")
+    _mail(
+        f"[LLM Hub] {team.name} asks for {usd_text(asked.amount)} of credits",
+        f"{by.get_username()} asks for {usd_text(asked.amount)} for team {team.name} ({team.slug}):\n\n"
+        f"{asked.reason}\n\nApprove or decline: {settings.HUB_URL}{reverse('billing-credit-requests')}\n",
+        list(staff.values_list("email", flat=True)),
+    )
+    return asked
+
+
+def credit_request_decide(*, request_id: int, by: Any, approve: bool, note: str = "") -> CreditRequest:
+    """Approve (grant the amount, linked to the request) or decline an open request, exactly once."""
+    with transaction.atomic():
+        asked = CreditRequest.objects.select_for_update().filter(pk=request_id).first()
+        if asked is None:
+            raise NotFound("No such credit request.")
+        if asked.state != CreditRequest.OPEN:
+            raise InvalidRequest(f"This request was already {asked.state}.", param="request")
+        team = Team.objects.get(pk=asked.team_id)
+        if approve:
+            memo = f"Credit request #{asked.pk} by {asked.requested_by.get_username()}: {asked.reason}"
+            asked.grant = grant_credits(team=team, amount=asked.amount, memo=memo[:300], by=by)
+        asked.state = CreditRequest.APPROVED if approve else CreditRequest.DECLINED
+        asked.decided_by, asked.decided_at, asked.note = by, timezone.now(), note.strip()[:300]
+        asked.save(update_fields=["grant", "state", "decided_by", "decided_at", "note"])
+    _tell_team(asked, team)
+    return asked
+
+
+def _tell_team(asked: CreditRequest, team: Team) -> None:
+    admins = Membership.objects.filter(team=team, role=Membership.ADMIN, user__is_active=True).exclude(user__email="")
+    recipients = {asked.requested_by.email, *admins.values_list("user__email", flat=True)} - {""}
+    what = "approved" if asked.state == CreditRequest.APPROVED else "declined"
+    note = (
+        f"\n\nNote from {asked.decided_by.get_username() if asked.decided_by else 'staff'}: {asked.note}"
+        if asked.note
+        else ""
+    )
+    granted = f" The team's balance is now {usd_text(team.balance)}." if asked.grant else ""
+    _mail(
+        f"[LLM Hub] Credit request for {team.name} {what}: {usd_text(asked.amount)}",
+        f"The request for {usd_text(asked.amount)} by {asked.requested_by.get_username()} was {what}.{granted}{note}"
+        f"\n\nTeam credits: {settings.HUB_URL}{reverse('billing-team-credits', args=[team.slug])}\n",
+        sorted(recipients),
+    )
+
+
+def _mail(subject: str, body: str, recipients: list[str]) -> None:
+    if not recipients:
+        return
+    try:
+        send_mail(subject[:200], body, settings.DEFAULT_FROM_EMAIL, recipients)
+    except Exception:  # the decision is recorded and shown on the page either way
+        log.exception("could not email a credit request notice to %s", recipients)
+
+
+def open_requests() -> QuerySet[CreditRequest]:
+    return (
+        CreditRequest.objects.filter(state=CreditRequest.OPEN)
+        .select_related("team", "requested_by")
+        .order_by("created_at")
+    )
+
+
+def recent_requests(team: Team, limit: int = 10) -> list[CreditRequest]:
+    return list(team.credit_requests.select_related("requested_by", "decided_by").order_by("-created_at")[:limit])
+
+
+def decided_requests(limit: int = 20) -> list[CreditRequest]:
+    return list(
+        CreditRequest.objects.exclude(state=CreditRequest.OPEN)
+        .select_related("team", "requested_by", "decided_by")
+        .order_by("-decided_at")[:limit]
+    )

@@ -1,0 +1,63 @@
+"""Refusals in words that name the real cause (balance, hold, budget, member cap, rate limit) and the way
+out, for the API's error messages and the chat; plus how many output tokens a team can still afford."""
+
+from __future__ import annotations
+
+from decimal import ROUND_FLOOR, Decimal
+
+from django.utils.translation import gettext as _
+
+from billing.display import in_seconds, usd_text
+from billing.money import ZERO
+
+MILLION = Decimal(1_000_000)  # prices are quoted per million tokens
+
+
+def insufficient_credits_message(*, hold: Decimal, available: Decimal, output_cap: int | None = None) -> str:
+    """402 when the team's available credits cannot cover the worst-case hold.
+
+    `output_cap`: the output tokens the hold assumed (max_tokens, or the model's cap when none was sent).
+    """
+    available = max(available, ZERO)
+    message = _(
+        "Insufficient credits: this request may cost up to %(hold)s, held in full before it runs, "
+        "and the team has %(available)s available."
+    ) % {"hold": usd_text(hold), "available": usd_text(available)}
+    if available <= ZERO:
+        way_out = _("Ask a team admin to request credits on the team's credits page.")
+    elif output_cap:
+        way_out = _(
+            "Lower max_tokens to hold less (the hold assumed %(cap)s output tokens), or ask a team admin to "
+            "request credits."
+        ) % {"cap": f"{output_cap:,}"}
+    else:
+        way_out = _("Lower max_tokens to hold less, or ask a team admin to request credits.")
+    return f"{message} {way_out}"
+
+
+def affordable_output_tokens(
+    *, available: Decimal, prompt_tokens: int, input_per_million: Decimal, output_per_million: Decimal
+) -> int:
+    """The largest output cap whose worst case (prompt at the input price + cap at the output price) fits in
+    `available`; 0 when not even the prompt fits. A free output price means any cap fits (returns a huge int)."""
+    room = available - prompt_tokens * input_per_million / MILLION
+    if room <= ZERO:
+        return 0
+    if output_per_million <= ZERO:
+        return 2**31 - 1
+    return int((room * MILLION / output_per_million).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def lowered_cap_notice(*, asked: int | None, granted: int) -> str:
+    """What the hub says when it ran a request with a smaller output cap than asked, so it would fit."""
+    was = f"{asked:,}" if asked else _("the model's maximum")
+    return _(
+        "The output cap was lowered from %(was)s to %(granted)s tokens so the request fits the team's credits; "
+        "the answer may be cut short."
+    ) % {"was": was, "granted": f"{granted:,}"}
+
+
+def rate_limit_message(*, per_minute: int, unit: str, wait: float) -> str:
+    """429: which limit, and how long to wait ("1 second", "12 seconds")."""
+    what = "requests" if unit == "rpm" else "tokens (prompt and completion)"
+    return f"Rate limit exceeded: this key may send {per_minute:,} {what} per minute. Retry in {in_seconds(wait)}."

@@ -1,0 +1,20 @@
+"""The body every completion endpoint shares: stream or complete through the gateway, render in a format."""
+
+from __future__ import annotations
+
+from django.http import HttpResponseBase
+
+from llmhub import gateway
+from llmhub.api.formats import ClientFormat
+from llmhub.api.request import ApiRequest
+from llmhub.api.responses import MeteredStreamingResponse, json_response
+from llmhub.providers.base import ChatRequest
+
+
+async def answer(api: ApiRequest, wire: ClientFormat, chat: ChatRequest, *, sse: bool = True) -> HttpResponseBase:
+    """The gateway's answer to `chat` in `wire`'s format: a metered stream, or JSON with the call's headers."""
+    if chat.stream:
+        session = await gateway.open_stream(api.caller, chat, cache=api.cache)
+        return MeteredStreamingResponse(session, wire.stream(session, sse=sse), wire.stream_content_type(sse=sse))
+    result = await gateway.complete(api.caller, chat, cache=api.cache)
+    return json_response(wire.render(result), headers=result.call.headers())

@@ -1,0 +1,33 @@
+"""Anthropic's Messages format at the edge (POST /v1/messages), for any catalog model."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from llmhub.api.formats.anthropic_request import from_anthropic_request
+from llmhub.api.formats.anthropic_response import error_to_anthropic, message_to_anthropic
+from llmhub.api.formats.anthropic_stream import anthropic_sse
+from llmhub.api.formats.base import ClientFormat
+from llmhub.errors import HubError
+from llmhub.gateway import Result, Stream
+from llmhub.providers.base import ChatRequest
+
+
+class AnthropicFormat(ClientFormat):
+    name = "anthropic"
+
+    def parse(self, body: Any, *, counting: bool = False) -> ChatRequest:
+        return from_anthropic_request(body, counting=counting)
+
+    def render(self, result: Result) -> dict[str, Any]:
+        return message_to_anthropic(result.body, result.call.request_id)
+
+    def stream(self, session: Stream, *, sse: bool = True) -> AsyncIterator[bytes]:
+        return anthropic_sse(session)
+
+    def error_body(self, exc: HubError) -> dict[str, Any]:
+        return error_to_anthropic(exc)
+
+
+ANTHROPIC = AnthropicFormat()

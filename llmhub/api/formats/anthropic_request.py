@@ -1,0 +1,171 @@
+"""The client half of Anthropic's format: an inbound /v1/messages body parsed into a canonical chat request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llmhub.api.formats.openai import parse_chat_request
+from llmhub.errors import InvalidRequest
+from llmhub.providers.base import ChatRequest
+from llmhub.providers.content_parts import (
+    arguments_json,
+    canonical_content,
+    data_url,
+    refuses_malformed,
+    unsupported,
+)
+
+# Anthropic tool types that run on Anthropic's side and have no OpenAI equivalent.
+CUSTOM_TOOL_TYPES = (None, "custom")
+
+
+def _image_part(block: dict[str, Any], where: str) -> dict[str, Any]:
+    source = block.get("source") or {}
+    if source.get("type") == "base64":
+        url = data_url(str(source.get("media_type") or "image/png"), str(source.get("data") or ""))
+    elif source.get("type") == "url" and isinstance(source.get("url"), str):
+        url = source["url"]
+    else:
+        raise unsupported(f"An image source of type '{source.get('type')}'", f"{where}.source")
+    return {"type": "image_url", "image_url": {"url": url}}
+
+
+def _tool_result(block: dict[str, Any], where: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The tool message for a tool_result, and its images: OpenAI tool messages carry text only, so the
+    images travel in the user message that follows (a screenshot a tool returned stays visible)."""
+    content = block.get("content")
+    images: list[dict[str, Any]] = []
+    if isinstance(content, list):
+        texts = []
+        for n, inner in enumerate(content):
+            kind = inner.get("type") if isinstance(inner, dict) else None
+            if kind == "text":
+                texts.append(str(inner.get("text") or ""))
+            elif kind == "image":
+                images.append(_image_part(inner, f"{where}.content[{n}]"))
+            else:
+                raise unsupported(f"A '{kind}' block inside tool_result", f"{where}.content[{n}]")
+        content = "".join(texts) or ("(the tool returned images, attached below)" if images else "")
+    text = str(content or "")
+    message = {"role": "tool", "tool_call_id": block.get("tool_use_id"), "content": text}
+    if block.get("is_error"):
+        message["content"] = f"Error: {text}"
+    return message, images
+
+
+def _from_anthropic_message(message: Any, where: str) -> list[dict[str, Any]]:
+    if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
+        raise InvalidRequest(f"'{where}' must be an object with role 'user' or 'assistant'.", param=where)
+    role, content = message["role"], message.get("content")
+    if isinstance(content, str):
+        return [{"role": role, "content": content}]
+    if not isinstance(content, list):
+        raise InvalidRequest(f"'{where}.content' must be a string or an array of content blocks.", param=where)
+    parts: list[dict[str, Any]] = []
+    tool_calls: list[dict[str, Any]] = []
+    tool_messages: list[dict[str, Any]] = []
+    for n, block in enumerate(content):
+        kind = block.get("type") if isinstance(block, dict) else None
+        at = f"{where}.content[{n}]"
+        if kind == "text":
+            parts.append({"type": "text", "text": str(block.get("text") or "")})
+        elif kind == "image":
+            parts.append(_image_part(block, at))
+        elif kind == "tool_use" and role == "assistant":
+            arguments = arguments_json(block.get("input"))
+            tool_calls.append(
+                {
+                    "id": block.get("id"),
+                    "type": "function",
+                    "function": {"name": block.get("name"), "arguments": arguments},
+                }
+            )
+        elif kind == "tool_result" and role == "user":
+            tool_message, images = _tool_result(block, at)
+            tool_messages.append(tool_message)
+            parts += images
+        elif kind in ("thinking", "redacted_thinking"):
+            continue  # the model's own reasoning is not replayed to other models
+        else:
+            raise unsupported(f"A '{kind}' content block", at)
+    out = list(tool_messages)
+    if role == "assistant" and (parts or tool_calls):
+        text = "".join(p["text"] for p in parts if p["type"] == "text")
+        assistant: dict[str, Any] = {"role": "assistant", "content": text or None}
+        if tool_calls:
+            assistant["tool_calls"] = tool_calls
+        out.append(assistant)
+    elif parts:
+        out.append({"role": role, "content": canonical_content(parts)})
+    return out
+
+
+def _system_text(system: Any) -> str:
+    if isinstance(system, str):
+        return system
+    if isinstance(system, list):
+        return "\n\n".join(str(b.get("text") or "") for b in system if isinstance(b, dict) and b.get("type") == "text")
+    raise InvalidRequest("'system' must be a string or an array of text blocks.", param="system")
+
+
+def _tools_from_anthropic(tools: Any) -> list[dict[str, Any]]:
+    if not isinstance(tools, list):
+        raise InvalidRequest("'tools' must be an array.", param="tools")
+    converted = []
+    for n, tool in enumerate(tools):
+        if not isinstance(tool, dict) or tool.get("type") not in CUSTOM_TOOL_TYPES or not tool.get("name"):
+            kind = tool.get("type") if isinstance(tool, dict) else None
+            raise unsupported(f"The Anthropic-hosted tool '{kind}'", f"tools[{n}]")
+        function = {"name": tool["name"], "parameters": tool.get("input_schema") or {"type": "object"}}
+        if tool.get("description"):
+            function["description"] = tool["description"]
+        converted.append({"type": "function", "function": function})
+    return converted
+
+
+def _tool_choice_from_anthropic(choice: dict[str, Any]) -> Any:
+    kind = choice.get("type")
+    if kind == "tool":
+        return {"type": "function", "function": {"name": choice.get("name")}}
+    return {"any": "required", "none": "none"}.get(str(kind), "auto")
+
+
+@refuses_malformed
+def from_anthropic_request(body: Any, *, counting: bool = False) -> ChatRequest:
+    """A canonical request from a /v1/messages body (validated as Anthropic validates it).
+
+    `counting` is for /v1/messages/count_tokens, whose bodies have no max_tokens."""
+    if not isinstance(body, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise InvalidRequest("'model' is required and must be a string.", param="model")
+    max_tokens = body.get("max_tokens", 1 if counting else None)
+    if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
+        raise InvalidRequest("'max_tokens' is required and must be a positive integer.", param="max_tokens")
+    raw_messages = body.get("messages")
+    if not isinstance(raw_messages, list) or not raw_messages:
+        raise InvalidRequest("'messages' must be a non-empty array.", param="messages")
+    messages: list[dict[str, Any]] = []
+    if body.get("system"):
+        messages.append({"role": "system", "content": _system_text(body["system"])})
+    for index, message in enumerate(raw_messages):
+        messages += _from_anthropic_message(message, f"messages[{index}]")
+    params: dict[str, Any] = {"max_tokens": max_tokens}
+    for name in ("temperature", "top_p"):
+        if body.get(name) is not None:
+            params[name] = body[name]
+    if body.get("stop_sequences"):
+        params["stop"] = body["stop_sequences"]
+    if body.get("tools"):
+        params["tools"] = _tools_from_anthropic(body["tools"])
+    choice = body.get("tool_choice")
+    if isinstance(choice, dict):
+        params["tool_choice"] = _tool_choice_from_anthropic(choice)
+        if choice.get("disable_parallel_tool_use"):
+            params["parallel_tool_calls"] = False
+    user = (body.get("metadata") or {}).get("user_id") if isinstance(body.get("metadata"), dict) else None
+    if isinstance(user, str):
+        params["user"] = user
+    # The OpenAI parser validates the translated request exactly as it validates /v1/chat/completions.
+    return parse_chat_request({"model": model, "messages": messages, "stream": body.get("stream", False), **params})

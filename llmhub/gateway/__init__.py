@@ -1,0 +1,31 @@
+"""The one path by which a request reaches an upstream and gets billed.
+
+plan the model chain → hold credits → call with retries and fallback → meter → settle. The HTTP API,
+the native-format endpoints and the browser chat import what they need from here, and only from here.
+"""
+
+from llmhub.gateway.call import Call, Caller, Result
+from llmhub.gateway.compare import run_comparison
+from llmhub.gateway.completion import complete
+from llmhub.gateway.planning import plan
+from llmhub.gateway.response_cache import CacheMode, mode_from_headers
+from llmhub.gateway.route_scoring import TASKS, TIERS
+from llmhub.gateway.streaming import Stream, StreamEvent, open_stream
+from llmhub.gateway.tokens import prompt_tokens_estimate
+
+__all__ = [
+    "TASKS",
+    "TIERS",
+    "CacheMode",
+    "Call",
+    "Caller",
+    "Result",
+    "Stream",
+    "StreamEvent",
+    "complete",
+    "mode_from_headers",
+    "open_stream",
+    "plan",
+    "prompt_tokens_estimate",
+    "run_comparison",
+]

@@ -1,0 +1,76 @@
+"""The state of one request on its way through the gateway, and who pays for it."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from billing.ledger import Settlement
+from billing.refusal_wording import lowered_cap_notice
+from llmhub.catalog import ModelSpec
+from llmhub.providers.base import ChatRequest, Target
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who pays: the user, the team charged and the key used (None for the browser chat)."""
+
+    user_id: int
+    team_id: int
+    key_id: int | None = None
+    source: str = "api"
+    allowed_models: tuple[str, ...] = ()  # the key's model allowlist; empty: every model
+
+
+@dataclass
+class Call:
+    """The state of one request on its way through the gateway."""
+
+    caller: Caller
+    request: ChatRequest
+    chain: list[ModelSpec]
+    request_id: str = field(default_factory=lambda: "req_" + uuid.uuid4().hex)
+    started: float = field(default_factory=time.monotonic)
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    prompt_estimate: int = 0
+    route: dict[str, Any] | None = None
+    served: ModelSpec | None = None
+    target: Target | None = None
+    settled: Settlement | None = None
+    baseline: ModelSpec | None = None  # what an auto-routed request is measured against
+    cache_status: str | None = None  # "hit" or "miss" when the response cache was consulted
+    lowered_cap: tuple[int | None, int] | None = None  # (asked, granted) when the output cap was lowered to fit
+
+    @property
+    def notice(self) -> str | None:
+        """What the client should be told about how the request ran (a lowered output cap), if anything."""
+        if self.lowered_cap is None:
+            return None
+        return lowered_cap_notice(asked=self.lowered_cap[0], granted=self.lowered_cap[1])
+
+    def headers(self) -> dict[str, str]:
+        headers = {"x-request-id": self.request_id}
+        if self.served is not None:
+            headers["x-llmhub-model"] = self.served.name
+        if self.route is not None:
+            headers["x-llmhub-route"] = json.dumps(self.route, ensure_ascii=True, separators=(",", ":"))
+        if self.cache_status is not None:
+            headers["x-llmhub-cache"] = self.cache_status
+        if self.lowered_cap is not None:
+            headers["x-llmhub-max-tokens-lowered"] = str(self.lowered_cap[1])
+        if self.settled is not None:
+            # For clients whose SDK drops unknown body fields (google-genai): cost and credits as headers too.
+            headers["x-llmhub-cost"] = str(self.settled.charged)
+            headers["x-llmhub-credits-remaining"] = str(self.settled.balance_after)
+        return headers
+
+
+@dataclass
+class Result:
+    """A finished non-streaming completion: the OpenAI body (with usage, cost, credits) and its call."""
+
+    body: dict[str, Any]
+    call: Call

@@ -1,0 +1,52 @@
+"""Requests that fit: when a request's worst-case hold is more than the team has, the output cap that would
+fit instead (down to OUTPUT_CAP_FLOOR), so a $5 team is not refused a $0.001 reply for want of `max_tokens`."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+from django.conf import settings
+
+from billing.refusal_wording import affordable_output_tokens
+from llmhub.catalog import ModelSpec
+from llmhub.providers.base import ChatRequest
+
+CAP_FIELDS = ("max_completion_tokens", "max_tokens")
+
+
+def asked_cap(request: ChatRequest) -> int | None:
+    """The output cap the client sent, if any."""
+    for name in CAP_FIELDS:
+        if request.params.get(name):
+            return int(request.params[name])
+    return None
+
+
+def fitting_cap(
+    *, chain: list[ModelSpec], available: Decimal, prompt_tokens: int, images: int, choices: int, current: int
+) -> int | None:
+    """The largest per-choice output cap whose hold fits in `available` on every model of the chain, or None
+    when it is under the floor or no smaller than the cap the hold already assumed."""
+    caps = []
+    for spec in chain:
+        room = available - images * spec.prices.image
+        caps.append(
+            affordable_output_tokens(
+                available=room,
+                prompt_tokens=prompt_tokens,
+                input_per_million=spec.prices.input,
+                output_per_million=spec.prices.output,
+            )
+            // max(1, choices)
+        )
+    cap = min(caps)
+    if cap < settings.OUTPUT_CAP_FLOOR or cap >= current:
+        return None
+    return cap
+
+
+def with_cap(request: ChatRequest, cap: int) -> ChatRequest:
+    """The request with its output cap lowered to `cap`, in the field the client used (max_tokens by default)."""
+    field = next((name for name in CAP_FIELDS if request.params.get(name)), "max_tokens")
+    return dataclasses.replace(request, params={**request.params, field: cap})

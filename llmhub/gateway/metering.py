@@ -1,0 +1,52 @@
+"""What a call used: the upstream's reported usage, or the hub's own count when it reported none, and the
+usage object clients get back (OpenAI's shape plus cost and credits remaining)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from billing.ledger import Settlement
+from llmhub.gateway.call import Call
+from llmhub.gateway.tokens import count_images, text_tokens_estimate
+from llmhub.providers.base import Completion, Usage
+
+
+def completion_usage(call: Call, completion: Completion) -> Usage:
+    """A completion's usage; estimated from the prompt and the answer's text when the upstream gave none."""
+    usage = completion.usage
+    usage.images = count_images(call.request.messages)
+    if usage.estimated or not usage.total_tokens:
+        text = "".join(str((c.get("message") or {}).get("content") or "") for c in completion.body.get("choices", []))
+        usage.prompt_tokens = call.prompt_estimate
+        usage.completion_tokens = text_tokens_estimate(len(text.encode()))
+        usage.estimated = True
+    return usage
+
+
+def streamed_usage(call: Call, reported: Usage | None, text_bytes: int) -> Usage:
+    """A stream's usage: the upstream's final count, or estimated from the prompt and the bytes relayed."""
+    if reported is not None and reported.total_tokens:
+        usage = reported
+    else:
+        usage = Usage(
+            prompt_tokens=call.prompt_estimate, completion_tokens=text_tokens_estimate(text_bytes), estimated=True
+        )
+    usage.images = count_images(call.request.messages)
+    return usage
+
+
+def usage_json(usage: Usage, settlement: Settlement) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens,
+        "cost": settlement.charged,
+        "credits_remaining": settlement.balance_after,
+    }
+    if usage.cached_tokens or usage.cache_write_tokens:
+        body["prompt_tokens_details"] = {"cached_tokens": usage.cached_tokens}
+        if usage.cache_write_tokens:
+            body["prompt_tokens_details"]["cache_write_tokens"] = usage.cache_write_tokens
+    if usage.reasoning_tokens:
+        body["completion_tokens_details"] = {"reasoning_tokens": usage.reasoning_tokens}
+    return body

@@ -1,0 +1,186 @@
+"""Before the upstream call: the model chain that can take the request, its worst-case hold, and the
+response cache consulted first. `open_call` is the one prologue of completions and streams."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from decimal import Decimal
+
+from billing.keys import check_model_allowed
+from billing.money import ZERO
+from billing.refusal_wording import insufficient_credits_message
+from llmhub.catalog import ModelSpec, asnapshot, find_model, worst_case_cost
+from llmhub.errors import HubError, InsufficientCredits, InvalidRequest
+from llmhub.gateway import auto_router, charging, response_cache
+from llmhub.gateway.call import Call, Caller
+from llmhub.gateway.fitting import asked_cap, fitting_cap, with_cap
+from llmhub.gateway.tokens import count_images, prompt_tokens_ceiling, prompt_tokens_estimate
+from llmhub.providers.base import ChatRequest
+
+
+def max_output(request: ChatRequest, spec: ModelSpec) -> int:
+    """The most output tokens the request can produce on `spec`: its cap (or the model's) times n."""
+    asked = request.params.get("max_completion_tokens") or request.params.get("max_tokens")
+    limit = int(asked) if asked else spec.max_output_tokens
+    return limit * max(1, int(request.params.get("n") or 1))
+
+
+def _plan_chain(request: ChatRequest, models: dict[str, ModelSpec], prompt_estimate: int) -> list[ModelSpec]:
+    """The models to try, in order, keeping only those that can take this request."""
+    names = [request.model, *request.fallbacks]
+    specs: list[ModelSpec] = []
+    for name in dict.fromkeys(names):
+        specs.append(find_model(models, name))
+    if not request.fallbacks:
+        specs += [models[n] for n in specs[0].fallbacks if n in models and models[n] not in specs]
+    has_images = count_images(request.messages) > 0
+    fitting = [
+        s
+        for s in specs
+        if prompt_estimate <= s.context_window
+        and (not has_images or s.supports_vision)
+        and (not (request.params.get("tools") or request.params.get("functions")) or s.supports_tools)
+    ]
+    if fitting:
+        return fitting
+    first = specs[0]
+    if has_images and not first.supports_vision:
+        raise InvalidRequest(
+            f"Model '{first.name}' cannot read images; choose a vision model such as gpt-4o.",
+            code="model_not_vision_capable",
+            param="messages",
+        )
+    if prompt_estimate > first.context_window:
+        raise InvalidRequest(
+            f"This request is about {prompt_estimate} tokens, more than the {first.context_window}-token "
+            f"context window of '{first.name}'. Shorten the conversation or choose a larger model.",
+            code="context_length_exceeded",
+            param="messages",
+        )
+    raise InvalidRequest(f"Model '{first.name}' does not support tools.", code="tools_not_supported", param="tools")
+
+
+async def plan(caller: Caller, request: ChatRequest) -> Call:
+    """Resolve the model chain and hold the worst-case cost. Raises 400/402/404/429 before any upstream call."""
+    snap = await asnapshot()
+    tools = request.params.get("tools") or request.params.get("functions")
+    estimate = prompt_tokens_estimate(request.messages, tools)
+    auto = None
+    if auto_router.is_auto(request.model):
+        auto = await auto_router.resolve_auto(caller.team_id, request, snap.models, estimate)
+    chain_request = request if auto is None else dataclasses.replace(request, model=auto.model)
+    chain = _allowed(_plan_chain(chain_request, snap.models, estimate), caller)
+    call = Call(caller=caller, request=request, chain=chain)
+    call.prompt_estimate = estimate
+    if auto is not None:
+        call.route, call.baseline = auto.route, auto.baseline
+    ceiling = prompt_tokens_ceiling(request.messages, tools)
+    images = count_images(request.messages)
+    try:
+        await _admit(call, _hold(call, ceiling, images), record_refusal=False)
+    except InsufficientCredits as refused:
+        await _admit_with_a_fitting_cap(call, refused, ceiling, images)
+    except HubError as refused:
+        await charging.record_refusal(call, refused)
+        raise
+    return call
+
+
+def _allowed(chain: list[ModelSpec], caller: Caller) -> list[ModelSpec]:
+    """The chain without the models the key may not use; a refusal when it may not use the one asked for."""
+    if not caller.allowed_models:
+        return chain
+    check_model_allowed(caller.allowed_models, chain[0].name)
+    return [spec for spec in chain if spec.name in caller.allowed_models]
+
+
+def _hold(call: Call, prompt_tokens: int, images: int) -> Decimal:
+    """The request's worst case: the most it can cost on any model of its chain."""
+    return max(
+        worst_case_cost(
+            prompt_tokens=prompt_tokens, max_output_tokens=max_output(call.request, s), images=images, prices=s.prices
+        )
+        for s in call.chain
+    )
+
+
+async def _admit(call: Call, hold: Decimal, *, record_refusal: bool = True) -> None:
+    caller = call.caller
+    await charging.admit(
+        team_id=caller.team_id,
+        user_id=caller.user_id,
+        key_id=caller.key_id,
+        request_id=call.request_id,
+        amount=hold,
+        prompt_tokens=call.prompt_estimate,
+        model=call.request.model,
+        record_refusal=record_refusal,
+    )
+
+
+async def _admit_with_a_fitting_cap(call: Call, refused: InsufficientCredits, prompt_tokens: int, images: int) -> None:
+    """Run the request with a smaller output cap when the team's credits cover that; else refuse, naming the
+    hold, the balance and how to lower it."""
+    current = min(max_output(call.request, s) for s in call.chain)
+    choices = max(1, int(call.request.params.get("n") or 1))
+    cap = None
+    if isinstance(refused.available, Decimal) and refused.code == "insufficient_credits":
+        cap = fitting_cap(
+            chain=call.chain,
+            available=refused.available,
+            prompt_tokens=prompt_tokens,
+            images=images,
+            choices=choices,
+            current=current // choices,
+        )
+    if cap is None:
+        if isinstance(refused.available, Decimal) and refused.code == "insufficient_credits":
+            refused = InsufficientCredits(
+                insufficient_credits_message(
+                    hold=_hold(call, prompt_tokens, images), available=refused.available, output_cap=current
+                ),
+                available=refused.available,
+            )
+        await charging.record_refusal(call, refused)
+        raise refused
+    call.lowered_cap = (asked_cap(call.request), cap)
+    call.request = with_cap(call.request, cap)
+    await _admit(call, _hold(call, prompt_tokens, images))
+
+
+@dataclass
+class OpenedCall:
+    """A call ready for its upstream, or (`hit` set) already answered by the response cache and settled at $0."""
+
+    call: Call
+    hit: response_cache.CachedAnswer | None = None
+    store_answer: bool = False  # whether the answer goes into the response cache afterwards
+
+
+async def open_call(
+    caller: Caller, request: ChatRequest, call: Call | None = None, *, cache: response_cache.CacheMode | None = None
+) -> OpenedCall:
+    """The prologue of every completion and stream: the response cache first (when the client's cache mode
+    applies), else `plan` (unless the caller planned already)."""
+    use_cache = call is None and cache is not None and cache.applies_to(request)
+    if use_cache:
+        answer = await response_cache.lookup(caller.team_id, request)
+        if answer is not None:
+            return OpenedCall(await _settle_cache_hit(caller, request, answer), hit=answer)
+    call = call or await plan(caller, request)
+    if use_cache:
+        call.cache_status = "miss"
+    return OpenedCall(call, store_answer=use_cache)
+
+
+async def _settle_cache_hit(caller: Caller, request: ChatRequest, answer: response_cache.CachedAnswer) -> Call:
+    """Record a response-cache hit: one usage record marked cache_hit, a zero charge and no hold."""
+    snap = await asnapshot()
+    served = snap.models.get(answer.model)
+    call = Call(caller=caller, request=request, chain=[served] if served else [], route=answer.route)
+    call.served, call.cache_status = served, "hit"
+    draft = charging.usage_draft(call, answer.usage, "ok")
+    draft.model_served, draft.cost, draft.cache_hit = answer.model, ZERO, True
+    await charging.settle(call, draft)
+    return call

@@ -1,0 +1,1 @@
+"""The anthropic wire format, upstream half: the adapter and its request, response and stream translation."""

@@ -1,0 +1,84 @@
+"""The upstream half of Anthropic's format: a Messages response, its usage and its errors, as canonical."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from llmhub.errors import UpstreamError, UpstreamRateLimited, UpstreamUnavailable
+from llmhub.providers.base import Usage
+from llmhub.providers.content_parts import arguments_json
+
+# Anthropic stop_reason → OpenAI finish_reason.
+FINISH_REASONS = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "tool_use": "tool_calls",
+    "pause_turn": "stop",
+    "refusal": "content_filter",
+}
+
+
+def usage_from_anthropic(raw: Any) -> Usage:
+    """Anthropic's input_tokens exclude cache reads and writes; the canonical prompt_tokens include them."""
+    raw = raw if isinstance(raw, dict) else {}
+    reads = int(raw.get("cache_read_input_tokens") or 0)
+    writes = int(raw.get("cache_creation_input_tokens") or 0)
+    return Usage(
+        prompt_tokens=int(raw.get("input_tokens") or 0) + reads + writes,
+        completion_tokens=int(raw.get("output_tokens") or 0),
+        cached_tokens=reads,
+        cache_write_tokens=writes,
+    )
+
+
+def completion_from_anthropic(body: dict[str, Any], provider: str) -> dict[str, Any]:
+    """An OpenAI chat.completion from a Messages API response."""
+    if body.get("type") == "error":
+        raise stream_error(body, provider)
+    if not isinstance(body.get("content"), list):
+        raise UpstreamError(f"Upstream {provider} returned a message without content.")
+    texts, reasoning, tool_calls = [], [], []
+    for block in body["content"]:
+        kind = block.get("type") if isinstance(block, dict) else None
+        if kind == "text":
+            texts.append(str(block.get("text") or ""))
+        elif kind == "thinking":
+            reasoning.append(str(block.get("thinking") or ""))
+        elif kind == "tool_use":
+            tool_calls.append(
+                {
+                    "id": block.get("id"),
+                    "type": "function",
+                    "function": {"name": block.get("name"), "arguments": arguments_json(block.get("input"))},
+                }
+            )
+    message: dict[str, Any] = {"role": "assistant", "content": "".join(texts) or None}
+    if reasoning:
+        message["reasoning_content"] = "".join(reasoning)
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    return {
+        "id": str(body.get("id") or ""),
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": str(body.get("model") or ""),
+        "choices": [
+            {"index": 0, "message": message, "finish_reason": FINISH_REASONS.get(body.get("stop_reason") or "", "stop")}
+        ],
+    }
+
+
+def stream_error(event: dict[str, Any], provider: str) -> UpstreamError:
+    """The hub error for an Anthropic `error` event or body (overloaded and rate limits stay retryable)."""
+    error = event.get("error")
+    if not isinstance(error, dict):
+        error = {}
+    kind, message = error.get("type", "api_error"), error.get("message", "unknown error")
+    text = f"Upstream {provider} failed: {kind}: {message}"
+    if kind == "overloaded_error":
+        return UpstreamUnavailable(text)
+    if kind == "rate_limit_error":
+        return UpstreamRateLimited(text)
+    return UpstreamError(text, retryable=kind in ("api_error", "timeout_error"))

@@ -1,1 +1,0 @@
-"""Translation between the canonical (OpenAI) format and the native Anthropic and Gemini formats."""
