@@ -8,7 +8,7 @@ from decimal import Decimal
 import anthropic
 import pytest
 
-from billing.models import UsageRecord
+from billing.models import Team, UsageRecord
 from tests.fake_upstream import Fail, Reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -139,7 +139,8 @@ def test_upstream_rate_limit_is_rate_limit_error(claude_client, direct, model):
     assert caught.value.body["error"]["type"] == "rate_limit_error"
 
 
-def test_hold_above_balance_is_402_billing_error(claude_client):
+def test_hold_above_balance_is_402_billing_error(claude_client, acme):
+    Team.objects.filter(pk=acme.pk).update(balance=Decimal("0.0001"))  # not even the lowest output cap fits
     with pytest.raises(anthropic.APIStatusError) as caught:
         claude_client.messages.create(
             model="claude-3-opus", max_tokens=2_000_000, messages=[{"role": "user", "content": "hi"}]
