@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 
 # `make run PORT=8010 HOST=0.0.0.0` serves elsewhere when port 8000 is taken.
-.PHONY: run serve install install-runtime test test-services test-browser lint bench clean
+.PHONY: run serve install install-runtime translations translations-runtime test test-services test-browser lint bench clean
 
 # Two stamps: serving needs only the runtime requirements; tests and lint add the dev tools.
 $(VENV)/.runtime-installed: requirements.txt
@@ -20,9 +20,16 @@ $(VENV)/.installed: $(VENV)/.runtime-installed requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-install-runtime: $(VENV)/.runtime-installed
+install-runtime: $(VENV)/.runtime-installed translations-runtime
 
-install: $(VENV)/.installed
+# The .mo catalogs are build output: compiled (pure Python, Babel) whenever a .po is newer.
+install: $(VENV)/.installed translations
+
+translations: $(VENV)/.installed
+	$(BIN)/python manage.py compile_translations
+
+translations-runtime: $(VENV)/.runtime-installed
+	$(BIN)/python manage.py compile_translations
 
 # Set up (venv, migrations, catalog, static files, first-run admin) and serve with daphne.
 run: install-runtime
@@ -34,7 +41,8 @@ run: install-runtime
 		$(BIN)/daphne -b $(HOST) -p $(PORT) llmhub.asgi:application
 
 # The production command: uvicorn (uvloop + httptools) measured fastest in bench/; set SECRET_KEY,
-# ALLOWED_HOSTS, DATABASE_URL and REDIS_URL, run `manage.py migrate` and `collectstatic` first.
+# ALLOWED_HOSTS, DATABASE_URL and REDIS_URL, run `manage.py migrate`, `collectstatic` and
+# `compile_translations` first (`make install` compiles the catalogs too).
 WORKERS ?= 2
 serve: install-runtime
 	$(BIN)/uvicorn --host $(HOST) --port $(PORT) --workers $(WORKERS) --loop uvloop --http httptools \
@@ -59,3 +67,4 @@ bench: install
 
 clean:
 	rm -rf $(VENV) staticfiles .test-db.sqlite3*
+	find . -path ./.venv -prune -o -name '*.mo' -path '*/locale/*' -print -exec rm {} +

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from decimal import ROUND_FLOOR, Decimal
 
+from django.utils.translation import gettext as _
+
 from billing.display import in_seconds, usd_text
 from billing.money import ZERO
 
@@ -17,14 +19,20 @@ def insufficient_credits_message(*, hold: Decimal, available: Decimal, output_ca
     `output_cap`: the output tokens the hold assumed (max_tokens, or the model's cap when none was sent).
     """
     available = max(available, ZERO)
-    message = (
-        f"Insufficient credits: this request may cost up to {usd_text(hold)}, held in full before it runs, "
-        f"and the team has {usd_text(available)} available."
-    )
+    message = _(
+        "Insufficient credits: this request may cost up to %(hold)s, held in full before it runs, "
+        "and the team has %(available)s available."
+    ) % {"hold": usd_text(hold), "available": usd_text(available)}
     if available <= ZERO:
-        return message + " Ask a team admin to request credits on the team's credits page."
-    cap = f" (the hold assumed {output_cap:,} output tokens)" if output_cap else ""
-    return f"{message} Lower max_tokens to hold less{cap}, or ask a team admin to request credits."
+        way_out = _("Ask a team admin to request credits on the team's credits page.")
+    elif output_cap:
+        way_out = _(
+            "Lower max_tokens to hold less (the hold assumed %(cap)s output tokens), or ask a team admin to "
+            "request credits."
+        ) % {"cap": f"{output_cap:,}"}
+    else:
+        way_out = _("Lower max_tokens to hold less, or ask a team admin to request credits.")
+    return f"{message} {way_out}"
 
 
 def affordable_output_tokens(
@@ -42,11 +50,11 @@ def affordable_output_tokens(
 
 def lowered_cap_notice(*, asked: int | None, granted: int) -> str:
     """What the hub says when it ran a request with a smaller output cap than asked, so it would fit."""
-    was = f"{asked:,}" if asked else "the model's maximum"
-    return (
-        f"The output cap was lowered from {was} to {granted:,} tokens so the request fits the team's credits; "
+    was = f"{asked:,}" if asked else _("the model's maximum")
+    return _(
+        "The output cap was lowered from %(was)s to %(granted)s tokens so the request fits the team's credits; "
         "the answer may be cut short."
-    )
+    ) % {"was": was, "granted": f"{granted:,}"}
 
 
 def rate_limit_message(*, per_minute: int, unit: str, wait: float) -> str:

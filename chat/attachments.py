@@ -14,6 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chat.models import ChatImage, Message
 from llmhub.errors import InvalidRequest
@@ -31,17 +33,21 @@ _MAGIC = {
     "image/gif": (b"GIF87a", b"GIF89a"),
     "image/webp": (b"RIFF",),
 }
-TOO_LARGE = "That image is larger than 5 MB, even after shrinking. Attach a smaller one."
+TOO_LARGE = gettext_lazy("That image is larger than 5 MB, even after shrinking. Attach a smaller one.")
 
 
 def check_image(kind: str, raw: bytes) -> None:
     """Refuse what is not a PNG, JPEG, GIF or WebP of at most MAX_IMAGE_BYTES, by its real first bytes."""
     if kind not in ALLOWED_TYPES:
-        raise InvalidRequest(f"{kind} images are not supported. Use PNG, JPEG, GIF or WebP.", code="bad_image_type")
+        raise InvalidRequest(
+            _("%(kind)s images are not supported. Use PNG, JPEG, GIF or WebP.") % {"kind": kind}, code="bad_image_type"
+        )
     if len(raw) > MAX_IMAGE_BYTES:
-        raise InvalidRequest(TOO_LARGE, code="image_too_large")
+        raise InvalidRequest(str(TOO_LARGE), code="image_too_large")
     if not raw.startswith(_MAGIC[kind]) or (kind == "image/webp" and raw[8:12] != b"WEBP"):
-        raise InvalidRequest(f"That file is not a real {kind.split('/')[1].upper()} image.", code="bad_image")
+        raise InvalidRequest(
+            _("That file is not a real %(kind)s image.") % {"kind": kind.split("/")[1].upper()}, code="bad_image"
+        )
 
 
 def store_image(owner: Any, kind: str, raw: bytes) -> ChatImage:
@@ -59,16 +65,20 @@ def image_url(image_id: int) -> str:
 def _check_data_url(url: str) -> str:
     match = _DATA_URL.match(url)
     if match is None:
-        raise InvalidRequest("That attachment is not an image. Attach a PNG, JPEG, GIF or WebP file.", code="bad_image")
+        raise InvalidRequest(
+            _("That attachment is not an image. Attach a PNG, JPEG, GIF or WebP file."), code="bad_image"
+        )
     kind, payload = match.groups()
     if kind not in ALLOWED_TYPES:
-        raise InvalidRequest(f"{kind} images are not supported. Use PNG, JPEG, GIF or WebP.", code="bad_image_type")
+        raise InvalidRequest(
+            _("%(kind)s images are not supported. Use PNG, JPEG, GIF or WebP.") % {"kind": kind}, code="bad_image_type"
+        )
     if len(payload) * 3 // 4 > MAX_IMAGE_BYTES + 3:
-        raise InvalidRequest(TOO_LARGE, code="image_too_large")
+        raise InvalidRequest(str(TOO_LARGE), code="image_too_large")
     try:
         raw = base64.b64decode(payload, validate=False)
     except (binascii.Error, ValueError) as exc:
-        raise InvalidRequest("That image could not be read.", code="bad_image") from exc
+        raise InvalidRequest(_("That image could not be read."), code="bad_image") from exc
     check_image(kind, raw)
     return url
 
@@ -76,13 +86,13 @@ def _check_data_url(url: str) -> str:
 def _check_remote_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000:
-        raise InvalidRequest("An image URL must start with https:// or http://.", code="bad_image_url")
+        raise InvalidRequest(_("An image URL must start with https:// or http://."), code="bad_image_url")
     return url
 
 
 def _stored_part(owner: Any, image_id: int) -> dict[str, Any]:
     if owner is None or not ChatImage.objects.filter(id=image_id, owner=owner, message__isnull=True).exists():
-        raise InvalidRequest("That image is no longer available. Attach it again.", code="bad_image")
+        raise InvalidRequest(_("That image is no longer available. Attach it again."), code="bad_image")
     return {"type": "chat_image", "id": image_id}
 
 
@@ -91,11 +101,13 @@ def image_parts(images: Any, owner: Any = None) -> list[dict[str, Any]]:
     if not images:
         return []
     if not isinstance(images, list) or len(images) > MAX_IMAGES:
-        raise InvalidRequest(f"Attach at most {MAX_IMAGES} images to one message.", code="too_many_images")
+        raise InvalidRequest(
+            _("Attach at most %(n)s images to one message.") % {"n": MAX_IMAGES}, code="too_many_images"
+        )
     parts = []
     for url in images:
         if not isinstance(url, str):
-            raise InvalidRequest("That attachment is not an image.", code="bad_image")
+            raise InvalidRequest(_("That attachment is not an image."), code="bad_image")
         stored = _STORED_URL.match(url)
         if stored is not None:
             parts.append(_stored_part(owner, int(stored.group(1))))

@@ -15,6 +15,7 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 from django.db import DataError
+from django.utils.translation import gettext as _
 
 from chat import catch_up, conversations, interrupted, versions
 from chat.generation import Outcome, stream_answer
@@ -24,6 +25,7 @@ from chat.message_view import format_cost, message_json
 from chat.models import Message
 from llmhub.errors import HubError, InvalidRequest
 from llmhub.infra.db_executor import run_db
+from llmhub.scope_language import in_current_language
 
 log = logging.getLogger("llmhub.chat")
 
@@ -143,13 +145,13 @@ async def handle_action(user: Any, conversation_id: int, action: dict[str, Any])
     if kind == "version":
         return await show_version(user, conversation_id, action)
     if kind not in PREPARE:
-        return {"kind": "notice", "error": "Unknown action."}
+        return {"kind": "notice", "error": _("Unknown action.")}
     if conversation_id in _running:
-        return {"kind": "notice", "error": "An answer is still being written. Stop it first (Esc)."}
+        return {"kind": "notice", "error": _("An answer is still being written. Stop it first (Esc).")}
     if _holds_nul(action):
         return {"kind": "notice", "error": UNSTORABLE}
     try:
-        turn = await run_db(PREPARE[kind], user, conversation_id, action)
+        turn = await run_db(in_current_language(PREPARE[kind]), user, conversation_id, action)
     except HubError as exc:
         return {"kind": "notice", "error": exc.message}
     except (DataError, ValueError):  # text the database refuses to store

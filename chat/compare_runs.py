@@ -13,6 +13,7 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from chat import catch_up
 from chat.conversations import MAX_MESSAGE_CHARS, team_for
@@ -51,14 +52,14 @@ def group_name(run_id: int) -> str:
 def create_run(user: Any, prompt: str, models: list[str], system_prompt: str = "", blind: bool = False) -> CompareRun:
     team = team_for(user)
     if team is None:
-        raise InvalidRequest("You are not in a team yet, so nothing can be billed. Ask an admin to add you to one.")
+        raise InvalidRequest(_("You are not in a team yet, so nothing can be billed. Ask an admin to add you to one."))
     if not prompt.strip():
-        raise InvalidRequest("Type a prompt to compare.")
+        raise InvalidRequest(_("Type a prompt to compare."))
     if len(prompt) > MAX_MESSAGE_CHARS:
-        raise InvalidRequest("That prompt is too long.")
+        raise InvalidRequest(_("That prompt is too long."))
     chosen = list(dict.fromkeys(m for m in models if m))
     if not MIN_MODELS <= len(chosen) <= MAX_MODELS:
-        raise InvalidRequest("Pick 2 to 4 different models.")
+        raise InvalidRequest(_("Pick 2 to 4 different models."))
     catalog = snapshot().models
     names = [find_model(catalog, name).name for name in chosen]
     if blind:
@@ -72,7 +73,7 @@ def create_run(user: Any, prompt: str, models: list[str], system_prompt: str = "
 def owned_run(user: Any, run_id: int) -> CompareRun:
     run = CompareRun.objects.filter(id=run_id, owner_id=getattr(user, "id", None)).first()
     if run is None:
-        raise NotFound("That comparison does not exist or is not yours.")
+        raise NotFound(_("That comparison does not exist or is not yours."))
     return run
 
 
@@ -270,6 +271,6 @@ def vote(user: Any, run_id: int, answer_id: int) -> CompareVote:
     run = owned_run(user, run_id)
     answer = run.answers.filter(id=answer_id, status="done").first()
     if answer is None:
-        raise InvalidRequest("Only a finished answer of this comparison can be marked best.")
-    vote, _ = CompareVote.objects.update_or_create(run=run, defaults={"answer": answer, "voter": user})
+        raise InvalidRequest(_("Only a finished answer of this comparison can be marked best."))
+    vote, _created = CompareVote.objects.update_or_create(run=run, defaults={"answer": answer, "voter": user})
     return vote

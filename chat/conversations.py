@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing.models import Membership, Team
 from chat.attachments import attach_to, image_parts, model_parts
@@ -55,7 +56,7 @@ def conversations_for(user: Any, query: str = "") -> QuerySet[Conversation]:
 def owned(user: Any, conversation_id: int) -> Conversation:
     conversation = Conversation.objects.filter(id=conversation_id, owner_id=getattr(user, "id", None)).first()
     if conversation is None:
-        raise NotFound("That conversation does not exist or is not yours.")
+        raise NotFound(_("That conversation does not exist or is not yours."))
     return conversation
 
 
@@ -81,9 +82,9 @@ def create_conversation(user: Any, model: str = "", team_slug: str = "") -> Conv
     if team_slug:
         team = next((t for t in teams_of(user) if t.slug == team_slug), None)
         if team is None:
-            raise InvalidRequest("You are not a member of that team.")
+            raise InvalidRequest(_("You are not a member of that team."))
     if team is None:
-        raise InvalidRequest("You are not in a team yet, so nothing can be billed. Ask an admin to add you to one.")
+        raise InvalidRequest(_("You are not in a team yet, so nothing can be billed. Ask an admin to add you to one."))
     return Conversation.objects.create(owner=user, team=team, model=model or default_model())
 
 
@@ -104,9 +105,9 @@ def apply_settings(conversation: Conversation, action: dict[str, Any]) -> None:
     if "system_prompt" in action:
         conversation.system_prompt = str(action["system_prompt"] or "")[:MAX_MESSAGE_CHARS]
     if "temperature" in action:
-        conversation.temperature = _number(action["temperature"], float, 0, 2, "Temperature")
+        conversation.temperature = _number(action["temperature"], float, 0, 2, _("Temperature"))
     if "max_tokens" in action:
-        conversation.max_tokens = _number(action["max_tokens"], int, 1, 1_000_000, "Max tokens")
+        conversation.max_tokens = _number(action["max_tokens"], int, 1, 1_000_000, _("Max tokens"))
 
 
 def _number(value: Any, kind: type, low: float, high: float, label: str) -> Any:
@@ -115,9 +116,11 @@ def _number(value: Any, kind: type, low: float, high: float, label: str) -> Any:
     try:
         number = kind(value)
     except (TypeError, ValueError) as exc:
-        raise InvalidRequest(f"{label} must be a number.") from exc
+        raise InvalidRequest(_("%(label)s must be a number.") % {"label": label}) from exc
     if not low <= number <= high:
-        raise InvalidRequest(f"{label} must be between {low} and {high}.")
+        raise InvalidRequest(
+            _("%(label)s must be between %(low)s and %(high)s.") % {"label": label, "low": low, "high": high}
+        )
     return number
 
 
@@ -148,7 +151,9 @@ def _start_answer(
     if conversation.max_tokens:
         request.params["max_tokens"] = conversation.max_tokens
     if spec and any(isinstance(m["content"], list) for m in request.messages) and not spec.supports_vision:
-        raise InvalidRequest(f"{spec.name} cannot see images. Pick a model marked 'vision' to talk about images.")
+        raise InvalidRequest(
+            _("%(model)s cannot see images. Pick a model marked “vision” to talk about images.") % {"model": spec.name}
+        )
     answer = conversation.messages.create(
         role=Message.ASSISTANT,
         model=name,
@@ -166,7 +171,7 @@ def _refuse_while_written_elsewhere(conversation: Conversation) -> None:
     """One answer at a time, across processes: another one's live answer shows as a fresh heartbeat."""
     finalise_interrupted(conversation.id)
     if conversation.messages.filter(status=Message.STREAMING).exists():
-        raise InvalidRequest("An answer is still being written. Stop it first (Esc).")
+        raise InvalidRequest(_("An answer is still being written. Stop it first (Esc)."))
 
 
 @transaction.atomic
@@ -176,9 +181,11 @@ def prepare_send(user: Any, conversation_id: int, action: dict[str, Any]) -> Tur
     text = str(action.get("content") or "")
     parts = image_parts(action.get("images"), user)
     if not text.strip() and not parts:
-        raise InvalidRequest("Type a message first.")
+        raise InvalidRequest(_("Type a message first."))
     if len(text) > MAX_MESSAGE_CHARS:
-        raise InvalidRequest(f"That message is longer than {MAX_MESSAGE_CHARS} characters. Shorten it.")
+        raise InvalidRequest(
+            _("That message is longer than %(limit)s characters. Shorten it.") % {"limit": MAX_MESSAGE_CHARS}
+        )
     apply_settings(conversation, action)
     if not conversation.title:
         conversation.title = auto_title(text)
@@ -195,7 +202,7 @@ def prepare_regenerate(user: Any, conversation_id: int, action: dict[str, Any]) 
     _refuse_while_written_elsewhere(conversation)
     last_user = thread(conversation).filter(role=Message.USER).last()
     if last_user is None:
-        raise InvalidRequest("There is nothing to regenerate yet.")
+        raise InvalidRequest(_("There is nothing to regenerate yet."))
     apply_settings(conversation, action)
     conversation.save()
     retire_answers(last_user)
@@ -211,10 +218,10 @@ def prepare_edit(user: Any, conversation_id: int, action: dict[str, Any]) -> Tur
     try:
         message = thread(conversation).get(id=int(action.get("message_id", "")), role=Message.USER)
     except (TypeError, ValueError, Message.DoesNotExist) as exc:
-        raise InvalidRequest("That message cannot be edited.") from exc
+        raise InvalidRequest(_("That message cannot be edited.")) from exc
     text = str(action.get("content") or "")
     if not text.strip() and not message.parts:
-        raise InvalidRequest("Type a message first.")
+        raise InvalidRequest(_("Type a message first."))
     apply_settings(conversation, action)
     conversation.save()
     retire_answers(message, new_wording=text[:MAX_MESSAGE_CHARS])

@@ -6,6 +6,7 @@ Shared by chat turns and compare runs: same routing, fallback, metering and cred
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import aclosing
@@ -13,7 +14,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from billing.display import exact_amount, in_seconds
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from billing.display import exact_amount
 from llmhub.errors import HubError
 from llmhub.gateway import Call, Caller, StreamEvent, open_stream, plan
 from llmhub.providers.base import ChatRequest
@@ -64,10 +68,19 @@ def explain(exc: HubError) -> str:
         # to lower the hold (Max tokens in the conversation's settings).
         return exc.message
     if exc.status == 429:
-        wait = f" about {in_seconds(float(exc.retry_after))}" if exc.retry_after else " a moment"
-        return f"Too many requests right now. Wait{wait}, then press Regenerate."
+        if exc.retry_after:
+            seconds = max(1, math.ceil(float(exc.retry_after)))  # rounded up: never retry too early
+            return ngettext(
+                "Too many requests right now. Wait about %(seconds)s second, then press Regenerate.",
+                "Too many requests right now. Wait about %(seconds)s seconds, then press Regenerate.",
+                seconds,
+            ) % {"seconds": seconds}
+        return _("Too many requests right now. Wait a moment, then press Regenerate.")
     if exc.status in (502, 503, 504):
-        return f"The model's provider did not answer properly ({exc.message}) Press Regenerate to try again, or pick another model."
+        return _(
+            "The model's provider did not answer properly (%(reason)s) Press Regenerate to try again, or pick "
+            "another model."
+        ) % {"reason": exc.message}
     return exc.message
 
 

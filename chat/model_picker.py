@@ -55,13 +55,19 @@ def model_choice(spec: ModelSpec) -> ModelChoice:
         abilities.append(_("tools"))
     price_in, price_out = price(spec.prices.input), price(spec.prices.output)
     context = tokens(spec.context_window)
-    label = f"{spec.name} — {price_in} / {price_out} per 1M · {context} · {' · '.join(abilities)}"
+    label = _("%(name)s — %(input)s / %(output)s per 1M · %(context)s · %(abilities)s") % {
+        "name": spec.name,
+        "input": price_in,
+        "output": price_out,
+        "context": context,
+        "abilities": " · ".join(abilities),
+    }
     return ModelChoice(
         spec.name,
         label,
         spec.supports_vision,
         spec.supports_tools,
-        family=spec.family or "Other",
+        family=spec.family or _("Other"),
         description=spec.description,
         price_in=price_in,
         price_out=price_out,
@@ -78,10 +84,17 @@ def auto_choices() -> list[ModelChoice]:
         "auto:balanced": _("a mid-priced model"),
         "auto:strong": _("the strongest model"),
     }
+    tasks = {
+        "code": _("code"),
+        "creative": _("creative writing"),
+        "vision": _("images"),
+        "chinese": _("Chinese text"),
+        "reasoning": _("reasoning"),
+    }
     found = []
     for name in AUTO_ROUTES:
         task = name.partition(":")[2]
-        about = described.get(name) or _("the model routed for %(task)s") % {"task": task}
+        about = described.get(name) or _("the model routed for %(task)s") % {"task": tasks.get(task, task)}
         found.append(ModelChoice(name, f"{name} — {about}", True, True, family="Auto", description=about))
     return found
 
@@ -94,7 +107,7 @@ def model_groups(*, with_auto: bool = False) -> list[tuple[str, list[ModelChoice
     for spec in snapshot().models.values():
         if serves_embeddings(spec):
             continue  # embedding models cannot chat
-        groups.setdefault(spec.family or "Other", []).append(model_choice(spec))
+        groups.setdefault(spec.family or _("Other"), []).append(model_choice(spec))
     return list(groups.items())
 
 

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from billing.access import admin_teams
@@ -66,9 +67,9 @@ def upload_image(request: HttpRequest) -> JsonResponse:
     """An image attached in the chat, stored before its message is sent (the socket carries only its URL)."""
     upload = request.FILES.get("image")
     if upload is None:
-        return JsonResponse({"error": {"message": "Choose an image to attach."}}, status=400)
+        return JsonResponse({"error": {"message": _("Choose an image to attach.")}}, status=400)
     if (upload.size or 0) > attachments.MAX_IMAGE_BYTES:
-        return JsonResponse({"error": {"message": attachments.TOO_LARGE}}, status=413)
+        return JsonResponse({"error": {"message": str(attachments.TOO_LARGE)}}, status=413)
     try:
         image = attachments.store_image(request.user, upload.content_type or "", upload.read())
     except HubError as exc:
@@ -80,7 +81,7 @@ def upload_image(request: HttpRequest) -> JsonResponse:
 def image(request: HttpRequest, image_id: int) -> HttpResponse:
     found = ChatImage.objects.filter(id=image_id, owner_id=request.user.pk).first()
     if found is None:
-        raise Http404("That image does not exist or is not yours.")
+        raise Http404(_("That image does not exist or is not yours."))
     response = HttpResponse(bytes(found.data), content_type=found.content_type)
     response["Cache-Control"] = "private, max-age=31536000, immutable"  # an upload never changes
     response["Content-Disposition"] = "inline"
@@ -177,7 +178,7 @@ def compare_vote(request: HttpRequest, run_id: int) -> JsonResponse:
     try:
         vote = compare_runs.vote(request.user, run_id, int(json.loads(request.body or b"{}").get("answer", 0)))
     except (HubError, ValueError) as exc:
-        message = exc.message if isinstance(exc, HubError) else "Bad request."
+        message = exc.message if isinstance(exc, HubError) else _("Bad request.")
         return JsonResponse({"error": {"message": message}}, status=getattr(exc, "status", 400))
     return JsonResponse({"answer": vote.answer_id, "models": compare_runs.revealed_models(vote.run)})
 

@@ -7,4 +7,7 @@ class LlmhubConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from llmhub import catalog  # noqa: F401  (connects cache invalidation signals)
+        from llmhub import (
+            catalog,  # noqa: F401  (connects cache invalidation signals)
+            language_choice,  # noqa: F401  (restores a saved language at sign-in)
+        )

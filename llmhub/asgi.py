@@ -23,6 +23,7 @@ from llmhub.lifespan import lifespan_app  # noqa: E402
 from llmhub.ops.metrics import endpoint, endpoint_label  # noqa: E402
 from llmhub.providers.demo_upstream import PREFIX as DEMO_PREFIX  # noqa: E402
 from llmhub.providers.demo_upstream import demo_app  # noqa: E402
+from llmhub.scope_language import LanguageFromScope  # noqa: E402
 
 
 async def http_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -49,7 +50,9 @@ async def _not_found(send: Any) -> None:
 application = ProtocolTypeRouter(
     {
         "http": http_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(LanguageFromScope(URLRouter(websocket_urlpatterns)))
+        ),
         "lifespan": lifespan_app,
     }
 )

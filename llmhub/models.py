@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 
 from billing.models import DecimalDigits
@@ -206,3 +207,13 @@ class RoutingPolicy(models.Model):
             errors["baseline_model"] = f"'{self.baseline_model}' is not a catalog model."
         if errors:
             raise ValidationError(errors)
+
+
+class PersonSettings(models.Model):
+    """Choices that follow a person to any browser they sign in from (llmhub/language_choice.py)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hub_settings")
+    language = models.CharField(max_length=16, blank=True, help_text="A code of LANGUAGES; empty: the browser's.")
+
+    def __str__(self) -> str:
+        return f"{self.user} settings"

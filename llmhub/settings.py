@@ -57,6 +57,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before common: the page language comes from the language cookie, then Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
+    "llmhub.language_choice.remembered_language",  # after sign-in: the person's saved language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -149,7 +152,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
+# English unless the browser asks for Chinese (Accept-Language) or the person picked it (the language
+# cookie set by /i18n/setlang/). Catalogs: <app>/locale and locale/, compiled by `manage.py compile_translations`.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Named date formats (|date:"DATE_FORMAT") per language: llmhub/formats/en; Chinese uses Django's zh_Hans.
+FORMAT_MODULE_PATH = ["llmhub.formats"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env.str("HUB_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

@@ -1,8 +1,13 @@
-"""URL map: the /v1 API, the pages of chat and billing, the admin."""
+"""URL map: the /v1 API, the pages of chat and billing, the admin, the language switch and JS catalog."""
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
+from django.views.i18n import JavaScriptCatalog
 
+from llmhub import language_choice
 from llmhub.api import native_views as native
 from llmhub.api import responses_views as responses
 from llmhub.api import views as api
@@ -37,6 +42,10 @@ urlpatterns = [
     path("staff/health/", health_page, name="ops-health"),
     path("staff/health/test/", test_deployment_page, name="ops-health-test"),
     path("admin/", admin.site.urls),
+    path("i18n/setlang/", language_choice.set_language, name="set_language"),  # the language switch
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    # Browsers and feed readers ask for /favicon.ico whatever the page links.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"))),
     path("", include("billing.urls")),
     path("", include("chat.urls")),
 ]

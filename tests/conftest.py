@@ -23,6 +23,15 @@ class Person:
     password: str = "correct-horse-battery"
 
 
+def pytest_configure(config: Any) -> None:
+    """Compile the translation catalogs (as `make test` does) so a bare `pytest` sees current .mo files."""
+    from pathlib import Path
+
+    from llmhub.message_catalogs import compile_all
+
+    compile_all(Path(__file__).resolve().parents[1])
+
+
 @pytest.fixture(scope="session")
 def fake_upstream() -> Iterator[FakeUpstream]:
     fake = FakeUpstream().start()
@@ -194,14 +203,21 @@ def page_for(browser: Any, live_hub: LiveHub, upstream: FakeUpstream, transactio
     """page_for(person) -> a Playwright page logged in as that person (desktop size by default)."""
     contexts = []
 
-    def open_page(person: Person, *, width: int = 1280, height: int = 800) -> Any:
-        context = browser.new_context(viewport={"width": width, "height": height}, base_url=live_hub.url)
+    def open_page(
+        person: Person, *, width: int = 1280, height: int = 800, locale: str = "en-US", color_scheme: str = "light"
+    ) -> Any:
+        context = browser.new_context(
+            viewport={"width": width, "height": height},
+            base_url=live_hub.url,
+            locale=locale,  # also the Accept-Language header the hub picks the page language from
+            color_scheme=color_scheme,
+        )
         contexts.append(context)
         page = context.new_page()
         page.goto("/accounts/login/")
-        page.get_by_label("Username").fill(person.user.username)
-        page.get_by_label("Password").fill(person.password)
-        page.get_by_role("button", name="Sign in").click()
+        page.locator("#id_username").fill(person.user.username)  # by id: the labels follow the language
+        page.locator("#id_password").fill(person.password)
+        page.locator("#id_password").press("Enter")
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
         return page
 

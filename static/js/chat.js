@@ -104,7 +104,9 @@ function onEvent(event) {
     if (node) dom.finishAnswer(node, event);
     showTotal(event.total);
     if (streamingId === event.id) streamingId = null;
-    if (event.credits_remaining !== null && $("credits")) $("credits").textContent = dom.formatCredits(event.credits_remaining);
+    if (event.credits_remaining !== null) {
+      document.querySelectorAll("[data-credits]").forEach((n) => { n.textContent = dom.formatCredits(event.credits_remaining); });
+    }
     scrollToEnd();
   } else if (event.kind === "state" && !event.streaming) {
     streamingId = null;
@@ -142,9 +144,9 @@ function connect() {
     onOpen: (again) => { if (again) startRefresh(); },
     onStatus: (status) => {
       document.body.dataset.socket = status;
-      if (status === "reconnecting") showNotice("Connection lost. Reconnecting…");
-      else if (status === "open" && notice.textContent.startsWith("Connection lost")) showNotice("");
-      else if (status === "refused") showNotice("This conversation cannot be opened. Sign in again.");
+      if (status === "reconnecting") showNotice(t("Connection lost. Reconnecting…"));
+      else if (status === "open" && notice.textContent === t("Connection lost. Reconnecting…")) showNotice("");
+      else if (status === "refused") showNotice(t("This conversation cannot be opened. Sign in again."));
     },
   });
 }
@@ -157,7 +159,7 @@ function addToSidebar(id, url) {
   link.href = url;
   link.dataset.conversation = id;
   link.setAttribute("aria-current", "page");
-  link.textContent = "New chat";
+  link.textContent = t("New chat");
   item.append(link);
   $("conv-list").prepend(item);
 }
@@ -169,7 +171,7 @@ async function ensureConversation() {
   if ($("team")) form.append("team", $("team").value);
   const response = await fetch("/c/new", { method: "POST", body: form, headers: { "X-CSRFToken": csrf } });
   const body = await response.json();
-  if (!response.ok) throw new Error(body.error?.message || "Could not start a conversation.");
+  if (!response.ok) throw new Error(body.error?.message || t("Could not start a conversation."));
   conversationId = body.id;
   history.replaceState(null, "", body.url);
   addToSidebar(body.id, body.url);
@@ -216,13 +218,13 @@ function startEdit(id) {
   const box = document.createElement("div");
   box.className = "edit-box";
   const label = document.createElement("label");
-  label.textContent = "Edit message";
+  label.textContent = t("Edit message");
   label.htmlFor = `edit-${id}`;
   const area = document.createElement("textarea");
   area.id = `edit-${id}`;
   area.value = body.textContent;
-  const save = Object.assign(document.createElement("button"), { type: "button", textContent: "Save and send" });
-  const cancel = Object.assign(document.createElement("button"), { type: "button", textContent: "Cancel", className: "ghost" });
+  const save = Object.assign(document.createElement("button"), { type: "button", textContent: t("Save and send") });
+  const cancel = Object.assign(document.createElement("button"), { type: "button", textContent: t("Cancel"), className: "ghost" });
   save.addEventListener("click", () => { act({ action: "edit", message_id: id, content: area.value }); box.remove(); body.hidden = false; body.textContent = area.value; });
   cancel.addEventListener("click", () => { box.remove(); body.hidden = false; });
   area.addEventListener("keydown", (e) => { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); save.click(); } if (e.key === "Escape") cancel.click(); });

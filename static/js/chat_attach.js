@@ -1,6 +1,7 @@
 // Image attachments: upload, paste or URL. A large photo is shrunk here first (longest side 2048 px, JPEG),
 // then uploaded over HTTP; the message itself carries only the image's URL (/c/images/<id>), so it stays
 // small whatever the picture. Type and size are checked again on the server.
+import { t } from "./i18n.js";
 
 const TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp"];
 const MAX_BYTES = 5 * 1024 * 1024; // what the server keeps per image
@@ -20,17 +21,17 @@ export class Attachments {
 
   async addFiles(files) {
     for (const file of files) {
-      const name = file.name || "That image";
+      const name = file.name || t("That image");
       if (!TYPES.includes(file.type)) {
-        this.onError(`${file.name || "That file"} is not a PNG, JPEG, GIF or WebP image.`);
+        this.onError(t("%s is not a PNG, JPEG, GIF or WebP image.", file.name || t("That file")));
         continue;
       }
       if (file.size > MAX_SOURCE_BYTES) {
-        this.onError(`${name} is larger than 40 MB. Attach a smaller one.`);
+        this.onError(t("%s is larger than 40 MB. Attach a smaller one.", name));
         continue;
       }
       if (this.urls.length + this.uploading >= MAX_IMAGES) {
-        this.onError(`Attach at most ${MAX_IMAGES} images to one message.`);
+        this.onError(t("Attach at most %s images to one message.", MAX_IMAGES));
         return;
       }
       this.uploading += 1;
@@ -51,13 +52,13 @@ export class Attachments {
     form.append("image", blob, name);
     const response = await fetch("/c/images", { method: "POST", body: form, headers: { "X-CSRFToken": this.csrf } });
     const body = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(body.error?.message || `${name} could not be uploaded. Try again.`);
+    if (!response.ok) throw new Error(body.error?.message || t("%s could not be uploaded. Try again.", name));
     return body.url;
   }
 
   addUrl(url) {
     if (!/^https?:\/\/\S+$/.test(url)) {
-      this.onError("An image URL must start with https:// or http://.");
+      this.onError(t("An image URL must start with https:// or http://."));
       return;
     }
     this.add(url);
@@ -65,7 +66,7 @@ export class Attachments {
 
   add(url) {
     if (this.urls.length >= MAX_IMAGES) {
-      this.onError(`Attach at most ${MAX_IMAGES} images to one message.`);
+      this.onError(t("Attach at most %s images to one message.", MAX_IMAGES));
       return;
     }
     this.urls.push(url);
@@ -84,12 +85,12 @@ export class Attachments {
       item.className = "attachment";
       const img = document.createElement("img");
       img.src = url;
-      img.alt = `Attachment ${i + 1}`;
+      img.alt = t("Attachment %s", i + 1);
       const remove = document.createElement("button");
       remove.type = "button";
       remove.className = "ghost";
       remove.textContent = "×";
-      remove.setAttribute("aria-label", `Remove attachment ${i + 1}`);
+      remove.setAttribute("aria-label", t("Remove attachment %s", i + 1));
       remove.addEventListener("click", () => {
         this.urls.splice(i, 1);
         this.render();
@@ -108,7 +109,7 @@ async function shrink(file) {
   try {
     bitmap = await createImageBitmap(file);
   } catch {
-    throw new Error(`${file.name || "That file"} could not be read as an image.`);
+    throw new Error(t("%s could not be read as an image.", file.name || t("That file")));
   }
   const scale = Math.min(1, MAX_EDGE / Math.max(bitmap.width, bitmap.height));
   if (scale === 1 && file.size <= MAX_BYTES) return file;
@@ -123,5 +124,5 @@ async function shrink(file) {
     const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", quality));
     if (blob && blob.size <= MAX_BYTES) return blob;
   }
-  throw new Error(`${file.name || "That image"} is too detailed to send even when shrunk. Attach a smaller one.`);
+  throw new Error(t("%s is too detailed to send even when shrunk. Attach a smaller one.", file.name || t("That image")));
 }

@@ -1,7 +1,6 @@
-import { t } from "./i18n.js";
-
 // Building chat messages in the page. Model text is only ever set with textContent; the only HTML
 // put into the page is what the server rendered and sanitised.
+import { pageLocale, t } from "./i18n.js";
 
 export function formatCost(value) {
   const amount = Number(value || 0);
@@ -16,7 +15,7 @@ export function formatCost(value) {
 export function formatCredits(value) {
   const amount = Number(value || 0);
   const places = Math.abs(amount) >= 1 || amount === 0 ? 2 : 4;
-  return `$${amount.toLocaleString("en-US", { minimumFractionDigits: places, maximumFractionDigits: places })}`;
+  return `$${amount.toLocaleString(pageLocale(), { minimumFractionDigits: places, maximumFractionDigits: places })}`;
 }
 
 function el(tag, className, text) {
@@ -42,13 +41,13 @@ export function userMessage(message) {
     message.images.forEach((url, i) => {
       const img = el("img");
       img.src = url;
-      img.alt = `Attached image ${i + 1}`;
+      img.alt = t("Attached image %s", i + 1);
       box.append(img);
     });
     article.append(box);
   }
   const actions = el("div", "msg-actions");
-  actions.append(button("Edit", { "data-edit": message.id }));
+  actions.append(button(t("Edit"), { "data-edit": message.id }));
   article.append(actions);
   return article;
 }
@@ -123,11 +122,11 @@ export function finishAnswer(article, done) {
     error.setAttribute("role", "alert");
     article.append(error);
   } else if (done.status === "cancelled") {
-    article.append(el("p", "msg-note", "Stopped."));
+    article.append(el("p", "msg-note", t("Stopped.")));
   } else if (done.status === "interrupted") {
-    const note = el("p", "msg-note", "This answer was interrupted — ");
+    const note = el("p", "msg-note", `${t("This answer was interrupted —")} `);
     note.setAttribute("role", "status");
-    note.append(button("Regenerate", { "data-regenerate": "", title: "Write the last answer again" }));
+    note.append(button(t("Regenerate"), { "data-regenerate": "", title: t("Write the last answer again") }));
     note.lastChild.className = "link-button";
     article.append(note);
   }
@@ -175,20 +174,20 @@ export function setVersions(article, info, asked) {
 
 function metaFooter(done) {
   const meta = el("footer", "msg-meta");
-  meta.append(el("span", "", `${done.prompt_tokens} in · ${done.completion_tokens} out tokens`));
+  meta.append(el("span", "", t("%s in · %s out tokens", done.prompt_tokens, done.completion_tokens)));
   const cost = el("span", "", done.request_id ? "" : formatCost(done.cost));
   if (done.request_id) {
     const link = el("a", "msg-cost", formatCost(done.cost));
     link.href = `/requests/${encodeURIComponent(done.request_id)}/`;
-    link.title = "See this request: tokens, price, attempts";
+    link.title = t("See this request: tokens, price, attempts");
     cost.append(link);
   }
   meta.append(cost);
   if (done.latency_ms !== null && done.latency_ms !== undefined) {
-    const first = done.ttft_ms !== null && done.ttft_ms !== undefined ? ` (first token ${done.ttft_ms} ms)` : "";
-    meta.append(el("span", "", `${done.latency_ms} ms${first}`));
+    const hasFirst = done.ttft_ms !== null && done.ttft_ms !== undefined;
+    meta.append(el("span", "", hasFirst ? t("%s ms (first token %s ms)", done.latency_ms, done.ttft_ms) : t("%s ms", done.latency_ms)));
   }
-  meta.append(button("Copy", { "data-copy-answer": "" }));
+  meta.append(button(t("Copy"), { "data-copy-answer": "" }));
   return meta;
 }
 
@@ -197,7 +196,7 @@ export function renderMessage(message) {
   const article = answerPlaceholder(message.id, message.model);
   if (message.status === "streaming") {
     setStreamingText(article, "");
-    article.append(el("p", "msg-note", "Still being written…"));
+    article.append(el("p", "msg-note", t("Still being written…")));
     return article;
   }
   finishAnswer(article, message);
@@ -210,8 +209,8 @@ export function decorateCode(root) {
     if (pre.parentElement.classList.contains("code-wrap")) return;
     const wrap = el("div", "code-wrap");
     pre.replaceWith(wrap);
-    const bar = el("div", "code-bar", pre.dataset.lang || "code");
-    const copy = button("Copy code", { "aria-label": `Copy ${pre.dataset.lang || ""} code`.replace("  ", " ") });
+    const bar = el("div", "code-bar", pre.dataset.lang || t("code"));
+    const copy = button(t("Copy code"), { "aria-label": pre.dataset.lang ? t("Copy %s code", pre.dataset.lang) : t("Copy code") });
     copy.addEventListener("click", () => copyText(pre.innerText, copy));
     bar.append(copy);
     wrap.append(bar, pre);
@@ -231,7 +230,7 @@ export async function copyText(text, source) {
   }
   if (source) {
     const old = source.textContent;
-    source.textContent = "Copied";
+    source.textContent = t("Copied");
     setTimeout(() => { source.textContent = old; }, 1200);
   }
 }

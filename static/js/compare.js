@@ -73,7 +73,7 @@ function voteButton(id) {
   vote.type = "button";
   vote.className = "ghost";
   vote.dataset.vote = id;
-  vote.textContent = "Mark best";
+  vote.textContent = t("Mark best");
   return vote;
 }
 
@@ -118,7 +118,7 @@ function onEvent(event) {
     }
     const meta = document.createElement("footer");
     meta.className = "msg-meta";
-    for (const text of [`${event.prompt_tokens} in · ${event.completion_tokens} out tokens`, formatCost(event.cost), `${event.latency_ms} ms`]) {
+    for (const text of [t("%s in · %s out tokens", event.prompt_tokens, event.completion_tokens), formatCost(event.cost), t("%s ms", event.latency_ms)]) {
       const span = document.createElement("span");
       span.textContent = text;
       meta.append(span);
@@ -137,7 +137,7 @@ $("compare-form").addEventListener("submit", async (e) => {
   const form = new FormData(e.target);
   const response = await fetch("/compare/new", { method: "POST", body: form, headers: { "X-CSRFToken": csrf } });
   const body = await response.json();
-  if (!response.ok) { showNotice(body.error?.message || "Could not start the comparison."); return; }
+  if (!response.ok) { showNotice(body.error?.message || t("Could not start the comparison.")); return; }
   if (socket) socket.close();
   runId = body.id;
   blind = body.blind === true;
@@ -190,7 +190,7 @@ grid.addEventListener("click", async (e) => {
     body: JSON.stringify({ answer: Number(vote.dataset.vote) }),
   });
   const body = await response.json();
-  if (!response.ok) { showNotice(body.error?.message || "Could not save the mark."); return; }
+  if (!response.ok) { showNotice(body.error?.message || t("Could not save the mark.")); return; }
   reveal(body.models || {});
   grid.querySelectorAll(".compare-col").forEach((col) => {
     const best = Number(col.dataset.answer) === body.answer;
@@ -200,7 +200,7 @@ grid.addEventListener("click", async (e) => {
       col.querySelector("[data-vote]")?.remove();
       const badge = document.createElement("p");
       badge.className = "best-badge";
-      badge.textContent = "★ Best answer";
+      badge.textContent = `★ ${t("Best answer")}`;
       col.append(badge);
     } else if (col.dataset.status === "done" && !col.querySelector("[data-vote]")) {
       col.append(voteButton(col.dataset.answer));

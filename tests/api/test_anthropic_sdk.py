@@ -140,8 +140,7 @@ def test_upstream_rate_limit_is_rate_limit_error(claude_client, direct, model):
 
 
 def test_hold_above_balance_is_402_billing_error(claude_client, acme):
-    # Too little even for a lowered output cap (OUTPUT_CAP_FLOOR tokens at claude-3-opus' $75/1M output).
-    Team.objects.filter(pk=acme.pk).update(balance=Decimal("0.001"))
+    Team.objects.filter(pk=acme.pk).update(balance=Decimal("0.0001"))  # not even the lowest output cap fits
     with pytest.raises(anthropic.APIStatusError) as caught:
         claude_client.messages.create(
             model="claude-3-opus", max_tokens=2_000_000, messages=[{"role": "user", "content": "hi"}]

@@ -55,8 +55,10 @@ def test_the_chat_names_a_budget_refusal_instead_of_saying_out_of_credits():
 
     refused = BudgetExceeded("Budget exceeded: bob's monthly cap of $5.00 on team acme does not cover this request.")
     assert "bob's monthly cap of $5.00" in explain(refused)
-    # Every 402 names its own cause (the balance and the hold, when it is the balance).
-    assert explain(InsufficientCredits("Insufficient credits: ...")) == "Insufficient credits: ..."
+    from billing.refusal_wording import insufficient_credits_message
+
+    short = insufficient_credits_message(hold=Decimal("0.26"), available=Decimal("0.10"), output_cap=4096)
+    assert explain(InsufficientCredits(short)) == short  # every 402 names its own cause
 
 
 def test_a_credits_refusal_names_the_hold_and_how_to_lower_it():
