@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.contrib.messages import get_messages
 
-from llmhub.models import CatalogModel, Provider
+from llmhub.models import CatalogModel, Deployment, Provider
 from tests.fake_upstream import Fail, Reply
 
 pytestmark = pytest.mark.django_db
@@ -69,5 +69,7 @@ def test_adding_a_provider_says_what_changed(admin_client, settings):
         secure=True,
     )
     text = " ".join(str(m) for m in get_messages(response.wsgi_request))
-    assert "openai: 7" in text
+    # Every enabled model with an OpenAI deployment is now served by it first (AIsa is not configured).
+    served = Deployment.objects.filter(provider="openai", enabled=True, model__enabled=True)
+    assert f"openai: {served.values('model').distinct().count()}" in text
     assert "stay on the demo upstream until a configured provider deploys them" in text

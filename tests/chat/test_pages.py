@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from billing.ledger import UsageDraft, settle_usage
 from billing.models import UsageRecord
 from chat.compare_runs import create_run
 from chat.leaderboard import leaderboard
@@ -43,14 +44,18 @@ def chat_with_answer(upstream, alice):
         request_id="req-lisbon",
         reply_to=question,
     )
-    UsageRecord.objects.create(  # the total shown is what the usage ledger billed
-        request_id="req-lisbon",
-        user=alice.user,
-        team=conversation.team,
-        source="chat",
-        model_requested="gpt-4o",
-        cost=Decimal("0.0012"),
-        status=UsageRecord.OK,
+    # The total shown is what the usage ledger billed: settled as the gateway settles (a record and its charge).
+    settle_usage(
+        UsageDraft(
+            request_id="req-lisbon",
+            user_id=alice.user.pk,
+            team_id=conversation.team_id,
+            key_id=None,
+            source="chat",
+            model_requested="gpt-4o",
+            cost=Decimal("0.0012"),
+            status=UsageRecord.OK,
+        )
     )
     return conversation
 
