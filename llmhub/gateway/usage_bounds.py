@@ -43,9 +43,7 @@ def bounded(call: Call, usage: Usage) -> Usage:
     limit = max_output(call.request, spec)
     if completion > limit:
         completion, clamped = limit, True
-    window = max(spec.context_window, call.prompt_estimate)
-    if prompt > window:
-        prompt, clamped = window, True
+    # The prompt is not cut at the catalog's context window: long-context tiers bill prompts beyond it.
     cached = min(usage.cached_tokens, prompt)
     bounded_usage = dataclasses.replace(
         usage,

@@ -31,7 +31,7 @@ def complete(hub_url: str, key: str, model: str, **extra: object) -> Decimal:
     response = httpx.post(
         f"{hub_url}/chat/completions",
         headers={"Authorization": f"Bearer {key}"},
-        json={"model": model, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 100, **extra},
+        json={"model": model, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 5_000, **extra},
         timeout=20,
     )
     assert response.status_code == 200, response.text

@@ -20,7 +20,7 @@ def ask(hub_url: str, key: str) -> None:
     response = httpx.post(
         f"{hub_url}/chat/completions",
         headers={"Authorization": f"Bearer {key}"},
-        json={"model": "gpt-4.1", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 100},
+        json={"model": "gpt-4.1", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2_000},
         timeout=20,
     )
     assert response.status_code == 200, response.text
