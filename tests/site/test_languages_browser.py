@@ -61,6 +61,7 @@ def test_english_browser_still_gets_english(page_for, alice):
     expect(page.get_by_label("Model", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Send", exact=True)).to_be_visible()
     assert page.locator("html").get_attribute("lang") == "en"
+    page.wait_for_function("typeof window.gettext === 'function'")  # the catalog script is deferred
     assert page.evaluate("window.gettext('Copy code')") == "Copy code"
 
 
@@ -68,6 +69,7 @@ def test_language_switch_overrides_the_browser_and_sticks(page_for, alice):
     page = page_for(alice, locale="en-US")
     page.get_by_label("Language").select_option("zh-hans")  # submits itself (static/js/hub.js)
     expect(page.get_by_role("button", name="发送", exact=True)).to_be_visible()
+    page.wait_for_function("typeof window.gettext === 'function'")  # the catalog script is deferred
     assert page.evaluate("window.gettext('Copy code')") == "复制代码"
     page.goto("/compare/")
     expect(page.get_by_role("heading", name="模型对比")).to_be_visible()
