@@ -8,6 +8,7 @@ delta carries `n`, the number of deltas written so far, so the page skips deltas
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -33,7 +34,10 @@ async def serve(group: str, event_type: str, snapshot: Snapshot) -> asyncio.Task
                 for event in snapshot():
                     await layer.send(request["reply_to"], {"type": event_type, "event": event})
         finally:
-            await layer.group_discard(_writer_group(group), channel)
+            # Best effort and bounded: a cancelled writer must not hang on the channel layer (with Redis, the
+            # connection of a cancelled blocking receive can stall the cleanup); the group expires anyway.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(layer.group_discard(_writer_group(group), channel), timeout=2)
 
     return asyncio.ensure_future(answer_requests())
 
