@@ -81,6 +81,15 @@ def _teams_with_budgets() -> frozenset[int]:
     return _budgeted_teams[0]
 
 
+def known_teams_with_budgets() -> frozenset[int] | None:
+    """The teams with an active budget as this process knows them now, or None if that needs a query (the
+    list is older than BUDGETED_TEAMS_TTL, or a budget was saved since): for callers that must not block."""
+    cached = _budgeted_teams
+    if cached is None or time.monotonic() - cached[1] > BUDGETED_TEAMS_TTL:
+        return None
+    return cached[0]
+
+
 def forget_budgeted_teams(*_args: object, **_kwargs: object) -> None:
     global _budgeted_teams
     _budgeted_teams = None

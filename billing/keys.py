@@ -132,6 +132,14 @@ def peek_cached_identity(plaintext: str) -> KeyIdentity | None:
     return identity
 
 
+def known_rate_limits(key_id: int) -> tuple[int | None, int | None] | None:
+    """(requests/minute, tokens/minute) for a key if the identity cache knows it now, else None (no query)."""
+    cached = _by_key_id.get(key_id)
+    if cached is not None and time.monotonic() - cached[1] <= settings.KEY_CACHE_SECONDS:
+        return cached[0].rpm_limit, cached[0].tpm_limit
+    return None
+
+
 def rate_limits_for_key(key_id: int) -> tuple[int | None, int | None]:
     """(requests/minute, tokens/minute) for a key: from the identity cache, else one query."""
     cached = _by_key_id.get(key_id)

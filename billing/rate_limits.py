@@ -190,6 +190,17 @@ def _store() -> Any:
     return _redis
 
 
+def blocks() -> bool:
+    """True if taking from or correcting a key's buckets is a network call (Redis), not a local one."""
+    return bool(settings.REDIS_URL)
+
+
+def pending(request_id: str) -> bool:
+    """True if the request took tokens/minute that `correct` will settle to the actual count."""
+    with _admitted_lock:
+        return request_id in _admitted
+
+
 def _call(method: str, *args: Any) -> Any:
     store = _store()
     try:

@@ -152,6 +152,16 @@ def _params(bucket: Bucket, sums: Sums) -> list[Any]:
     return [connection.ops.adapt_datefield_value(day), *rest, *sums.values()]
 
 
+def upsert_sql() -> str:
+    """The rollup's INSERT … ON CONFLICT DO UPDATE, for a statement that settles in one go (ledger_statements)."""
+    return _upsert_sql()
+
+
+def upsert_params(record: UsageFacts) -> list[Any]:
+    """The parameters of `upsert_sql` for one settled record."""
+    return _params(record_bucket(record), record_sums(record))
+
+
 def add_to_rollup(cursor: CursorWrapper, record: UsageFacts) -> None:
     """Add one settled record to its day's bucket: a single INSERT … ON CONFLICT DO UPDATE.
 

@@ -246,6 +246,8 @@ KEY_CACHE_SECONDS = env.float("KEY_CACHE_SECONDS", default=5.0)
 # Threads (each with its own database connection) for the request path's database work.
 # SQLite allows one writer at a time: more threads would only queue on its lock (and sleep in its busy handler).
 DB_THREADS = env.int("DB_THREADS", default=1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 4)
+# PostgreSQL: send each group of holds and settlements as single statements in one pipeline (db_executor).
+DB_PIPELINE = env.bool("DB_PIPELINE", default=True)
 # Seconds an identical deterministic request is answered from the response cache (0 turns the cache off).
 RESPONSE_CACHE_TTL = env.int("RESPONSE_CACHE_TTL", default=3600)
 

@@ -17,12 +17,13 @@ from typing import Any
 
 from django.conf import settings
 
-from billing import keys, ledger, orphans, rate_limits, refusals
+from billing import keys, ledger, ledger_statements, orphans, rate_limits, refusals
 from billing.ledger import HoldMeter, Settlement, UsageDraft
 from billing.money import ZERO
 from llmhub.catalog import cost_of
 from llmhub.errors import HubError
 from llmhub.gateway.call import Call
+from llmhub.infra import pg_pipeline
 from llmhub.infra.db_executor import run_db, run_db_write
 from llmhub.ops.metrics import record_when_settled
 from llmhub.providers.base import Usage
@@ -63,20 +64,21 @@ async def admit(
     no upstream call was made, so the hold is given straight back and no usage record is written.
     """
     maybe_sweep()
-    task = asyncio.ensure_future(
-        run_db_write(
-            admit_now,
-            order=team_id,
-            team_id=team_id,
-            user_id=user_id,
-            key_id=key_id,
-            request_id=request_id,
-            amount=amount,
-            prompt_tokens=prompt_tokens,
-            meter=meter,
-            output_tokens=output_tokens,
+    facts: dict[str, Any] = dict(team_id=team_id, user_id=user_id, key_id=key_id, request_id=request_id,
+                                 amount=amount, prompt_tokens=prompt_tokens, meter=meter, output_tokens=output_tokens)  # fmt: skip
+    task: asyncio.Future[Any]
+    try:
+        statement = _admission_statement(**facts)
+    except HubError as exc:  # refused by the key's rate limits: recorded below like any refusal
+        task = asyncio.get_running_loop().create_future()
+        task.set_exception(exc)
+        statement = None
+    else:
+        task = (
+            pg_pipeline.run_statement(statement, order=team_id)
+            if statement is not None
+            else asyncio.ensure_future(run_db_write(admit_now, order=team_id, **facts))
         )
-    )
     try:
         await asyncio.shield(task)
     except HubError as exc:
@@ -112,6 +114,45 @@ def _release_after(admitted: asyncio.Future[Any], request_id: str) -> None:
     _keep(asyncio.ensure_future(run_db(ledger.release_hold, request_id)))
 
 
+def _admission_statement(
+    *,
+    team_id: int,
+    user_id: int,
+    key_id: int | None,
+    request_id: str,
+    amount: Decimal,
+    prompt_tokens: int,
+    meter: HoldMeter | None,
+    output_tokens: int,
+) -> ledger_statements.Statement | None:
+    """The admission for the event loop's pipeline (PostgreSQL), or None where it would block on I/O: the key's
+    limits not in the identity cache, buckets in Redis, or a hold that is not one statement."""
+    if not pg_pipeline.available():
+        return None
+    limits = (None, None) if key_id is None else keys.known_rate_limits(key_id)
+    if limits is None or (any(limits) and rate_limits.blocks()):
+        return None
+    hold = ledger_statements.hold(
+        team_id=team_id, request_id=request_id, amount=amount, user_id=user_id, key_id=key_id, meter=meter
+    )
+    if hold is None:
+        return None
+    rpm, tpm = limits
+    rate_limits.admit(key_id=key_id, request_id=request_id, tokens=prompt_tokens + output_tokens, rpm=rpm, tpm=tpm)
+
+    def forgetting(step: Any) -> Any:
+        def run(*args: Any) -> Any:
+            try:
+                return step(*args)
+            except BaseException:
+                rate_limits.forget(request_id)
+                raise
+
+        return run
+
+    return dataclasses.replace(hold, finish=forgetting(hold.finish), fallback=forgetting(hold.fallback))
+
+
 def admit_now(
     *,
     team_id: int,
@@ -145,15 +186,12 @@ def checkpoint(call: Call, usage: Usage) -> asyncio.Future[int]:
     """
     spec = call.served
     assert spec is not None
-    return run_db_write(
-        orphans.checkpoint_hold,
-        order=call.caller.team_id + 0.5,
-        request_id=call.request_id,
-        completion_tokens=usage.completion_tokens,
-        cost=cost_of(usage, spec.prices),
-        model_served=spec.name,
-        provider=call.target.provider.name if call.target else "",
-    )
+    progress: dict[str, Any] = dict(request_id=call.request_id, completion_tokens=usage.completion_tokens,
+                    cost=cost_of(usage, spec.prices), model_served=spec.name,
+                    provider=call.target.provider.name if call.target else "")  # fmt: skip
+    if pg_pipeline.available():
+        return pg_pipeline.run_statement(ledger_statements.checkpoint(**progress), order=call.caller.team_id + 0.5)
+    return run_db_write(orphans.checkpoint_hold, order=call.caller.team_id + 0.5, **progress)
 
 
 def cancelled_outcome(default_code: str) -> tuple[str, str]:
@@ -255,8 +293,23 @@ def settlement_failed(draft: UsageDraft) -> UsageDraft:
     )  # fmt: skip
 
 
+async def _settle_now(draft: UsageDraft) -> Settlement:
+    """settle_request: on PostgreSQL one statement in the event loop's pipeline, else on the database pool."""
+    statement = ledger_statements.settlement(draft) if pg_pipeline.available() else None
+    if statement is None:
+        return await run_db_write(settle_request, draft, order=draft.team_id)
+    settlement: Settlement = await pg_pipeline.run_statement(statement, order=draft.team_id)
+    if rate_limits.pending(draft.request_id):
+        actual = draft.prompt_tokens + draft.completion_tokens
+        if rate_limits.blocks():
+            await run_db(rate_limits.correct, draft.request_id, actual)
+        else:
+            rate_limits.correct(draft.request_id, actual)
+    return settlement
+
+
 async def _settle_shielded(call: Call, draft: UsageDraft) -> Settlement:
-    task = asyncio.ensure_future(run_db_write(settle_request, draft, order=draft.team_id))
+    task = asyncio.ensure_future(_settle_now(draft))
     record_when_settled(task, draft, call.upstream_span)
     _background.add(task)
     task.add_done_callback(_background.discard)

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import functools
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.db import connections, transaction
 
-from llmhub.infra import sqlite_wal
+from llmhub.infra import pg_pipeline, sqlite_wal
 
 T = TypeVar("T")
 _executor: ThreadPoolExecutor | None = None
@@ -39,9 +40,18 @@ def _pool() -> ThreadPoolExecutor:
 
 
 def _drop_stale_connections() -> None:
-    """What Django does at each request's start: close this thread's connections if broken or too old."""
+    """What Django does at each request's start: close this thread's connections if broken or too old.
+
+    Only a connection that saw an error, is past CONN_MAX_AGE or was left outside autocommit is looked at:
+    Django's own call would also re-arm CONN_HEALTH_CHECKS, a `SELECT 1` round trip before every write.
+    A connection that broke meanwhile fails its next statement, which marks it, and is replaced then.
+    """
     for conn in connections.all(initialized_only=True):
-        conn.close_if_unusable_or_obsolete()
+        if conn.connection is None:
+            continue
+        obsolete = conn.close_at is not None and time.monotonic() >= conn.close_at
+        if conn.errors_occurred or obsolete or conn.get_autocommit() != conn.settings_dict["AUTOCOMMIT"]:
+            conn.close_if_unusable_or_obsolete()
 
 
 def _run(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
@@ -146,8 +156,10 @@ def run_db_write(fn: Callable[..., T], /, *args: Any, order: Any = 0, **kwargs: 
 
 
 def close_db_connections() -> None:
-    """Close every pool thread's connection (test teardown, before dropping the test database)."""
+    """Close every pool thread's connection, and the event loops' (test teardown, before dropping the test
+    database)."""
     global _executor
+    pg_pipeline.close_all()
     with _lock:
         pool, _executor = _executor, None
     sqlite_wal.stop_checkpointer()

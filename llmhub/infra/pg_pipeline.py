@@ -1,0 +1,150 @@
+"""PostgreSQL: the request path's credit holds and settlements, awaited on the event loop.
+
+Each is one statement (billing/ledger_statements.py). The writes that queue while a group is in flight
+go together as the next group: BEGIN and every statement in one pipelined round trip, then COMMIT in a
+second, on one async connection per event loop. Nothing waits in a thread for the GIL, and the whole
+group shares one commit (one WAL flush) — group commit, as db_executor does for the threaded path.
+
+A statement's `finish` reads its row and either returns the write's result, refuses it alone (a HubError,
+e.g. too few credits: the statement wrote nothing), or asks for the slow way (any other exception: a
+low-balance alert to raise, budget counters to release). Then, or if anything fails (a second
+settlement of one request hits the unique request id, the connection drops), the group is rolled back
+and each write runs its `fallback` on the database pool, in its own transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from django.conf import settings
+from django.db import connections
+
+from llmhub.errors import HubError
+
+log = logging.getLogger("llmhub.db")
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a statement returned: its first row (None if it returns none) and the rows it touched."""
+
+    row: Sequence[Any] | None
+    rowcount: int
+
+
+@dataclass
+class _Queued:
+    statement: Any  # a ledger_statements.Statement (sql, params, finish, fallback)
+    order: Any
+    future: asyncio.Future[Any]
+
+
+def available() -> bool:
+    """True where this path runs: PostgreSQL with DB_PIPELINE on."""
+    return bool(settings.DB_PIPELINE) and connections["default"].vendor == "postgresql"
+
+
+class _LoopWriter:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.conn: psycopg.AsyncConnection[Any] | None = None
+        self.queued: list[_Queued] = []
+        self.task: asyncio.Task[None] | None = None
+
+    def submit(self, queued: _Queued) -> None:
+        self.queued.append(queued)
+        if self.task is None or self.task.done():
+            self.task = self.loop.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        while self.queued:
+            group, self.queued = self.queued, []
+            group.sort(key=lambda q: q.order)  # every group locks team rows in one order: no deadlocks
+            outcomes = await self._run(group)
+            for queued, (ok, value) in zip(group, outcomes, strict=True):
+                if queued.future.done():
+                    continue
+                if ok:
+                    queued.future.set_result(value)
+                else:
+                    queued.future.set_exception(value)
+
+    async def _connect(self) -> psycopg.AsyncConnection[Any]:
+        if self.conn is None or self.conn.closed or self.conn.broken:
+            params = connections["default"].get_connection_params()
+            params.pop("cursor_factory", None)
+            params.pop("context", None)  # psycopg's own types: numeric → Decimal, jsonb → Python
+            self.conn = await psycopg.AsyncConnection.connect(**params, autocommit=True)
+        return self.conn
+
+    async def _run(self, group: list[_Queued]) -> list[tuple[bool, Any]]:
+        try:
+            return await self._pipelined(group)
+        except Exception:  # rolled back: each write goes again its own way
+            log.info("a pipelined group of %d writes went the slow way", len(group), exc_info=True)
+            if self.conn is not None and self.conn.broken:
+                self.conn = None
+            return [await _fallback(queued) for queued in group]
+
+    async def _pipelined(self, group: list[_Queued]) -> list[tuple[bool, Any]]:
+        conn = await self._connect()
+        outcomes: list[tuple[bool, Any]] = []
+        async with conn.pipeline() as pipeline, conn.transaction():
+            cursors = []
+            for queued in group:
+                cursor = conn.cursor()
+                await cursor.execute(queued.statement.sql, queued.statement.params)
+                cursors.append(cursor)
+            await pipeline.sync()  # BEGIN and every statement: one round trip
+            for queued, cursor in zip(group, cursors, strict=True):
+                row = await cursor.fetchone() if cursor.description is not None else None
+                try:
+                    outcomes.append((True, queued.statement.finish(Result(row, cursor.rowcount))))
+                except HubError as exc:  # refused alone: its statement wrote nothing
+                    outcomes.append((False, exc))
+        return outcomes  # committed: the second round trip
+
+
+async def _fallback(queued: _Queued) -> tuple[bool, Any]:
+    from llmhub.infra.db_executor import run_db_write
+
+    try:
+        return True, await run_db_write(queued.statement.fallback, order=queued.order)
+    except Exception as exc:  # noqa: BLE001 - handed to the caller that submitted it
+        return False, exc
+
+
+_writers: dict[int, _LoopWriter] = {}
+
+
+def run_statement(statement: Any, *, order: Any) -> asyncio.Future[Any]:
+    """Queue one statement write for this loop's next group; its result (or exception) reaches the caller."""
+    loop = asyncio.get_running_loop()
+    writer = _writers.get(id(loop))
+    if writer is None or writer.loop is not loop:
+        writer = _writers[id(loop)] = _LoopWriter(loop)
+        for key in [k for k, w in _writers.items() if w.loop.is_closed()]:
+            _close(_writers.pop(key))
+    future: asyncio.Future[Any] = loop.create_future()
+    writer.submit(_Queued(statement, order, future))
+    return future
+
+
+def _close(writer: _LoopWriter) -> None:
+    if writer.conn is not None:
+        with contextlib.suppress(Exception):
+            writer.conn.pgconn.finish()  # synchronous: the writer's loop may be gone
+        writer.conn = None
+
+
+def close_all() -> None:
+    """Close every loop's connection (test teardown, before the test database is dropped)."""
+    for writer in list(_writers.values()):
+        _close(writer)
+    _writers.clear()
