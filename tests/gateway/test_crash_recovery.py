@@ -4,15 +4,10 @@ one charge. The second process never sweeps the first's streams while it lives."
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable
-from pathlib import Path
 
 import httpx
 import pytest
@@ -21,46 +16,18 @@ from django.db import connection
 
 from billing.models import CreditHold, CreditLedgerEntry, UsageRecord
 from tests.fake_upstream import Reply
+from tests.hub_process import free_port, spawn_hub, wait_for, wait_until_serving
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ROOT = Path(__file__).resolve().parents[2]
 TTL, SWEEP = 6, 1.0
 STREAMS = 4
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _start_hub(port: int, fake_url: str, **extra_env: str) -> subprocess.Popen[bytes]:
-    """The hub as production runs it (uvicorn, its lifespan on), on the test database."""
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "AISA_API_KEY": "fake-aisa-key",
-        "AISA_BASE_URL": fake_url + "/v1",
-        "HOLD_TTL_SECONDS": str(TTL),
-        "HOLD_SWEEP_INTERVAL_SECONDS": str(SWEEP),
-        "UPSTREAM_READ_TIMEOUT": "5",
-        "HTTPS_ONLY": "false",
-        "DEBUG": "false",
-        "PYTHONPATH": str(ROOT),
-        **extra_env,
-    }
-    argv = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    hub = subprocess.Popen([*argv, "llmhub.asgi:application"], cwd=ROOT, env=env)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=1)
-            return hub
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    hub.kill()
-    raise AssertionError("the hub did not come up")
+    env = {"HOLD_TTL_SECONDS": str(TTL), "HOLD_SWEEP_INTERVAL_SECONDS": str(SWEEP), **extra_env}
+    hub = spawn_hub(port, fake_url, **env)
+    wait_until_serving(hub, port)
+    return hub
 
 
 def _stream_until_killed(url: str, key: str, ids: list[str]) -> None:
@@ -74,20 +41,11 @@ def _stream_until_killed(url: str, key: str, ids: list[str]) -> None:
         pass  # the hub died under us: that is the point
 
 
-def _wait(condition: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return bool(condition())
-
-
 def test_killed_hub_leaves_whole_books_after_restart(upstream, alice, acme):
     if connection.vendor != "postgresql":
         pytest.skip("a hub subprocess cannot share the SQLite test database (in memory); runs in the PostgreSQL lane")
     upstream.script("gpt-4o", *[Reply(chunks=[" word"] * 400, chunk_delay=0.05) for _ in range(STREAMS)])
-    port, other_port = _free_port(), _free_port()
+    port, other_port = free_port(), free_port()
     hub = _start_hub(port, upstream.url)
     other = _start_hub(other_port, upstream.url)  # the fleet's other worker: idle, only its sweeper runs
     ids: list[str] = []
@@ -99,14 +57,14 @@ def test_killed_hub_leaves_whole_books_after_restart(upstream, alice, acme):
         for client in clients:
             client.start()
         checkpointed = lambda: CreditHold.objects.filter(completion_tokens__gt=0).count() == STREAMS  # noqa: E731
-        assert _wait(checkpointed, 20), "the streams never checkpointed"
+        assert wait_for(checkpointed, 20), "the streams never checkpointed"
         time.sleep(TTL + SWEEP)  # the live streams outlive the TTL: the other worker must not sweep them
         assert UsageRecord.objects.count() == 0
         hub.send_signal(signal.SIGKILL)
         hub.wait(10)
         killed_at = time.monotonic()
         assert UsageRecord.objects.count() == 0  # nothing settled them: the process died
-        assert _wait(lambda: UsageRecord.objects.count() == STREAMS, TTL + SWEEP + 10)
+        assert wait_for(lambda: UsageRecord.objects.count() == STREAMS, TTL + SWEEP + 10)
         took = time.monotonic() - killed_at
         assert len(ids) == STREAMS
         for request_id in ids:
@@ -136,7 +94,7 @@ def test_sigterm_lets_streams_run_their_grace_then_settles_them_as_interrupted(u
     if connection.vendor != "postgresql":
         pytest.skip("a hub subprocess cannot share the SQLite test database (in memory); runs in the PostgreSQL lane")
     upstream.script("gpt-4o", Reply(chunks=[" word"] * 400, chunk_delay=0.05))
-    port = _free_port()
+    port = free_port()
     hub = _start_hub(port, upstream.url, SHUTDOWN_GRACE_SECONDS="1")
     ids: list[str] = []
     client = threading.Thread(
@@ -144,7 +102,7 @@ def test_sigterm_lets_streams_run_their_grace_then_settles_them_as_interrupted(u
     )
     try:
         client.start()
-        assert _wait(lambda: CreditHold.objects.filter(completion_tokens__gt=0).exists(), 20)
+        assert wait_for(lambda: CreditHold.objects.filter(completion_tokens__gt=0).exists(), 20)
         hub.send_signal(signal.SIGTERM)
         # The stream was cut after its grace, so the server could exit (uvicorn re-raises the signal at the end).
         assert hub.wait(15) in (0, -signal.SIGTERM)
