@@ -2,8 +2,9 @@
 
 Anthropic Messages at POST /anthropic/v1/messages; Gemini at POST
 /gemini/v1beta/models/{model}:generateContent and :streamGenerateContent?alt=sse. The same behaviours
-script them as the OpenAI routes (Reply, Fail, Stall, Drop, Garbage), plus NativeReply for cache and
-thought tokens and a mid-stream error event, and Blocked for Gemini's safety blocks.
+script them as the OpenAI routes (Reply, Fail, Stall, Drop, Garbage; a Reply's raw_usage replaces the usage
+object, its raw_chunks are sent verbatim after the first text event), plus NativeReply for cache and thought
+tokens and a mid-stream error event, and Blocked for Gemini's safety blocks.
 """
 
 from __future__ import annotations
@@ -110,13 +111,17 @@ def _anthropic_error(fail: Fail) -> web.Response:
     return web.Response(status=fail.status, body=body, headers=fail.headers, content_type="application/json")
 
 
-def _anthropic_usage(reply: Reply) -> dict[str, int]:
+def _anthropic_counts(reply: Reply) -> dict[str, int]:
     return {
         "input_tokens": reply.prompt_tokens,
         "output_tokens": default_completion_tokens(reply),
         "cache_read_input_tokens": _cache(reply, "cache_read_tokens"),
         "cache_creation_input_tokens": _cache(reply, "cache_write_tokens"),
     }
+
+
+def _anthropic_usage(reply: Reply) -> Any:
+    return _anthropic_counts(reply) if reply.raw_usage is None else reply.raw_usage
 
 
 def _tool_uses(reply: Reply) -> list[dict[str, Any]]:
@@ -149,9 +154,16 @@ def _sse(event: str, data: dict[str, Any]) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data)}\n\n".encode()
 
 
+def _raw_event(raw: Any) -> bytes:
+    """A hostile event as sent: named for its `type` when it has one, its data any JSON at all."""
+    name = raw.get("type") if isinstance(raw, dict) and isinstance(raw.get("type"), str) else "message"
+    return f"event: {name}\ndata: {json.dumps(raw)}\n\n".encode()
+
+
 def _anthropic_frames(model: str, reply: Reply) -> list[bytes]:
     message = _anthropic_message(model, reply)
-    start = {**message, "content": [], "stop_reason": None, "usage": {**message["usage"], "output_tokens": 1}}
+    counts = _anthropic_counts(reply)  # raw_usage replaces only message_delta's usage, the final one
+    start = {**message, "content": [], "stop_reason": None, "usage": {**counts, "output_tokens": 1}}
     frames = [_sse("message_start", {"type": "message_start", "message": start})]
     index = 0
     pieces = _pieces(reply)
@@ -160,9 +172,11 @@ def _anthropic_frames(model: str, reply: Reply) -> list[bytes]:
         frames.append(_sse("content_block_start", block))
         if reply.keepalives:
             frames.append(_sse("ping", {"type": "ping"}))
-        for piece in pieces:
+        for n, piece in enumerate(pieces):
             delta = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}}
             frames.append(_sse("content_block_delta", delta))
+            if n == 0 and reply.raw_chunks is not None:
+                frames += [_raw_event(raw) for raw in reply.raw_chunks]
             if error_type := getattr(reply, "stream_error", None):
                 error = {"type": "error", "error": {"type": error_type, "message": "Overloaded"}}
                 return [*frames, _sse("error", error)]
@@ -179,7 +193,7 @@ def _anthropic_frames(model: str, reply: Reply) -> list[bytes]:
             )
         frames.append(_sse("content_block_stop", {"type": "content_block_stop", "index": index + offset}))
     delta = {"stop_reason": message["stop_reason"], "stop_sequence": None}
-    usage = {"output_tokens": message["usage"]["output_tokens"]}
+    usage = {"output_tokens": counts["output_tokens"]} if reply.raw_usage is None else reply.raw_usage
     frames.append(_sse("message_delta", {"type": "message_delta", "delta": delta, "usage": usage}))
     frames.append(_sse("message_stop", {"type": "message_stop"}))
     return frames
@@ -196,7 +210,9 @@ def _gemini_error(fail: Fail) -> web.Response:
     return web.Response(status=fail.status, body=body, headers=fail.headers, content_type="application/json")
 
 
-def _gemini_usage(reply: Reply, completion: int | None = None) -> dict[str, int]:
+def _gemini_usage(reply: Reply, completion: int | None = None) -> Any:
+    if reply.raw_usage is not None and completion is None:  # in a stream, only the final chunk's
+        return reply.raw_usage
     candidates = default_completion_tokens(reply) if completion is None else completion
     thoughts = _cache(reply, "thoughts_tokens")
     usage = {
@@ -237,6 +253,8 @@ def _gemini_frames(model: str, reply: Reply) -> list[bytes]:
         chunk: dict[str, Any] = {"candidates": [{"content": {"role": "model", "parts": [{"text": piece}]}, "index": 0}]}
         chunk |= {"usageMetadata": _gemini_usage(reply, completion=n + 1), "modelVersion": model}
         frames.append(b"data: " + json.dumps(chunk).encode() + b"\r\n\r\n")
+        if n == 0 and reply.raw_chunks is not None:
+            frames += [b"data: " + json.dumps(raw).encode() + b"\r\n\r\n" for raw in reply.raw_chunks]
         if status := getattr(reply, "stream_error", None):
             error = {"error": {"code": 503, "message": "The model is overloaded.", "status": status}}
             return [*frames, b"data: " + json.dumps(error).encode() + b"\r\n\r\n"]

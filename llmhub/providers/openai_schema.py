@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any, Required
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 from typing_extensions import TypedDict
 
-from llmhub.errors import UpstreamError
+from llmhub.providers.wire_schema import conform
 
 # TypedDicts: pydantic checks the shape without building objects, and keys the hub does not read pass through.
 
@@ -68,22 +68,11 @@ _CHUNK = TypeAdapter(_Chunk)
 _COMPLETION = TypeAdapter(_Completion)
 
 
-def _where(error: ValidationError) -> str:
-    first = error.errors(include_url=False, include_input=False)[0]
-    return ".".join(str(part) for part in first["loc"]) or "(body)"
-
-
 def check_chunk(provider: str, chunk: dict[str, Any]) -> None:
     """Raise UpstreamError unless `chunk` is a chat.completion.chunk (a usage-only chunk has empty choices)."""
-    try:
-        _CHUNK.validate_python(chunk)
-    except ValidationError as exc:
-        raise UpstreamError(f"Upstream {provider} sent a malformed stream chunk (at {_where(exc)}).") from None
+    conform(_CHUNK, chunk, provider, "sent a malformed stream chunk")
 
 
 def check_completion(provider: str, body: dict[str, Any]) -> None:
     """Raise UpstreamError unless `body` is a chat.completion."""
-    try:
-        _COMPLETION.validate_python(body)
-    except ValidationError as exc:
-        raise UpstreamError(f"Upstream {provider} returned a malformed completion (at {_where(exc)}).") from None
+    conform(_COMPLETION, body, provider, "returned a malformed completion")

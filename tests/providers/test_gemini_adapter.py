@@ -235,4 +235,4 @@ def test_json_of_the_wrong_shape_is_an_upstream_error(openai_client, direct):
     with pytest.raises(openai.APIStatusError) as caught:
         _ask(openai_client)
     assert caught.value.status_code == 502
-    assert "sent a response of an unexpected shape" in caught.value.message
+    assert "returned a malformed response (at candidates.0.content)" in caught.value.message

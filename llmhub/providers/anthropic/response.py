@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from llmhub.errors import UpstreamError, UpstreamRateLimited, UpstreamUnavailable
+from llmhub.providers.anthropic.schema import check_message
 from llmhub.providers.base import Usage
 from llmhub.providers.content_parts import arguments_json
 
@@ -38,15 +39,14 @@ def completion_from_anthropic(body: dict[str, Any], provider: str) -> dict[str, 
     """An OpenAI chat.completion from a Messages API response."""
     if body.get("type") == "error":
         raise stream_error(body, provider)
-    if not isinstance(body.get("content"), list):
-        raise UpstreamError(f"Upstream {provider} returned a message without content.")
+    check_message(provider, body)
     texts, reasoning, tool_calls = [], [], []
     for block in body["content"]:
-        kind = block.get("type") if isinstance(block, dict) else None
+        kind = block["type"]
         if kind == "text":
-            texts.append(str(block.get("text") or ""))
+            texts.append(block["text"])
         elif kind == "thinking":
-            reasoning.append(str(block.get("thinking") or ""))
+            reasoning.append(block["thinking"])
         elif kind == "tool_use":
             tool_calls.append(
                 {

@@ -7,6 +7,7 @@ from typing import Any
 
 from llmhub.errors import UpstreamError
 from llmhub.providers.anthropic.response import FINISH_REASONS, stream_error, usage_from_anthropic
+from llmhub.providers.anthropic.schema import check_event
 from llmhub.providers.base import StreamChunk, Usage
 
 
@@ -33,7 +34,8 @@ class AnthropicStreamReader:
         return StreamChunk(data=data, usage=usage)
 
     def feed(self, event: dict[str, Any]) -> StreamChunk | None:
-        kind = event.get("type")
+        check_event(self.provider, event)
+        kind = event["type"]
         if kind == "message_start":
             message = event.get("message") or {}
             self._id, self._model = str(message.get("id") or ""), str(message.get("model") or "")
@@ -42,7 +44,7 @@ class AnthropicStreamReader:
         if kind == "content_block_start":
             block = event.get("content_block") or {}
             if block.get("type") == "tool_use":
-                index = self._tool_index.setdefault(int(event.get("index") or 0), len(self._tool_index))
+                index = self._tool_index.setdefault(event["index"], len(self._tool_index))
                 call = {"index": index, "id": block.get("id"), "type": "function"}
                 call["function"] = {"name": block.get("name"), "arguments": ""}
                 return self._chunk({"tool_calls": [call]})
@@ -50,7 +52,7 @@ class AnthropicStreamReader:
                 return self._chunk({"content": block["text"]})
             return None
         if kind == "content_block_delta":
-            return self._delta(int(event.get("index") or 0), event.get("delta") or {})
+            return self._delta(event["index"], event.get("delta") or {})
         if kind == "message_delta":
             self._raw_usage.update({k: v for k, v in (event.get("usage") or {}).items() if v is not None})
             reason = (event.get("delta") or {}).get("stop_reason")

@@ -9,6 +9,7 @@ from typing import Any
 from llmhub.errors import InvalidRequest, UpstreamError
 from llmhub.providers.base import Usage
 from llmhub.providers.content_parts import arguments_json, new_call_id
+from llmhub.providers.gemini.schema import check_chunk, check_response
 
 # Gemini finishReason → OpenAI finish_reason. Safety-type reasons are content filters.
 FINISH_REASONS = {"STOP": "stop", "MAX_TOKENS": "length", "MALFORMED_FUNCTION_CALL": "stop"}
@@ -34,13 +35,17 @@ def usage_from_gemini(raw: Any) -> Usage | None:
     )
 
 
-def check_blocked(body: dict[str, Any], provider: str, *, anything_sent: bool = False) -> None:
-    """Raise the clear error for a blocked prompt, or for an answer withheld entirely on safety grounds."""
+def check_error(body: dict[str, Any], provider: str) -> None:
+    """Raise the hub's error for an `error` body or stream event (read before the schema: it has another shape)."""
     if "error" in body:
         # The upstream's message is never relayed (it may echo secrets); its status is one of a known few.
         status = str(body["error"].get("status", "")) if isinstance(body["error"], dict) else ""
         known = re.fullmatch(r"[A-Z_]{1,40}", status)
         raise UpstreamError(f"Upstream {provider} failed ({status})." if known else f"Upstream {provider} failed.")
+
+
+def check_blocked(body: dict[str, Any], provider: str, *, anything_sent: bool = False) -> None:
+    """Raise the clear error for a blocked prompt, or for an answer withheld entirely on safety grounds."""
     reason = (body.get("promptFeedback") or {}).get("blockReason")
     if reason:
         raise ContentBlocked(
@@ -97,6 +102,8 @@ def finish_reason_of(candidate: dict[str, Any], had_calls: bool) -> str | None:
 
 
 def completion_from_gemini(body: dict[str, Any], model: str, provider: str) -> dict[str, Any]:
+    check_error(body, provider)
+    check_response(provider, body)
     check_blocked(body, provider)
     choices = []
     for position, candidate in enumerate(body.get("candidates") or []):
@@ -132,6 +139,8 @@ class GeminiStreamReader:
         self._sent = False
 
     def feed(self, body: dict[str, Any]) -> dict[str, Any]:
+        check_error(body, self.provider)
+        check_chunk(self.provider, body)
         check_blocked(body, self.provider, anything_sent=self._sent)
         self.usage = usage_from_gemini(body.get("usageMetadata")) or self.usage
         choices = []
