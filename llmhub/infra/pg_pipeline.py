@@ -45,6 +45,10 @@ class _Queued:
     future: asyncio.Future[Any]
 
 
+# What this process's pipeline has done: groups sent, writes in them, and writes that went the slow way.
+stats = {"groups": 0, "writes": 0, "slow": 0}
+
+
 def available() -> bool:
     """True where this path runs: PostgreSQL with DB_PIPELINE on."""
     return bool(settings.DB_PIPELINE) and connections["default"].vendor == "postgresql"
@@ -84,10 +88,13 @@ class _LoopWriter:
         return self.conn
 
     async def _run(self, group: list[_Queued]) -> list[tuple[bool, Any]]:
+        stats["groups"] += 1
+        stats["writes"] += len(group)
         try:
             return await self._pipelined(group)
         except Exception:  # rolled back: each write goes again its own way
             log.info("a pipelined group of %d writes went the slow way", len(group), exc_info=True)
+            stats["slow"] += len(group)
             if self.conn is not None and self.conn.broken:
                 self.conn = None
             return [await _fallback(queued) for queued in group]
