@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import shutil
 import socket
@@ -99,6 +100,8 @@ def prepare_database(env: dict[str, str]) -> str:
         ensure_postgres_database(env["DATABASE_URL"])
     manage = [PY, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
+    # The pages' static files, as `make run` collects them (else every worker warns that they are missing).
+    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
     subprocess.run(
         [*manage, "create_team", "bench", "--credits", "1000000"], env=env, check=True, cwd=ROOT, capture_output=True
     )
@@ -152,7 +155,9 @@ def main() -> None:
     parser.add_argument("--servers", default="daphne,uvicorn,granian")
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""))
+    parser.add_argument("--json", default="", help="also write each server's figures to this file")
     args = parser.parse_args()
+    results: dict[str, dict[str, float]] = {}
 
     upstream_port, hub_port = free_port(), free_port()
     upstream_url, hub_url = f"http://127.0.0.1:{upstream_port}", f"http://127.0.0.1:{hub_port}"
@@ -180,13 +185,16 @@ def main() -> None:
             hub = subprocess.Popen(pinned(0, argv), cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
             try:
                 wait_for(f"{hub_url}/healthz")
-                report(server, asyncio.run(measure(upstream_url, hub_url, key, args.seconds)))
+                results[server] = asyncio.run(measure(upstream_url, hub_url, key, args.seconds))
+                report(server, results[server])
             finally:
                 hub.terminate()
                 hub.wait(10)
     finally:
         upstream.terminate()
         upstream.wait(10)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results))
 
 
 def wait_for_port(port: int, seconds: float = 15) -> None:

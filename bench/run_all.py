@@ -8,9 +8,12 @@ auto-router's labelled set).
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/llmhub_bench")
 FURTHER = ["bench.fleet_bench", "bench.router_eval", "bench.dashboards"]
@@ -22,12 +25,24 @@ def run(module: str, *args: str) -> int:
 
 
 def main() -> int:
-    failures = run("bench.gateway_bench")
-    failures += run("bench.gateway_bench", "--database-url", PG_URL)
+    with tempfile.TemporaryDirectory() as folder:
+        sqlite, postgres = Path(folder, "sqlite.json"), Path(folder, "postgres.json")
+        failures = run("bench.gateway_bench", "--json", str(sqlite))
+        failures += run("bench.gateway_bench", "--database-url", PG_URL, "--json", str(postgres))
+        if sqlite.exists() and postgres.exists():
+            print_ratio(json.loads(sqlite.read_text()), json.loads(postgres.read_text()))
     for module in FURTHER:
         if importlib.util.find_spec(module) is not None:
             failures += run(module)
     return 1 if failures else 0
+
+
+def print_ratio(sqlite: dict[str, dict[str, float]], postgres: dict[str, dict[str, float]]) -> None:
+    """One worker's requests/s at 16 concurrent on PostgreSQL against SQLite, per server."""
+    print("\nPostgreSQL / SQLite, requests/s at 16 concurrent (one worker):")
+    for server in sorted(sqlite.keys() & postgres.keys()):
+        lite, pg = sqlite[server]["hub_rps_16"], postgres[server]["hub_rps_16"]
+        print(f"  {server:<8} {pg:8.1f} / {lite:8.1f} = {pg / lite:.2f}")
 
 
 if __name__ == "__main__":
