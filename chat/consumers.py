@@ -39,11 +39,18 @@ class ChatConsumer(_JsonConsumer):
         self.group = chat_turns.group_name(self.conversation_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        await self.send_json(chat_turns.live_state(self.conversation_id))
-        await chat_turns.catch_up_from_elsewhere(self.conversation_id, self.channel_name)
+        await self._catch_up()
         self.watching = asyncio.ensure_future(chat_turns.watch_for_interrupted(self.conversation_id))
 
+    async def _catch_up(self) -> None:
+        """The answer being written, so far (by this process or, through the channel layer, another)."""
+        await self.send_json(chat_turns.live_state(self.conversation_id))
+        await chat_turns.catch_up_from_elsewhere(self.conversation_id, self.channel_name)
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and content.get("action") == "catch_up":
+            await self._catch_up()  # the page missed deltas (a slow socket's channel overflowed): ask again
+            return
         reply = await chat_turns.handle_action(self.user, self.conversation_id, content)
         if reply is not None:
             await self.send_json(reply)

@@ -123,7 +123,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30, "health_check_interval": 15}]},
+            # capacity: a socket's channel holds 1,000 events before channels-redis drops more (its default of
+            # 100 drops a fast stream's deltas for a slow tab, which then asks for a snapshot: `catch_up`).
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "health_check_interval": 15}],
+                "capacity": 1000,
+            },
         }
     }
 else:

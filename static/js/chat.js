@@ -95,6 +95,10 @@ function onEvent(event) {
     messages.scrollTop = messages.scrollHeight;
   } else if (event.kind === "delta") {
     const node = article(event.id);
+    if (node && dom.deltaGap(node.dataset, event.n) && !node.dataset.resync && socket) {
+      node.dataset.resync = "1";
+      socket.send({ action: "catch_up" });
+    }
     if (node) { dom.appendDelta(node, event.text, event.n, event.html); scrollToEnd(); }
   } else if (event.kind === "render") {
     const node = article(event.id);

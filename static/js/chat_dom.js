@@ -71,6 +71,12 @@ export function isNextDelta(dataset, n) {
   return true;
 }
 
+// A delta past the next one: some were lost on the way (a slow socket's channel overflowed). The page asks
+// for a snapshot (the `catch_up` action) instead of waiting for the answer's end.
+export function deltaGap(dataset, n) {
+  return n !== undefined && dataset.n !== undefined && dataset.n !== "" && n > Number(dataset.n) + 1;
+}
+
 // While an answer streams the server sends its Markdown rendered and sanitised (chat/live_render.py),
 // every ~120 ms: the page swaps it in, so it never shows raw Markdown and does not jump at the end.
 // `n` says how many deltas that HTML covers; an older render never replaces a newer one.
@@ -103,6 +109,7 @@ export function setStreamingText(article, text, n, html) {
   }
   if (n === undefined) delete article.dataset.n; // text so far unknown until a snapshot
   else article.dataset.n = n;
+  delete article.dataset.resync; // caught up: a later gap may ask again
 }
 
 export function finishAnswer(article, done) {

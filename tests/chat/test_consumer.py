@@ -283,3 +283,19 @@ async def test_a_message_that_cannot_be_stored_is_refused_with_a_notice(chat_rea
     await socket.send_json_to({"action": "send", "content": "fine", "model": "gpt-4o"})
     assert (await events_until(socket, "done"))[-1]["status"] == "done"
     await socket.disconnect()
+
+
+async def test_a_page_that_missed_deltas_asks_for_the_text_so_far(chat_ready, alice):
+    chat_ready.script("gpt-4o", Reply(chunks=[f"w{i} " for i in range(12)], chunk_delay=0.1))
+    conversation = await sync_to_async(new_conversation)(alice)
+    cookie = await sync_to_async(session_cookie)(alice)
+    socket = await _connected(f"/ws/chat/{conversation.id}/", cookie)
+    await socket.send_json_to({"action": "send", "content": "count"})
+    for _ in range(3):
+        await events_until(socket, "delta")
+    await socket.send_json_to({"action": "catch_up"})  # what the page sends after a gap in the deltas' n
+    state = (await events_until(socket, "state"))[-1]
+    assert state["streaming"]["text"].startswith("w0 w1 w2 ") and state["streaming"]["n"] >= 3
+    done = (await events_until(socket, "done"))[-1]
+    assert done["status"] == "done"
+    await socket.disconnect()
