@@ -55,6 +55,8 @@ class Prices:
     def rate(self, field: str, prompt_tokens: int) -> Decimal | None:
         """The per-million rate of `field` for a prompt of `prompt_tokens` (None: not priced separately)."""
         base: Decimal | None = getattr(self, field)
+        if not self.tiers:  # most models: no sorting on every request
+            return base
         tiers = sorted((t for t in self.tiers if t.field == field), key=lambda t: t.above, reverse=True)
         for tier in tiers:
             if prompt_tokens > tier.above:

@@ -8,6 +8,7 @@ request (the probe) goes through: success closes the circuit, failure opens it f
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import random
@@ -38,6 +39,8 @@ def deployment_name(model: str, target: Target) -> str:
 
 def ordered(targets: Sequence[Target]) -> list[Target]:
     """Lowest priority first; within a priority, a weighted shuffle (weight 0 is only tried last)."""
+    if len(targets) == 1:
+        return list(targets)
     result: list[Target] = []
     for _, group in groupby(sorted(targets, key=lambda t: t.priority), key=lambda t: t.priority):
         members = list(group)
@@ -58,6 +61,7 @@ class Gate:
         return bool(self.skip_reason)
 
 
+@functools.lru_cache(maxsize=4096)
 def _keys(deployment: str) -> dict[str, str]:
     base = PREFIX + deployment
     return {"open": base + ":open", "cool": base + ":cool", "probe": base + ":probe", "history": base + ":history"}
@@ -68,6 +72,10 @@ def _bucket_keys(deployment: str, now: float) -> tuple[list[str], list[str]]:
     current = int(now // width)
     buckets = range(current - BUCKETS + 1, current + 1)
     return [f"{PREFIX}{deployment}:n:{b}" for b in buckets], [f"{PREFIX}{deployment}:e:{b}" for b in buckets]
+
+
+def _current_bucket_key(deployment: str, now: float) -> str:
+    return f"{PREFIX}{deployment}:n:{int(now // (settings.BREAKER_WINDOW_SECONDS / BUCKETS))}"
 
 
 async def _using_store(operation: Callable[[HealthStore], Awaitable[T]]) -> T:
@@ -131,11 +139,12 @@ async def _outcome(store: HealthStore, gate: Gate, error: HubError | None) -> st
         await store.delete(keys["open"], keys["probe"], *counted, *errors)
         await _transition(store, gate.deployment, "closed", "probe succeeded")
         return "closed"
-    counted, errors = _bucket_keys(gate.deployment, time.time())
     ttl = settings.BREAKER_WINDOW_SECONDS * (1 + 1 / BUCKETS)
-    await store.count(counted[-1], ttl)
-    if not failed:
+    if not failed:  # the common case: count it in the current bucket, nothing more to decide
+        await store.count(_current_bucket_key(gate.deployment, time.time()), ttl)
         return ""
+    counted, errors = _bucket_keys(gate.deployment, time.time())
+    await store.count(counted[-1], ttl)
     await store.count(errors[-1], ttl)
     values = await store.get_many(counted + errors)
     attempts = sum(int(v or 0) for v in values[:BUCKETS])

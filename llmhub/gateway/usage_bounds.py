@@ -54,7 +54,8 @@ def bounded(call: Call, usage: Usage) -> Usage:
         reasoning_tokens=min(usage.reasoning_tokens, completion),
         clamped=clamped,
     )
-    bounded_usage.upstream_cost = _plausible_cost(bounded_usage, cost_of(bounded_usage, spec.prices))
+    if bounded_usage.upstream_cost is not None:  # an upstream-reported cost is kept only if plausible
+        bounded_usage.upstream_cost = _plausible_cost(bounded_usage, cost_of(bounded_usage, spec.prices))
     return bounded_usage
 
 

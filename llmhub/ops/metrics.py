@@ -55,24 +55,36 @@ def endpoint_label(path: str) -> str:
     return path
 
 
+_children: dict[tuple[Any, tuple[str, ...]], Any] = {}
+
+
+def _child(metric: Any, *labels: str) -> Any:
+    """`metric.labels(*labels)`, looked up once: prometheus-client checks the labels on every call."""
+    key = (metric, labels)
+    child = _children.get(key)
+    if child is None:
+        child = _children[key] = metric.labels(*labels)
+    return child
+
+
 def record_settlement(draft: UsageDraft) -> None:
     """Everything the metrics know about a request, from the usage record it settled as."""
     model = draft.model_served or draft.model_requested
-    REQUESTS.labels(endpoint.get() or draft.source, model, draft.provider, draft.status).inc()
-    REQUEST_SECONDS.labels(model).observe(draft.latency_ms / 1000)
+    _child(REQUESTS, endpoint.get() or draft.source, model, draft.provider, draft.status).inc()
+    _child(REQUEST_SECONDS, model).observe(draft.latency_ms / 1000)
     if draft.ttft_ms is not None:
-        TTFT_SECONDS.labels(model).observe(draft.ttft_ms / 1000)
-    TOKENS.labels(model, "input").inc(draft.prompt_tokens)
-    TOKENS.labels(model, "output").inc(draft.completion_tokens)
+        _child(TTFT_SECONDS, model).observe(draft.ttft_ms / 1000)
+    _child(TOKENS, model, "input").inc(draft.prompt_tokens)
+    _child(TOKENS, model, "output").inc(draft.completion_tokens)
     if draft.cost:
-        COST.labels(str(draft.team_id), model).inc(float(draft.cost))
+        _child(COST, str(draft.team_id), model).inc(float(draft.cost))
     for attempt in draft.attempts:
         if attempt.get("status") == "skipped":  # a deployment the breaker kept aside was not called
             continue
         provider = str(attempt.get("provider", ""))
-        UPSTREAM_SECONDS.labels(provider).observe(int(attempt.get("ms", 0)) / 1000)
+        _child(UPSTREAM_SECONDS, provider).observe(int(attempt.get("ms", 0)) / 1000)
         if attempt.get("status") == "error":
-            UPSTREAM_ERRORS.labels(provider, str(attempt.get("code", ""))).inc()
+            _child(UPSTREAM_ERRORS, provider, str(attempt.get("code", ""))).inc()
 
 
 def record_when_settled(settlement: asyncio.Future[Any], draft: UsageDraft, span: Span | None = None) -> None:
