@@ -60,25 +60,52 @@ class _LoopWriter:
         self.loop = loop
         self.conn: psycopg.AsyncConnection[Any] | None = None
         self.queued: list[_Queued] = []
+        self.inflight: list[_Queued] = []  # the group being written
         self.task: asyncio.Task[None] | None = None
 
     def submit(self, queued: _Queued) -> None:
         self.queued.append(queued)
         if self.task is None or self.task.done():
             self.task = self.loop.create_task(self._drain())
+            self.task.add_done_callback(self._drained)
 
     async def _drain(self) -> None:
         while self.queued:
-            group, self.queued = self.queued, []
-            group.sort(key=lambda q: q.order)  # every group locks team rows in one order: no deadlocks
-            outcomes = await self._run(group)
-            for queued, (ok, value) in zip(group, outcomes, strict=True):
+            self.inflight, self.queued = self.queued, []
+            self.inflight.sort(key=lambda q: q.order)  # every group locks team rows in one order: no deadlocks
+            outcomes = await self._run(self.inflight)
+            for queued, (ok, value) in zip(self.inflight, outcomes, strict=True):
                 if queued.future.done():
                     continue
                 if ok:
                     queued.future.set_result(value)
                 else:
                     queued.future.set_exception(value)
+            self.inflight = []
+
+    def _drained(self, task: asyncio.Task[None]) -> None:
+        """A drain cut off (cancelled as the loop shuts down, even before it started) leaves writes owed.
+
+        What its connection was doing is unknown, so it is closed (the server rolls back whatever did not
+        commit) and every write still owed goes to the database pool, whose answer arrives whether or not
+        this loop's tasks are being cancelled. Each write is idempotent by request id: one that did commit
+        is found, not written twice.
+        """
+        if not task.cancelled() and task.exception() is None:
+            return
+        owed = self.inflight + (self.queued if self.task is task else [])
+        self.inflight = []
+        if self.task is task:
+            self.queued = []
+        self._discard_connection()
+        for queued in owed:
+            _fallback_in_thread(queued)
+
+    def _discard_connection(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(Exception):
+                self.conn.pgconn.finish()
+            self.conn = None
 
     async def _connect(self) -> psycopg.AsyncConnection[Any]:
         if self.conn is None or self.conn.closed or self.conn.broken:
@@ -119,6 +146,25 @@ class _LoopWriter:
         return outcomes  # committed: the second round trip
 
 
+def _fallback_in_thread(queued: _Queued) -> None:
+    from llmhub.infra.db_executor import run_db_write
+
+    if queued.future.done():
+        return
+
+    def copy(done: asyncio.Future[Any]) -> None:
+        if queued.future.done():
+            return
+        if done.cancelled():
+            queued.future.cancel()
+        elif done.exception() is not None:
+            queued.future.set_exception(done.exception())  # type: ignore[arg-type]  # not None: checked
+        else:
+            queued.future.set_result(done.result())
+
+    run_db_write(queued.statement.fallback, order=queued.order).add_done_callback(copy)
+
+
 async def _fallback(queued: _Queued) -> tuple[bool, Any]:
     from llmhub.infra.db_executor import run_db_write
 
@@ -145,10 +191,7 @@ def run_statement(statement: Any, *, order: Any) -> asyncio.Future[Any]:
 
 
 def _close(writer: _LoopWriter) -> None:
-    if writer.conn is not None:
-        with contextlib.suppress(Exception):
-            writer.conn.pgconn.finish()  # synchronous: the writer's loop may be gone
-        writer.conn = None
+    writer._discard_connection()  # synchronous: the writer's loop may be gone
 
 
 def close_all() -> None:

@@ -138,3 +138,31 @@ async def test_budgeted_teams_take_the_ledger_way(acme):
     assert ledger_statements.hold(
         team_id=acme.pk, request_id="b", amount=Decimal("1"), user_id=None, key_id=None, meter=None
     ) is None  # fmt: skip
+
+
+async def _writer_busy() -> pg_pipeline._LoopWriter:
+    writer = pg_pipeline._writers[id(asyncio.get_running_loop())]
+    for _ in range(1000):
+        if writer.inflight:
+            return writer
+        await asyncio.sleep(0)
+    raise AssertionError("the group never went in flight")
+
+
+async def test_writes_cut_off_by_the_loops_shutdown_still_land_once_through_the_pool(acme, alice):
+    queued = hold(acme, "cut-before", "5")
+    pg_pipeline._writers[id(asyncio.get_running_loop())].task.cancel()  # cancelled before it even started
+    assert await asyncio.wait_for(queued, 10) is None  # bounded: a write left owed would wait forever
+
+    in_flight = hold(acme, "cut-during", "5")
+    (await _writer_busy()).task.cancel()  # cancelled while the group is with the server
+    assert await asyncio.wait_for(in_flight, 10) is None
+
+    settling = settle(acme, alice.user.pk, "cut-during", "2")
+    (await _writer_busy()).task.cancel()
+    assert (await asyncio.wait_for(settling, 10)).charged == Decimal("2")
+
+    team = await Team.objects.aget(pk=acme.pk)
+    assert (team.balance, team.reserved) == (Decimal("98"), Decimal("5"))  # one hold each, one charge
+    assert await CreditLedgerEntry.objects.filter(team=acme, kind="charge").acount() == 1
+    assert await hold(acme, "after-the-cut", "1") is None  # a new connection serves the next group
