@@ -253,6 +253,9 @@ KEY_CACHE_SECONDS = env.float("KEY_CACHE_SECONDS", default=5.0)
 DB_THREADS = env.int("DB_THREADS", default=1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 4)
 # PostgreSQL: send each group of holds and settlements as single statements in one pipeline (db_executor).
 DB_PIPELINE = env.bool("DB_PIPELINE", default=True)
+# ... with its statements prepared (planned once per connection); off behind a pooler that cannot keep
+# prepared statements across transactions (PgBouncer in transaction mode before 1.21).
+DB_PIPELINE_PREPARED = env.bool("DB_PIPELINE_PREPARED", default=True)
 # Seconds an identical deterministic request is answered from the response cache (0 turns the cache off).
 RESPONSE_CACHE_TTL = env.int("RESPONSE_CACHE_TTL", default=3600)
 

@@ -112,6 +112,8 @@ class _LoopWriter:
             params = connections["default"].get_connection_params()
             params.pop("cursor_factory", None)
             params.pop("context", None)  # psycopg's own types: numeric → Decimal, jsonb → Python
+            # Three statements, run over and over: prepared at once, the server plans each once per connection.
+            params["prepare_threshold"] = 0 if settings.DB_PIPELINE_PREPARED else None
             self.conn = await psycopg.AsyncConnection.connect(**params, autocommit=True)
         return self.conn
 
