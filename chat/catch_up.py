@@ -15,6 +15,7 @@ from typing import Any
 from channels.layers import get_channel_layer
 
 Snapshot = Callable[[], list[dict[str, Any]]]
+STOP = "catch_up.stop"  # sent by a writer to its own channel, to end a receive that ignored its cancel
 
 
 def _writer_group(group: str) -> str:
@@ -28,14 +29,26 @@ async def serve(group: str, event_type: str, snapshot: Snapshot) -> asyncio.Task
     await layer.group_add(_writer_group(group), channel)  # before returning: a socket may ask at once
 
     async def answer_requests() -> None:
+        receiving: asyncio.Future[Any] | None = None
         try:
             while True:
-                request = await layer.receive(channel)
+                # Awaited through asyncio.wait, not directly: channels-redis's receive can swallow a cancel
+                # (a blocking pop that redis-py retries), and a task awaiting it directly would never end.
+                receiving = asyncio.ensure_future(layer.receive(channel))
+                await asyncio.wait({receiving})
+                request = receiving.result()
+                if request.get("type") == STOP:
+                    return
                 for event in snapshot():
                     await layer.send(request["reply_to"], {"type": event_type, "event": event})
         finally:
-            # Best effort and bounded: a cancelled writer must not hang on the channel layer (with Redis, the
-            # connection of a cancelled blocking receive can stall the cleanup); the group expires anyway.
+            # Best effort and bounded: the writing has ended (or the loop is shutting down). A receive still
+            # pending is cancelled and, should it ignore that, ended by a message on its own channel, so no task
+            # is left waiting on the channel layer; the group expires anyway.
+            if receiving is not None and not receiving.done():
+                receiving.cancel()
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(layer.send(channel, {"type": STOP}), timeout=2)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(layer.group_discard(_writer_group(group), channel), timeout=2)
 
