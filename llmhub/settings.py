@@ -122,7 +122,7 @@ if REDIS_URL:
     # connections are health-checked before reuse.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "llmhub.infra.channel_layer.RedisChannelLayer",  # channels-redis, cancel-safe receive
             # capacity: a socket's channel holds 1,000 events before channels-redis drops more (its default of
             # 100 drops a fast stream's deltas for a slow tab, which then asks for a snapshot: `catch_up`).
             "CONFIG": {

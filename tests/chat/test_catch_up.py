@@ -11,7 +11,7 @@ from channels.layers import InMemoryChannelLayer
 from chat import catch_up
 
 
-class StubbornLayer(InMemoryChannelLayer):
+class StubbornLayer(InMemoryChannelLayer):  # type: ignore[misc]  # channels is untyped
     """A receive that, like channels-redis's blocking pop retried by redis-py, carries on after a cancel."""
 
     async def receive(self, channel: str) -> Any:

@@ -36,3 +36,34 @@ async def test_idle_receive_outlives_the_socket_timeout_and_gets_another_workers
         await sender.flush()
         await receiver.close_pools()
         await sender.close_pools()
+
+
+async def test_a_cancelled_receive_ends_even_when_the_pop_under_it_carries_on(monkeypatch):
+    from llmhub.infra import channel_layer
+
+    arrivals: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    async def stubborn_receive(self: Any, channel: str) -> dict[str, Any]:
+        while True:  # like a blocking pop retried after a cancel
+            try:
+                return await arrivals.get()
+            except asyncio.CancelledError:
+                continue
+
+    async def send(self: Any, channel: str, message: dict[str, Any]) -> None:
+        arrivals.put_nowait(message)
+
+    monkeypatch.setattr(RedisChannelLayer, "receive", stubborn_receive)
+    monkeypatch.setattr(RedisChannelLayer, "send", send)
+    layer = channel_layer.RedisChannelLayer()
+    receiving = asyncio.ensure_future(layer.receive("specific.test!one"))
+    await asyncio.sleep(0.05)
+    receiving.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(receiving, 10)
+    await asyncio.sleep(0.05)
+    assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()] == []
+
+    await layer.send("specific.test!one", {"type": channel_layer.WAKE})  # a wake-up left over is skipped
+    await layer.send("specific.test!one", {"type": "chat.message", "text": "next"})
+    assert (await asyncio.wait_for(layer.receive("specific.test!one"), 5))["text"] == "next"

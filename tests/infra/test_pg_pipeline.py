@@ -11,7 +11,7 @@ from asgiref.sync import sync_to_async
 from django.db import connection
 
 from billing import budgets, ledger_statements
-from billing.ledger import UsageDraft
+from billing.ledger import Settlement, UsageDraft
 from billing.models import BillingAlert, CreditHold, CreditLedgerEntry, Team, UsageRecord
 from llmhub.errors import InsufficientCredits
 from llmhub.infra import pg_pipeline
@@ -41,7 +41,7 @@ def hold(team: Team, request_id: str, amount: str) -> asyncio.Future[object]:
     return pg_pipeline.run_statement(statement, order=team.pk)
 
 
-def settle(team: Team, user_id: int, request_id: str, cost: str) -> asyncio.Future[object]:
+def settle(team: Team, user_id: int, request_id: str, cost: str) -> asyncio.Future[Settlement]:
     draft = UsageDraft(request_id=request_id, user_id=user_id, team_id=team.pk, key_id=None,
                        model_requested="gpt-4o-mini", cost=Decimal(cost), status="ok", prompt_tokens=10,
                        completion_tokens=5)  # fmt: skip

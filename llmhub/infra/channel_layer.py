@@ -1,0 +1,41 @@
+"""channels-redis's channel layer, with a receive that ends when it is cancelled.
+
+A cancelled receive can carry on: the blocking pop under it may be retried after the cancel, so the task
+never ends, and whatever waits for it (a consumer closing, a loop shutting down, a test's teardown) waits
+forever. Here the receive runs as its own task: the caller's cancel ends the caller at once, the inner
+receive is cancelled, and one that ignores that is ended by a wake-up message on its own channel (skipped
+by any later receive).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from channels_redis.core import RedisChannelLayer as _RedisChannelLayer  # type: ignore[import-untyped]
+
+WAKE = "llmhub.wake"
+
+
+class RedisChannelLayer(_RedisChannelLayer):  # type: ignore[misc]  # channels-redis is untyped
+    async def receive(self, channel: str) -> Any:
+        while True:
+            inner = asyncio.ensure_future(super().receive(channel))
+            try:
+                await asyncio.wait({inner})
+            except asyncio.CancelledError:
+                await self._end(inner, channel)
+                raise
+            message = inner.result()
+            if not (isinstance(message, dict) and message.get("type") == WAKE):
+                return message
+
+    async def _end(self, inner: asyncio.Future[Any], channel: str) -> None:
+        inner.cancel()
+        done, _ = await asyncio.wait({inner}, timeout=1)
+        if done:
+            return
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.send(channel, {"type": WAKE}), timeout=2)
+        await asyncio.wait({inner}, timeout=5)
