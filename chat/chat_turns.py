@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from chat import catch_up, conversations, interrupted, versions
 from chat.generation import Outcome, stream_answer
-from chat.live_render import LiveRender
+from chat.live_render import live_deltas
 from chat.markdown_render import render_markdown
 from chat.message_view import format_cost, message_json
 from chat.models import Message
@@ -203,17 +204,7 @@ async def _run(turn: conversations.Turn) -> None:
     running = _running[conversation_id]
     outcome = running.outcome
 
-    async def send_render(rendered: dict[str, Any]) -> None:
-        await broadcast(conversation_id, {"kind": "render", "id": message_id, **rendered})
-
-    live = LiveRender(lambda: ("".join(outcome.parts), len(outcome.parts)), send_render)
-
-    async def on_delta(text: str) -> None:
-        event: dict[str, Any] = {"kind": "delta", "id": message_id, "text": text, "n": len(outcome.parts)}
-        html = live.html_now()
-        if html is not None:
-            event["html"] = html
-        await broadcast(conversation_id, event)
+    live, on_delta = live_deltas(outcome.parts, partial(broadcast, conversation_id), {"id": message_id})
 
     saving = asyncio.ensure_future(_keep_saving(message_id, outcome))
     serving: asyncio.Task[None] | None = None
