@@ -17,6 +17,7 @@ from typing import Any
 from channels.layers import get_channel_layer
 from django.db import DataError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chat import catch_up, conversations, interrupted, versions
 from chat.generation import Outcome, stream_answer
@@ -120,7 +121,7 @@ PREPARE = {
 }
 
 
-UNSTORABLE = (
+UNSTORABLE = gettext_lazy(
     "This message could not be saved: it contains a character that cannot be stored (such as NUL). "
     "Remove it and send again."
 )
@@ -150,14 +151,14 @@ async def handle_action(user: Any, conversation_id: int, action: dict[str, Any])
     if conversation_id in _running:
         return {"kind": "notice", "error": _("An answer is still being written. Stop it first (Esc).")}
     if _holds_nul(action):
-        return {"kind": "notice", "error": UNSTORABLE}
+        return {"kind": "notice", "error": str(UNSTORABLE)}
     try:
         turn = await run_db(in_current_language(PREPARE[kind]), user, conversation_id, action)
     except HubError as exc:
         return {"kind": "notice", "error": exc.message}
     except (DataError, ValueError):  # text the database refuses to store
         log.warning("chat message in conversation %s could not be stored", conversation_id, exc_info=True)
-        return {"kind": "notice", "error": UNSTORABLE}
+        return {"kind": "notice", "error": str(UNSTORABLE)}
     start_turn(turn)
     event: dict[str, Any] = {
         "kind": "turn",

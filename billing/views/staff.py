@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing.access import staff_required
 from billing.charts import bar_breakdown, time_series
@@ -23,7 +24,13 @@ from billing.rollups import Sums
 from billing.selectors import audit_trail, page_of, price_mismatches, usage_records
 from llmhub.errors import HubError
 
-BREAKDOWNS = [("team", "By team"), ("user", "By user"), ("model", "By model"), ("provider", "By provider")]
+# (dimension, column heading, chart title) of each spend breakdown.
+BREAKDOWNS = [
+    ("team", gettext_lazy("Team"), gettext_lazy("Spend by team")),
+    ("user", gettext_lazy("User"), gettext_lazy("Spend by user")),
+    ("model", gettext_lazy("Model"), gettext_lazy("Spend by model")),
+    ("provider", gettext_lazy("Provider"), gettext_lazy("Spend by provider")),
+]
 
 
 def _filter_form(request: HttpRequest) -> SpendFilterForm:
@@ -38,21 +45,22 @@ def _page_number(request: HttpRequest) -> int:
 def spend_review(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request)
     spend = form.spend_filter()
-    totals, rows_by = spend_overview(spend, [dimension for dimension, _ in BREAKDOWNS])
+    totals, rows_by = spend_overview(spend, [dimension for dimension, *_titles in BREAKDOWNS])
     breakdowns = [
         (
             dimension,
+            heading,
             rows_by[dimension],
-            bar_breakdown(f"Spend {title.lower()}", [(r.label, r.cost) for r in rows_by[dimension]]),
+            bar_breakdown(str(title), [(r.label, r.cost) for r in rows_by[dimension]]),
         )
-        for dimension, title in BREAKDOWNS
+        for dimension, heading, title in BREAKDOWNS
     ]
     context = {
         "form": form,
         "spend": spend,
         "totals": totals,
         "refusals": refusal_counts(spend),
-        "over_time": time_series("Spend per day", daily_spend(spend)),
+        "over_time": time_series(_("Spend per day"), daily_spend(spend)),
         "breakdowns": breakdowns,
         "query": request.GET.urlencode(),
     }
