@@ -35,6 +35,7 @@ JS_KEYWORDS: dict[str, Any] = {"t": None, "translate": None, "gettext": None}
 # Text a template may show untranslated: the product's name, and what is not words (codes, URLs).
 UNTRANSLATED_OK = {"LLM Hub"}
 WORD = re.compile(r"[A-Za-z]{2,}")
+TRANSLATE_WITH_PERCENT = re.compile(r"""\{%\s*trans(?:late)?\s+(["'])([^"']*%[^"']*)\1""")
 VARIABLE = re.compile(r"^[a-z_]\w*(\.\w+)+(\|.*)?$")
 SHOWN_ATTRIBUTES = {"title", "aria-label", "placeholder", "alt", "data-label"}
 
@@ -189,3 +190,37 @@ def test_unmarked_english_is_noticed(source):
 )
 def test_marked_text_codes_and_urls_pass(source):
     assert not unmarked_text(source)
+
+
+def test_no_translate_tag_holds_a_percent_sign():
+    """{% translate "…%…" %} is looked up with one % but extracted (and so catalogued) with two, so it is never
+    translated; such text goes in {% blocktranslate %}, which doubles the % on both sides."""
+    found = [
+        f"{path.relative_to(TEMPLATES)}: {text!r}"
+        for path in sorted(TEMPLATES.rglob("*.html"))
+        for _quote, text in TRANSLATE_WITH_PERCENT.findall(path.read_text(encoding="utf-8"))
+    ]
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize(
+    "po",
+    [p for p in sorted(ROOT.glob("**/locale/zh_Hans/LC_MESSAGES/*.po")) if ".venv" not in p.parts],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_plural_messages_are_translated_for_every_count(po):
+    """A catalog compiled without its Language and Plural-Forms headers falls back to English for n ≠ 1."""
+    import gettext
+
+    from babel.messages.mofile import write_mo
+
+    with po.open("rb") as source:
+        catalog = read_po(source)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    translations = gettext.GNUTranslations(compiled)
+    for message in catalog:
+        if message.id and isinstance(message.id, tuple):
+            for n in (1, 2, 5):
+                assert translations.ngettext(message.id[0], message.id[1], n) == message.string[0], (message.id, n)
