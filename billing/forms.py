@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from billing.models import CreditLedgerEntry, Team
 from billing.reports import SpendFilter
@@ -25,12 +26,15 @@ class TeamChoiceField(forms.ModelChoiceField[Team]):
 
 
 class KeyCreateForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="What the key is for, e.g. “CI pipeline”.")
-    team = TeamChoiceField(queryset=Team.objects.none(), empty_label=None, help_text="The team it charges.")
+    name = forms.CharField(max_length=100, label=_("Name"), help_text=_("What the key is for, e.g. “CI pipeline”."))
+    team = TeamChoiceField(
+        queryset=Team.objects.none(), empty_label=None, label=_("Team"), help_text=_("The team it charges.")
+    )
     expires_on = forms.DateField(
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Optional. The key stops working at the end of this day.",
+        label=_("Expires on"),
+        help_text=_("Optional. The key stops working at the end of this day."),
     )
 
     def __init__(self, *args: Any, teams: list[Team], **kwargs: Any) -> None:
@@ -41,7 +45,7 @@ class KeyCreateForm(forms.Form):
     def clean_expires_on(self) -> dt.date | None:
         day: dt.date | None = self.cleaned_data["expires_on"]
         if day is not None and day < hub_day(timezone.now()):
-            raise forms.ValidationError("Pick today or a later day.")
+            raise forms.ValidationError(_("Pick today or a later day."))
         return day
 
     def expires_at(self) -> dt.datetime | None:
@@ -57,8 +61,8 @@ class ThresholdForm(forms.Form):
         min_value=Decimal("0"),
         max_digits=12,
         decimal_places=2,
-        label="Low-balance threshold (USD)",
-        help_text="The team sees a banner when its balance falls below this. Leave empty for no warning.",
+        label=_("Low-balance threshold (USD)"),
+        help_text=_("The team sees a banner when its balance falls below this. Leave empty for no warning."),
     )
 
     @classmethod
@@ -73,24 +77,30 @@ class WebhookForm(forms.Form):
         max_length=MAX_URL_LENGTH,
         validators=[validate_webhook_url],
         widget=forms.URLInput(attrs={"placeholder": "https://hooks.example.com/…", "autocomplete": "off"}),
-        label="Alert webhook URL",
-        help_text="Low-balance and budget alerts are POSTed here as JSON, besides the email to team admins. "
-        "Public http(s) addresses only. Leave empty for email alone.",
+        label=_("Alert webhook URL"),
+        help_text=_(
+            "Low-balance and budget alerts are POSTed here as JSON, besides the email to team admins. "
+            "Public http(s) addresses only. Leave empty for email alone."
+        ),
     )
 
 
 class GrantForm(forms.Form):
-    team = TeamChoiceField(queryset=Team.objects.order_by("name"), empty_label=None)
+    team = TeamChoiceField(queryset=Team.objects.order_by("name"), empty_label=None, label=_("Team"))
     kind = forms.ChoiceField(
-        choices=[(CreditLedgerEntry.GRANT, "Grant (add credits)"), (CreditLedgerEntry.ADJUST, "Adjustment (+ or −)")]
+        label=_("Kind"),
+        choices=[
+            (CreditLedgerEntry.GRANT, _("Grant (add credits)")),
+            (CreditLedgerEntry.ADJUST, _("Adjustment (+ or −)")),
+        ],
     )
-    amount = forms.DecimalField(max_digits=14, decimal_places=8, label="Amount (USD)")
-    memo = forms.CharField(max_length=300, help_text="Why: shown in the audit trail.")
+    amount = forms.DecimalField(max_digits=14, decimal_places=8, label=_("Amount (USD)"))
+    memo = forms.CharField(max_length=300, label=_("Memo"), help_text=_("Why: shown in the audit trail."))
 
 
 class RangeForm(forms.Form):
     days = forms.TypedChoiceField(
-        choices=[(7, "Last 7 days"), (30, "Last 30 days"), (90, "Last 90 days")], coerce=int, required=False
+        choices=[(7, _("Last 7 days")), (30, _("Last 30 days")), (90, _("Last 90 days"))], coerce=int, required=False
     )
 
     def days_or_default(self) -> int:
@@ -98,20 +108,20 @@ class RangeForm(forms.Form):
 
 
 class SpendFilterForm(forms.Form):
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From")
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To")
-    team = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
-    user = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
-    model = forms.ChoiceField(required=False)
-    provider = forms.ChoiceField(required=False)
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("From"))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("To"))
+    team = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label=_("Team"))
+    user = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label=_("User"))
+    model = forms.ChoiceField(required=False, label=_("Model"))
+    provider = forms.ChoiceField(required=False, label=_("Provider"))
 
     def __init__(self, *args: Any, choices: dict[str, list[Any]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields = cast(dict[str, forms.ChoiceField], self.fields)  # every field set here is a ChoiceField
-        fields["team"].choices = [("", "All teams"), *choices["teams"]]
-        fields["user"].choices = [("", "All users"), *choices["users"]]
-        fields["model"].choices = [("", "All models")] + [(m, m) for m in choices["models"]]
-        fields["provider"].choices = [("", "All providers")] + [(p, p) for p in choices["providers"]]
+        fields["team"].choices = [("", _("All teams")), *choices["teams"]]
+        fields["user"].choices = [("", _("All users")), *choices["users"]]
+        fields["model"].choices = [("", _("All models"))] + [(m, m) for m in choices["models"]]
+        fields["provider"].choices = [("", _("All providers"))] + [(p, p) for p in choices["providers"]]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -120,9 +130,9 @@ class SpendFilterForm(forms.Form):
         data["end"] = data.get("end") or today
         data["start"] = data.get("start") or data["end"] - dt.timedelta(days=29)
         if data["start"] > data["end"]:
-            raise forms.ValidationError("The start date is after the end date.")
+            raise forms.ValidationError(_("The start date is after the end date."))
         if (data["end"] - data["start"]).days >= MAX_RANGE_DAYS:
-            raise forms.ValidationError(f"Pick a range of at most {MAX_RANGE_DAYS} days.")
+            raise forms.ValidationError(_("Pick a range of at most %(days)s days.") % {"days": MAX_RANGE_DAYS})
         return data
 
     def spend_filter(self) -> SpendFilter:

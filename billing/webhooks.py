@@ -12,9 +12,11 @@ import httpx
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 MAX_URL_LENGTH = 500  # Team.alert_webhook_url
-_well_formed = URLValidator(schemes=["http", "https"], message="Enter a full http:// or https:// URL.")
+_well_formed = URLValidator(schemes=["http", "https"], message=gettext_lazy("Enter a full http:// or https:// URL."))
 
 
 def validate_webhook_url(url: str) -> None:
@@ -24,25 +26,26 @@ def validate_webhook_url(url: str) -> None:
     ALERT_WEBHOOK_ALLOW_PRIVATE (default: DEBUG), so nobody can make the hub call into its own network.
     """
     if len(url) > MAX_URL_LENGTH:
-        raise ValidationError(f"Keep the URL under {MAX_URL_LENGTH} characters.")
+        raise ValidationError(_("Keep the URL under %(n)s characters.") % {"n": MAX_URL_LENGTH})
     _well_formed(url)
     parts = urlsplit(url)
     if parts.username or parts.password:
-        raise ValidationError("Leave credentials out of the URL; put a secret token in its path instead.")
+        raise ValidationError(_("Leave credentials out of the URL; put a secret token in its path instead."))
     if settings.ALERT_WEBHOOK_ALLOW_PRIVATE:
         return
     host = parts.hostname or ""
     try:
         found = socket.getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
     except (OSError, ValueError):
-        raise ValidationError(f"The host {host} could not be found.") from None
-    for *_, sockaddr in found:
+        raise ValidationError(_("The host %(host)s could not be found.") % {"host": host}) from None
+    for *_family_type_proto_name, sockaddr in found:
         address = ipaddress.ip_address(sockaddr[0])
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
             address = address.ipv4_mapped
         if not address.is_global or address.is_multicast:
             raise ValidationError(
-                f"{host} is a loopback or private address ({address}): alerts go only to public addresses."
+                _("%(host)s is a loopback or private address (%(address)s): alerts go only to public addresses.")
+                % {"host": host, "address": address}
             )
 
 

@@ -11,15 +11,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from channels.layers import get_channel_layer
 from django.db import DataError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chat import catch_up, conversations, interrupted, versions
 from chat.generation import Outcome, stream_answer
-from chat.live_render import LiveRender
+from chat.live_render import live_deltas
 from chat.markdown_render import render_markdown
 from chat.message_view import format_cost, message_json
 from chat.models import Message
@@ -119,7 +121,7 @@ PREPARE = {
 }
 
 
-UNSTORABLE = (
+UNSTORABLE = gettext_lazy(
     "This message could not be saved: it contains a character that cannot be stored (such as NUL). "
     "Remove it and send again."
 )
@@ -149,14 +151,14 @@ async def handle_action(user: Any, conversation_id: int, action: dict[str, Any])
     if conversation_id in _running:
         return {"kind": "notice", "error": _("An answer is still being written. Stop it first (Esc).")}
     if _holds_nul(action):
-        return {"kind": "notice", "error": UNSTORABLE}
+        return {"kind": "notice", "error": str(UNSTORABLE)}
     try:
         turn = await run_db(in_current_language(PREPARE[kind]), user, conversation_id, action)
     except HubError as exc:
         return {"kind": "notice", "error": exc.message}
     except (DataError, ValueError):  # text the database refuses to store
         log.warning("chat message in conversation %s could not be stored", conversation_id, exc_info=True)
-        return {"kind": "notice", "error": UNSTORABLE}
+        return {"kind": "notice", "error": str(UNSTORABLE)}
     start_turn(turn)
     event: dict[str, Any] = {
         "kind": "turn",
@@ -203,17 +205,7 @@ async def _run(turn: conversations.Turn) -> None:
     running = _running[conversation_id]
     outcome = running.outcome
 
-    async def send_render(rendered: dict[str, Any]) -> None:
-        await broadcast(conversation_id, {"kind": "render", "id": message_id, **rendered})
-
-    live = LiveRender(lambda: ("".join(outcome.parts), len(outcome.parts)), send_render)
-
-    async def on_delta(text: str) -> None:
-        event: dict[str, Any] = {"kind": "delta", "id": message_id, "text": text, "n": len(outcome.parts)}
-        html = live.html_now()
-        if html is not None:
-            event["html"] = html
-        await broadcast(conversation_id, event)
+    live, on_delta = live_deltas(outcome.parts, partial(broadcast, conversation_id), {"id": message_id})
 
     saving = asyncio.ensure_future(_keep_saving(message_id, outcome))
     serving: asyncio.Task[None] | None = None

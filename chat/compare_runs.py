@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import random
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from chat import catch_up
 from chat.conversations import MAX_MESSAGE_CHARS, team_for
 from chat.generation import Outcome, stream_answer
-from chat.live_render import LiveRender
+from chat.live_render import live_deltas
 from chat.markdown_render import render_markdown
 from chat.message_view import format_cost
 from chat.models import CompareAnswer, CompareRun, CompareVote
@@ -184,17 +185,7 @@ async def _send(run_id: int, event: dict[str, Any]) -> None:
 async def _answer(
     run_id: int, answer_id: int, caller: Caller, request: ChatRequest, outcome: Outcome, blind: bool
 ) -> None:
-    async def send_render(rendered: dict[str, Any]) -> None:
-        await _send(run_id, {"kind": "render", "answer": answer_id, **rendered})
-
-    live = LiveRender(lambda: ("".join(outcome.parts), len(outcome.parts)), send_render)
-
-    async def on_delta(text: str) -> None:
-        event: dict[str, Any] = {"kind": "delta", "answer": answer_id, "text": text, "n": len(outcome.parts)}
-        html = live.html_now()
-        if html is not None:
-            event["html"] = html
-        await _send(run_id, event)
+    live, on_delta = live_deltas(outcome.parts, partial(_send, run_id), {"answer": answer_id})
 
     try:
         await stream_answer(caller, request, outcome, on_delta)

@@ -20,6 +20,7 @@ BUSY_SHARE = 3  # wait at least 3× the last render's duration before the next o
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 TextSoFar = Callable[[], tuple[str, int]]
+OnDelta = Callable[[str], Awaitable[None]]
 
 
 class LiveRender:
@@ -63,3 +64,23 @@ class LiveRender:
     def close(self) -> None:
         if self._pending is not None:
             self._pending.cancel()
+
+
+def live_deltas(parts: list[str], send: Send, names: dict[str, Any]) -> tuple[LiveRender, OnDelta]:
+    """One streaming answer's delta callback and its LiveRender: every `delta` event carries the text, the
+    count so far and, when a render is due, the HTML; later renders go out as `render` events. `names`
+    (e.g. {"id": 7}) says in every event which answer it belongs to. `parts` is only ever appended to."""
+
+    async def send_render(rendered: dict[str, Any]) -> None:
+        await send({"kind": "render", **names, **rendered})
+
+    live = LiveRender(lambda: ("".join(parts), len(parts)), send_render)
+
+    async def on_delta(text: str) -> None:
+        event: dict[str, Any] = {"kind": "delta", **names, "text": text, "n": len(parts)}
+        html = live.html_now()
+        if html is not None:
+            event["html"] = html
+        await send(event)
+
+    return live, on_delta

@@ -146,9 +146,13 @@ def compare(request: HttpRequest, run_id: int | None = None) -> HttpResponse:
         run = compare_runs.owned_run(request.user, run_id) if run_id else None
     except NotFound as exc:
         raise Http404(exc.message) from exc
+    groups = model_groups()
+    names = [choice.name for _family, choices in groups for choice in choices]
     context = {
         "run": run,
-        "model_groups": model_groups(),
+        "model_groups": groups,
+        # Two different models picked to start with (the same model twice is refused); 3 and 4 start empty.
+        "slots": list(zip("1234", [*names[:2], "", ""], strict=False)),
         "answers": compare_runs.answer_views(run),
         "past_runs": compare_history.past_runs(request.user),
     }

@@ -3,6 +3,7 @@ upstream, and the hub served on loopback."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -276,3 +277,19 @@ def two_deployments(settings: Any, upstream: FakeUpstream) -> FakeUpstream:
 def hub_root(hub_url: str) -> str:
     """The live hub's root URL (the Anthropic and Google SDKs add /v1 and /v1beta themselves)."""
     return hub_url.removesuffix("/v1")
+
+
+@pytest.fixture(params=["in-process", "redis"])
+def limiter(request: Any, settings: Any) -> Iterator[str]:
+    """Run a rate-limit test with buckets in this process, and again in Redis when REDIS_URL is set."""
+    from billing import rate_limits
+
+    if request.param == "redis":
+        if not os.environ.get("REDIS_URL"):
+            pytest.skip("REDIS_URL is not set")
+        settings.REDIS_URL = os.environ["REDIS_URL"]
+    else:
+        settings.REDIS_URL = ""
+    rate_limits.reset()
+    yield request.param
+    rate_limits.reset()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing.access import staff_required
 from billing.charts import bar_breakdown, time_series
@@ -13,12 +17,20 @@ from billing.csv_export import breakdown_rows, csv_response, record_rows
 from billing.display import usd_text
 from billing.forms import GrantForm, SpendFilterForm
 from billing.ledger import grant_credits
+from billing.models import UsageRecord
 from billing.refusals import refusal_counts
-from billing.reports import DIMENSIONS, daily_spend, filter_choices, spend_overview, spend_totals
+from billing.reports import DIMENSIONS, SpendFilter, daily_spend, filter_choices, spend_overview, spend_totals
+from billing.rollups import Sums
 from billing.selectors import audit_trail, page_of, price_mismatches, usage_records
 from llmhub.errors import HubError
 
-BREAKDOWNS = [("team", "By team"), ("user", "By user"), ("model", "By model"), ("provider", "By provider")]
+# (dimension, column heading, chart title) of each spend breakdown.
+BREAKDOWNS = [
+    ("team", gettext_lazy("Team"), gettext_lazy("Spend by team")),
+    ("user", gettext_lazy("User"), gettext_lazy("Spend by user")),
+    ("model", gettext_lazy("Model"), gettext_lazy("Spend by model")),
+    ("provider", gettext_lazy("Provider"), gettext_lazy("Spend by provider")),
+]
 
 
 def _filter_form(request: HttpRequest) -> SpendFilterForm:
@@ -33,21 +45,22 @@ def _page_number(request: HttpRequest) -> int:
 def spend_review(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request)
     spend = form.spend_filter()
-    totals, rows_by = spend_overview(spend, [dimension for dimension, _ in BREAKDOWNS])
+    totals, rows_by = spend_overview(spend, [dimension for dimension, *_titles in BREAKDOWNS])
     breakdowns = [
         (
             dimension,
+            heading,
             rows_by[dimension],
-            bar_breakdown(f"Spend {title.lower()}", [(r.label, r.cost) for r in rows_by[dimension]]),
+            bar_breakdown(str(title), [(r.label, r.cost) for r in rows_by[dimension]]),
         )
-        for dimension, title in BREAKDOWNS
+        for dimension, heading, title in BREAKDOWNS
     ]
     context = {
         "form": form,
         "spend": spend,
         "totals": totals,
         "refusals": refusal_counts(spend),
-        "over_time": time_series("Spend per day", daily_spend(spend)),
+        "over_time": time_series(_("Spend per day"), daily_spend(spend)),
         "breakdowns": breakdowns,
         "query": request.GET.urlencode(),
     }
@@ -61,17 +74,24 @@ def _query_without_page(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-@staff_required
-def spend_records(request: HttpRequest) -> HttpResponse:
+def _record_list(
+    request: HttpRequest,
+    template: str,
+    records: Callable[[SpendFilter], QuerySet[UsageRecord]],
+    count: Callable[[Sums], int],
+) -> HttpResponse:
+    """A filtered, paged list of usage records; `count` reads its length from the rollup totals."""
     form = _filter_form(request)
     spend = form.spend_filter()
     totals = spend_totals(spend)
-    page = page_of(usage_records(spend), _page_number(request), totals.requests)
-    return render(
-        request,
-        "billing/spend_records.html",
-        {"form": form, "page": page, "totals": totals, "query": _query_without_page(request)},
-    )
+    page = page_of(records(spend), _page_number(request), count(totals))
+    context = {"form": form, "page": page, "totals": totals, "query": _query_without_page(request)}
+    return render(request, template, context)
+
+
+@staff_required
+def spend_records(request: HttpRequest) -> HttpResponse:
+    return _record_list(request, "billing/spend_records.html", usage_records, lambda totals: totals.requests)
 
 
 @staff_required
@@ -106,12 +126,4 @@ def credits_page(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def price_match(request: HttpRequest) -> HttpResponse:
-    form = _filter_form(request)
-    spend = form.spend_filter()
-    totals = spend_totals(spend)
-    page = page_of(price_mismatches(spend), _page_number(request), totals.price_mismatches)
-    return render(
-        request,
-        "billing/price_match.html",
-        {"form": form, "page": page, "totals": totals, "query": _query_without_page(request)},
-    )
+    return _record_list(request, "billing/price_match.html", price_mismatches, lambda totals: totals.price_mismatches)

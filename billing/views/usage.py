@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from billing.charts import bar_breakdown, time_series
 from billing.forms import RangeForm
@@ -22,8 +23,8 @@ def my_usage(request: HttpRequest) -> HttpResponse:
         "form": form,
         "spend": spend,
         "totals": spend_totals(spend),
-        "over_time": time_series("My spend per day", daily_spend(spend)),
-        "model_chart": bar_breakdown("My spend by model", [(row.label, row.cost) for row in by_model]),
+        "over_time": time_series(_("My spend per day"), daily_spend(spend)),
+        "model_chart": bar_breakdown(_("My spend by model"), [(row.label, row.cost) for row in by_model]),
         "by_model": by_model,
         "recent": recent_usage(request.user),
         "refusals": refusal_counts(spend),

@@ -10,6 +10,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from billing.access import staff_required
@@ -17,7 +19,7 @@ from llmhub.gateway import health_of
 from llmhub.ops.deployment_trial import find_target, try_deployment
 from llmhub.ops.health_report import configured_deployments, deployment_stats
 
-WINDOWS = [(1, "Last hour"), (24, "Last 24 hours"), (168, "Last 7 days")]
+WINDOWS = [(1, gettext_lazy("Last hour")), (24, gettext_lazy("Last 24 hours")), (168, gettext_lazy("Last 7 days"))]
 
 
 def _window(request: HttpRequest) -> int:
@@ -57,13 +59,19 @@ def test_deployment_page(request: HttpRequest) -> HttpResponse:
     deployment = request.POST.get("deployment", "")
     target = find_target(deployment)
     if target is None:
-        messages.error(request, "No such deployment in the catalog.")
+        messages.error(request, _("No such deployment in the catalog."))
         return redirect("ops-health")
     outcome = async_to_sync(try_deployment)(deployment, target)
     if outcome.ok:
-        messages.success(request, f"{deployment} answered in {outcome.ms} ms.")
+        messages.success(
+            request, _("%(deployment)s answered in %(ms)s ms.") % {"deployment": deployment, "ms": outcome.ms}
+        )
     else:
-        messages.error(request, f"{deployment} failed after {outcome.ms} ms: {outcome.code}.")
+        messages.error(
+            request,
+            _("%(deployment)s failed after %(ms)s ms: %(code)s.")
+            % {"deployment": deployment, "ms": outcome.ms, "code": outcome.code},
+        )
     return redirect("ops-health")
 
 

@@ -47,13 +47,18 @@ function setRunning(count) {
   $("compare-stop").hidden = running === 0;
 }
 
-function continueButton(id) {
+// A column's action button: data-<action>="<answer id>" is what the click handler reads.
+function answerButton(action, id, label) {
   const button = document.createElement("button");
   button.type = "button";
   button.className = "ghost";
-  button.dataset.continue = id;
-  button.textContent = t("Continue in chat");
+  button.dataset[action] = id;
+  button.textContent = label;
   return button;
+}
+
+function continueButton(id) {
+  return answerButton("continue", id, t("Continue in chat"));
 }
 
 // After the vote (blind runs): every column shows its model, and may be continued in the chat.
@@ -69,12 +74,7 @@ function reveal(models) {
 }
 
 function voteButton(id) {
-  const vote = document.createElement("button");
-  vote.type = "button";
-  vote.className = "ghost";
-  vote.dataset.vote = id;
-  vote.textContent = t("Mark best");
-  return vote;
+  return answerButton("vote", id, t("Mark best"));
 }
 
 function onEvent(event) {

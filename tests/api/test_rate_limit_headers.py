@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 import openai
 import pytest
 
-from billing import rate_limits
 from billing.keys import forget_cached_keys
 from billing.models import HubKey
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(params=["in-process", "redis"])
-def limiter(request, settings):
-    if request.param == "redis":
-        if not os.environ.get("REDIS_URL"):
-            pytest.skip("REDIS_URL is not set")
-        settings.REDIS_URL = os.environ["REDIS_URL"]
-    else:
-        settings.REDIS_URL = ""
-    rate_limits.reset()
-    yield request.param
-    rate_limits.reset()
 
 
 def test_limited_key_sees_its_limits_and_what_is_left(limiter, openai_client, upstream, alice):

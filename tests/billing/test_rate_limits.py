@@ -18,20 +18,6 @@ from tests.fake_upstream import Reply, Stall
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(params=["in-process", "redis"])
-def limiter(request, settings):
-    """Run each test with buckets in this process, and again in Redis when REDIS_URL is set."""
-    if request.param == "redis":
-        if not os.environ.get("REDIS_URL"):
-            pytest.skip("REDIS_URL is not set")
-        settings.REDIS_URL = os.environ["REDIS_URL"]
-    else:
-        settings.REDIS_URL = ""
-    rate_limits.reset()
-    yield request.param
-    rate_limits.reset()
-
-
 def limit(person, *, rpm=None, tpm=None) -> None:
     HubKey.objects.filter(user=person.user).update(rpm_limit=rpm, tpm_limit=tpm)
     forget_cached_keys()

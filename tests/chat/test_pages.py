@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -196,3 +197,13 @@ def test_password_change_page(upstream, alice):
     assert done.status_code == 302
     alice.user.refresh_from_db()
     assert alice.user.check_password("a-much-longer-secret-42")
+
+
+def test_compare_form_starts_with_two_different_models(upstream, alice):
+    page = get(client_for(alice), "/compare/").content.decode()
+    picked = {}
+    for slot in "1234":
+        select = page.split(f'<select id="model-{slot}"', 1)[1].split("</select>", 1)[0]
+        picked[slot] = re.findall(r'<option value="([^"]*)" selected>', select)
+    assert len(picked["1"]) == len(picked["2"]) == 1 and picked["1"] != picked["2"]  # the same one twice is refused
+    assert picked["3"] == picked["4"] == []

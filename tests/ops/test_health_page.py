@@ -22,7 +22,7 @@ def test_health_page_shows_an_open_circuit_and_its_errors(two_deployments, opena
     page = client.get("/staff/health/").content.decode()
     failing = row_of(page, "gpt-4.1@aisa")
     assert 'data-state="open"' in failing
-    assert '<td class="num">4</td>' in failing  # attempts, all failed
+    assert 'data-label="Attempts">4</td>' in failing  # attempts, all failed
     assert "0%" in failing
     assert 'data-state="closed"' in row_of(page, "gpt-4.1@openai")
     assert "100%" in row_of(page, "gpt-4.1@openai")

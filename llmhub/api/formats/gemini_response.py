@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from llmhub import jsonio
+from llmhub.api.formats.block_stream import served_model
 from llmhub.errors import HubError
 from llmhub.gateway import Stream
 from llmhub.providers.content_parts import lenient_arguments
@@ -87,7 +88,7 @@ def error_to_gemini(exc: HubError) -> dict[str, Any]:
 
 async def _chunks(session: Stream) -> AsyncIterator[dict[str, Any]]:
     """Gateway events as streamGenerateContent chunks. Tool calls go out whole, in the last chunk."""
-    model = session.call.served.name if session.call.served else session.call.request.model
+    model = served_model(session)
     request_id = session.call.request_id
     calls: dict[int, dict[int, dict[str, Any]]] = {}  # candidate → tool index → assembled OpenAI call
     reasons: dict[int, str] = {}
