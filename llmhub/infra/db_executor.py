@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.db import connections, transaction
 
-from llmhub.infra import pg_pipeline, sqlite_wal
+from llmhub.infra import sqlite_wal
 
 T = TypeVar("T")
 _executor: ThreadPoolExecutor | None = None
@@ -155,11 +155,20 @@ def run_db_write(fn: Callable[..., T], /, *args: Any, order: Any = 0, **kwargs: 
     return future
 
 
+_also_close: list[Callable[[], None]] = []
+
+
+def also_close(close: Callable[[], None]) -> None:
+    """Have `close_db_connections` call `close` too (the PostgreSQL pipeline's connections)."""
+    _also_close.append(close)
+
+
 def close_db_connections() -> None:
-    """Close every pool thread's connection, and the event loops' (test teardown, before dropping the test
-    database)."""
+    """Close every pool thread's connection, and the others registered with `also_close` (test teardown,
+    before dropping the test database)."""
     global _executor
-    pg_pipeline.close_all()
+    for close in _also_close:
+        close()
     with _lock:
         pool, _executor = _executor, None
     sqlite_wal.stop_checkpointer()

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import connections
 
 from llmhub.errors import HubError
+from llmhub.infra import db_executor
 
 log = logging.getLogger("llmhub.db")
 
@@ -149,8 +150,6 @@ class _LoopWriter:
 
 
 def _fallback_in_thread(queued: _Queued) -> None:
-    from llmhub.infra.db_executor import run_db_write
-
     if queued.future.done():
         return
 
@@ -164,14 +163,12 @@ def _fallback_in_thread(queued: _Queued) -> None:
         else:
             queued.future.set_result(done.result())
 
-    run_db_write(queued.statement.fallback, order=queued.order).add_done_callback(copy)
+    db_executor.run_db_write(queued.statement.fallback, order=queued.order).add_done_callback(copy)
 
 
 async def _fallback(queued: _Queued) -> tuple[bool, Any]:
-    from llmhub.infra.db_executor import run_db_write
-
     try:
-        return True, await run_db_write(queued.statement.fallback, order=queued.order)
+        return True, await db_executor.run_db_write(queued.statement.fallback, order=queued.order)
     except Exception as exc:  # noqa: BLE001 - handed to the caller that submitted it
         return False, exc
 
@@ -201,3 +198,6 @@ def close_all() -> None:
     for writer in list(_writers.values()):
         _close(writer)
     _writers.clear()
+
+
+db_executor.also_close(close_all)
