@@ -14,6 +14,7 @@ from django.conf import settings
 
 from billing import cache_generations
 from llmhub.gateway import charging, sweeper
+from llmhub.infra import channel_layer
 from llmhub.infra.http_client import close_client
 
 _drains: set[asyncio.Task[int]] = set()
@@ -55,5 +56,6 @@ async def lifespan_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             await sweeper.stop()
             await charging.wait_for_background()
             await close_client()
+            await channel_layer.close_connections()
             await send({"type": "lifespan.shutdown.complete"})
             return

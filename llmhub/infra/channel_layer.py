@@ -39,3 +39,15 @@ class RedisChannelLayer(_RedisChannelLayer):  # type: ignore[misc]  # channels-r
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.send(channel, {"type": WAKE}), timeout=2)
         await asyncio.wait({inner}, timeout=5)
+
+
+async def close_connections() -> None:
+    """Close this loop's Redis connections of every channel layer (a worker's shutdown, a test's end): a
+    receive still blocked on one ends when its socket closes, instead of holding up the loop's shutdown."""
+    from channels.layers import channel_layers
+
+    for layer in list(channel_layers.backends.values()):
+        close_pools = getattr(layer, "close_pools", None)
+        if close_pools is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(close_pools(), timeout=5)

@@ -54,9 +54,10 @@ async def chat_ready(upstream: Any) -> Any:
     """The fake upstream behind every model, and a fresh channel layer (in memory, or Redis with REDIS_URL)."""
     from channels.layers import channel_layers
 
-    from llmhub.infra import http_client
+    from llmhub.infra import channel_layer, http_client
 
     channel_layers.backends.clear()
     yield upstream
     # Each test has its own loop, hence its own upstream connection pool: close it with the loop.
     await http_client.close_client()
+    await channel_layer.close_connections()  # and its Redis connections, before the loop's teardown
