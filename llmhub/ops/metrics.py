@@ -85,8 +85,9 @@ def record_when_settled(settlement: asyncio.Future[Any], draft: UsageDraft, span
     """Record (metrics, the request's log line, its trace span) the draft once its settlement is written (even when the request that awaits it is cancelled)."""
 
     def settled(done: asyncio.Future[Any]) -> None:
-        tracing.settled(span, draft)
-        if not done.cancelled() and done.exception() is None:
+        written = not done.cancelled() and done.exception() is None
+        tracing.settled(span, draft, written=written)
+        if written:
             if settings.METRICS_ENABLED:
                 record_settlement(draft)
             log_settlement(draft)
