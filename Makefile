@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Client libraries whose pins conflict with the dev tools' (instructor: jiter<0.15) get a venv of their own.
+CLIENTS_VENV := .venv-clients
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
@@ -20,10 +22,16 @@ $(VENV)/.installed: $(VENV)/.runtime-installed requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# Contract tests run a script with this venv's python against the live hub (tests/providers/test_demo_upstream.py).
+$(CLIENTS_VENV)/.installed: requirements-clients.txt
+	test -x $(CLIENTS_VENV)/bin/python || $(PYTHON) -m venv $(CLIENTS_VENV)
+	$(CLIENTS_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-clients.txt
+	touch $@
+
 install-runtime: $(VENV)/.runtime-installed translations-runtime
 
 # The .mo catalogs are build output: compiled (pure Python, Babel) whenever a .po is newer.
-install: $(VENV)/.installed translations
+install: $(VENV)/.installed $(CLIENTS_VENV)/.installed translations
 
 translations: $(VENV)/.installed
 	$(BIN)/python manage.py compile_translations
@@ -66,5 +74,5 @@ bench: install
 	$(BIN)/python -m bench.run_all
 
 clean:
-	rm -rf $(VENV) staticfiles .test-db.sqlite3*
+	rm -rf $(VENV) $(CLIENTS_VENV) staticfiles .test-db.sqlite3*
 	find . -path ./.venv -prune -o -name '*.mo' -path '*/locale/*' -print -exec rm {} +

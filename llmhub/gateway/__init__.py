@@ -8,7 +8,7 @@ from llmhub.gateway.call import Call, Caller, Result
 from llmhub.gateway.compare import run_comparison
 from llmhub.gateway.completion import complete
 from llmhub.gateway.embeddings import EmbeddingResult, embed, serves_embeddings
-from llmhub.gateway.health import DeploymentHealth, forget_health, health_of, record_test
+from llmhub.gateway.health import DeploymentHealth, circuit_states, forget_health, health_of, record_test
 from llmhub.gateway.planning import plan
 from llmhub.gateway.response_cache import CacheMode, mode_from_headers
 from llmhub.gateway.route_scoring import TASKS, TIERS
@@ -26,6 +26,7 @@ __all__ = [
     "Result",
     "Stream",
     "StreamEvent",
+    "circuit_states",
     "complete",
     "embed",
     "forget_health",

@@ -310,7 +310,9 @@ async def _settle_now(draft: UsageDraft) -> Settlement:
 
 async def _settle_shielded(call: Call, draft: UsageDraft) -> Settlement:
     task = asyncio.ensure_future(_settle_now(draft))
-    record_when_settled(task, draft, call.upstream_span)
+    # The span goes to the first settlement only: if that write fails, it ends there, and the retry has none.
+    span, call.upstream_span = call.upstream_span, None
+    record_when_settled(task, draft, span)
     _background.add(task)
     task.add_done_callback(_background.discard)
     task.add_done_callback(lambda _done: _live.pop(draft.request_id, None))

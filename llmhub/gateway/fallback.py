@@ -88,9 +88,14 @@ async def with_fallback(call: Call, attempt_fn: Callable[[ModelSpec, Target], Aw
                     await health.outcome(gate, exc)
                     _record_attempt(call, spec, target, started, exc)
                     raise
+                except BaseException as exc:
+                    # Cancelled (the client left, or shutdown) or a bug: no settlement will end this span.
+                    tracing.abandoned(span, exc)
+                    raise
+                call.upstream_span = span  # the settlement ends it, even if cancelled from here on
                 decision = await health.outcome(gate, None)
                 _record_attempt(call, spec, target, started, None, decision)
-                call.served, call.target, call.upstream_span = spec, target, span
+                call.served, call.target = spec, target
                 return result
     if last_error is None:  # every deployment was skipped
         raise _all_skipped(skipped)

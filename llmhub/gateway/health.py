@@ -23,7 +23,6 @@ from django.conf import settings
 from llmhub.errors import HubError, UpstreamError, UpstreamRateLimited
 from llmhub.gateway import health_store
 from llmhub.gateway.health_store import PREFIX, HealthStore
-from llmhub.ops.metrics import set_circuit_state
 from llmhub.providers.base import Target
 
 log = logging.getLogger("llmhub.gateway")
@@ -166,7 +165,6 @@ async def _open(store: HealthStore, deployment: str, why: str, *, only_new: bool
 
 
 async def _transition(store: HealthStore, deployment: str, state: str, why: str) -> None:
-    set_circuit_state(deployment, state)
     log.warning("circuit %s: %s (%s)", deployment, state, why)
     await _history(store, deployment, state, why)
 
@@ -198,15 +196,32 @@ async def _health_of(store: HealthStore, deployments: list[str]) -> list[Deploym
         keys = _keys(deployment)
         open_until, cooling = await store.get_many([keys["open"], keys["cool"]])
         until = float(open_until) if open_until is not None else None
+        state = _breaker_state(open_until, now)
         if cooling is not None:
             state, until = "cooling_down", float(cooling)
-        elif until is None:
-            state = "closed"
-        else:
-            state = "open" if now < until else "half_open"
         history = [json.loads(item) for item in await store.items(keys["history"])]
         found.append(DeploymentHealth(deployment, state, until, history))
     return found
+
+
+async def circuit_states(deployments: list[str]) -> dict[str, str]:
+    """Each deployment's breaker as it stands now in the store (closed, open or half_open), in one read: the
+    /metrics gauge, so a scrape never shows a state the store has since dropped (expiry, another worker)."""
+    return await _using_store(lambda store: _circuit_states(store, deployments))
+
+
+async def _circuit_states(store: HealthStore, deployments: list[str]) -> dict[str, str]:
+    if not deployments:
+        return {}
+    values = await store.get_many([_keys(deployment)["open"] for deployment in deployments])
+    now = time.time()
+    return {deployment: _breaker_state(value, now) for deployment, value in zip(deployments, values, strict=True)}
+
+
+def _breaker_state(open_until: str | None, now: float) -> str:
+    if open_until is None:
+        return "closed"
+    return "open" if now < float(open_until) else "half_open"
 
 
 async def record_test(deployment: str, why: str) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from opentelemetry.trace import Span
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -39,12 +39,6 @@ UPSTREAM_SECONDS = Histogram("llmhub_upstream_duration_seconds", "One upstream a
 TOKENS = Counter("llmhub_tokens", "Tokens settled", ["model", "direction"])
 COST = Counter("llmhub_cost_usd", "Cost charged to teams, USD", ["team", "model"])
 UPSTREAM_ERRORS = Counter("llmhub_upstream_errors", "Failed upstream attempts", ["provider", "code"])
-CIRCUIT = Gauge(
-    "llmhub_circuit_state",
-    "Circuit breaker per deployment: 0 closed, 1 half-open, 2 open",
-    ["deployment"],
-    multiprocess_mode="mostrecent",
-)
 
 
 def endpoint_label(path: str) -> str:
@@ -91,17 +85,14 @@ def record_when_settled(settlement: asyncio.Future[Any], draft: UsageDraft, span
     """Record (metrics, the request's log line, its trace span) the draft once its settlement is written (even when the request that awaits it is cancelled)."""
 
     def settled(done: asyncio.Future[Any]) -> None:
-        tracing.settled(span, draft)
-        if not done.cancelled() and done.exception() is None:
+        written = not done.cancelled() and done.exception() is None
+        tracing.settled(span, draft, written=written)
+        if written:
             if settings.METRICS_ENABLED:
                 record_settlement(draft)
             log_settlement(draft)
 
     settlement.add_done_callback(settled)
-
-
-def set_circuit_state(deployment: str, state: str) -> None:
-    CIRCUIT.labels(deployment).set(CIRCUIT_STATES[state])
 
 
 class ScrapeTimeGauge:
@@ -112,6 +103,24 @@ class ScrapeTimeGauge:
 
     def collect(self) -> Iterable[Metric]:
         yield GaugeMetricFamily(self.name, self.documentation, value=self.read())
+
+
+class CircuitGauge:
+    """`llmhub_circuit_state` per deployment, from the breakers' states read at the scrape (not kept in this
+    process: the breaker lives in the shared store, and its state changes by expiry and in other workers)."""
+
+    def __init__(self, states: dict[str, str]) -> None:
+        self.states = states
+
+    def collect(self) -> Iterable[Metric]:
+        gauge = GaugeMetricFamily(
+            "llmhub_circuit_state",
+            "Circuit breaker per deployment: 0 closed, 1 half-open, 2 open",
+            labels=["deployment"],
+        )
+        for deployment, state in self.states.items():
+            gauge.add_metric([deployment], CIRCUIT_STATES[state])
+        return [gauge]
 
 
 def exposition(extra: Iterable[Any] = ()) -> bytes:

@@ -11,8 +11,10 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from billing.models import CreditHold
 from llmhub.errors import AuthenticationFailed
+from llmhub.gateway import circuit_states
 from llmhub.infra.db_executor import run_db
-from llmhub.ops.metrics import ScrapeTimeGauge, exposition
+from llmhub.ops.health_report import configured_deployments
+from llmhub.ops.metrics import CircuitGauge, ScrapeTimeGauge, exposition
 
 HOLDS_OPEN = ScrapeTimeGauge(
     "llmhub_credit_holds_open", "Credit holds of requests in flight", lambda: float(CreditHold.objects.count())
@@ -33,5 +35,6 @@ async def metrics(request: HttpRequest) -> HttpResponse:
     if not token_accepted(request):
         refused = AuthenticationFailed("Bearer METRICS_TOKEN required.", code="invalid_metrics_token")
         return JsonResponse(refused.as_openai(), status=401, headers={"WWW-Authenticate": "Bearer"})
-    text = await run_db(exposition, [HOLDS_OPEN])
+    circuits = CircuitGauge(await circuit_states(await run_db(configured_deployments)))
+    text = await run_db(exposition, [HOLDS_OPEN, circuits])
     return HttpResponse(text, content_type=CONTENT_TYPE_LATEST)

@@ -3,6 +3,7 @@ OTEL_EXPORTER_OTLP_ENDPOINT is set (then spans go there over OTLP/HTTP, batched 
 
 from __future__ import annotations
 
+import asyncio
 import os
 from typing import Any
 from urllib.parse import urlsplit
@@ -68,15 +69,30 @@ def failed(span: Span | None, error: HubError) -> None:
     span.end()
 
 
-def settled(span: Span | None, draft: UsageDraft) -> None:
-    """The serving call's span gets the usage the request settled with, and ends."""
+def abandoned(span: Span | None, exc: BaseException) -> None:
+    """An upstream call that ended with neither an answer nor a hub error: cancelled (the client left, or the
+    worker is shutting down) or an unexpected exception."""
+    if span is None:
+        return
+    kind = "cancelled" if isinstance(exc, asyncio.CancelledError) else type(exc).__qualname__
+    span.set_attribute("error.type", kind)
+    span.set_status(Status(StatusCode.ERROR, kind))
+    span.end()
+
+
+def settled(span: Span | None, draft: UsageDraft, *, written: bool = True) -> None:
+    """The serving call's span gets the usage the request settled with, and ends (as `settlement_failed` when
+    the settlement's write failed)."""
     if span is None:
         return
     span.set_attribute("gen_ai.response.model", draft.model_served)
     span.set_attribute("gen_ai.usage.input_tokens", draft.prompt_tokens)
     span.set_attribute("gen_ai.usage.output_tokens", draft.completion_tokens)
     span.set_attribute("llmhub.cost_usd", str(draft.cost))
-    if draft.status != "ok":
-        span.set_attribute("error.type", draft.error_code or draft.status)
-        span.set_status(Status(StatusCode.ERROR, draft.error_code or draft.status))
+    error = (draft.error_code or draft.status) if draft.status != "ok" else ""
+    if not written:
+        error = "settlement_failed"
+    if error:
+        span.set_attribute("error.type", error)
+        span.set_status(Status(StatusCode.ERROR, error))
     span.end()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections import defaultdict
 from decimal import Decimal
 
@@ -131,3 +132,41 @@ def test_an_open_circuit_is_exported(two_deployments, metrics_token, hub_url, op
     two_deployments.script("gpt-4.1", *[Fail(500)] * 4)
     ask(openai_client), ask(openai_client)
     assert scrape(hub_url)["llmhub_circuit_state"][(("deployment", "gpt-4.1@aisa"),)] == 2
+
+
+def _circuit(hub_url: str, deployment: str = "gpt-4.1@aisa") -> float | None:
+    return scrape(hub_url)["llmhub_circuit_state"].get((("deployment", deployment),))
+
+
+def test_the_circuit_gauge_shows_half_open_once_the_cooldown_is_over(
+    two_deployments, metrics_token, hub_url, openai_client, alice
+):
+    from tests.gateway.test_health_routing import COOLDOWN, ask
+
+    two_deployments.script("gpt-4.1", *[Fail(500)] * 4)
+    ask(openai_client), ask(openai_client)
+    assert _circuit(hub_url) == 2
+    time.sleep(COOLDOWN + 0.1)  # no request since: the next one would be the probe
+    assert _circuit(hub_url) == 1
+
+
+def test_the_circuit_gauge_shows_closed_when_the_breakers_state_is_gone(
+    two_deployments, metrics_token, hub_url, openai_client, alice
+):
+    from llmhub.gateway import forget_health
+    from tests.gateway.test_health_routing import ask
+
+    two_deployments.script("gpt-4.1", *[Fail(500)] * 4)
+    ask(openai_client), ask(openai_client)
+    assert _circuit(hub_url) == 2
+    forget_health()  # as when the keys expire in Redis, or another worker's probe closed it there
+    assert _circuit(hub_url) == 0
+    assert ask(openai_client).provider == "aisa"  # the gateway agrees: the circuit is closed
+
+
+def test_the_circuit_gauge_covers_every_configured_deployment(metrics_token, hub_url):
+    from llmhub.ops.health_report import configured_deployments
+
+    states = scrape(hub_url)["llmhub_circuit_state"]
+    assert {dict(labels)["deployment"] for labels in states} == set(configured_deployments())
+    assert set(states.values()) == {0}
