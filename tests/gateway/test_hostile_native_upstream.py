@@ -5,29 +5,19 @@ such request is recorded and charged exactly once."""
 from __future__ import annotations
 
 import json
-import time
 
 import httpx
 import pytest
 
 from billing.models import CreditLedgerEntry, UsageRecord
 from tests.fake_upstream import Garbage, Reply
+from tests.usage_records import wait_for_record
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CLAUDE = "claude-3-5-sonnet-20241022"  # the upstream model behind the hub's claude-3-5-sonnet
 FLASH = "gemini-2.0-flash"
 ATTEMPTS = 4  # more than the hub makes, so every retry meets the same fault
-
-
-def _record(request_id: str, seconds: float = 10) -> UsageRecord:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        record = UsageRecord.objects.filter(request_id=request_id).first()
-        if record is not None:
-            return record
-        time.sleep(0.05)
-    raise AssertionError(f"no usage record for {request_id}")
 
 
 def _post(hub_url, key, model, *, stream):
@@ -43,7 +33,7 @@ def _events(response):
 
 def _assert_failed_once(response):
     """One usage record, in error, with its one charge."""
-    record = _record(response.headers["x-request-id"])
+    record = wait_for_record(response.headers["x-request-id"])
     assert record.status == "error"
     assert record.error_code == "upstream_error"
     assert UsageRecord.objects.count() == 1
@@ -174,7 +164,7 @@ def test_anthropic_events_the_hub_does_not_read_still_pass(hub_url, direct, alic
     events = _events(response)
     assert "".join(e["choices"][0]["delta"].get("content") or "" for e in events if e.get("choices")) == "one two three"
     assert "usage" in events[-1]
-    record = _record(response.headers["x-request-id"])
+    record = wait_for_record(response.headers["x-request-id"])
     assert record.status == "ok"
     assert record.completion_tokens == 3
     assert CreditLedgerEntry.objects.filter(kind="charge").count() == 1
@@ -285,7 +275,7 @@ def test_gemini_fields_the_hub_does_not_read_still_pass(hub_url, direct, alice):
     events = _events(response)
     assert "".join(e["choices"][0]["delta"].get("content") or "" for e in events if e.get("choices")) == "one two three"
     assert "usage" in events[-1]
-    record = _record(response.headers["x-request-id"])
+    record = wait_for_record(response.headers["x-request-id"])
     assert record.status == "ok"
     assert record.completion_tokens == 3
     assert CreditLedgerEntry.objects.filter(kind="charge").count() == 1

@@ -11,22 +11,13 @@ import time
 import httpx
 import pytest
 
-from billing.models import CreditLedgerEntry, UsageRecord
+from billing.models import CreditLedgerEntry
 from tests.fake_upstream import Fail, Reply, Trickle
+from tests.usage_records import wait_for_record
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PROMPT = [{"role": "user", "content": "say hello"}]
-
-
-def _record(request_id: str, seconds: float = 10) -> UsageRecord:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        record = UsageRecord.objects.filter(request_id=request_id).first()
-        if record is not None:
-            return record
-        time.sleep(0.05)
-    raise AssertionError(f"no usage record for {request_id}")
 
 
 def _stream(hub_url, key, **extra):
@@ -57,7 +48,7 @@ def test_malformed_chunk_mid_stream_ends_with_the_error_event(hub_url, upstream,
     last = json.loads(events[-1])
     assert last["error"]["code"] == "upstream_error"
     assert "malformed" in last["error"]["message"]
-    record = _record(response.headers["x-request-id"])
+    record = wait_for_record(response.headers["x-request-id"])
     assert record.status == "error"
     assert record.error_code == "upstream_error"
     assert CreditLedgerEntry.objects.filter(kind="charge").count() == 1
@@ -68,7 +59,7 @@ def test_usage_with_text_counts_is_counted_by_the_hub(hub_url, upstream, alice):
     response = _stream(hub_url, alice.key)
     usage = json.loads(_events(response)[-1])["usage"]
     assert usage["completion_tokens"] > 0
-    record = _record(response.headers["x-request-id"])
+    record = wait_for_record(response.headers["x-request-id"])
     assert record.status == "ok"
     assert record.tokens_estimated
 
@@ -86,7 +77,7 @@ def test_negative_usage_settles_with_the_hubs_own_count(hub_url, upstream, alice
     response = _complete(hub_url, alice.key)
     assert response.status_code == 200
     assert response.json()["usage"]["prompt_tokens"] > 0
-    record = _record(response.headers["x-request-id"])
+    record = wait_for_record(response.headers["x-request-id"])
     assert record.status == "ok"
     assert record.tokens_estimated
     assert record.cost > 0
@@ -97,7 +88,7 @@ def test_implausible_upstream_cost_is_dropped(hub_url, upstream, alice, cost):
     upstream.script("gpt-4o", Reply(text="one two three", completion_tokens=3, cost=cost))
     response = _complete(hub_url, alice.key)
     assert response.status_code == 200
-    record = _record(response.headers["x-request-id"])
+    record = wait_for_record(response.headers["x-request-id"])
     assert record.status == "ok"
     assert record.upstream_cost is None
     assert 0 < record.cost < 1
@@ -106,7 +97,7 @@ def test_implausible_upstream_cost_is_dropped(hub_url, upstream, alice, cost):
 def test_plausible_upstream_cost_is_kept(hub_url, upstream, alice):
     upstream.script("gpt-4o", Reply(text="one two three", completion_tokens=3, cost=0.0001))
     response = _complete(hub_url, alice.key)
-    record = _record(response.headers["x-request-id"])
+    record = wait_for_record(response.headers["x-request-id"])
     assert str(record.upstream_cost) == "0.00010000"
 
 
@@ -115,7 +106,7 @@ def test_completion_tokens_beyond_max_tokens_are_clamped_and_flagged(hub_url, up
     response = _complete(hub_url, alice.key, max_tokens=100)
     assert response.status_code == 200
     assert response.json()["usage"]["completion_tokens"] == 100
-    record = _record(response.headers["x-request-id"])
+    record = wait_for_record(response.headers["x-request-id"])
     assert record.completion_tokens == 100
     assert record.tokens_clamped
     acme.refresh_from_db()
@@ -126,14 +117,14 @@ def test_streamed_completion_tokens_are_clamped_to_max_tokens_times_n(hub_url, u
     upstream.script("gpt-4o", Reply(text="one two three", completion_tokens=50_000_000))
     response = _stream(hub_url, alice.key, max_tokens=100, n=2)
     assert json.loads(_events(response)[-1])["usage"]["completion_tokens"] == 200
-    record = _record(response.headers["x-request-id"])
+    record = wait_for_record(response.headers["x-request-id"])
     assert record.completion_tokens == 200 and record.tokens_clamped
 
 
 def test_honest_usage_is_not_flagged(hub_url, upstream, alice):
     upstream.script("gpt-4o", Reply(text="one two three", completion_tokens=3))
     response = _complete(hub_url, alice.key, max_tokens=100)
-    record = _record(response.headers["x-request-id"])
+    record = wait_for_record(response.headers["x-request-id"])
     assert record.completion_tokens == 3 and not record.tokens_clamped
 
 
@@ -145,7 +136,7 @@ def test_bytes_without_newlines_are_cut_at_the_total_time_limit(hub_url, upstrea
     assert time.monotonic() - started < 4
     assert response.status_code == 504
     assert response.json()["error"]["code"] == "upstream_timeout"
-    assert _record(response.headers["x-request-id"]).status == "error"
+    assert wait_for_record(response.headers["x-request-id"]).status == "error"
 
 
 def test_a_line_longer_than_the_cap_fails_that_attempt_at_once(hub_url, upstream, alice, settings):
@@ -155,7 +146,7 @@ def test_a_line_longer_than_the_cap_fails_that_attempt_at_once(hub_url, upstream
     response = _stream(hub_url, alice.key)
     assert time.monotonic() - started < 3
     assert response.status_code == 200
-    record = _record(response.headers["x-request-id"])
+    record = wait_for_record(response.headers["x-request-id"])
     assert record.attempts[0]["code"] == "upstream_error"
     assert record.attempts[-1]["status"] == "ok"
 

@@ -11,18 +11,9 @@ import pytest
 
 from billing.models import CreditHold, CreditLedgerEntry, UsageRecord
 from tests.fake_upstream import Drop, Garbage, Reply
+from tests.usage_records import wait_for_record
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _wait_for_record(request_id: str, seconds: float = 10) -> UsageRecord:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        record = UsageRecord.objects.filter(request_id=request_id).first()
-        if record is not None:
-            return record
-        time.sleep(0.05)
-    raise AssertionError(f"no usage record for {request_id}")
 
 
 def test_client_disconnect_after_three_chunks_is_billed_once(hub_url, upstream, alice, acme):
@@ -42,7 +33,7 @@ def test_client_disconnect_after_three_chunks_is_billed_once(hub_url, upstream, 
                 seen += 1
             if seen == 3:
                 break
-    record = _wait_for_record(request_id)
+    record = wait_for_record(request_id)
     assert record.status == "cancelled"
     assert record.error_code == "client_disconnected"
     # Two content words reached the client with the role chunk; a few more may have been in flight.
@@ -74,7 +65,7 @@ def test_upstream_failure_mid_stream_is_a_final_error_event(hub_url, upstream, a
     assert "[DONE]" not in events
     last = json.loads(events[-1])
     assert last["error"]["type"] == "api_error"
-    record = _wait_for_record(response.headers["x-request-id"])
+    record = wait_for_record(response.headers["x-request-id"])
     assert record.status == "error"
 
 
