@@ -3,13 +3,15 @@ rows themselves, each breach named."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
@@ -45,7 +47,23 @@ def audit_ledger(now: dt.datetime | None = None, *, holds_since: dt.datetime | N
       `holds_since`, only holds created since then (a test's own, not those it dated in the past);
     - negative balance: no balance, nor balance less reserved, is below zero.
     """
-    now = now or timezone.now()
+    with _one_snapshot():
+        return _audit(now or timezone.now(), holds_since)
+
+
+@contextlib.contextmanager
+def _one_snapshot() -> Iterator[None]:
+    """Every read of the audit sees the books at one moment: requests settling meanwhile (a live server,
+    another worker) would otherwise show a team's reserved credit from before and its holds from after.
+    SQLite's read transaction is one snapshot; PostgreSQL's needs REPEATABLE READ."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
+def _audit(now: dt.datetime, holds_since: dt.datetime | None) -> list[Breach]:
     teams = {team.pk: team for team in Team.objects.only("slug", "balance", "reserved")}
     ledger = _sums(CreditLedgerEntry.objects.values_list("team_id", "amount").iterator())
     held = _sums(CreditHold.objects.values_list("team_id", "amount").iterator())

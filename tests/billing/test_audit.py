@@ -92,3 +92,29 @@ def test_hold_dated_before_the_audit_window_is_left_to_the_full_audit(alice, acm
     reserve_credits(team_id=acme.pk, request_id="dated", amount=Decimal("1"), user_id=alice.user.pk, now=long_ago)
     assert audit_ledger(holds_since=timezone.now() - dt.timedelta(minutes=1)) == []
     assert [b.rule for b in audit_ledger()] == ["stale hold"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_audit_sees_the_books_at_one_moment_though_a_request_settles_while_it_reads(alice, acme, monkeypatch):
+    import threading
+
+    from django.db import connections
+
+    from billing import audit
+
+    reserve_credits(team_id=acme.pk, request_id="settling", amount=Decimal("1"), user_id=alice.user.pk)
+    sums, calls = audit._sums, []
+    worker = threading.Thread(target=lambda: (settle_usage(draft_for(alice, "settling", "0.5")),
+                                              connections.close_all()))  # fmt: skip
+
+    def settle_between_reads(rows):
+        calls.append(1)
+        if len(calls) == 2:  # the teams and their ledger are read; the holds are next: settle now, elsewhere
+            worker.start()
+            worker.join(timeout=3)  # PostgreSQL: settled by now; SQLite: it waits for the audit's transaction
+        return sums(rows)
+
+    monkeypatch.setattr(audit, "_sums", settle_between_reads)
+    assert [b for b in audit.audit_ledger() if b.rule != "balance"] == []
+    worker.join(10)
+    assert not CreditHold.objects.filter(request_id="settling").exists()  # it did settle
