@@ -104,8 +104,12 @@ def test_the_audit_sees_the_books_at_one_moment_though_a_request_settles_while_i
 
     reserve_credits(team_id=acme.pk, request_id="settling", amount=Decimal("1"), user_id=alice.user.pk)
     sums, calls = audit._sums, []
-    worker = threading.Thread(target=lambda: (settle_usage(draft_for(alice, "settling", "0.5")),
-                                              connections.close_all()))  # fmt: skip
+
+    def settle_elsewhere() -> None:
+        settle_usage(draft_for(alice, "settling", "0.5"))
+        connections.close_all()
+
+    worker = threading.Thread(target=settle_elsewhere)
 
     def settle_between_reads(rows):
         calls.append(1)
