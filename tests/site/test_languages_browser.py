@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import time
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -14,6 +16,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # Names, not English words: the brand, the language switch's own "English", protocol and key-cap names in the
 # suggestions and the help line (Chinese UIs write them so too). Model names and families come from the catalog.
 NAMES = ["LLM Hub", "English", "TCP", "UDP", "Ctrl", "Shift", "Esc"]
+
+
+def wait_for_catalog(page: Any) -> None:
+    """The JavaScript catalog script is deferred: wait until it defines gettext. Polled from here: Playwright's
+    wait_for_function evaluates its string in the page, which the pages' CSP (no 'unsafe-eval') refuses."""
+    deadline = time.monotonic() + 10
+    while page.evaluate("typeof window.gettext") != "function":
+        assert time.monotonic() < deadline, "the JavaScript catalog never loaded"
+        page.wait_for_timeout(50)
 
 
 def model_names() -> list[str]:
@@ -61,7 +72,7 @@ def test_english_browser_still_gets_english(page_for, alice):
     expect(page.get_by_label("Model", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Send", exact=True)).to_be_visible()
     assert page.locator("html").get_attribute("lang") == "en"
-    page.wait_for_function("typeof window.gettext === 'function'")  # the catalog script is deferred
+    wait_for_catalog(page)
     assert page.evaluate("window.gettext('Copy code')") == "Copy code"
 
 
@@ -69,7 +80,7 @@ def test_language_switch_overrides_the_browser_and_sticks(page_for, alice):
     page = page_for(alice, locale="en-US")
     page.get_by_label("Language").select_option("zh-hans")  # submits itself (static/js/hub.js)
     expect(page.get_by_role("button", name="发送", exact=True)).to_be_visible()
-    page.wait_for_function("typeof window.gettext === 'function'")  # the catalog script is deferred
+    wait_for_catalog(page)
     assert page.evaluate("window.gettext('Copy code')") == "复制代码"
     page.goto("/compare/")
     expect(page.get_by_role("heading", name="模型对比")).to_be_visible()
