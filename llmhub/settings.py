@@ -213,28 +213,12 @@ SECURE_HSTS_PRELOAD = HTTPS_ONLY
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", default=False) else None
 SECURE_REDIRECT_EXEMPT = [r"^v1/", r"^v1beta/", r"^healthz$", r"^metrics$"]
 
-# Upstream providers. Each key enables that provider; AIsa serves every catalog model by default.
-AISA_API_KEY = env.str("AISA_API_KEY", default="")
-AISA_BASE_URL = env.str("AISA_BASE_URL", default="https://api.aisa.one/v1")
-PROVIDER_KEYS = {
-    "openai": env.str("OPENAI_API_KEY", default=""),
-    "anthropic": env.str("ANTHROPIC_API_KEY", default=""),
-    "gemini": env.str("GEMINI_API_KEY", default=""),
-    "deepseek": env.str("DEEPSEEK_API_KEY", default=""),
-    "qwen": env.str("DASHSCOPE_API_KEY", default=""),
-    "xai": env.str("XAI_API_KEY", default=""),
-    "openrouter": env.str("OPENROUTER_API_KEY", default=""),
-}
-PROVIDER_BASE_URLS = {
-    "openai": env.str("OPENAI_BASE_URL", default="https://api.openai.com/v1"),
-    "anthropic": env.str("ANTHROPIC_BASE_URL", default="https://api.anthropic.com/v1"),
-    "gemini": env.str("GEMINI_BASE_URL", default="https://generativelanguage.googleapis.com/v1beta"),
-    "deepseek": env.str("DEEPSEEK_BASE_URL", default="https://api.deepseek.com/v1"),
-    "qwen": env.str("DASHSCOPE_BASE_URL", default="https://dashscope-intl.aliyuncs.com/compatible-mode/v1"),
-    "xai": env.str("XAI_BASE_URL", default="https://api.x.ai/v1"),
-    "openrouter": env.str("OPENROUTER_BASE_URL", default="https://openrouter.ai/api/v1"),
-}
-OLLAMA_BASE_URL = env.str("OLLAMA_BASE_URL", default="")
+# Upstream providers: each kind's key (and base URL) variable, e.g. AISA_API_KEY, ANTHROPIC_BASE_URL, is a
+# setting of the same name (llmhub/providers/<kind>/; the README's table lists them). A key enables its
+# provider; Ollama and vLLM are enabled by their base URL. AIsa serves every catalog model by default.
+from llmhub.providers.registry import env_settings  # noqa: E402 - the kinds need only this env reader
+
+globals().update(env_settings(env))
 # The offline demo upstream is mounted in this same server; it serves every model when no key is set.
 DEMO_UPSTREAM_URL = env.str("DEMO_UPSTREAM_URL", default="http://127.0.0.1:8000/demo-upstream/v1")
 # Fernet key for provider secrets stored in the database; derived from SECRET_KEY when unset.

@@ -235,13 +235,10 @@ def serve_direct(settings: Any, fake: FakeUpstream, *, keep_aisa: bool = False) 
     serving Claude and Gemini, so those requests take the direct path."""
     from llmhub import catalog
     from llmhub.models import Deployment
+    from tests.provider_env import configure_provider
 
-    settings.PROVIDER_KEYS = {**settings.PROVIDER_KEYS, "anthropic": "fake-anthropic-key", "gemini": "fake-gemini-key"}
-    settings.PROVIDER_BASE_URLS = {
-        **settings.PROVIDER_BASE_URLS,
-        "anthropic": fake.url + "/anthropic/v1",
-        "gemini": fake.url + "/gemini/v1beta",
-    }
+    configure_provider(settings, "anthropic", key="fake-anthropic-key", base_url=fake.url + "/anthropic/v1")
+    configure_provider(settings, "gemini", key="fake-gemini-key", base_url=fake.url + "/gemini/v1beta")
     if not keep_aisa:
         Deployment.objects.filter(provider="aisa", model__family__in=["Claude", "Gemini"]).update(enabled=False)
     catalog.invalidate()
@@ -262,9 +259,9 @@ def two_deployments(settings: Any, upstream: FakeUpstream) -> FakeUpstream:
     circuit opens after 4 attempts at half failed and stays open 1 s."""
     from llmhub import catalog
     from llmhub.models import Deployment
+    from tests.provider_env import configure_provider
 
-    settings.PROVIDER_KEYS = {**settings.PROVIDER_KEYS, "openai": "fake-openai-key"}
-    settings.PROVIDER_BASE_URLS = {**settings.PROVIDER_BASE_URLS, "openai": upstream.url + "/v1"}
+    configure_provider(settings, "openai", key="fake-openai-key", base_url=upstream.url + "/v1")
     settings.BREAKER_MIN_REQUESTS = 4
     settings.BREAKER_ERROR_RATE = 0.5
     settings.BREAKER_COOLDOWN_SECONDS = 1.0

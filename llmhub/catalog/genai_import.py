@@ -10,15 +10,18 @@ from typing import Any
 
 from llmhub.catalog.pricing import Prices, Tier
 
-# genai-prices provider id -> (family, the hub's direct provider name, public-id prefix kept).
-PROVIDERS: dict[str, tuple[str, str, str]] = {
-    "openai": ("GPT", "openai", ""),
-    "anthropic": ("Claude", "anthropic", "claude-"),
-    "google": ("Gemini", "gemini", "gemini-"),
-    "deepseek": ("DeepSeek", "deepseek", ""),
-    "x-ai": ("Grok", "xai", "grok-"),
-    "openrouter": ("Qwen", "openrouter", "qwen/"),
-}
+
+def genai_providers() -> dict[str, tuple[str, str, str]]:
+    """genai-prices provider id -> (family, the hub's direct provider kind, public-id prefix kept)."""
+    from llmhub.providers.registry import kinds
+
+    return {
+        kind.genai.provider_id: (kind.genai.family, kind.name, kind.genai.prefix)
+        for kind in kinds().values()
+        if kind.genai is not None
+    }
+
+
 # Ids that are not chat models: embeddings, speech, images, realtime, legacy completions, fine-tunes.
 NOT_CHAT = re.compile(
     r"(embed|tts|transcribe|whisper|audio|realtime|image|live|moderation|search|computer-use|robotics|"
@@ -153,10 +156,11 @@ def entries(now: datetime | None = None) -> list[Entry]:
 
     now = now or datetime.now(tz=UTC)
     found: dict[str, Entry] = {}
+    sources = genai_providers()
     for provider in providers:
-        if provider.id not in PROVIDERS:
+        if provider.id not in sources:
             continue
-        family, direct, prefix = PROVIDERS[provider.id]
+        family, direct, prefix = sources[provider.id]
         for model in provider.models:
             if not model.id.startswith(prefix) or NOT_CHAT.search(model.id):
                 continue
@@ -190,6 +194,6 @@ def genai_model_for(provider_name: str, upstream_model: str) -> Any:
     """The genai-prices model a direct provider's model id resolves to (their own matching), or None."""
     from genai_prices.data import providers
 
-    wanted = next((pid for pid, (_, direct, _) in PROVIDERS.items() if direct == provider_name), None)
+    wanted = next((pid for pid, (_, direct, _) in genai_providers().items() if direct == provider_name), None)
     provider = next((p for p in providers if p.id == wanted), None)
     return provider.find_model(upstream_model) if provider is not None else None

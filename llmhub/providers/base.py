@@ -46,10 +46,18 @@ class ChatRequest:
 
 @dataclass(frozen=True)
 class ProviderConfig:
+    """One configured upstream: its name, kind, the wire format requests are translated to, and every
+    format it speaks natively (a request already in one of those passes through)."""
+
     name: str
     wire_format: str
     base_url: str
     api_key: str = field(default="", repr=False)
+    kind: str = ""
+    speaks: tuple[str, ...] = ()
+
+    def speaks_natively(self, wire_format: str) -> bool:
+        return wire_format in (self.speaks or (self.wire_format,))
 
 
 @dataclass(frozen=True)
@@ -76,10 +84,43 @@ class StreamChunk:
     usage: Usage | None = None
 
 
+EmbeddingInput = str | list[int]
+
+
+@dataclass
+class EmbeddingRequest:
+    """Texts (or token-id arrays) to embed, in order; `dimensions` shortens the vectors where supported."""
+
+    model: str
+    inputs: list[EmbeddingInput]
+    dimensions: int | None = None
+    user: str | None = None
+
+
+@dataclass
+class Embeddings:
+    vectors: list[list[float]]
+    usage: Usage
+
+
+def estimated_embedding_usage(request: EmbeddingRequest) -> Usage:
+    """The hub's own count of an embedding request's tokens, for upstreams that report none."""
+    tokens = sum(len(i) if isinstance(i, list) else max(1, len(i.encode()) // 4) for i in request.inputs)
+    return Usage(prompt_tokens=tokens, estimated=True)
+
+
 class ProviderAdapter(abc.ABC):
     """Speaks one wire format. Raises llmhub.errors.UpstreamError (and subclasses) on failure."""
 
     wire_format: str
+
+    async def embed(self, target: Target, request: EmbeddingRequest) -> Embeddings:
+        """The embeddings of `request` from one deployment; formats without embeddings refuse."""
+        from llmhub.errors import InvalidRequest
+
+        raise InvalidRequest(
+            f"Provider {target.provider.name} ({self.wire_format}) does not serve embeddings.", param="model"
+        )
 
     @abc.abstractmethod
     async def complete(self, target: Target, request: ChatRequest) -> Completion: ...

@@ -1,45 +1,73 @@
-"""Which upstreams are configured (env keys and admin rows) and the adapter for each wire format."""
+"""Which upstreams are configured (env variables and admin rows), the provider kinds, and the adapter for
+each wire format.
+
+Adding a provider kind: a folder `llmhub/providers/<name>/` whose `__init__` defines `KIND`, and one line
+in KINDS below. Its environment variables become settings of the same names (llmhub/settings.py).
+"""
 
 from __future__ import annotations
 
+import functools
 import importlib
+from typing import Any
 
 from django.conf import settings
 
 from llmhub.providers.base import ProviderAdapter, ProviderConfig
+from llmhub.providers.kind import ProviderKind
 
-# Wire format -> "module:class", imported on first use.
-ADAPTERS = {
-    "openai": "llmhub.providers.openai_compat:OpenAICompatAdapter",
+KINDS = (
+    "aisa",
+    "openai",
+    "anthropic",
+    "gemini",
+    "deepseek",
+    "qwen",
+    "xai",
+    "openrouter",
+    "groq",
+    "ollama",
+    "vllm",
+)
+# Wire format -> "module:class" of its adapter, imported on first use.
+WIRE_ADAPTERS = {
+    "openai": "llmhub.providers.openai.chat:OpenAIChatAdapter",
     "anthropic": "llmhub.providers.anthropic.adapter:AnthropicAdapter",
     "gemini": "llmhub.providers.gemini.adapter:GeminiAdapter",
-}
-# The wire format each env-configured provider speaks.
-ENV_WIRE_FORMATS = {
-    "openai": "openai",
-    "anthropic": "anthropic",
-    "gemini": "gemini",
-    "deepseek": "openai",
-    "qwen": "openai",
-    "xai": "openai",
-    "openrouter": "openai",
 }
 DEMO = "demo"
 
 _adapters: dict[str, ProviderAdapter] = {}
 
 
+@functools.cache
+def kinds() -> dict[str, ProviderKind]:
+    """Every provider kind by name, in KINDS order."""
+    return {name: importlib.import_module(f"llmhub.providers.{name}").KIND for name in KINDS}
+
+
+def env_settings(env: Any) -> dict[str, str]:
+    """Each kind's environment variables (key, base URL) read through `env`, for llmhub/settings.py."""
+    values: dict[str, str] = {}
+    for kind in kinds().values():
+        if kind.key_env:
+            values[kind.key_env] = env.str(kind.key_env, default="")
+        if kind.base_url_env:
+            values[kind.base_url_env] = env.str(kind.base_url_env, default="" if kind.keyless else kind.base_url)
+    return values
+
+
 def adapter_for(wire_format: str) -> ProviderAdapter:
     adapter = _adapters.get(wire_format)
     if adapter is None:
-        module_name, class_name = ADAPTERS[wire_format].split(":")
+        module_name, class_name = WIRE_ADAPTERS[wire_format].split(":")
         adapter = getattr(importlib.import_module(module_name), class_name)()
         _adapters[wire_format] = adapter
     return adapter
 
 
 def has_adapter(wire_format: str) -> bool:
-    if wire_format not in ADAPTERS:
+    if wire_format not in WIRE_ADAPTERS:
         return False
     try:
         adapter_for(wire_format)
@@ -48,16 +76,19 @@ def has_adapter(wire_format: str) -> bool:
     return True
 
 
+def _config(kind: ProviderKind, name: str, base_url: str, api_key: str, wire_format: str) -> ProviderConfig:
+    """A provider of `kind`; it speaks the kind's native formats when configured in the kind's own format."""
+    speaks = kind.speaks if wire_format == kind.wire_format else (wire_format,)
+    return ProviderConfig(name, wire_format, base_url.rstrip("/"), api_key, kind=kind.name, speaks=speaks)
+
+
 def providers_from_env() -> dict[str, ProviderConfig]:
     found: dict[str, ProviderConfig] = {}
-    if settings.AISA_API_KEY:
-        found["aisa"] = ProviderConfig("aisa", "openai", settings.AISA_BASE_URL.rstrip("/"), settings.AISA_API_KEY)
-    for name, key in settings.PROVIDER_KEYS.items():
-        if key:
-            base = settings.PROVIDER_BASE_URLS[name].rstrip("/")
-            found[name] = ProviderConfig(name, ENV_WIRE_FORMATS[name], base, key)
-    if settings.OLLAMA_BASE_URL:
-        found["ollama"] = ProviderConfig("ollama", "openai", settings.OLLAMA_BASE_URL.rstrip("/"), "")
+    for kind in kinds().values():
+        key = getattr(settings, kind.key_env, "") if kind.key_env else ""
+        base = getattr(settings, kind.base_url_env, "") if kind.base_url_env else kind.base_url
+        if (kind.keyless and base) or key:
+            found[kind.name] = _config(kind, kind.name, base or kind.base_url, key, kind.wire_format)
     return found
 
 
@@ -70,7 +101,11 @@ def load_configured_providers() -> dict[str, ProviderConfig]:
         if not row.enabled:
             found.pop(row.name, None)
             continue
-        found[row.name] = ProviderConfig(row.name, row.wire_format, row.base_url.rstrip("/"), row.api_key())
+        kind = kinds().get(row.name)
+        if kind is None:
+            found[row.name] = ProviderConfig(row.name, row.wire_format, row.base_url.rstrip("/"), row.api_key())
+        else:
+            found[row.name] = _config(kind, row.name, row.base_url, row.api_key(), row.wire_format)
     return {name: cfg for name, cfg in found.items() if has_adapter(cfg.wire_format)}
 
 

@@ -10,6 +10,7 @@ from django.contrib.messages import get_messages
 
 from llmhub.models import CatalogModel, Deployment, Provider
 from tests.fake_upstream import Fail, Reply
+from tests.provider_env import clear_provider_env
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +57,7 @@ def test_charlie_cannot_run_the_test_action(client, charlie, upstream):
 
 def test_adding_a_provider_says_what_changed(admin_client, settings):
     settings.AISA_API_KEY = ""
-    settings.PROVIDER_KEYS = {name: "" for name in settings.PROVIDER_KEYS}
+    clear_provider_env(settings)
     response = admin_client.post(
         "/admin/llmhub/provider/add/",
         {

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from llmhub import catalog
 from llmhub.gateway import route_scoring
 from llmhub.models import Provider
+from tests.provider_env import clear_provider_env
 
 pytestmark = pytest.mark.django_db
 
@@ -18,8 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def no_env_providers(settings: Any) -> None:
     settings.AISA_API_KEY = ""
-    settings.PROVIDER_KEYS = {name: "" for name in settings.PROVIDER_KEYS}
-    settings.OLLAMA_BASE_URL = ""
+    clear_provider_env(settings)
     catalog.invalidate()
 
 

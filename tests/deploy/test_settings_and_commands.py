@@ -15,6 +15,7 @@ from billing.keys import authenticate_key
 from billing.models import CreditLedgerEntry, Membership, Team
 from llmhub import catalog
 from llmhub.models import Provider
+from tests.provider_env import clear_provider_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -91,8 +92,7 @@ def test_without_keys_the_demo_upstream_serves_every_model(db, settings):
 
     seed_catalog()
     settings.AISA_API_KEY = ""
-    settings.PROVIDER_KEYS = {name: "" for name in settings.PROVIDER_KEYS}
-    settings.OLLAMA_BASE_URL = ""
+    clear_provider_env(settings)
     snap = catalog.build_snapshot()
     assert snap.demo
     assert {t.provider.name for spec in snap.models.values() for t in spec.targets} == {"demo"}

@@ -14,6 +14,7 @@ from openai import OpenAI
 from pydantic import BaseModel
 
 from billing.models import UsageRecord
+from tests.provider_env import clear_provider_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,7 +30,7 @@ def demo_hub(settings, live_hub, transactional_db, alice):
 
     seed_catalog()
     settings.AISA_API_KEY = ""
-    settings.PROVIDER_KEYS = {name: "" for name in settings.PROVIDER_KEYS}
+    clear_provider_env(settings)
     settings.DEMO_UPSTREAM_URL = live_hub.url + "/demo-upstream/v1"
     catalog.invalidate()
     yield OpenAI(api_key=alice.key, base_url=live_hub.url + "/v1", max_retries=0)

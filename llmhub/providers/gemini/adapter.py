@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from llmhub.errors import UpstreamError
-from llmhub.providers.base import ChatRequest, Completion, ProviderAdapter, StreamChunk, Target, Usage
+from llmhub.providers.base import (
+    ChatRequest,
+    Completion,
+    EmbeddingRequest,
+    Embeddings,
+    ProviderAdapter,
+    StreamChunk,
+    Target,
+    Usage,
+)
+from llmhub.providers.gemini.embeddings import gemini_embeddings
 from llmhub.providers.gemini.request import to_gemini_request
 from llmhub.providers.gemini.response import GeminiStreamReader, completion_from_gemini, usage_from_gemini
 from llmhub.providers.http_base import parse_json_event, post_json, reading, stream_sse
@@ -20,6 +30,9 @@ class GeminiAdapter(ProviderAdapter):
     def _url(self, target: Target, method: str) -> str:
         model = target.upstream_model.removeprefix("models/")
         return f"{target.provider.base_url}/models/{model}:{method}"
+
+    async def embed(self, target: Target, request: EmbeddingRequest) -> Embeddings:
+        return await gemini_embeddings(target, request)
 
     async def complete(self, target: Target, request: ChatRequest) -> Completion:
         payload = to_gemini_request(request)

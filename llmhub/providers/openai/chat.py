@@ -1,59 +1,29 @@
-"""Adapter for OpenAI-compatible upstreams: AIsa, OpenAI, DeepSeek, Qwen, xAI, OpenRouter, Ollama, vLLM."""
+"""The `openai` wire format (chat completions): the adapter every OpenAI-compatible kind uses (AIsa, OpenAI,
+DeepSeek, Qwen, xAI, OpenRouter, Groq, Ollama, vLLM)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from llmhub.errors import UpstreamError
-from llmhub.providers.base import ChatRequest, Completion, ProviderAdapter, StreamChunk, Target, Usage
+from llmhub.providers.base import (
+    ChatRequest,
+    Completion,
+    EmbeddingRequest,
+    Embeddings,
+    ProviderAdapter,
+    StreamChunk,
+    Target,
+    Usage,
+)
 from llmhub.providers.http_base import log_upstream_text, parse_json_event, post_json, stream_sse
-from llmhub.providers.openai_schema import check_chunk, check_completion
+from llmhub.providers.openai.embeddings import openai_embeddings
+from llmhub.providers.openai.schema import check_chunk, check_completion
+from llmhub.providers.openai.usage import usage_from_openai
 
 
-def _count(raw: Any, key: str) -> int:
-    """A token count as sent (the gateway bounds it); ValueError when it is not a whole number."""
-    value = raw.get(key) if isinstance(raw, dict) else None
-    if value is None:
-        return 0
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{key} is not a number")
-    if isinstance(value, float) and not value.is_integer():
-        raise ValueError(f"{key} is not a whole number")
-    return int(value)
-
-
-def usage_from_openai(raw: Any) -> Usage | None:
-    """Read an OpenAI `usage` object, including cached, reasoning and upstream-cost fields when present.
-
-    A usage object whose counts are not numbers is no report at all: the hub counts the tokens itself.
-    """
-    if not isinstance(raw, dict):
-        return None
-    prompt_details = raw.get("prompt_tokens_details") or {}
-    completion_details = raw.get("completion_tokens_details") or {}
-    cost = raw.get("cost")
-    upstream_cost: Decimal | None = None
-    if isinstance(cost, (int, float, str)) and not isinstance(cost, bool):
-        try:
-            upstream_cost = Decimal(str(cost))
-        except InvalidOperation:
-            upstream_cost = None
-    try:
-        return Usage(
-            prompt_tokens=_count(raw, "prompt_tokens"),
-            completion_tokens=_count(raw, "completion_tokens"),
-            cached_tokens=_count(prompt_details, "cached_tokens"),
-            cache_write_tokens=_count(prompt_details, "cache_write_tokens"),
-            reasoning_tokens=_count(completion_details, "reasoning_tokens"),
-            upstream_cost=upstream_cost,
-        )
-    except (ValueError, OverflowError):
-        return None
-
-
-class OpenAICompatAdapter(ProviderAdapter):
+class OpenAIChatAdapter(ProviderAdapter):
     wire_format = "openai"
 
     def _headers(self, target: Target) -> dict[str, str]:
@@ -73,6 +43,9 @@ class OpenAICompatAdapter(ProviderAdapter):
         else:
             payload.pop("stream_options", None)
         return payload
+
+    async def embed(self, target: Target, request: EmbeddingRequest) -> Embeddings:
+        return await openai_embeddings(target, request)
 
     async def complete(self, target: Target, request: ChatRequest) -> Completion:
         url = f"{target.provider.base_url}/chat/completions"
