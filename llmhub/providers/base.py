@@ -33,8 +33,23 @@ class Usage:
 
 
 @dataclass
+class NativeRequest:
+    """The client's own body, in its wire format, kept beside the canonical form: an upstream that speaks
+    that format natively gets it unchanged (but for what the hub owns: model id, auth, stream-usage opt-in,
+    the output cap it held for), unknown fields included, and its answer is relayed as it came."""
+
+    wire_format: str  # "openai" (chat completions), "responses", "anthropic", "gemini"
+    body: dict[str, Any]
+    # The provider's own request headers the client sent (anthropic-beta, anthropic-version, openai-beta, ...).
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class ChatRequest:
-    """A chat request in canonical (OpenAI) form. `params` holds every other OpenAI field, forwarded as is."""
+    """A chat request in canonical (OpenAI) form. `params` holds every other OpenAI field, forwarded as is.
+
+    `native` is the client's own body when it came in another format (or the same): used instead of the
+    canonical form by an upstream that speaks that format natively."""
 
     model: str
     messages: list[dict[str, Any]]
@@ -42,6 +57,7 @@ class ChatRequest:
     stream: bool = False
     include_usage: bool = False
     fallbacks: list[str] = field(default_factory=list)
+    native: NativeRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -72,16 +88,26 @@ class Target:
 
 @dataclass
 class Completion:
-    body: dict[str, Any]  # an OpenAI chat.completion object
+    body: dict[str, Any]  # an OpenAI chat.completion object (as far as it translates)
     usage: Usage
+    # Passthrough: the upstream's own body in the client's wire format, relayed with the hub's usage fields.
+    native: dict[str, Any] | None = None
 
 
 @dataclass
 class StreamChunk:
-    """An OpenAI chat.completion.chunk (data), and the usage when the upstream reported it in this chunk."""
+    """An OpenAI chat.completion.chunk (data), and the usage when the upstream reported it in this chunk.
+
+    Passthrough: `raw` is the upstream's event in the client's format, framed as received, relayed as is;
+    `final` events (the ones that carry the usage, and the stream's end) are held back and written by the
+    client's format once the request is settled, with the hub's cost added (`native_event` is the parsed
+    event for that). `data`, when set, is the same event as a canonical chunk (metering, the chat)."""
 
     data: dict[str, Any] | None
     usage: Usage | None = None
+    raw: bytes | None = None
+    final: bool = False
+    native_event: dict[str, Any] | None = None
 
 
 EmbeddingInput = str | list[int]
