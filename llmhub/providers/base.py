@@ -23,6 +23,8 @@ class Usage:
     cache_write_tokens: int = 0
     reasoning_tokens: int = 0
     images: int = 0
+    # Hosted (server-side) tool calls the upstream ran and bills per call: {"web_search": 2, "web_fetch": 1}.
+    server_tool_requests: dict[str, int] = field(default_factory=dict)
     upstream_cost: Decimal | None = None
     estimated: bool = False
     clamped: bool = False  # the upstream reported more than the request could use; cut to the bound
