@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpResponseBase
 
 from llmhub import gateway
@@ -11,10 +13,17 @@ from llmhub.api.responses import MeteredStreamingResponse, json_response
 from llmhub.providers.base import ChatRequest
 
 
-async def answer(api: ApiRequest, wire: ClientFormat, chat: ChatRequest, *, sse: bool = True) -> HttpResponseBase:
-    """The gateway's answer to `chat` in `wire`'s format: a metered stream, or JSON with the call's headers."""
+async def answer(
+    api: ApiRequest, wire: ClientFormat, chat: ChatRequest, body: Any = None, *, sse: bool = True
+) -> HttpResponseBase:
+    """The gateway's answer to `chat` in `wire`'s format: a metered stream, or JSON with the call's headers.
+
+    With the client's `body`, an upstream that speaks `wire`'s format natively gets that body (passthrough)."""
+    if body is not None:
+        wire.keep_native(chat, body, api.http.headers)
     if chat.stream:
         session = await gateway.open_stream(api.caller, chat, cache=api.cache)
-        return MeteredStreamingResponse(session, wire.stream(session, sse=sse), wire.stream_content_type(sse=sse))
+        content = wire.answer_stream(session, sse=sse)
+        return MeteredStreamingResponse(session, content, wire.stream_content_type(sse=sse))
     result = await gateway.complete(api.caller, chat, cache=api.cache)
-    return json_response(wire.render(result), headers=result.call.headers())
+    return json_response(wire.answer_body(result), headers=result.call.headers())

@@ -16,7 +16,8 @@ from llmhub.catalog import asnapshot, find_model
 
 @api_endpoint(wire=ANTHROPIC)
 async def messages(api: ApiRequest) -> HttpResponseBase:
-    return await answer(api, ANTHROPIC, ANTHROPIC.parse(api.json()))
+    body = api.json()
+    return await answer(api, ANTHROPIC, ANTHROPIC.parse(body), body)
 
 
 @api_endpoint(wire=ANTHROPIC)
@@ -29,8 +30,9 @@ async def count_tokens(api: ApiRequest) -> HttpResponse:
 
 @api_endpoint(wire=GEMINI)
 async def generate_content(api: ApiRequest, model: str, method: str) -> HttpResponseBase:
-    chat = GEMINI.parse(api.json(), model=model, stream=method == "streamGenerateContent")
-    return await answer(api, GEMINI, chat, sse=api.query("alt") == "sse")
+    body = api.json()
+    chat = GEMINI.parse(body, model=model, stream=method == "streamGenerateContent")
+    return await answer(api, GEMINI, chat, body, sse=api.query("alt") == "sse")
 
 
 @api_endpoint(wire=GEMINI)

@@ -44,6 +44,7 @@ class Call:
     cache_status: str | None = None  # "hit" or "miss" when the response cache was consulted
     upstream_span: Any = None  # the serving upstream call's trace span, ended at settlement (llmhub.ops.tracing)
     lowered_cap: tuple[int | None, int] | None = None  # (asked, granted) when the output cap was lowered to fit
+    passthrough: bool = False  # the serving upstream got the client's own body (same wire format)
 
     @property
     def notice(self) -> str | None:
@@ -53,7 +54,7 @@ class Call:
         return lowered_cap_notice(asked=self.lowered_cap[0], granted=self.lowered_cap[1])
 
     def headers(self) -> dict[str, str]:
-        headers = {"x-request-id": self.request_id}
+        headers = {"x-request-id": self.request_id, "request-id": self.request_id}
         if self.served is not None:
             headers["x-llmhub-model"] = self.served.name
         if self.route is not None:
@@ -75,3 +76,4 @@ class Result:
 
     body: dict[str, Any]
     call: Call
+    native: dict[str, Any] | None = None  # passthrough: the upstream's own body, in the client's format

@@ -7,8 +7,8 @@ from llmhub.gateway.call import Call, Caller, Result
 from llmhub.gateway.fallback import with_fallback
 from llmhub.gateway.metering import completion_usage, usage_json
 from llmhub.gateway.planning import open_call
-from llmhub.providers.base import ChatRequest
-from llmhub.providers.registry import adapter_for
+from llmhub.providers.base import ChatRequest, Completion, Target
+from llmhub.providers.registry import adapter_for_call, passes_through
 
 
 async def complete(
@@ -25,13 +25,17 @@ async def complete(
         body = {**opened.hit.body, "model": opened.hit.model, "usage": usage_json(opened.hit.usage, call.settled)}
         return Result(body=body, call=call)
     async with charging.settled_on_failure(call, cancelled_code="cancelled"):
-        completion = await with_fallback(
-            call, lambda spec, target: adapter_for(target.provider.wire_format).complete(target, call.request)
-        )
+        completion = await with_fallback(call, lambda spec, target: _attempt(call, target))
     usage = completion_usage(call, completion)
     settlement = await charging.settle(call, charging.usage_draft(call, usage, "ok"))
     assert call.served is not None
     body = {**completion.body, "model": call.served.name, "usage": usage_json(usage, settlement)}
-    if opened.store_answer:
+    if opened.store_answer and completion.native is None:
         await response_cache.store(caller.team_id, request, body, usage, call.served.name, call.route)
-    return Result(body=body, call=call)
+    return Result(body=body, call=call, native=completion.native)
+
+
+async def _attempt(call: Call, target: Target) -> Completion:
+    """One deployment's answer: the client's body passed through when the upstream speaks its format."""
+    call.passthrough = passes_through(target, call.request)
+    return await adapter_for_call(target, call.request).complete(target, call.request)

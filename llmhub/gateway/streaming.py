@@ -22,18 +22,24 @@ from llmhub.gateway.fallback import with_fallback
 from llmhub.gateway.metering import streamed_usage, usage_json
 from llmhub.gateway.planning import open_call
 from llmhub.providers.base import ChatRequest, StreamChunk, Target, Usage
-from llmhub.providers.registry import adapter_for
+from llmhub.providers.registry import adapter_for_call, passes_through
 
 log = logging.getLogger("llmhub.gateway")
 
 
 @dataclass
 class StreamEvent:
-    """kind is "chunk" (an OpenAI chunk dict), "usage" (usage with cost and credits) or "error"."""
+    """kind is "chunk" (an OpenAI chunk dict), "usage" (usage with cost and credits) or "error".
+
+    Passthrough: a chunk's `raw` is the upstream's event in the client's own format, to relay as is, and
+    the usage event's `held` are the upstream's final events (parsed), for the client's format to write
+    with the hub's cost added."""
 
     kind: str
     data: dict[str, Any]
     error: HubError | None = None
+    raw: bytes | None = None
+    held: list[dict[str, Any]] | None = None
 
 
 class Stream(Protocol):
@@ -79,9 +85,31 @@ class StreamSession:
         self.on_finish: Callable[[list[dict[str, Any]], Usage], Awaitable[None]] | None = None
         self._kept: list[dict[str, Any]] = []
         self._checkpoints = Checkpointer(call)  # the output so far, on the hold, for the sweep after a crash
+        self._held: list[dict[str, Any]] = []  # passthrough: the upstream's final events, written after settling
 
     def _final_usage(self) -> Usage:
         return streamed_usage(self.call, self._usage, self._text_bytes)
+
+    def _relay_native(self, chunk: StreamChunk) -> StreamEvent | None:
+        """A passthrough event: metered from its canonical reading, relayed as the upstream sent it."""
+        if chunk.usage is not None:
+            self._usage = chunk.usage
+        if chunk.data:
+            self._count(chunk.data)
+        if chunk.final:
+            if chunk.native_event is not None:
+                self._held.append(chunk.native_event)
+            return None
+        if chunk.raw is None:
+            return None
+        return StreamEvent("chunk", chunk.data or {}, raw=chunk.raw)
+
+    def _count(self, data: dict[str, Any]) -> None:
+        produced = _delta_bytes(data)
+        if produced and self._ttft_ms is None:
+            self._ttft_ms = int((time.monotonic() - self.call.started) * 1000)
+        self._text_bytes += produced
+        self._checkpoints.advance(self._text_bytes)
 
     def _relay(self, chunk: StreamChunk) -> dict[str, Any] | None:
         if chunk.usage is not None:
@@ -89,11 +117,7 @@ class StreamSession:
         data = chunk.data
         if not data or not data.get("choices"):
             return None  # a usage-only chunk: the hub sends its own, with cost, at the end
-        produced = _delta_bytes(data)
-        if produced and self._ttft_ms is None:
-            self._ttft_ms = int((time.monotonic() - self.call.started) * 1000)
-        self._text_bytes += produced
-        self._checkpoints.advance(self._text_bytes)
+        self._count(data)
         data = dict(data)
         data.pop("usage", None)
         assert self.call.served is not None
@@ -113,6 +137,11 @@ class StreamSession:
                             chunk = await self._upstream.__anext__()
                         except StopAsyncIteration:
                             break
+                    if self.call.passthrough:
+                        native = self._relay_native(chunk)
+                        if native is not None:
+                            yield native
+                        continue
                     data = self._relay(chunk)
                     if data is not None:
                         if self.on_finish is not None:
@@ -132,7 +161,7 @@ class StreamSession:
             else:
                 if self.on_finish is not None:
                     await self.on_finish(self._kept, usage)
-                yield StreamEvent("usage", usage_json(usage, settlement))
+                yield StreamEvent("usage", usage_json(usage, settlement), held=self._held)
         finally:
             await self._close_upstream()
             if self.call.settled is None:
@@ -198,7 +227,8 @@ async def open_stream(
         return ReplaySession(call, opened.hit)
 
     async def first_chunk(_spec: Any, target: Target) -> tuple[AsyncIterator[StreamChunk], StreamChunk]:
-        upstream = adapter_for(target.provider.wire_format).stream(target, call.request)
+        call.passthrough = passes_through(target, call.request)
+        upstream = adapter_for_call(target, call.request).stream(target, call.request)
         try:
             return upstream, await upstream.__anext__()
         except StopAsyncIteration as exc:
@@ -207,7 +237,7 @@ async def open_stream(
     async with charging.settled_on_failure(call, cancelled_code="client_disconnected"):
         upstream, first = await with_fallback(call, first_chunk)
     session = StreamSession(call, upstream, first)
-    if opened.store_answer:
+    if opened.store_answer and not call.passthrough:
         session.on_finish = _cache_store_hook(caller, request, call)
     return session
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
-from llmhub.providers.base import ProviderAdapter, ProviderConfig
+from llmhub.providers.base import ChatRequest, ProviderAdapter, ProviderConfig, Target
 from llmhub.providers.kind import ProviderKind
 
 KINDS = (
@@ -64,6 +64,25 @@ def adapter_for(wire_format: str) -> ProviderAdapter:
         adapter = getattr(importlib.import_module(module_name), class_name)()
         _adapters[wire_format] = adapter
     return adapter
+
+
+def passes_through(target: Target, request: ChatRequest) -> bool:
+    """Whether `target`'s upstream speaks the client's own format, so the client's body goes as it came."""
+    native = request.native
+    return (
+        native is not None
+        and native.wire_format in WIRE_ADAPTERS
+        and target.provider.speaks_natively(native.wire_format)
+    )
+
+
+def adapter_for_call(target: Target, request: ChatRequest) -> ProviderAdapter:
+    """The adapter that calls `target` for `request`: the client's own format's when the upstream speaks it
+    natively (the adapter then passes the body through), else the upstream's format (translated)."""
+    if passes_through(target, request):
+        assert request.native is not None
+        return adapter_for(request.native.wire_format)
+    return adapter_for(target.provider.wire_format)
 
 
 def has_adapter(wire_format: str) -> bool:

@@ -40,6 +40,12 @@ def usage_to_anthropic(usage: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def native_usage(upstream: Any, usage: dict[str, Any]) -> dict[str, Any]:
+    """An upstream's own usage object (passthrough) with the counts the hub billed, its cost and credits:
+    fields the hub does not read (server_tool_use, service_tier, ...) stay as the upstream sent them."""
+    return {**(upstream if isinstance(upstream, dict) else {}), **usage_to_anthropic(usage)}
+
+
 def tool_use_block(call: dict[str, Any]) -> dict[str, Any]:
     function = call.get("function") or {}
     arguments = lenient_arguments(function.get("arguments"))

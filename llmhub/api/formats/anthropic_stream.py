@@ -12,7 +12,7 @@ from llmhub.errors import HubError
 from llmhub.gateway import Stream
 
 
-def _event(name: str, data: dict[str, Any]) -> bytes:
+def sse_event(name: str, data: dict[str, Any]) -> bytes:
     return b"event: " + name.encode() + b"\ndata: " + jsonio.dumps_bytes(data) + b"\n\n"
 
 
@@ -36,15 +36,17 @@ class AnthropicStreamWriter(BlockStreamWriter):
             # The true input count is known only at the end; message_delta carries it.
             "usage": {"input_tokens": self.prompt_estimate, "output_tokens": 0},
         }
-        return _event("message_start", {"type": "message_start", "message": message}) + _event("ping", {"type": "ping"})
+        return sse_event("message_start", {"type": "message_start", "message": message}) + sse_event(
+            "ping", {"type": "ping"}
+        )
 
     def _begin(self, block: dict[str, Any]) -> bytes:
-        return _event(
+        return sse_event(
             "content_block_start", {"type": "content_block_start", "index": self._blocks, "content_block": block}
         )
 
     def _delta(self, delta: dict[str, Any]) -> bytes:
-        return _event("content_block_delta", {"type": "content_block_delta", "index": self._blocks, "delta": delta})
+        return sse_event("content_block_delta", {"type": "content_block_delta", "index": self._blocks, "delta": delta})
 
     def open_text(self) -> bytes:
         return self._begin({"type": "text", "text": ""})
@@ -60,16 +62,16 @@ class AnthropicStreamWriter(BlockStreamWriter):
 
     def close_block(self) -> bytes:
         self._blocks += 1
-        return _event("content_block_stop", {"type": "content_block_stop", "index": self._blocks - 1})
+        return sse_event("content_block_stop", {"type": "content_block_stop", "index": self._blocks - 1})
 
     async def finish(self, usage: dict[str, Any]) -> bytes:
         stop_reason = STOP_REASONS.get(self.finish_reason or "", "end_turn")
         delta = {"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": None}}
         delta["usage"] = usage_to_anthropic(usage)
-        return self.close() + _event("message_delta", delta) + _event("message_stop", {"type": "message_stop"})
+        return self.close() + sse_event("message_delta", delta) + sse_event("message_stop", {"type": "message_stop"})
 
     def error(self, exc: HubError) -> bytes:
-        return self.close() + _event("error", error_to_anthropic(exc))
+        return self.close() + sse_event("error", error_to_anthropic(exc))
 
 
 def anthropic_sse(session: Stream) -> AsyncIterator[bytes]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from llmhub.errors import UpstreamError
+from llmhub.providers.anthropic.passthrough import complete_native, stream_native
 from llmhub.providers.anthropic.request import to_anthropic_request
 from llmhub.providers.anthropic.response import completion_from_anthropic, usage_from_anthropic
 from llmhub.providers.anthropic.stream import AnthropicStreamReader
@@ -12,6 +13,10 @@ from llmhub.providers.base import ChatRequest, Completion, ProviderAdapter, Stre
 from llmhub.providers.http_base import parse_json_event, post_json, reading, stream_sse
 
 ANTHROPIC_VERSION = "2023-06-01"
+
+
+def _native(request: ChatRequest) -> bool:
+    return request.native is not None and request.native.wire_format == "anthropic"
 
 
 class AnthropicAdapter(ProviderAdapter):
@@ -26,6 +31,8 @@ class AnthropicAdapter(ProviderAdapter):
 
     async def complete(self, target: Target, request: ChatRequest) -> Completion:
         url = f"{target.provider.base_url}/messages"
+        if _native(request):
+            return await complete_native(target, request, url)
         payload = to_anthropic_request(request, target.upstream_model, stream=False)
         body = await post_json(target.provider, url, self._headers(target), payload)
         with reading(target.provider):
@@ -36,6 +43,10 @@ class AnthropicAdapter(ProviderAdapter):
 
     async def stream(self, target: Target, request: ChatRequest) -> AsyncIterator[StreamChunk]:
         url = f"{target.provider.base_url}/messages"
+        if _native(request):
+            async for native_chunk in stream_native(target, request, url):
+                yield native_chunk
+            return
         payload = to_anthropic_request(request, target.upstream_model, stream=True)
         reader = AnthropicStreamReader(target.provider.name)
         async for _event, data in stream_sse(target.provider, url, self._headers(target), payload):
