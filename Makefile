@@ -28,10 +28,21 @@ $(CLIENTS_VENV)/.installed: requirements-clients.txt
 	$(CLIENTS_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-clients.txt
 	touch $@
 
+# The coding agents tests/agents/ drive (Claude Code, Codex CLI, Gemini CLI, opencode), pinned in
+# clients/agents/package-lock.json, installed with the machine's npm into .agents/ (ignored). Without npm the
+# agent tests skip; `.ci/run` sets REQUIRE_AGENTS=1 so a missing install fails there. (`npm install` rather than
+# `npm ci`: npm 11 refuses opencode-ai's platform packages in `ci`; the lock still fixes every version.)
+AGENTS_DIR := .agents
+$(AGENTS_DIR)/.installed: clients/agents/package.json clients/agents/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		mkdir -p $(AGENTS_DIR) && cp clients/agents/package.json clients/agents/package-lock.json $(AGENTS_DIR)/ && \
+		cd $(AGENTS_DIR) && npm install --no-audit --no-fund --loglevel=error && touch .installed; \
+	else echo "npm not found: the coding-agent tests (tests/agents/) will skip"; fi
+
 install-runtime: $(VENV)/.runtime-installed translations-runtime
 
 # The .mo catalogs are build output: compiled (pure Python, Babel) whenever a .po is newer.
-install: $(VENV)/.installed $(CLIENTS_VENV)/.installed translations
+install: $(VENV)/.installed $(CLIENTS_VENV)/.installed $(AGENTS_DIR)/.installed translations
 
 translations: $(VENV)/.installed
 	$(BIN)/python manage.py compile_translations
@@ -74,5 +85,5 @@ bench: install
 	$(BIN)/python -m bench.run_all
 
 clean:
-	rm -rf $(VENV) $(CLIENTS_VENV) staticfiles .test-db.sqlite3*
+	rm -rf $(VENV) $(CLIENTS_VENV) $(AGENTS_DIR) staticfiles .test-db.sqlite3*
 	find . -path ./.venv -prune -o -name '*.mo' -path '*/locale/*' -print -exec rm {} +
