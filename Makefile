@@ -10,7 +10,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 
 # `make run PORT=8010 HOST=0.0.0.0` serves elsewhere when port 8000 is taken.
-.PHONY: run serve install install-runtime translations translations-runtime test test-services test-browser lint bench clean
+.PHONY: run serve deploy install install-runtime translations translations-runtime test test-services test-browser lint bench clean
 
 # Two stamps: serving needs only the runtime requirements; tests and lint add the dev tools.
 $(VENV)/.runtime-installed: requirements.txt
@@ -59,9 +59,16 @@ run: install-runtime
 	HTTPS_ONLY=$${HTTPS_ONLY:-false} DEMO_UPSTREAM_URL=$${DEMO_UPSTREAM_URL:-http://$(HOST):$(PORT)/demo-upstream/v1} \
 		$(BIN)/daphne -b $(HOST) -p $(PORT) llmhub.asgi:application
 
+# A deploy's one-off steps, on every release: migrations, the catalog brought up to the installed
+# genai-prices (new models, repricings; admin edits win; a later genai-prices release arrives with
+# `pip install -U genai-prices` or a bumped pin, then `make deploy` again), static files, translations.
+deploy: install-runtime
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py sync_catalog
+	$(BIN)/python manage.py collectstatic --noinput -v0
+
 # The production command: uvicorn (uvloop + httptools) measured fastest in bench/; set SECRET_KEY,
-# ALLOWED_HOSTS, DATABASE_URL and REDIS_URL, run `manage.py migrate`, `collectstatic` and
-# `compile_translations` first (`make install` compiles the catalogs too).
+# ALLOWED_HOSTS, DATABASE_URL and REDIS_URL, and run `make deploy` first.
 WORKERS ?= 2
 serve: install-runtime
 	$(BIN)/uvicorn --host $(HOST) --port $(PORT) --workers $(WORKERS) --loop uvloop --http httptools \
