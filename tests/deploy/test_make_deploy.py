@@ -7,6 +7,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,3 +28,25 @@ def test_make_deploy_syncs_the_catalog_from_genai_prices(tmp_path):
     assert len(names) > 100  # genai-prices' catalog, not the seed's 25
     assert {"claude-sonnet-5", "gpt-5"} <= names
     assert syncs >= 1
+
+
+def test_migrate_alone_starts_a_database_on_todays_catalog(tmp_path):
+    database = tmp_path / "migrate.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    env.pop("CATALOG_SYNC_ON_MIGRATE", None)
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    result = subprocess.run([*manage, "migrate", "--noinput"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "Catalog synced from genai-prices" in result.stdout
+    with sqlite3.connect(database) as db:
+        priced = {
+            row[0]
+            for row in db.execute(
+                "SELECT DISTINCT m.name FROM llmhub_catalogmodel m JOIN llmhub_priceversion p ON p.model_id = m.id"
+                " WHERE m.enabled"
+            )
+        }
+    assert len(priced) >= 70
+    assert "claude-sonnet-5" in priced
+    again = subprocess.run([*manage, "migrate", "--noinput"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert again.returncode == 0 and "Catalog synced" not in again.stdout  # once; later releases: make deploy
