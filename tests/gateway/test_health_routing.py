@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -107,7 +108,7 @@ def test_one_teams_failing_requests_open_the_circuit_for_that_team_alone(setting
     settings.BREAKER_COOLDOWN_SECONDS = 30.0
     acme = openai.OpenAI(api_key=alice.key, base_url=hub_url, max_retries=0, timeout=20)
     globex = openai.OpenAI(api_key=charlie.key, base_url=hub_url, max_retries=0, timeout=20)
-    hello = [{"role": "user", "content": "x"}]
+    hello: Any = [{"role": "user", "content": "x"}]
     upstream.script("gpt-4o", Reply(text="fine"), Reply(text="fine"))
     for _ in range(2):
         assert globex.chat.completions.create(model="gpt-4o", messages=hello).choices[0].message.content == "fine"
@@ -130,7 +131,7 @@ def test_an_outage_failing_every_team_opens_the_circuit_for_all(settings, upstre
     settings.BREAKER_COOLDOWN_SECONDS = 30.0
     acme = openai.OpenAI(api_key=alice.key, base_url=hub_url, max_retries=0, timeout=20)
     globex = openai.OpenAI(api_key=charlie.key, base_url=hub_url, max_retries=0, timeout=20)
-    hello = [{"role": "user", "content": "x"}]
+    hello: Any = [{"role": "user", "content": "x"}]
     upstream.script("gpt-4o", *[Fail(500)] * 4)
     for client in (globex, acme):
         with pytest.raises(openai.InternalServerError):
