@@ -21,7 +21,7 @@ async def _history(api: ApiRequest, body: Any) -> list[dict[str, Any]] | None:
     previous = body.get("previous_response_id") if isinstance(body, dict) else None
     if previous is None:
         return None
-    stored = await run_db(response_get, str(previous), api.caller.user_id)
+    stored = await run_db(response_get, str(previous), api.caller.user_id, api.caller.team_id)
     return list(stored.conversation)
 
 
@@ -62,15 +62,15 @@ async def create_response(api: ApiRequest) -> HttpResponseBase:
 @api_endpoint(methods=("GET", "DELETE"), wire=RESPONSES)
 async def response_detail(api: ApiRequest, response_id: str) -> HttpResponse:
     if api.http.method == "DELETE":
-        await run_db(response_delete, response_id, api.caller.user_id)
+        await run_db(response_delete, response_id, api.caller.user_id, api.caller.team_id)
         return json_response({"id": response_id, "object": "response", "deleted": True})
-    stored = await run_db(response_get, response_id, api.caller.user_id)
+    stored = await run_db(response_get, response_id, api.caller.user_id, api.caller.team_id)
     return HttpResponse(stored.body, content_type="application/json")
 
 
 @api_endpoint(methods=("GET",), wire=RESPONSES)
 async def response_input_items(api: ApiRequest, response_id: str) -> HttpResponse:
-    stored = await run_db(response_get, response_id, api.caller.user_id)
+    stored = await run_db(response_get, response_id, api.caller.user_id, api.caller.team_id)
     items = [{"id": f"item_{n}_{response_id}", **item} for n, item in enumerate(stored.input_items)]
     return json_response(
         {

@@ -1,4 +1,5 @@
-"""Keeping, reading and deleting stored Responses, each visible only to the key owner who made it."""
+"""Keeping, reading and deleting stored Responses, each visible only to the key owner who made it, through a
+key of the team it was made for (a member who moved to another team cannot read the old team's answers)."""
 
 from __future__ import annotations
 
@@ -30,15 +31,15 @@ def response_save(
     )
 
 
-def response_get(response_id: str, user_id: int) -> StoredResponse:
-    """The stored response, or a 404 (also when another user stored it)."""
-    found = StoredResponse.objects.filter(id=response_id, user_id=user_id).first()
+def response_get(response_id: str, user_id: int, team_id: int) -> StoredResponse:
+    """The stored response, or a 404 (also when another user, or this user for another team, stored it)."""
+    found = StoredResponse.objects.filter(id=response_id, user_id=user_id, team_id=team_id).first()
     if found is None:
         raise _not_found(response_id)
     return found
 
 
-def response_delete(response_id: str, user_id: int) -> None:
-    deleted, _ = StoredResponse.objects.filter(id=response_id, user_id=user_id).delete()
+def response_delete(response_id: str, user_id: int, team_id: int) -> None:
+    deleted, _ = StoredResponse.objects.filter(id=response_id, user_id=user_id, team_id=team_id).delete()
     if not deleted:
         raise _not_found(response_id)
