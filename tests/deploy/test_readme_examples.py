@@ -17,7 +17,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS_PYTHON = ROOT / ".venv-clients" / "bin" / "python"
-EXAMPLES = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
+README = (ROOT / "README.md").read_text()
+EXAMPLES = re.findall(r"```python\n(.*?)```", README, flags=re.S)
+TS_EXAMPLES = re.findall(r"```ts\n(.*?)```", README, flags=re.S)
+NODE_MODULES = ROOT / ".agents" / "node_modules"  # `make install` (clients/agents/package.json)
 
 
 def _name(code: str) -> str:
@@ -40,8 +43,9 @@ def demo_root(settings, live_hub, alice):
 
 
 def test_every_example_names_its_install_line():
-    assert len(EXAMPLES) >= 6
+    assert len(EXAMPLES) >= 6 and len(TS_EXAMPLES) >= 1
     assert [code for code in EXAMPLES if not code.startswith("# pip install ")] == []
+    assert [code for code in TS_EXAMPLES if not code.startswith("// npm install ")] == []
 
 
 @pytest.mark.parametrize("code", EXAMPLES, ids=[f"{n}-{_name(c)}" for n, c in enumerate(EXAMPLES)])
@@ -56,12 +60,30 @@ def test_readme_example_runs(code, demo_root, tmp_path):
             pytest.skip(f"{python} is missing (run `make install`)")
     script = tmp_path / "example.py"
     script.write_text(code.replace("http://127.0.0.1:8000", root).replace("sk-hub-...", key))
+    _run([str(python), str(script)], tmp_path)
+
+
+@pytest.mark.parametrize("code", TS_EXAMPLES, ids=[f"ts-{n}" for n in range(len(TS_EXAMPLES))])
+def test_readme_typescript_example_runs(code, demo_root, tmp_path):
+    root, key = demo_root
+    if not (NODE_MODULES / "ai").exists():
+        if os.environ.get("REQUIRE_AGENTS") == "1":
+            pytest.fail(f"{NODE_MODULES} has no `ai` package; REQUIRE_AGENTS=1 makes that a failure")
+        pytest.skip(f"{NODE_MODULES} has no `ai` package (run `make install` with npm on the PATH)")
+    # The example is plain JavaScript: run it as a module beside the installed packages (how node resolves them).
+    script = NODE_MODULES.parent / f"readme-example-{os.getpid()}-{tmp_path.name}.mjs"
+    script.write_text(code.replace("http://127.0.0.1:8000", root).replace("sk-hub-...", key))
+    try:
+        _run(["node", str(script)], tmp_path)
+    finally:
+        script.unlink()
+
+
+def _run(argv: list[str], cwd: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "OPENAI", "GEMINI", "GOOGLE"))}
     # Nothing but the hub: any other address goes to a dead proxy; litellm keeps its bundled price list.
     env |= {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "NO_PROXY": "127.0.0.1,localhost"}
     env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
-    result = subprocess.run(
-        [str(python), str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180
-    )
+    result = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip()
