@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from billing.client_tools import LABELS, TOOLS, tool_label
+from billing.client_tools import TOOLS, tool_label
 from billing.models import HubKey, Membership, Team, UsageDailyRollup
 from billing.money import ZERO, to_usd
 from billing.rollups import SUM_COLUMNS, Sums, hub_day
@@ -255,20 +255,19 @@ def key_spend(key_ids: list[int], *, since: dt.date | None = None) -> dict[int, 
 def filter_choices() -> dict[str, list[Any]]:
     """Values for the spend review's filter menus."""
     pairs = list(UsageDailyRollup.objects.order_by().values_list("model", "provider").distinct())
-    tools = set(UsageDailyRollup.objects.order_by().values_list("client_tool", flat=True).distinct())
     return {
         "teams": list(Team.objects.order_by("name").values_list("pk", "name")),
         "users": list(get_user_model().objects.order_by("username").values_list("pk", "username")),
         "models": sorted({model for model, _ in pairs}),
         "providers": sorted({provider for _, provider in pairs if provider}),
-        "tools": tool_choices(tools),
+        "tools": tool_choices(),
     }
 
 
-def tool_choices(seen: set[str]) -> list[tuple[str, str]]:
-    """The tools to filter by: every known one, in their fixed order, and any other value the rollups hold
-    (records from before tools were recorded, tool "", are in the totals but cannot be picked)."""
-    return [(tool, tool_label(tool)) for tool in TOOLS + sorted(seen - set(LABELS))]
+def tool_choices() -> list[tuple[str, str]]:
+    """The tools to filter by, in their fixed order (records are only ever given one of these; those from
+    before tools were recorded, tool "", count in the totals but cannot be picked)."""
+    return [(tool, tool_label(tool)) for tool in TOOLS]
 
 
 @dataclass(frozen=True)

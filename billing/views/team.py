@@ -71,7 +71,7 @@ def credits_page(request: HttpRequest, team: Team, *, invalid: dict[str, Any] | 
         "members": member_spend(team, narrowed),
         "tools": spend_by(spend, "tool"),
         "tool": narrowed.client_tool,
-        "tool_choices": tool_choices(set()),
+        "tool_choices": tool_choices(),
         "ledger": team_ledger(team.pk),
         "form": invalid.get("form") or ThresholdForm.for_team(team),
         "manages_webhook": is_team_admin(request.user, team),
