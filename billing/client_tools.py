@@ -5,7 +5,9 @@ The strings each tool sends, as their public sources build them:
 - Claude Code: `claude-cli/<version> (external, cli)` (`sdk-ts`, `sdk-py` … instead of `cli` in its SDKs)
 - Codex CLI: `<originator>/<version> (<os> <os version>; <arch>) <terminal>`, the originator `codex_cli_rs`,
   `codex_exec` for `codex exec`, `codex_vscode` …
-- Gemini CLI: `GeminiCLI/<version> (<platform>; <arch>)`, sometimes with google-genai's `google-genai-sdk/…` after
+- Gemini CLI: `GeminiCLI/<version>/<model> (<platform>; <arch>; <surface>)` (`GeminiCLI-<client name>/…` when
+  embedded, older releases without the model), google-genai's `google-genai-sdk/…` sometimes after; in VS Code
+  `CloudCodeVSCode/<version> (… proxy_client=geminicli)`
 - opencode: `opencode/<version>` followed by the AI SDK's `ai-sdk/provider-utils/<v> runtime/bun/<v>`; to an
   Anthropic-format upstream it sends only the AI SDK's part (with `runtime/bun`, the runtime opencode ships on),
   and to its own gateway `x-opencode-*` headers
@@ -61,7 +63,8 @@ TOOLS = [tool for tool in LABELS if tool]
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^claude-cli/"), CLAUDE_CODE),
     (re.compile(r"^codex[_-]\w*/"), CODEX),
-    (re.compile(r"^GeminiCLI/"), GEMINI_CLI),
+    (re.compile(r"^GeminiCLI[/-]"), GEMINI_CLI),
+    (re.compile(r"proxy_client=geminicli"), GEMINI_CLI),
     (re.compile(r"(^|\s)opencode/"), OPENCODE),
     (re.compile(r"ai-sdk/.*runtime/bun/"), OPENCODE),
     (re.compile(r"langchain", re.IGNORECASE), LANGCHAIN),

@@ -17,7 +17,14 @@ SENT = [
     ("codex_exec/0.171.0 (Ubuntu 24.4.0; x86_64) dumb", "codex"),
     ("codex_cli_rs/0.38.0 (Ubuntu 24.04.2 LTS; x86_64) WindowsTerminal", "codex"),
     ("codex_vscode/0.171.0 (Mac OS 15.5.0; arm64) vscode/1.104.0", "codex"),
-    ("GeminiCLI/0.61.0 (linux; x64)", "gemini-cli"),
+    ("GeminiCLI/0.61.0/gemini-2.5-pro (linux; x64; terminal)", "gemini-cli"),
+    ("GeminiCLI-a2a-server/0.61.0/gemini-2.5-flash (linux; x64; terminal)", "gemini-cli"),
+    (
+        "CloudCodeVSCode/0.61.0 (aidev_client; os_type=Linux; os_version=6.8.0; arch=x64; host_path=VSCode/1.104.0; "
+        "proxy_client=geminicli)",
+        "gemini-cli",
+    ),
+    ("GeminiCLI/0.1.5 (linux; x64)", "gemini-cli"),
     ("GeminiCLI/0.61.0 (linux; x64) google-genai-sdk/1.30.0 gl-node/v22.20.0", "gemini-cli"),
     ("opencode/1.18.33 ai-sdk/provider-utils/4.0.23 runtime/bun/1.3.14", "opencode"),
     ("ai-sdk/anthropic/3.0.12 ai-sdk/provider-utils/4.0.23 runtime/bun/1.3.14", "opencode"),
