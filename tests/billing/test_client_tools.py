@@ -9,8 +9,14 @@ from google.genai import _api_client as genai_client
 
 from billing.client_tools import tool_from_user_agent, tool_label, tool_of_request
 
-# As each tool's public source builds it (see billing/client_tools.py).
+# As each tool's public source builds it (see billing/client_tools.py); the first of each coding agent is what the
+# installed release (Claude Code 2.1.332 -p, Codex 0.171.0 exec, Gemini CLI 0.61.0 -p, opencode 1.18.33 run)
+# sent to a loopback server.
 SENT = [
+    ("claude-cli/2.1.332 (external, sdk-cli)", "claude-code"),
+    ("codex_exec/0.171.0 (Debian 12.0.0; x86_64) xterm (codex_exec; 0.171.0)", "codex"),
+    ("GeminiCLI-tui/0.61.0/gemini-2.5-flash (linux; x64; terminal)", "gemini-cli"),
+    ("opencode/1.18.33 ai-sdk/provider-utils/4.0.46 runtime/bun/1.3.14", "opencode"),
     ("claude-cli/2.1.332 (external, cli)", "claude-code"),
     ("claude-cli/1.0.113 (external, cli)", "claude-code"),
     ("claude-cli/2.0.62 (external, sdk-ts)", "claude-code"),
