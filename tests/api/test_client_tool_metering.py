@@ -10,7 +10,7 @@ from billing.models import UsageDailyRollup, UsageRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-CLAUDE_CODE = "claude-cli/2.1.332 (external, cli)"
+CLAUDE_CODE = "claude-cli/2.1.332 (external, sdk-cli)"  # what `claude -p` 2.1.332 sends
 CODEX = "codex_exec/0.171.0 (Ubuntu 24.4.0; x86_64) dumb"
 HELLO = [{"role": "user", "content": "hi"}]
 
