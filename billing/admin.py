@@ -94,7 +94,7 @@ class UsageRecordAdmin(ReadOnlyAdmin[UsageRecord]):
         "cost",
         "latency_ms",
     ]
-    list_filter = ["status", "team", "provider", "source"]
+    list_filter = ["status", "team", "provider", "source", "client_tool"]
     search_fields = ["request_id", "user__username", "model_served"]
     date_hierarchy = "created_at"
 

@@ -17,7 +17,7 @@ from billing.reports import SpendFilter, spend_by
 from billing.selectors import usage_records
 
 RECORD_HEADER = [
-    "created_at_utc", "request_id", "team", "user", "key", "source", "model_requested", "model_served",
+    "created_at_utc", "request_id", "team", "user", "key", "source", "client_tool", "model_requested", "model_served",
     "provider", "status", "error_code", "prompt_tokens", "completion_tokens", "cached_tokens",
     "reasoning_tokens", "cost_usd", "charged_usd", "upstream_cost_usd", "latency_ms",
 ]  # fmt: skip
@@ -47,7 +47,8 @@ def record_rows(spend: SpendFilter) -> Iterator[list[str]]:
         charged += row_charged
         yield [
             record.created_at.isoformat(), record.request_id, record.team.slug, record.user.username,
-            _text(record.key.prefix if record.key else ""), record.source, _text(record.model_requested),
+            _text(record.key.prefix if record.key else ""), record.source, record.client_tool,
+            _text(record.model_requested),
             _text(record.model_served), record.provider, record.status, record.error_code,
             str(record.prompt_tokens), str(record.completion_tokens), str(record.cached_tokens),
             str(record.reasoning_tokens), exact_amount(record.cost), exact_amount(row_charged),
@@ -55,6 +56,7 @@ def record_rows(spend: SpendFilter) -> Iterator[list[str]]:
         ]  # fmt: skip
     yield [
         "TOTAL",
+        "",
         "",
         "",
         "",
@@ -84,7 +86,7 @@ def _charged(record: UsageRecord) -> Decimal:
 
 
 def breakdown_rows(spend: SpendFilter, dimension: str) -> Iterator[list[str]]:
-    """One row per team, user, model or provider, then a TOTAL row."""
+    """One row per team, user, model, provider or tool, then a TOTAL row."""
     yield [dimension, "requests", "tokens", "cost_usd"]
     rows = spend_by(spend, dimension)
     for row in rows:

@@ -114,6 +114,7 @@ class SpendFilterForm(forms.Form):
     user = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label=_("User"))
     model = forms.ChoiceField(required=False, label=_("Model"))
     provider = forms.ChoiceField(required=False, label=_("Provider"))
+    tool = forms.ChoiceField(required=False, label=_("Tool"))
 
     def __init__(self, *args: Any, choices: dict[str, list[Any]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -122,6 +123,7 @@ class SpendFilterForm(forms.Form):
         fields["user"].choices = [("", _("All users")), *choices["users"]]
         fields["model"].choices = [("", _("All models"))] + [(m, m) for m in choices["models"]]
         fields["provider"].choices = [("", _("All providers"))] + [(p, p) for p in choices["providers"]]
+        fields["tool"].choices = [("", _("All tools")), *choices["tools"]]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -147,4 +149,5 @@ class SpendFilterForm(forms.Form):
             user_id=data["user"],
             model=data["model"],
             provider=data["provider"],
+            client_tool=data["tool"],
         )

@@ -57,6 +57,7 @@ class UsageDraft:
     attempts: list[dict[str, Any]] = field(default_factory=list)
     route: dict[str, Any] | None = None
     cache_hit: bool = False
+    client_tool: str = ""  # the tool that sent it (billing/client_tools.py)
     created_at: dt.datetime | None = None  # set when settled
 
 
@@ -111,6 +112,7 @@ class HoldMeter:
     stream: bool = False
     prompt_tokens: int = 0
     cost: Decimal = ZERO  # the prompt, priced: what a request that dies before any output still owes
+    client_tool: str = ""
 
 
 def hold_ttl() -> dt.timedelta:

@@ -148,6 +148,13 @@ class UsageRecord(models.Model):
     attempts = models.JSONField(default=list)
     route = models.JSONField(null=True, blank=True, help_text="auto-routing decision and reason")
     cache_hit = models.BooleanField(default=False)
+    client_tool = models.CharField(
+        max_length=30,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="the tool that sent it (billing/client_tools.py)",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -221,13 +228,14 @@ class CreditHold(models.Model):
     completion_tokens = models.PositiveIntegerField(default=0, help_text="output streamed, as last checkpointed")
     cost = models.DecimalField(**MONEY, default=Decimal("0"), help_text="prompt and checkpointed output, priced")
     seen_at = models.DateTimeField(null=True, blank=True, help_text="last checkpoint or heartbeat")
+    client_tool = models.CharField(max_length=30, blank=True, default="", db_default="")
 
     def __str__(self) -> str:
         return f"hold {self.amount} for {self.request_id}"
 
 
 class UsageDailyRollup(models.Model):
-    """Usage summed per hub-time-zone day and (team, user, key, model, provider), for fast dashboards.
+    """Usage summed per hub-time-zone day and (team, user, key, model, provider, client tool), for fast dashboards.
 
     Maintained by billing.rollups.add_to_rollup inside settlement; rebuilt by `manage.py rebuild_rollups`.
     """
@@ -238,6 +246,7 @@ class UsageDailyRollup(models.Model):
     key = models.ForeignKey(HubKey, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     model = models.CharField(max_length=100, help_text="model served, or requested when none was served")
     provider = models.CharField(max_length=50, blank=True)
+    client_tool = models.CharField(max_length=30, blank=True, default="", db_default="")
     requests = models.PositiveIntegerField(default=0)
     errors = models.PositiveIntegerField(default=0, help_text="requests whose status was not ok")
     prompt_tokens = models.BigIntegerField(default=0)
@@ -256,6 +265,7 @@ class UsageDailyRollup(models.Model):
                 Coalesce("key", models.Value(0)),
                 models.F("model"),
                 models.F("provider"),
+                models.F("client_tool"),
                 name="one_rollup_per_bucket",
             )
         ]

@@ -75,6 +75,7 @@ def orphan_draft(hold: CreditHold, now: dt.datetime) -> UsageDraft:
         latency_ms=max(0, int((seen - hold.created_at).total_seconds() * 1000)),
         status=UsageRecord.INTERRUPTED,
         error_code="process_died",
+        client_tool=hold.client_tool,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -11,16 +12,26 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from billing.client_tools import TOOLS, tool_label
 from billing.models import HubKey, Membership, Team, UsageDailyRollup
 from billing.money import ZERO, to_usd
 from billing.rollups import SUM_COLUMNS, Sums, hub_day
 
-DIMENSIONS = {"team": "team_id", "user": "user_id", "model": "model", "provider": "provider", "key": "key_id"}
+DIMENSIONS = {
+    "team": "team_id",
+    "user": "user_id",
+    "model": "model",
+    "provider": "provider",
+    "key": "key_id",
+    "tool": "client_tool",
+}
+_NARROWING = ("team_id", "user_id", "key_id", "model", "provider", "client_tool")
 
 
 @dataclass(frozen=True)
 class SpendFilter:
-    """A date range (inclusive, hub time zone) narrowed by any of team, user, key, model and provider."""
+    """A date range (inclusive, hub time zone) narrowed by any of team, user, key, model, provider and the tool
+    that sent the requests (billing/client_tools.py)."""
 
     start: dt.date
     end: dt.date
@@ -29,6 +40,7 @@ class SpendFilter:
     key_id: int | None = None
     model: str = ""
     provider: str = ""
+    client_tool: str = ""
 
     @classmethod
     def last_days(cls, days: int, **narrow: Any) -> SpendFilter:
@@ -39,9 +51,13 @@ class SpendFilter:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
+    def with_tool(self, tool: str) -> SpendFilter:
+        """The same range narrowed to one client tool; unchanged for a value that names no tool."""
+        return dataclasses.replace(self, client_tool=tool) if tool in TOOLS else self
+
     def rollup_q(self) -> Q:
         q = Q(day__gte=self.start, day__lte=self.end)
-        for name in ("team_id", "user_id", "key_id", "model", "provider"):
+        for name in _NARROWING:
             if getattr(self, name):
                 q &= Q(**{name: getattr(self, name)})
         return q
@@ -65,7 +81,7 @@ class SpendFilter:
         """The same selection over usage records (model as rollups key it: served, else requested)."""
         since, until = self.moments()
         q = Q(created_at__gte=since, created_at__lt=until)
-        for name in ("team_id", "user_id", "key_id", "provider"):
+        for name in ("team_id", "user_id", "key_id", "provider", "client_tool"):
             if getattr(self, name):
                 q &= Q(**{name: getattr(self, name)})
         if self.model:
@@ -110,7 +126,7 @@ def daily_spend(spend: SpendFilter) -> list[tuple[dt.date, Decimal]]:
 
 
 def spend_by(spend: SpendFilter, dimension: str) -> list[BreakdownRow]:
-    """Requests, tokens and cost per team, user, key, model or provider; most expensive first."""
+    """Requests, tokens and cost per team, user, key, model, provider or tool; most expensive first."""
     column = DIMENSIONS[dimension]
     rows = list(
         _rollups(spend)
@@ -159,6 +175,8 @@ def _labels(dimension: str, ids: list[Any]) -> dict[Any, str]:
     if dimension == "key":
         keys = HubKey.objects.filter(pk__in=[i for i in ids if i]).values_list("pk", "name", "prefix")
         return {None: "Browser chat (no key)"} | {pk: f"{name or 'unnamed'} ({prefix}…)" for pk, name, prefix in keys}
+    if dimension == "tool":
+        return {tool: tool_label(tool) for tool in ids}
     return {"": "unknown"}
 
 
@@ -242,7 +260,14 @@ def filter_choices() -> dict[str, list[Any]]:
         "users": list(get_user_model().objects.order_by("username").values_list("pk", "username")),
         "models": sorted({model for model, _ in pairs}),
         "providers": sorted({provider for _, provider in pairs if provider}),
+        "tools": tool_choices(),
     }
+
+
+def tool_choices() -> list[tuple[str, str]]:
+    """The tools to filter by, in their fixed order (records are only ever given one of these; those from
+    before tools were recorded, tool "", count in the totals but cannot be picked)."""
+    return [(tool, tool_label(tool)) for tool in TOOLS]
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,11 @@ from billing import ledger_rows
 from billing.models import UsageDailyRollup, UsageRecord
 from billing.money import ZERO, to_usd
 
-BUCKET_COLUMNS = ["day", "team_id", "user_id", "key_id", "model", "provider"]
+BUCKET_COLUMNS = ["day", "team_id", "user_id", "key_id", "model", "provider", "client_tool"]
 SUM_COLUMNS = ["requests", "errors", "prompt_tokens", "completion_tokens", "cost", "savings", "price_mismatches"]
 PRICE_TOLERANCE = Decimal("0.01")  # the price-match report flags differences above 1% of the upstream's cost
 
-Bucket = tuple[dt.date, int, int, int | None, str, str]
+Bucket = tuple[dt.date, int, int, int | None, str, str, str]  # BUCKET_COLUMNS
 
 
 @dataclass
@@ -99,6 +99,8 @@ class UsageFacts(Protocol):
     @property
     def provider(self) -> str: ...
     @property
+    def client_tool(self) -> str: ...
+    @property
     def status(self) -> str: ...
     @property
     def prompt_tokens(self) -> int: ...
@@ -133,6 +135,7 @@ def record_bucket(record: UsageFacts) -> Bucket:
         record.key_id,
         rollup_model(record.model_served, record.model_requested),
         record.provider,
+        record.client_tool,
     )
 
 
@@ -143,7 +146,7 @@ def _upsert_sql() -> str:
     placeholders = ", ".join(["%s"] * len(columns))
     additions = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in SUM_COLUMNS)
     # The conflict target is the unique index one_rollup_per_bucket (key NULL is bucket 0).
-    target = "day, team_id, user_id, COALESCE(key_id, 0), model, provider"
+    target = "day, team_id, user_id, COALESCE(key_id, 0), model, provider, client_tool"
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) ON CONFLICT ({target}) DO UPDATE SET {additions}"
 
 
@@ -191,7 +194,7 @@ def _aggregated_rows() -> Iterator[UsageDailyRollup]:
             bucket_day=TruncDate("created_at", tzinfo=timezone.get_default_timezone()),
             bucket_model=Coalesce(NullIf("model_served", Value("")), "model_requested"),
         )
-        .values("bucket_day", "team_id", "user_id", "key_id", "bucket_model", "provider")
+        .values("bucket_day", "team_id", "user_id", "key_id", "bucket_model", "provider", "client_tool")
         .annotate(
             n=Count("id"),
             n_errors=Count("id", filter=~Q(status=UsageRecord.OK)),
@@ -209,6 +212,7 @@ def _aggregated_rows() -> Iterator[UsageDailyRollup]:
             key_id=row["key_id"],
             model=row["bucket_model"],
             provider=row["provider"],
+            client_tool=row["client_tool"],
             requests=row["n"],
             errors=row["n_errors"],
             prompt_tokens=row["prompt"] or 0,
@@ -221,7 +225,16 @@ def _aggregated_rows() -> Iterator[UsageDailyRollup]:
 def _routed_savings() -> dict[Bucket, Sums]:
     buckets: dict[Bucket, Sums] = {}
     routed = UsageRecord.objects.filter(route__isnull=False).only(
-        "created_at", "team_id", "user_id", "key_id", "model_served", "model_requested", "provider", "route", "cost"
+        "created_at",
+        "team_id",
+        "user_id",
+        "key_id",
+        "model_served",
+        "model_requested",
+        "provider",
+        "client_tool",
+        "route",
+        "cost",
     )
     for record in routed.iterator(chunk_size=5000):
         saved = routing_savings(record.route, to_usd(record.cost))

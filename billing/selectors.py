@@ -198,6 +198,7 @@ def generation_for(request_id: str, user_id: int) -> dict[str, Any] | None:
         "attempts": record.attempts,
         "route": record.route,
         "cache_hit": record.cache_hit,
+        "client_tool": record.client_tool,
     }
 
 
@@ -209,7 +210,7 @@ def month_bounds(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.dateti
 
 
 def month_usage(*, user_id: int, team_id: int, now: dt.datetime | None = None) -> dict[str, Any]:
-    """Totals and per-model rows of the user's requests this month; exact Decimal costs (GET /v1/usage)."""
+    """Totals, per-model and per-tool rows of the user's requests this month; exact Decimal costs (GET /v1/usage)."""
     start, end = month_bounds(now)
     records = UsageRecord.objects.filter(user_id=user_id, created_at__gte=start, created_at__lt=end)
     sums = {
@@ -222,6 +223,7 @@ def month_usage(*, user_id: int, team_id: int, now: dt.datetime | None = None) -
     }
     totals = records.aggregate(**sums)
     rows = records.values("model_served").annotate(**sums).order_by("-cost", "model_served")
+    tools = records.values("client_tool").annotate(**sums).order_by("-cost", "client_tool")
     team = Team.objects.only("balance", "reserved", "name").get(pk=team_id)
 
     def clean(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -243,6 +245,7 @@ def month_usage(*, user_id: int, team_id: int, now: dt.datetime | None = None) -
         "currency": "USD",
         "totals": {**clean(totals), "auto_route_savings": route_savings(records)},
         "by_model": [{"model": row["model_served"] or "(none)", **clean(row)} for row in rows],
+        "by_client_tool": [{"client_tool": row["client_tool"], **clean(row)} for row in tools],
         "team": {"name": team.name, "credits_remaining": to_usd(team.balance - team.reserved)},
     }
 

@@ -63,7 +63,11 @@ COLUMNS = [
     "attempts",
     "route",
     "cache_hit",
+    "client_tool",
 ]
+# (tool, weight): which tools the synthetic requests come from.
+TOOLS = [("claude-code", 25), ("codex", 15), ("openai-python", 25), ("opencode", 8), ("gemini-cli", 7), ("curl", 5),
+         ("other", 15)]  # fmt: skip
 BATCH = 10_000
 
 
@@ -118,6 +122,7 @@ def _record(rng: random.Random, author: Author, now: dt.datetime, days: int) -> 
     route = None
     if rng.random() < 0.1:
         route = {"mode": "auto", "reason": "synthetic", "baseline_model": "gpt-4o", "baseline_cost": str(cost * 3)}
+    tool = rng.choices(TOOLS, weights=[t[1] for t in TOOLS])[0][0]
     row = [
         f"gen-{uuid.uuid4().hex}",
         created,
@@ -146,8 +151,9 @@ def _record(rng: random.Random, author: Author, now: dt.datetime, days: int) -> 
         "[]",
         json.dumps(route) if route else None,
         False,
+        tool,
     ]
-    bucket = (hub_day(created), author.team_id, author.user_id, author.key_id, model, provider)
+    bucket = (hub_day(created), author.team_id, author.user_id, author.key_id, model, provider, tool)
     sums = Sums(
         requests=1,
         errors=int(status != "ok"),

@@ -16,6 +16,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from billing.client_tools import BROWSER_CHAT
 from chat import catch_up
 from chat.conversations import MAX_MESSAGE_CHARS, team_for
 from chat.generation import Outcome, stream_answer
@@ -128,7 +129,11 @@ def _request(run_id: int) -> tuple[Caller, list[dict[str, Any]], bool]:
     run = CompareRun.objects.get(id=run_id)
     messages = [{"role": "system", "content": run.system_prompt}] if run.system_prompt.strip() else []
     messages.append({"role": "user", "content": run.prompt})
-    return Caller(user_id=run.owner_id, team_id=run.team_id, source="chat"), messages, run.blind
+    return (
+        Caller(user_id=run.owner_id, team_id=run.team_id, source="chat", client_tool=BROWSER_CHAT),
+        messages,
+        run.blind,
+    )
 
 
 async def join(run_id: int, channel_name: str) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing.client_tools import BROWSER_CHAT
 from billing.models import Membership, Team
 from chat.attachments import attach_to, image_parts, model_parts
 from chat.generation import Outcome
@@ -163,7 +164,9 @@ def _start_answer(
         reply_to=question,
     )
     conversation.save(update_fields=["updated_at"])
-    caller = Caller(user_id=conversation.owner_id, team_id=conversation.team_id, source="chat")
+    caller = Caller(
+        user_id=conversation.owner_id, team_id=conversation.team_id, source="chat", client_tool=BROWSER_CHAT
+    )
     return Turn(conversation.id, user_message, answer, caller, request, str(conversation), dropped_after)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from billing import display
+from billing import client_tools, display
 from billing.access import nav_roles
 from billing.banner import low_balance_teams
 from billing.charts import Chart
@@ -45,6 +45,12 @@ def count(value: int | None) -> str:
 @register.filter
 def ms(value: int | None) -> str:
     return display.format_ms(value)
+
+
+@register.filter
+def tool_name(value: str) -> str:
+    """A usage record's client tool as the pages name it (billing/client_tools.py)."""
+    return client_tools.tool_label(value)
 
 
 @register.inclusion_tag("billing/_chart.html")

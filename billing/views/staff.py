@@ -30,6 +30,7 @@ BREAKDOWNS = [
     ("user", gettext_lazy("User"), gettext_lazy("Spend by user")),
     ("model", gettext_lazy("Model"), gettext_lazy("Spend by model")),
     ("provider", gettext_lazy("Provider"), gettext_lazy("Spend by provider")),
+    ("tool", gettext_lazy("Tool"), gettext_lazy("Spend by tool")),
 ]
 
 

@@ -30,6 +30,7 @@ from billing.reports import (
     spend_by,
     team_credits,
     teams_overview,
+    tool_choices,
 )
 from billing.selectors import team_key_rows, team_ledger
 from billing.services import team_set_alert_webhook, team_set_low_balance_threshold
@@ -56,14 +57,21 @@ def team_credits_page(request: HttpRequest, slug: str) -> HttpResponse:
 def credits_page(request: HttpRequest, team: Team, *, invalid: dict[str, Any] | None = None) -> HttpResponse:
     """The page, or (with `invalid`: a form by its context name) the page again with that form's errors, as 400."""
     spend = SpendFilter.last_days(30, team_id=team.pk)
+    # ?tool= narrows the spend charts and member table to the requests one tool sent.
+    narrowed = spend.with_tool(request.GET.get("tool", ""))
     invalid = invalid or {}
     budgets = list(team_budgets(team))
     context = {
         "team": team,
         "credits": team_credits(team),
-        "over_time": time_series(_("Team spend per day, last 30 days"), daily_spend(spend)),
-        "model_mix": bar_breakdown(_("Model mix, last 30 days"), [(r.label, r.cost) for r in spend_by(spend, "model")]),
-        "members": member_spend(team, spend),
+        "over_time": time_series(_("Team spend per day, last 30 days"), daily_spend(narrowed)),
+        "model_mix": bar_breakdown(
+            _("Model mix, last 30 days"), [(r.label, r.cost) for r in spend_by(narrowed, "model")]
+        ),
+        "members": member_spend(team, narrowed),
+        "tools": spend_by(spend, "tool"),
+        "tool": narrowed.client_tool,
+        "tool_choices": tool_choices(),
         "ledger": team_ledger(team.pk),
         "form": invalid.get("form") or ThresholdForm.for_team(team),
         "manages_webhook": is_team_admin(request.user, team),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from billing.client_tools import tool_of_request
 from billing.keys import KeyIdentity, authenticate_key, peek_cached_identity
 from llmhub.gateway import Caller
 from llmhub.infra.db_executor import run_db
@@ -34,11 +35,13 @@ async def identity_for(request: HttpRequest) -> KeyIdentity:
     return identity
 
 
-def caller_of(identity: KeyIdentity, source: str = "api") -> Caller:
+def caller_of(identity: KeyIdentity, request: HttpRequest | None = None, source: str = "api") -> Caller:
+    """Who pays for a request, and (from its headers) which tool sent it."""
     return Caller(
         user_id=identity.user_id,
         team_id=identity.team_id,
         key_id=identity.key_id,
         source=source,
         allowed_models=identity.allowed_models,
+        client_tool=tool_of_request(request.headers) if request is not None else "",
     )

@@ -53,10 +53,10 @@ def api_endpoint(
                         f"Method {request.method} is not allowed here; use {' or '.join(methods)}.", allow=methods
                     )
                 identity = await identity_for(request)
-                response = await view(ApiRequest(http=request, caller=caller_of(identity)), *args, **kwargs)
+                response = await view(ApiRequest(http=request, caller=caller_of(identity, request)), *args, **kwargs)
             except HubError as exc:
                 if identity is not None and exc.status == 400:
-                    await record_invalid_request(caller_of(identity), exc)  # 402 and 429: at admission
+                    await record_invalid_request(caller_of(identity, request), exc)  # 402 and 429: at admission
                 response = wire.error(exc)
             if identity is not None and has_limits(identity):
                 await add_rate_limit_headers(response, identity)

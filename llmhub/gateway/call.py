@@ -16,13 +16,14 @@ from llmhub.providers.base import ChatRequest, Target
 
 @dataclass(frozen=True)
 class Caller:
-    """Who pays: the user, the team charged and the key used (None for the browser chat)."""
+    """Who pays: the user, the team charged and the key used (None for the browser chat), and through which tool."""
 
     user_id: int
     team_id: int
     key_id: int | None = None
     source: str = "api"
     allowed_models: tuple[str, ...] = ()  # the key's model allowlist; empty: every model
+    client_tool: str = ""  # the tool that sent the request (billing.client_tools), kept on its usage record
 
 
 @dataclass

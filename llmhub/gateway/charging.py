@@ -252,6 +252,7 @@ def usage_draft(call: Call, usage: Usage, status: str, error_code: str = "", ttf
         error_code=error_code,
         attempts=call.attempts,
         route=call.route,
+        client_tool=call.caller.client_tool,
     )
 
 

@@ -176,6 +176,7 @@ def _meter(call: Call) -> HoldMeter:
         stream=call.request.stream,
         prompt_tokens=call.prompt_estimate,
         cost=cost_of(Usage(prompt_tokens=call.prompt_estimate, estimated=True), first.prices),
+        client_tool=call.caller.client_tool,
     )
 
 

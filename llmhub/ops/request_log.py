@@ -1,5 +1,5 @@
 """With LOG_FORMAT=json, each settled request logs one JSON line (formatter: llmhub.ops.json_logs) with its
-request id, team, user, model, status, tokens, cost and latency."""
+request id, team, user, the tool that sent it, model, status, tokens, cost and latency."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ def log_settlement(draft: UsageDraft) -> None:
         "user": draft.user_id,
         "key": draft.key_id,
         "source": draft.source,
+        "client_tool": draft.client_tool,
         "model": draft.model_served or draft.model_requested,
         "provider": draft.provider,
         "status": draft.status,

@@ -43,6 +43,7 @@ async def test_every_model_streams_at_once_and_is_metered(chat_ready, alice):
     assert done[answers["claude-3-5-sonnet"].id]["completion_tokens"] > 0
     records = [r async for r in UsageRecord.objects.filter(source="chat")]
     assert sorted(r.model_requested for r in records) == sorted(MODELS)
+    assert {r.client_tool for r in records} == {"browser-chat"}
     await socket.disconnect()
 
 

@@ -41,6 +41,7 @@ async def test_answer_streams_token_by_token_then_is_saved(chat_ready, alice):
     assert (answer.content, answer.status, answer.model) == ("Hello **there**", "done", "gpt-4o")
     record = await UsageRecord.objects.aget(request_id=answer.request_id)
     assert record.source == "chat" and record.cost == answer.cost
+    assert record.client_tool == "browser-chat"
     sent = chat_ready.requests_for("/chat/completions")[-1].body
     assert sent["messages"][-1] == {"role": "user", "content": "Say hello"}
     await socket.disconnect()

@@ -11,8 +11,8 @@ from asgiref.sync import sync_to_async
 from django.db import connection
 
 from billing import budgets, ledger_statements
-from billing.ledger import Settlement, UsageDraft
-from billing.models import BillingAlert, CreditHold, CreditLedgerEntry, Team, UsageRecord
+from billing.ledger import HoldMeter, Settlement, UsageDraft
+from billing.models import BillingAlert, CreditHold, CreditLedgerEntry, Team, UsageDailyRollup, UsageRecord
 from llmhub.errors import InsufficientCredits
 from llmhub.infra import pg_pipeline
 from llmhub.infra.db_executor import close_db_connections
@@ -169,3 +169,23 @@ async def test_writes_cut_off_by_the_loops_shutdown_still_land_once_through_the_
     assert (team.balance, team.reserved) == (Decimal("98"), Decimal("5"))  # one hold each, one charge
     assert await CreditLedgerEntry.objects.filter(team=acme, kind="charge").acount() == 1
     assert await hold(acme, "after-the-cut", "1") is None  # a new connection serves the next group
+
+
+async def test_the_client_tool_is_written_on_the_hold_the_record_and_its_rollup_bucket(acme, alice, fresh_pipeline):
+    meter = HoldMeter(model_requested="gpt-4o-mini", prompt_tokens=10, client_tool="codex")
+    statement = ledger_statements.hold(
+        team_id=acme.pk, request_id="tool-1", amount=Decimal("1"), user_id=alice.user.pk, key_id=None, meter=meter
+    )
+    assert statement is not None
+    await pg_pipeline.run_statement(statement, order=acme.pk)
+    assert (await CreditHold.objects.aget(request_id="tool-1")).client_tool == "codex"
+    for request_id, tool in (("tool-1", "codex"), ("tool-2", "claude-code"), ("tool-3", "codex")):
+        draft = UsageDraft(request_id=request_id, user_id=alice.user.pk, team_id=acme.pk, key_id=None,
+                           model_requested="gpt-4o-mini", cost=Decimal("0.5"), status="ok", client_tool=tool)  # fmt: skip
+        settlement = ledger_statements.settlement(draft)
+        assert settlement is not None
+        await pg_pipeline.run_statement(settlement, order=acme.pk)
+    assert (await UsageRecord.objects.aget(request_id="tool-2")).client_tool == "claude-code"
+    buckets = {row.client_tool: row.requests async for row in UsageDailyRollup.objects.filter(team=acme)}
+    assert buckets == {"codex": 2, "claude-code": 1}
+    assert grew(fresh_pipeline, "slow") == 0

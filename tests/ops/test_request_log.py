@@ -44,6 +44,7 @@ def test_a_request_logs_one_json_line(request_lines, openai_client, alice):
     assert (line["prompt_tokens"], line["completion_tokens"]) == (record.prompt_tokens, record.completion_tokens)
     assert line["cost"] == str(record.cost)
     assert line["latency_ms"] == record.latency_ms
+    assert line["client_tool"] == record.client_tool == "openai-python"
 
 
 def test_log_format_json_makes_every_console_line_json():
