@@ -1,0 +1,381 @@
+"""A scripted model for coding agents: a real HTTP server on loopback speaking OpenAI chat completions and the
+Responses API (JSON and SSE, usage included), playing one three-step task against the agent's own tools.
+
+The model decides from what each request carries, never from a queue, so side requests (a title on a small
+model) and retries cannot put it out of step:
+
+1. no tool results yet: call the agent's file-reading tool (or its shell, `cat`) on the task's file;
+2. one result: call the shell with `echo $((6*7))`;
+3. two results: answer in text, quoting what the results contained (the file's secret word, the shell's 42).
+
+The secret is only in the file and 42 only in the shell's output, so the final answer can hold both only if
+the agent really ran its tools and sent their output back. Requests without tools (title generation) get a
+short title. `received` keeps every request as it came, for asserting and for reading what an agent sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+SHELL_COMMAND = "echo $((6*7))"
+TITLE = "Secret word lookup"
+SECRET_PATTERN = re.compile(r"secret word is ([A-Za-z0-9-]+)")
+NUMBER_LINE = re.compile(r"^\s*(\d+)\s*$", re.MULTILINE)  # a line of the shell's output that is a number
+
+
+@dataclass
+class AgentTask:
+    """The file the model asks the agent to read (absolute path; it says "The secret word is <secret>.")."""
+
+    secret_file: Path
+
+
+@dataclass
+class ToolCall:
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+# --- the script -------------------------------------------------------------------------------------------
+
+
+def next_turn(task: AgentTask, tools: list[str], results: list[str]) -> ToolCall | str:
+    """What the model does given the tools offered and the tool results so far: a tool call or a final text."""
+    if not tools:
+        return TITLE
+    if not results:
+        if "read" in tools:  # opencode, Claude Code style
+            return ToolCall("read", {"filePath": str(task.secret_file)})
+        return shell_call(tools, f"cat {task.secret_file}")
+    if len(results) == 1:
+        return shell_call(tools, SHELL_COMMAND)
+    return final_text(results)
+
+
+def shell_call(tools: list[str], command: str) -> ToolCall:
+    if "bash" in tools:  # opencode
+        return ToolCall("bash", {"command": command, "description": "Run " + command})
+    if "exec_command" in tools:  # Codex CLI (unified exec)
+        return ToolCall("exec_command", {"cmd": command})
+    if "shell" in tools:  # Codex CLI's older shell tool
+        return ToolCall("shell", {"command": ["bash", "-lc", command]})
+    raise AssertionError(f"no shell tool among {tools}")
+
+
+def final_text(results: list[str]) -> str:
+    text = "\n".join(results)
+    secret = SECRET_PATTERN.search(text)
+    numbers = NUMBER_LINE.findall(results[-1])
+    word = secret.group(1) if secret else "(no secret word in the tool results)"
+    number = numbers[-1] if numbers else "(no number in the shell output)"
+    return f"The file says the secret word is {word}, and the shell printed {number}."
+
+
+# --- reading each wire format -----------------------------------------------------------------------------
+
+
+def text_of(content: Any) -> str:
+    """A tool result's text: a string, or a list of text parts (either format's shapes)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(
+            text_of(part.get("text", part.get("output", ""))) for part in content if isinstance(part, dict)
+        )
+    return json.dumps(content)
+
+
+def chat_tools(body: dict[str, Any]) -> list[str]:
+    return [t["function"]["name"] for t in body.get("tools") or [] if t.get("type") == "function"]
+
+
+def chat_results(body: dict[str, Any]) -> list[str]:
+    return [text_of(m.get("content")) for m in body.get("messages", []) if m.get("role") == "tool"]
+
+
+def responses_tools(body: dict[str, Any]) -> list[str]:
+    return [t["name"] for t in body.get("tools") or [] if t.get("type") == "function"]
+
+
+def responses_results(body: dict[str, Any]) -> list[str]:
+    items = body.get("input") if isinstance(body.get("input"), list) else []
+    outputs = {"function_call_output", "custom_tool_call_output", "local_shell_call_output"}
+    return [text_of(item.get("output")) for item in items if item.get("type") in outputs]
+
+
+def estimate_tokens(body: Any) -> int:
+    return max(1, len(json.dumps(body)) // 4)
+
+
+# --- chat completions -------------------------------------------------------------------------------------
+
+
+def chat_usage(body: Any, out: str) -> dict[str, int]:
+    prompt, completion = estimate_tokens(body), estimate_tokens(out)
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def chat_tool_call(turn: ToolCall) -> dict[str, Any]:
+    arguments = json.dumps(turn.arguments)
+    return {
+        "id": "call_" + uuid.uuid4().hex[:12],
+        "type": "function",
+        "function": {"name": turn.name, "arguments": arguments},
+    }
+
+
+def chat_json(body: dict[str, Any], turn: ToolCall | str) -> dict[str, Any]:
+    if isinstance(turn, ToolCall):
+        call = chat_tool_call(turn)
+        message: dict[str, Any] = {"role": "assistant", "content": None, "tool_calls": [call]}
+        out, finish = call["function"]["arguments"], "tool_calls"
+    else:
+        message, out, finish = {"role": "assistant", "content": turn}, turn, "stop"
+    return {
+        "id": "chatcmpl-" + uuid.uuid4().hex[:12],
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model", ""),
+        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+        "usage": chat_usage(body, out),
+    }
+
+
+def chat_events(body: dict[str, Any], turn: ToolCall | str) -> list[dict[str, Any]]:
+    base = {
+        "id": "chatcmpl-" + uuid.uuid4().hex[:12],
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": body.get("model", ""),
+    }
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        return {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+    if isinstance(turn, ToolCall):
+        call = chat_tool_call(turn)
+        arguments = call["function"]["arguments"]
+        half = len(arguments) // 2
+        opening = {**call, "index": 0, "function": {"name": turn.name, "arguments": ""}}
+        events = [
+            chunk({"role": "assistant", "content": None, "tool_calls": [opening]}),
+            chunk({"tool_calls": [{"index": 0, "function": {"arguments": arguments[:half]}}]}),
+            chunk({"tool_calls": [{"index": 0, "function": {"arguments": arguments[half:]}}]}),
+            chunk({}, "tool_calls"),
+        ]
+        out = arguments
+    else:
+        words = turn.split(" ")
+        events = [chunk({"role": "assistant", "content": ""})]
+        events += [chunk({"content": w if i == 0 else " " + w}) for i, w in enumerate(words)]
+        events.append(chunk({}, "stop"))
+        out = turn
+    if (body.get("stream_options") or {}).get("include_usage"):
+        events.append({**base, "choices": [], "usage": chat_usage(body, out)})
+    return events
+
+
+# --- the Responses API ------------------------------------------------------------------------------------
+
+
+def responses_item(turn: ToolCall | str) -> dict[str, Any]:
+    if isinstance(turn, ToolCall):
+        return {
+            "type": "function_call",
+            "id": "fc_" + uuid.uuid4().hex[:12],
+            "call_id": "call_" + uuid.uuid4().hex[:12],
+            "name": turn.name,
+            "arguments": json.dumps(turn.arguments),
+            "status": "completed",
+        }
+    return {
+        "type": "message",
+        "id": "msg_" + uuid.uuid4().hex[:12],
+        "role": "assistant",
+        "status": "completed",
+        "content": [{"type": "output_text", "text": turn, "annotations": []}],
+    }
+
+
+def responses_body(body: dict[str, Any], item: dict[str, Any], status: str, usage: bool) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "id": "resp_" + uuid.uuid4().hex[:12],
+        "object": "response",
+        "created_at": int(time.time()),
+        "status": status,
+        "model": body.get("model", ""),
+        "output": [item] if status == "completed" else [],
+    }
+    if usage:
+        prompt, completion = estimate_tokens(body), estimate_tokens(item)
+        response["usage"] = {
+            "input_tokens": prompt,
+            "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens": completion,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": prompt + completion,
+        }
+    return response
+
+
+def responses_events(body: dict[str, Any], turn: ToolCall | str) -> list[dict[str, Any]]:
+    item = responses_item(turn)
+    done = responses_body(body, item, "completed", usage=True)
+    started = {**done, "status": "in_progress", "output": []}
+    started.pop("usage")
+    opened = {**item, "status": "in_progress"}
+    events: list[dict[str, Any]] = [
+        {"type": "response.created", "response": started},
+        {"type": "response.in_progress", "response": started},
+    ]
+    place = {"item_id": item["id"], "output_index": 0}
+    if item["type"] == "function_call":
+        events += [
+            {"type": "response.output_item.added", "output_index": 0, "item": {**opened, "arguments": ""}},
+            {"type": "response.function_call_arguments.delta", **place, "delta": item["arguments"]},
+            {"type": "response.function_call_arguments.done", **place, "arguments": item["arguments"]},
+        ]
+    else:
+        text = item["content"][0]["text"]
+        part = {"type": "output_text", "text": "", "annotations": []}
+        events += [
+            {"type": "response.output_item.added", "output_index": 0, "item": {**opened, "content": []}},
+            {"type": "response.content_part.added", **place, "content_index": 0, "part": part},
+            {"type": "response.output_text.delta", **place, "content_index": 0, "delta": text},
+            {"type": "response.output_text.done", **place, "content_index": 0, "text": text},
+            {"type": "response.content_part.done", **place, "content_index": 0, "part": {**part, "text": text}},
+        ]
+    events += [
+        {"type": "response.output_item.done", "output_index": 0, "item": item},
+        {"type": "response.completed", "response": done},
+    ]
+    return [{**event, "sequence_number": n} for n, event in enumerate(events)]
+
+
+# --- the server -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class AgentUpstream:
+    """The scripted model on 127.0.0.1 (a thread with its own loop). `task` is set by each test."""
+
+    task: AgentTask | None = None
+    url: str = ""
+    received: list[Received] = field(default_factory=list)
+    models: tuple[str, ...] = ("gpt-4.1", "gpt-4o-mini")
+    _loop: asyncio.AbstractEventLoop | None = None
+    _thread: threading.Thread | None = None
+
+    def requests_to(self, path_suffix: str) -> list[Received]:
+        return [r for r in self.received if r.path.endswith(path_suffix)]
+
+    def summary(self) -> str:
+        """One line per request: path, model, tools offered, tool results carried (for failure messages)."""
+        lines = []
+        for r in self.received:
+            body = r.body if isinstance(r.body, dict) else {}
+            chat = r.path.endswith("/chat/completions")
+            tools = chat_tools(body) if chat else responses_tools(body)
+            results = chat_results(body) if chat else responses_results(body)
+            lines.append(f"{r.path} model={body.get('model')} tools={len(tools)} results={[x[:80] for x in results]}")
+        return "\n".join(lines)
+
+    async def _record(self, request: web.Request) -> Any:
+        raw = await request.read()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw
+        self.received.append(Received(request.path, dict(request.headers), body))
+        return body
+
+    def _turn(self, tools: list[str], results: list[str]) -> ToolCall | str:
+        if self.task is None:
+            raise AssertionError("AgentUpstream.task is not set")
+        return next_turn(self.task, tools, results)
+
+    async def _chat_completions(self, request: web.Request) -> web.StreamResponse:
+        body = await self._record(request)
+        turn = self._turn(chat_tools(body), chat_results(body))
+        if not body.get("stream"):
+            return web.json_response(chat_json(body, turn))
+        return await sse(request, [(None, event) for event in chat_events(body, turn)], done=True)
+
+    async def _responses(self, request: web.Request) -> web.StreamResponse:
+        body = await self._record(request)
+        turn = self._turn(responses_tools(body), responses_results(body))
+        if not body.get("stream"):
+            return web.json_response(responses_body(body, responses_item(turn), "completed", usage=True))
+        return await sse(request, [(e["type"], e) for e in responses_events(body, turn)], done=False)
+
+    async def _models(self, request: web.Request) -> web.Response:
+        data = [{"id": m, "object": "model", "created": 0, "owned_by": "agent-upstream"} for m in self.models]
+        return web.json_response({"object": "list", "data": data})
+
+    def start(self) -> AgentUpstream:
+        ready = threading.Event()
+
+        def serve() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            asyncio.set_event_loop(loop)
+            app = web.Application(client_max_size=64 * 1024 * 1024)
+            app.add_routes(
+                [
+                    web.post("/v1/chat/completions", self._chat_completions),
+                    web.post("/v1/responses", self._responses),
+                    web.get("/v1/models", self._models),
+                ]
+            )
+            runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+            loop.run_until_complete(runner.setup())
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            loop.run_until_complete(site.start())
+            self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(runner.cleanup())
+            loop.close()
+
+        self._thread = threading.Thread(target=serve, name="agent-upstream", daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(5)
+
+
+async def sse(
+    request: web.Request, events: list[tuple[str | None, dict[str, Any]]], *, done: bool
+) -> web.StreamResponse:
+    """An event stream: `event:` lines when named (Responses), a closing `data: [DONE]` when `done` (chat)."""
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+    await response.prepare(request)
+    for name, event in events:
+        prefix = f"event: {name}\n".encode() if name else b""
+        await response.write(prefix + b"data: " + json.dumps(event).encode() + b"\n\n")
+    if done:
+        await response.write(b"data: [DONE]\n\n")
+    await response.write_eof()
+    return response
