@@ -60,6 +60,9 @@ class ChatRequest:
     include_usage: bool = False
     fallbacks: list[str] = field(default_factory=list)
     native: NativeRequest | None = None
+    # Fields of the client's request the canonical form could not carry (named in `x-llmhub-dropped` when
+    # the request is translated; a passthrough carries them all).
+    dropped: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
