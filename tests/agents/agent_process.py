@@ -70,7 +70,7 @@ def offline_env(root: Path, **extra: str) -> dict[str, str]:
 
 
 def run_agent(
-    argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float = 90
+    argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
     """Run an agent to its end, stdin closed (a non-interactive run must not wait for input)."""
     return subprocess.run(

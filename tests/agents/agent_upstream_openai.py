@@ -214,32 +214,30 @@ def responses_item(turn: ToolCall | str) -> dict[str, Any]:
     }
 
 
-def responses_body(body: dict[str, Any], item: dict[str, Any], status: str, usage: bool) -> dict[str, Any]:
-    response: dict[str, Any] = {
+def responses_body(body: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+    """The completed response holding `item`, with usage."""
+    prompt, completion = estimate_tokens(body), estimate_tokens(item)
+    return {
         "id": "resp_" + uuid.uuid4().hex[:12],
         "object": "response",
         "created_at": int(time.time()),
-        "status": status,
+        "status": "completed",
         "model": body.get("model", ""),
-        "output": [item] if status == "completed" else [],
-    }
-    if usage:
-        prompt, completion = estimate_tokens(body), estimate_tokens(item)
-        response["usage"] = {
+        "output": [item],
+        "usage": {
             "input_tokens": prompt,
             "input_tokens_details": {"cached_tokens": 0},
             "output_tokens": completion,
             "output_tokens_details": {"reasoning_tokens": 0},
             "total_tokens": prompt + completion,
-        }
-    return response
+        },
+    }
 
 
 def responses_events(body: dict[str, Any], turn: ToolCall | str) -> list[dict[str, Any]]:
     item = responses_item(turn)
-    done = responses_body(body, item, "completed", usage=True)
-    started = {**done, "status": "in_progress", "output": []}
-    started.pop("usage")
+    done = responses_body(body, item)
+    started = {key: value for key, value in done.items() if key != "usage"} | {"status": "in_progress", "output": []}
     opened = {**item, "status": "in_progress"}
     events: list[dict[str, Any]] = [
         {"type": "response.created", "response": started},
@@ -279,9 +277,15 @@ class AgentUpstream:
     task: AgentTask | None = None
     url: str = ""
     received: list[Received] = field(default_factory=list)
+    reported: list[tuple[int, int]] = field(default_factory=list)  # (input, output) tokens of each answer's usage
     models: tuple[str, ...] = ("gpt-4.1", "gpt-4o-mini")
     _loop: asyncio.AbstractEventLoop | None = None
     _thread: threading.Thread | None = None
+
+    def reset(self, task: AgentTask | None = None) -> None:
+        self.task = task
+        self.received.clear()
+        self.reported.clear()
 
     def requests_to(self, path_suffix: str) -> list[Received]:
         return [r for r in self.received if r.path.endswith(path_suffix)]
@@ -315,15 +319,24 @@ class AgentUpstream:
         body = await self._record(request)
         turn = self._turn(chat_tools(body), chat_results(body))
         if not body.get("stream"):
-            return web.json_response(chat_json(body, turn))
-        return await sse(request, [(None, event) for event in chat_events(body, turn)], done=True)
+            answer = chat_json(body, turn)
+            self.reported.append((answer["usage"]["prompt_tokens"], answer["usage"]["completion_tokens"]))
+            return web.json_response(answer)
+        events = chat_events(body, turn)
+        usage = events[-1].get("usage")
+        if usage:
+            self.reported.append((usage["prompt_tokens"], usage["completion_tokens"]))
+        return await sse(request, [(None, event) for event in events], done=True)
 
     async def _responses(self, request: web.Request) -> web.StreamResponse:
         body = await self._record(request)
         turn = self._turn(responses_tools(body), responses_results(body))
+        events = responses_events(body, turn)
+        answer = events[-1]["response"]
+        self.reported.append((answer["usage"]["input_tokens"], answer["usage"]["output_tokens"]))
         if not body.get("stream"):
-            return web.json_response(responses_body(body, responses_item(turn), "completed", usage=True))
-        return await sse(request, [(e["type"], e) for e in responses_events(body, turn)], done=False)
+            return web.json_response(answer)
+        return await sse(request, [(e["type"], e) for e in events], done=False)
 
     async def _models(self, request: web.Request) -> web.Response:
         data = [{"id": m, "object": "model", "created": 0, "owned_by": "agent-upstream"} for m in self.models]

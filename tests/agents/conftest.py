@@ -45,20 +45,30 @@ def agent_upstream() -> Iterator[AgentUpstream]:
 
 @dataclass
 class AgentHub:
-    """The live hub with the scripted model as its only provider (OpenAI kind), and alice's key to call it."""
+    """The live hub with the scripted model as its only provider, and alice's key to call it."""
 
     url: str  # the /v1 base URL
     key: str
     key_id: int
     team: Any
+    kind: str  # the provider kind serving the scripted model
     upstream: AgentUpstream
     served: list[Served]
 
 
 @pytest.fixture
 def agent_hub(
-    settings: Any, transactional_db: Any, live_hub: LiveHub, agent_upstream: AgentUpstream, acme: Any, alice: Any
+    request: Any,
+    settings: Any,
+    transactional_db: Any,
+    live_hub: LiveHub,
+    agent_upstream: AgentUpstream,
+    acme: Any,
+    alice: Any,
 ) -> Iterator[AgentHub]:
+    """The scripted model configured as one provider kind, through its environment variables: "openai" by
+    default (chat completions, and the Responses API where the kind speaks it), or the kind a test names by
+    indirect parametrisation (e.g. "aisa", which speaks only chat completions)."""
     from django.core.cache import caches
 
     from billing.keys import forget_cached_keys
@@ -67,17 +77,18 @@ def agent_hub(
     from llmhub.gateway import forget_health
     from tests.provider_env import clear_provider_env, configure_provider
 
+    kind = getattr(request, "param", "openai")
     seed_catalog()
     clear_provider_env(settings)
-    configure_provider(settings, "openai", key="fake-openai-key", base_url=agent_upstream.url + "/v1")
+    configure_provider(settings, kind, key=f"fake-{kind}-key", base_url=agent_upstream.url + "/v1")
     settings.UPSTREAM_READ_TIMEOUT = 20
     catalog.invalidate()
     forget_health()
     forget_cached_keys()
     caches["responses"].clear()
-    agent_upstream.received.clear()
+    agent_upstream.reset()
     live_hub.served.clear()
     key_id = alice.user.hub_keys.get().id
-    yield AgentHub(live_hub.url + "/v1", alice.key, key_id, acme, agent_upstream, live_hub.served)
-    agent_upstream.task = None
+    yield AgentHub(live_hub.url + "/v1", alice.key, key_id, acme, kind, agent_upstream, live_hub.served)
+    agent_upstream.reset()
     catalog.invalidate()

@@ -1,6 +1,6 @@
 """What the hub did for an agent's run, checked from the hub's side: every response it served (tests/live_hub.py's
 `served`) was 2xx, and every request to a completion endpoint left exactly one usage record, charged to the
-key's team."""
+key's team with the tokens the upstream reported."""
 
 from __future__ import annotations
 
@@ -40,6 +40,12 @@ def metered_records(served: list[Served], *, team: Any, key_id: int) -> list[Usa
         assert not record.tokens_estimated, f"{record.request_id}: the upstream's usage was not read"
     assert UsageRecord.objects.filter(team=team).count() == len(records)  # nothing charged beyond these
     return records
+
+
+def assert_charged_as_reported(records: list[UsageRecord], reported: list[tuple[int, int]]) -> None:
+    """The records carry the token counts the upstream reported (input, output), one answer each."""
+    charged = sorted((r.prompt_tokens, r.completion_tokens) for r in records)
+    assert charged == sorted(reported), f"charged {charged}, the upstream reported {sorted(reported)}"
 
 
 def assert_client_tool(records: list[UsageRecord], tool: str) -> None:

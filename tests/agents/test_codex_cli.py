@@ -1,14 +1,25 @@
 """Codex CLI (`codex exec`), configured only with a model provider whose base URL is the hub, whose key is a hub
 key and whose wire is the Responses API, completes a task that reads a file and runs a shell command (in its
-workspace-write sandbox); every request it sends is answered 2xx and metered once, to the key's team."""
+workspace-write sandbox); every request it sends is answered 2xx and metered once, to the key's team.
+
+Twice: with the model behind AIsa, which speaks only chat completions (the hub translates), and behind OpenAI,
+whose kind says whether it speaks the Responses API (then the request passes through)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from llmhub.providers.registry import kinds
 from tests.agents.agent_process import PROMPT, offline_env, run_agent, task_folder, transcript
-from tests.agents.hub_checks import assert_all_served_ok, assert_client_tool, metered_records
+from tests.agents.hub_checks import (
+    assert_all_served_ok,
+    assert_charged_as_reported,
+    assert_client_tool,
+    metered_records,
+)
 
 
 def codex_config(hub_url: str) -> str:
@@ -29,6 +40,7 @@ wire_api = "responses"
 """
 
 
+@pytest.mark.parametrize("agent_hub", ["aisa", "openai"], indirect=True)
 def test_codex_exec_reads_a_file_and_runs_a_shell_command_through_the_hub(
     agent_bin: Any, agent_hub: Any, tmp_path: Path
 ) -> None:
@@ -50,4 +62,8 @@ def test_codex_exec_reads_a_file_and_runs_a_shell_command_through_the_hub(
     assert_all_served_ok(agent_hub.served)
     records = metered_records(agent_hub.served, team=agent_hub.team, key_id=agent_hub.key_id)
     assert [r.model_requested for r in records] == ["gpt-4.1"] * 3, failure  # read, shell, answer
+    assert_charged_as_reported(records, agent_hub.upstream.reported)
     assert_client_tool(records, "codex")
+    native = "responses" in kinds()[agent_hub.kind].speaks
+    wire = "/v1/responses" if native else "/v1/chat/completions"
+    assert [r.path for r in agent_hub.upstream.received] == [wire] * 3, failure

@@ -9,7 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from tests.agents.agent_process import PROMPT, offline_env, run_agent, task_folder, transcript
-from tests.agents.hub_checks import assert_all_served_ok, assert_client_tool, metered_records
+from tests.agents.hub_checks import (
+    assert_all_served_ok,
+    assert_charged_as_reported,
+    assert_client_tool,
+    metered_records,
+)
 
 
 def opencode_config(hub_url: str, key: str) -> dict[str, Any]:
@@ -67,4 +72,5 @@ def test_opencode_reads_a_file_and_runs_a_shell_command_through_the_hub(
     records = metered_records(agent_hub.served, team=agent_hub.team, key_id=agent_hub.key_id)
     # The three steps on the main model (read, bash, answer), and the title on the small one.
     assert sorted(r.model_requested for r in records) == ["gpt-4.1"] * 3 + ["gpt-4o-mini"], failure
+    assert_charged_as_reported(records, agent_hub.upstream.reported)
     assert_client_tool(records, "opencode")
