@@ -1,12 +1,18 @@
-"""opencode (`opencode run`), configured only with an OpenAI-compatible provider whose base URL is the hub and
-whose key is a hub key, completes a task that reads a file and runs a shell command; every request it sends is
-answered 2xx and metered once, to the key's team."""
+"""opencode (`opencode run`), configured only with a provider whose base URL is the hub and whose key is a hub
+key, completes a task that reads a file and runs a shell command; every request it sends is answered 2xx and
+metered once, to the key's team.
+
+Two ways users point it at a gateway: a provider of their own on the AI SDK's OpenAI-compatible package (chat
+completions), and opencode's own `openai` provider with the base URL changed (the AI SDK's OpenAI package, which
+speaks the Responses API)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.agents.agent_process import PROMPT, offline_env, run_agent, task_folder, transcript
 from tests.agents.hub_checks import (
@@ -17,18 +23,19 @@ from tests.agents.hub_checks import (
 )
 
 
-def opencode_config(hub_url: str, key: str) -> dict[str, Any]:
-    """What a user writes to use the hub: one provider (the AI SDK's OpenAI-compatible one), two of its models."""
+def opencode_config(hub_url: str, key: str, package: str) -> dict[str, Any]:
+    """What a user writes to use the hub: a provider on the AI SDK `package` with two of the hub's models."""
+    provider = "hub" if package == "@ai-sdk/openai-compatible" else "openai"
     return {
         "$schema": "https://opencode.ai/config.json",
-        "model": "hub/gpt-4.1",
-        "small_model": "hub/gpt-4o-mini",  # titles are written by the small model: a side request, also metered
+        "model": f"{provider}/gpt-4.1",
+        "small_model": f"{provider}/gpt-4o-mini",  # titles are written by the small model: a side request, metered
         "autoupdate": False,
         "share": "disabled",
         "permission": {"bash": "allow", "read": "allow", "edit": "deny", "webfetch": "deny"},
         "provider": {
-            "hub": {
-                "npm": "@ai-sdk/openai-compatible",
+            provider: {
+                "npm": package,
                 "name": "LLM Hub",
                 "options": {"baseURL": hub_url, "apiKey": key},
                 "models": {"gpt-4.1": {"name": "GPT-4.1"}, "gpt-4o-mini": {"name": "GPT-4o mini"}},
@@ -53,14 +60,19 @@ def opencode_env(root: Path, config: Path) -> dict[str, str]:
     )
 
 
+@pytest.mark.parametrize(
+    ("package", "endpoint"),
+    [("@ai-sdk/openai-compatible", "/v1/chat/completions"), ("@ai-sdk/openai", "/v1/responses")],
+    ids=["openai-compatible", "openai-responses"],
+)
 def test_opencode_reads_a_file_and_runs_a_shell_command_through_the_hub(
-    agent_bin: Any, agent_hub: Any, tmp_path: Path
+    agent_bin: Any, agent_hub: Any, tmp_path: Path, package: str, endpoint: str
 ) -> None:
     opencode = agent_bin("opencode")
     folder = task_folder(tmp_path)
     agent_hub.upstream.task = folder.task
     config = tmp_path / "opencode.json"
-    config.write_text(json.dumps(opencode_config(agent_hub.url, agent_hub.key)))
+    config.write_text(json.dumps(opencode_config(agent_hub.url, agent_hub.key, package)))
 
     result = run_agent([str(opencode), "run", PROMPT], cwd=folder.workdir, env=opencode_env(tmp_path, config))
 
@@ -69,6 +81,7 @@ def test_opencode_reads_a_file_and_runs_a_shell_command_through_the_hub(
     assert f"the secret word is {folder.secret}" in result.stdout, failure
     assert "the shell printed 42" in result.stdout, failure
     assert_all_served_ok(agent_hub.served)
+    assert {s.path for s in agent_hub.served} == {endpoint}
     records = metered_records(agent_hub.served, team=agent_hub.team, key_id=agent_hub.key_id)
     # The three steps on the main model (read, bash, answer), and the title on the small one.
     assert sorted(r.model_requested for r in records) == ["gpt-4.1"] * 3 + ["gpt-4o-mini"], failure
