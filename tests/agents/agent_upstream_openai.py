@@ -11,6 +11,8 @@ model) and retries cannot put it out of step:
 The secret is only in the file and 42 only in the shell's output, so the final answer can hold both only if
 the agent really ran its tools and sent their output back. Requests without tools (title generation) get a
 short title. `received` keeps every request as it came, for asserting and for reading what an agent sends.
+A chat body is held to the checks OpenAI itself makes that a translation can fail (`chat_refusal`: unknown
+fields, roles, tool results that answer no call), and refused with OpenAI's 400 as production would be.
 """
 
 from __future__ import annotations
@@ -125,6 +127,43 @@ def estimate_tokens(body: Any) -> int:
 
 
 # --- chat completions -------------------------------------------------------------------------------------
+
+# The request fields OpenAI's chat completions accept (late 2025); it refuses any other by name.
+CHAT_FIELDS = {
+    "model", "messages", "audio", "frequency_penalty", "function_call", "functions", "logit_bias", "logprobs",
+    "max_completion_tokens", "max_tokens", "metadata", "modalities", "n", "parallel_tool_calls", "prediction",
+    "presence_penalty", "prompt_cache_key", "prompt_cache_retention", "reasoning_effort", "response_format",
+    "safety_identifier", "seed", "service_tier", "stop", "store", "stream", "stream_options", "temperature",
+    "tool_choice", "tools", "top_logprobs", "top_p", "user", "verbosity", "web_search_options",
+}  # fmt: skip
+CHAT_ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
+
+
+def chat_refusal(body: Any) -> str | None:
+    """Why OpenAI would answer this chat body with a 400, for the checks a translation can get wrong: unknown
+    fields, unknown roles, function tools without a name, and tool results that answer no call just made."""
+    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+        return "'messages' is a required property"
+    unknown = sorted(set(body) - CHAT_FIELDS)
+    if unknown:
+        return f"Unrecognized request argument supplied: {unknown[0]}"
+    for tool in body.get("tools") or []:
+        if tool.get("type") != "function" or not (tool.get("function") or {}).get("name"):
+            return f"Invalid tool: {json.dumps(tool)[:200]}"
+    open_calls: set[str] = set()
+    for n, message in enumerate(body["messages"]):
+        role = message.get("role")
+        if role not in CHAT_ROLES:
+            return f"Invalid value: '{role}'. Supported values are: {sorted(CHAT_ROLES)}"
+        if role == "tool":
+            if message.get("tool_call_id") not in open_calls:
+                return f"messages[{n}]: messages with role 'tool' must be a response to a preceding 'tool_calls'"
+            open_calls.discard(message["tool_call_id"])
+            continue
+        if open_calls:
+            return f"messages[{n}]: an assistant message with 'tool_calls' must be followed by their tool messages"
+        open_calls = {call.get("id") for call in message.get("tool_calls") or []}
+    return None
 
 
 def chat_usage(body: Any, out: str) -> dict[str, int]:
@@ -317,6 +356,10 @@ class AgentUpstream:
 
     async def _chat_completions(self, request: web.Request) -> web.StreamResponse:
         body = await self._record(request)
+        refusal = chat_refusal(body)
+        if refusal is not None:
+            error = {"message": refusal, "type": "invalid_request_error", "param": None, "code": None}
+            return web.json_response({"error": error}, status=400)
         turn = self._turn(chat_tools(body), chat_results(body))
         if not body.get("stream"):
             answer = chat_json(body, turn)
