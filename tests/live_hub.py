@@ -1,6 +1,6 @@
 """The hub served for real on loopback (uvicorn in a thread), for tests that need HTTP end to end.
 
-`served` lists every response the hub started (method, path, status, x-request-id), so a test driving a real
+`served` lists every response the hub started (method, path, status, headers), so a test driving a real
 client can check what the client asked for and what it got without trusting the client's own account.
 """
 
@@ -22,6 +22,7 @@ class Served:
     status: int
     request_id: str
     user_agent: str
+    headers: dict[str, str]  # the response's, names in lower case
     error_body: str = ""  # the start of the body when the status is not 2xx
 
 
@@ -40,7 +41,7 @@ def recording(app: Any, served: list[Served]) -> Any:
                 headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in message.get("headers", [])}
                 agent = dict(scope.get("headers") or []).get(b"user-agent", b"").decode("latin-1")
                 request_id = headers.get("x-request-id", "")
-                this.append(Served(scope["method"], scope["path"], message["status"], request_id, agent))
+                this.append(Served(scope["method"], scope["path"], message["status"], request_id, agent, headers))
                 served.append(this[0])
             elif message["type"] == "http.response.body" and this and this[0].status >= 300:
                 this[0].error_body += bytes(message.get("body", b""))[:2000].decode("utf-8", "replace")

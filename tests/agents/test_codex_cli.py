@@ -67,3 +67,6 @@ def test_codex_exec_reads_a_file_and_runs_a_shell_command_through_the_hub(
     native = "responses" in kinds()[agent_hub.kind].speaks
     wire = "/v1/responses" if native else "/v1/chat/completions"
     assert [r.path for r in agent_hub.upstream.received] == [wire] * 3, failure
+    # Codex offers its hosted web search tool: a chat upstream cannot run it, and every answer says it was dropped.
+    dropped = [s.headers.get("x-llmhub-dropped", "").split(",") for s in agent_hub.served]
+    assert all(("tools.web_search" in names) != native for names in dropped), dropped
