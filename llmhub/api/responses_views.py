@@ -13,7 +13,7 @@ from llmhub.api.formats.responses_request import ResponsesRequest
 from llmhub.api.formats.responses_response import output_as_message
 from llmhub.api.request import ApiRequest
 from llmhub.api.responses import MeteredStreamingResponse, json_response
-from llmhub.api.stored_responses import response_delete, response_get, response_save
+from llmhub.api.stored_responses import response_delete, response_get, response_items, response_save
 from llmhub.infra.db_executor import run_db
 
 
@@ -25,8 +25,21 @@ async def _history(api: ApiRequest, body: Any) -> list[dict[str, Any]] | None:
     return list(stored.conversation)
 
 
+async def _native_body(api: ApiRequest, body: Any) -> Any:
+    """The client's body for a Responses upstream (passthrough). The hub keeps stored responses, so a
+    follow-up goes with the stored conversation's items in place of `previous_response_id`."""
+    previous = body.get("previous_response_id") if isinstance(body, dict) else None
+    if previous is None:
+        return body
+    items = await run_db(response_items, str(previous), api.caller.user_id)
+    new = body.get("input")
+    new_items = [{"type": "message", "role": "user", "content": new}] if isinstance(new, str) else list(new or [])
+    native = {key: value for key, value in body.items() if key != "previous_response_id"}
+    return {**native, "input": items + new_items}
+
+
 async def _store(api: ApiRequest, parsed: ResponsesRequest, final: dict[str, Any]) -> None:
-    if not parsed.store or final["status"] == "failed":
+    if not parsed.store or final.get("status") == "failed":
         return
     # Instructions are not carried over to a follow-up (as OpenAI does): the follow-up sends its own.
     history = parsed.chat.messages[1:] if parsed.echo["instructions"] else parsed.chat.messages
@@ -45,6 +58,7 @@ async def _store(api: ApiRequest, parsed: ResponsesRequest, final: dict[str, Any
 async def create_response(api: ApiRequest) -> HttpResponseBase:
     body = api.json()
     parsed = RESPONSES.parse(body, await _history(api, body))
+    RESPONSES.keep_native(parsed.chat, await _native_body(api, body), api.http.headers)
     if parsed.chat.stream:
         session = await gateway.open_stream(api.caller, parsed.chat, cache=api.cache)
 
@@ -54,7 +68,10 @@ async def create_response(api: ApiRequest) -> HttpResponseBase:
         content = RESPONSES.stream(session, echo=parsed.echo, on_done=keep)
         return MeteredStreamingResponse(session, content, "text/event-stream")
     result = await gateway.complete(api.caller, parsed.chat, cache=api.cache)
-    rendered = RESPONSES.render(result, parsed.echo)
+    if result.native is not None:
+        rendered = RESPONSES.answer_native(result, parsed.echo)
+    else:
+        rendered = RESPONSES.render(result, parsed.echo)
     await _store(api, parsed, rendered)
     return json_response(rendered, headers=result.call.headers())
 

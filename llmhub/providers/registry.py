@@ -32,6 +32,7 @@ KINDS = (
 # Wire format -> "module:class" of its adapter, imported on first use.
 WIRE_ADAPTERS = {
     "openai": "llmhub.providers.openai.chat:OpenAIChatAdapter",
+    "responses": "llmhub.providers.openai.responses:OpenAIResponsesAdapter",
     "anthropic": "llmhub.providers.anthropic.adapter:AnthropicAdapter",
     "gemini": "llmhub.providers.gemini.adapter:GeminiAdapter",
 }
