@@ -38,7 +38,9 @@ async def _send(request: web.Request, frames: list[bytes]) -> web.StreamResponse
     return response
 
 
-def _usage(reply: Reply) -> dict[str, Any]:
+def _usage(reply: Reply) -> Any:
+    if reply.raw_usage is not None:
+        return reply.raw_usage
     output = default_completion_tokens(reply)
     return {
         "input_tokens": reply.prompt_tokens,

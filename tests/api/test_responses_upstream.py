@@ -10,6 +10,7 @@ from decimal import Decimal
 from io import StringIO
 
 import genai_prices
+import openai
 import pytest
 from django.core.management import call_command
 
@@ -149,3 +150,107 @@ def test_a_stored_streamed_passthrough_can_be_retrieved(openai_client, openai_di
     stored = openai_client.responses.retrieve(final.id)
     assert stored.output_text == final.output_text
     assert json.loads(stored.model_dump_json())["usage"]["cost"] is not None
+
+
+def test_input_tokens_are_counted_by_a_responses_upstream_and_not_billed(openai_client, openai_direct):
+    counted = openai_client.responses.input_tokens.count(model="gpt-4.1", input="How long is this?")
+    assert counted.input_tokens == 42
+    sent = openai_direct.requests_for("/v1/responses/input_tokens")[-1].body
+    assert sent == {"model": "gpt-4.1", "input": "How long is this?"}
+    assert not UsageRecord.objects.exists()
+
+
+def test_input_tokens_without_a_responses_upstream_is_a_clear_400(openai_client, upstream):
+    with pytest.raises(openai.BadRequestError) as caught:
+        openai_client.responses.input_tokens.count(model="gpt-4.1", input="How long is this?")
+    assert "needs a Responses upstream" in caught.value.body["message"]
+    assert caught.value.body["param"] == "model"
+
+
+def test_compact_goes_to_the_responses_upstream_and_is_billed(openai_client, openai_direct):
+    compacted = openai_client.responses.compact(model="gpt-4.1", input="A long conversation.")
+    assert compacted.output[0].type == "compaction"
+    sent = openai_direct.requests_for("/v1/responses/compact")[-1].body
+    assert sent == {"model": "gpt-4.1", "input": "A long conversation."}
+    record = UsageRecord.objects.get()
+    assert (record.prompt_tokens, record.completion_tokens) == (900, 120)
+    assert (
+        Decimal(str(compacted.model_dump()["usage"]["cost"]))
+        == record.cost
+        == oracle(input_tokens=900, output_tokens=120)
+    )
+
+
+def test_compact_without_a_responses_upstream_is_a_clear_400(openai_client, upstream):
+    with pytest.raises(openai.BadRequestError) as caught:
+        openai_client.responses.compact(model="gpt-4.1", input="A long conversation.")
+    assert "Compaction needs a Responses upstream" in caught.value.body["message"]
+    assert upstream.requests_for("/chat/completions") == []
+
+
+def test_a_chat_completions_request_to_openai_stays_on_chat_completions(openai_client, openai_direct):
+    openai_client.chat.completions.create(model="gpt-4.1", messages=[{"role": "user", "content": "Hi"}])
+    assert len(openai_direct.requests_for("/v1/chat/completions")) == 1
+    assert openai_direct.requests_for("/v1/responses") == []
+
+
+def test_a_malformed_usage_from_a_responses_upstream_is_its_failure(openai_client, openai_direct):
+    from tests.fake_upstream import Reply
+
+    openai_direct.script("gpt-4.1", Reply(text="x", raw_usage="lots"), Reply(text="x", raw_usage="lots"))
+    with pytest.raises(openai.APIStatusError) as caught:
+        openai_client.responses.create(model="gpt-4.1", input="Hi")
+    assert caught.value.status_code == 502
+
+
+@pytest.fixture
+def responses_only(openai_direct):
+    """The openai provider configured (admin row) as speaking only the Responses API."""
+    from llmhub.models import Provider
+
+    row = Provider(name="openai", wire_format="responses", base_url=openai_direct.url + "/v1")
+    row.set_api_key("row-key")
+    row.save()
+    catalog.invalidate()
+    return openai_direct
+
+
+def test_a_chat_request_to_a_responses_only_upstream_is_translated(openai_client, responses_only):
+    call = {"id": "call_7", "type": "function", "function": {"name": "get_time", "arguments": "{}"}}
+    responses_only.script("gpt-4.1", ResponsesReply(text="Checking.", tool_calls=[call], cached_tokens=4))
+    tool = {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object", "properties": {}}}}
+    answer = openai_client.chat.completions.create(
+        model="gpt-4.1",
+        messages=[{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Time?"}],
+        tools=[tool],
+        max_tokens=100,
+        prompt_cache_key="k",
+    )
+    assert answer.choices[0].message.content == "Checking."
+    assert answer.choices[0].message.tool_calls[0].function.name == "get_time"
+    assert answer.usage.prompt_tokens_details.cached_tokens == 4
+    sent = responses_only.requests_for("/v1/responses")[-1]
+    assert sent.headers["Authorization"] == "Bearer row-key"
+    assert sent.body["input"] == [
+        {"type": "message", "role": "system", "content": "Be brief."},
+        {"type": "message", "role": "user", "content": "Time?"},
+    ]
+    assert sent.body["tools"] == [
+        {"type": "function", "name": "get_time", "parameters": tool["function"]["parameters"]}
+    ]
+    assert (sent.body["max_output_tokens"], sent.body["prompt_cache_key"], sent.body["store"]) == (100, "k", False)
+
+
+def test_a_chat_stream_from_a_responses_only_upstream_is_translated(openai_client, responses_only):
+    responses_only.script("gpt-4.1", ResponsesReply(text="Hello there.", reasoning_summary="Greeting."))
+    stream = openai_client.chat.completions.create(
+        model="gpt-4.1",
+        messages=[{"role": "user", "content": "Hi"}],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == "Hello there."
+    assert chunks[-1].usage.total_tokens > 0
+    assert UsageRecord.objects.get().status == "ok"

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from llmhub.errors import UpstreamError
-from llmhub.providers.base import ChatRequest, Completion, ProviderAdapter, StreamChunk, Target
+from llmhub.providers.base import ChatRequest, Completion, NativeRequest, ProviderAdapter, StreamChunk, Target
 from llmhub.providers.http_base import parse_json_event, post_json, reading, stream_sse
 from llmhub.providers.openai.responses_read import (
     FINAL_EVENTS,
@@ -21,6 +21,7 @@ from llmhub.providers.openai.responses_read import (
     usage_from_responses,
 )
 from llmhub.providers.openai.responses_request import native_payload, to_responses_request
+from llmhub.providers.openai.responses_schema import check_input_tokens
 
 
 def _native(request: ChatRequest) -> bool:
@@ -51,8 +52,21 @@ class OpenAIResponsesAdapter(ProviderAdapter):
             return native_payload(request, target, stream=stream)
         return to_responses_request(request, target.upstream_model, stream=stream)
 
+    async def count_input_tokens(self, target: Target, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+        """The upstream's own count of a Responses body's input tokens (unbilled: the upstream charges nothing)."""
+        url = f"{target.provider.base_url}/responses/input_tokens"
+        request = ChatRequest(model="", messages=[], native=NativeRequest("responses", body, headers))
+        payload = {**native_payload(request, target, stream=False), "model": target.upstream_model}
+        payload.pop("max_output_tokens", None)
+        found = await post_json(target.provider, url, self._headers(target, request), payload)
+        with reading(target.provider):
+            check_input_tokens(target.provider.name, found)
+        return found
+
     async def complete(self, target: Target, request: ChatRequest) -> Completion:
         url = f"{target.provider.base_url}/responses"
+        if _native(request) and request.native is not None and request.native.endpoint:
+            url += "/" + request.native.endpoint
         payload = self._payload(target, request, stream=False)
         body = await post_json(target.provider, url, self._headers(target, request), payload)
         with reading(target.provider):

@@ -33,6 +33,8 @@ def native_payload(request: ChatRequest, target: Target, *, stream: bool) -> dic
     assert request.native is not None
     payload = {k: v for k, v in request.native.body.items() if k not in HUB_ONLY_FIELDS}
     payload["model"] = target.upstream_model
+    if request.native.endpoint:  # compact: a body of its own (no output cap, no stream)
+        return payload
     cap = held_cap(request)
     if cap is not None:
         payload["max_output_tokens"] = cap

@@ -132,7 +132,14 @@ _Event = Annotated[
     ),
 ]
 
+
+class _InputTokens(TypedDict, total=False):
+    object: str
+    input_tokens: Required[Count]
+
+
 _RESPONSE = TypeAdapter(_Response)
+_INPUT_TOKENS = TypeAdapter(_InputTokens)
 _EVENT = TypeAdapter(_Event)
 
 
@@ -144,3 +151,8 @@ def check_response(provider: str, body: dict[str, Any]) -> None:
 def check_event(provider: str, event: dict[str, Any]) -> None:
     """Raise UpstreamError unless `event` is a Responses stream event of the shape its type says."""
     conform(_EVENT, event, provider, "sent a malformed stream event", strict=True)
+
+
+def check_input_tokens(provider: str, body: dict[str, Any]) -> None:
+    """Raise UpstreamError unless `body` is an input-token count."""
+    conform(_INPUT_TOKENS, body, provider, "returned a malformed input-token count", strict=True)
