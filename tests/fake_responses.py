@@ -86,7 +86,7 @@ def _response(body: dict[str, Any], reply: Reply, *, status: str = "completed") 
         "status": status,
         "model": body.get("model"),
         "output": _items(reply) if done else [],
-        "usage": _usage(reply) if done else None,
+        "usage": _usage(reply) if done and reply.usage else None,
         "tools": body.get("tools") or [],
         "prompt_cache_key": body.get("prompt_cache_key"),
         "store": body.get("store", True),

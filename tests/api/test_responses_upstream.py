@@ -254,3 +254,17 @@ def test_a_chat_stream_from_a_responses_only_upstream_is_translated(openai_clien
     assert text == "Hello there."
     assert chunks[-1].usage.total_tokens > 0
     assert UsageRecord.objects.get().status == "ok"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_web_searches_are_charged_when_the_upstream_reports_no_usage(openai_client, openai_direct, stream):
+    openai_direct.script("gpt-4.1", ResponsesReply(text="Found it.", web_searches=3, usage=False))
+    if stream:
+        with openai_client.responses.stream(model="gpt-4.1", input="Search.", tools=[WEB_SEARCH]) as events:
+            events.get_final_response()
+    else:
+        openai_client.responses.create(model="gpt-4.1", input="Search.", tools=[WEB_SEARCH])
+    record = UsageRecord.objects.get()
+    assert record.tokens_estimated
+    tokens = oracle(input_tokens=record.prompt_tokens, output_tokens=record.completion_tokens)
+    assert record.cost == tokens + Decimal("0.03")  # $10 per thousand searches
