@@ -44,6 +44,9 @@ class NativeRequest:
     body: dict[str, Any]
     # The provider's own request headers the client sent (anthropic-beta, anthropic-version, openai-beta, ...).
     headers: dict[str, str] = field(default_factory=dict)
+    # An endpoint beside the format's main one, under its path ("compact": POST /responses/compact). Only an
+    # upstream that speaks the format natively can serve it: nothing translates it.
+    endpoint: str = ""
 
 
 @dataclass

@@ -325,3 +325,19 @@ def parse_responses_request(body: Any, history: list[dict[str, Any]] | None = No
         echo=echo,
         dropped=dropped,
     )
+
+
+def parse_compact_request(body: Any, history: list[dict[str, Any]] | None = None) -> ChatRequest:
+    """A /v1/responses/compact body as the canonical request the hub plans and holds credits for: the
+    conversation (`history` of `previous_response_id`, then `input`) it compacts."""
+    if not isinstance(body, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    messages = list(history or [])
+    if body.get("input") is not None:
+        messages += input_messages(body["input"], [])[0]
+    instructions = body.get("instructions")
+    if isinstance(instructions, str) and instructions:
+        messages.insert(0, {"role": "system", "content": instructions})
+    if not messages:
+        raise InvalidRequest("'input' or 'previous_response_id' is required to compact.", param="input")
+    return parse_chat_request({"model": body.get("model"), "messages": messages})

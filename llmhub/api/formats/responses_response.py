@@ -17,9 +17,13 @@ def new_item_id(prefix: str) -> str:
 
 def usage_to_responses(usage: dict[str, Any]) -> dict[str, Any]:
     """Chat usage (with the hub's cost and credits) in the Responses names."""
+    prompt_details = usage.get("prompt_tokens_details") or {}
+    input_details = {"cached_tokens": prompt_details.get("cached_tokens", 0)}
+    if prompt_details.get("cache_write_tokens"):
+        input_details["cache_write_tokens"] = prompt_details["cache_write_tokens"]
     body = {
         "input_tokens": usage.get("prompt_tokens", 0),
-        "input_tokens_details": {"cached_tokens": (usage.get("prompt_tokens_details") or {}).get("cached_tokens", 0)},
+        "input_tokens_details": input_details,
         "output_tokens": usage.get("completion_tokens", 0),
         "output_tokens_details": {
             "reasoning_tokens": (usage.get("completion_tokens_details") or {}).get("reasoning_tokens", 0)
@@ -30,6 +34,17 @@ def usage_to_responses(usage: dict[str, Any]) -> dict[str, Any]:
         if key in usage:
             body[key] = usage[key]
     return body
+
+
+def native_usage(upstream: Any, usage: dict[str, Any]) -> dict[str, Any]:
+    """An upstream's own usage object (passthrough) with the counts the hub billed, its cost and credits:
+    fields the hub does not read stay as the upstream sent them."""
+    own = upstream if isinstance(upstream, dict) else {}
+    billed = usage_to_responses(usage)
+    for details in ("input_tokens_details", "output_tokens_details"):
+        if isinstance(own.get(details), dict):
+            billed[details] = {**own[details], **billed[details]}
+    return {**own, **billed}
 
 
 def message_item(text: str, item_id: str | None = None, status: str = "completed") -> dict[str, Any]:
