@@ -70,3 +70,7 @@ def test_codex_exec_reads_a_file_and_runs_a_shell_command_through_the_hub(
     # Codex offers its hosted web search tool: a chat upstream cannot run it, and every answer says it was dropped.
     dropped = [s.headers.get("x-llmhub-dropped", "").split(",") for s in agent_hub.served]
     assert all(("tools.web_search" in names) != native for names in dropped), dropped
+    if native:  # Codex's own body reached the upstream: its session's cache key and its metadata included
+        bodies = [r.body for r in agent_hub.upstream.received]
+        assert all(b["prompt_cache_key"] and "client_metadata" in b and b["model"] == "gpt-4.1" for b in bodies)
+        assert all({"type": "web_search", "external_web_access": False} in b["tools"] for b in bodies)

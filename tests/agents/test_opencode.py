@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from llmhub.providers.registry import kinds
 from tests.agents.agent_process import PROMPT, offline_env, run_agent, task_folder, transcript
 from tests.agents.hub_checks import (
     assert_all_served_ok,
@@ -82,6 +83,9 @@ def test_opencode_reads_a_file_and_runs_a_shell_command_through_the_hub(
     assert "the shell printed 42" in result.stdout, failure
     assert_all_served_ok(agent_hub.served)
     assert {s.path for s in agent_hub.served} == {endpoint}
+    # Upstream, the hub's OpenAI provider takes each request in its own format when it speaks it.
+    native = endpoint == "/v1/chat/completions" or "responses" in kinds()["openai"].speaks
+    assert {r.path for r in agent_hub.upstream.received} == {endpoint if native else "/v1/chat/completions"}
     records = metered_records(agent_hub.served, team=agent_hub.team, key_id=agent_hub.key_id)
     # The three steps on the main model (read, bash, answer), and the title on the small one.
     assert sorted(r.model_requested for r in records) == ["gpt-4.1"] * 3 + ["gpt-4o-mini"], failure
