@@ -9,7 +9,12 @@ from django.db import models
 
 from billing.models import DecimalDigits
 
-WIRE_FORMATS = [("openai", "OpenAI-compatible"), ("anthropic", "Anthropic Messages"), ("gemini", "Gemini")]
+WIRE_FORMATS = [
+    ("openai", "OpenAI-compatible"),
+    ("responses", "OpenAI Responses"),
+    ("anthropic", "Anthropic Messages"),
+    ("gemini", "Gemini"),
+]
 
 
 PRICE: DecimalDigits = {"max_digits": 12, "decimal_places": 6}

@@ -3,7 +3,8 @@
 Tests script what each upstream model does next (reply, fail with a status, stall, drop the
 connection, send garbage) and read back what the hub sent. Runs in a thread with its own loop.
 
-Wire formats: OpenAI chat completions (JSON and SSE) at POST /v1/chat/completions, embeddings at /v1/embeddings. Other formats
+Wire formats: OpenAI chat completions (JSON and SSE) at POST /v1/chat/completions, embeddings at /v1/embeddings,
+Responses at /v1/responses (tests/fake_responses.py). Other formats
 register their routes in `FakeUpstream._routes`.
 """
 
@@ -131,7 +132,9 @@ class FakeUpstream:
             routes += fake_native.routes(self)
         except ImportError:
             pass
-        return routes
+        from tests import fake_responses  # OpenAI's Responses API
+
+        return routes + fake_responses.routes(self)
 
     def start(self) -> FakeUpstream:
         ready = threading.Event()

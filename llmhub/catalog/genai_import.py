@@ -35,6 +35,12 @@ PRICE_KEYS = {
     "cache_write_mtok": "cache_write",
 }
 SERVICE_TIER_KEYS = ("service_tier", "processing")
+# genai-prices' per-thousand-calls prices of hosted tools -> the name usage counts the calls under.
+TOOL_CALL_KEYS = {
+    "web_searches_kcount": "web_search",
+    "storage_searches_kcount": "file_search",
+    "code_executions_kcount": "code_interpreter",
+}
 MAX_OUTPUT = [  # (id pattern, default output cap) — genai-prices has no output limits
     (r"^(o1|o3|o4)", 100_000),
     (r"^gpt-5|^gpt-6", 128_000),
@@ -86,6 +92,11 @@ def _prices_of(model_price: Any) -> Prices:
             flat[field_name] = value.base
             tiers += [Tier(field_name, int(t.start), t.price) for t in value.tiers]
     requests = getattr(model_price, "requests_kcount", None)
+    tool_calls = tuple(
+        (name, value / 1000)
+        for key, name in TOOL_CALL_KEYS.items()
+        if isinstance(value := getattr(model_price, key, None), Decimal)
+    )
     return Prices(
         input=flat["input"] or Decimal(0),
         output=flat["output"] or Decimal(0),
@@ -93,6 +104,7 @@ def _prices_of(model_price: Any) -> Prices:
         cache_write=flat["cache_write"],
         request=(requests / 1000) if isinstance(requests, Decimal) else Decimal(0),
         tiers=tuple(tiers),
+        tool_calls=tool_calls,
     )
 
 
@@ -132,6 +144,7 @@ def prices_for(model: Any, now: datetime) -> Prices:
         request=base.request,
         tiers=base.tiers,
         variants=tuple(variants),
+        tool_calls=base.tool_calls,
     )
 
 

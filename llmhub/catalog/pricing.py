@@ -25,7 +25,7 @@ class Tier:
 
 @dataclass(frozen=True)
 class Prices:
-    """USD per million tokens (per image, per request) for one model, at one price version.
+    """USD per million tokens (per image, per request, per hosted tool call) for one model, at one price version.
 
     `tiers` raise a rate for long prompts; `variants` are whole other price sets for a service tier
     (`priority`, `flex`, `batch`, ...). A version numbers the model's price history.
@@ -40,10 +40,20 @@ class Prices:
     tiers: tuple[Tier, ...] = ()
     variants: tuple[tuple[str, Prices], ...] = ()
     version: int = 0
+    # USD per call of a hosted (server-side) tool, by the name usage counts it under: (("web_search", 0.01),).
+    tool_calls: tuple[tuple[str, Decimal], ...] = ()
 
     @property
     def is_free(self) -> bool:
-        return not (self.input or self.output or self.image or self.cached_input or self.cache_write or self.request)
+        return not (
+            self.input
+            or self.output
+            or self.image
+            or self.cached_input
+            or self.cache_write
+            or self.request
+            or any(price for _, price in self.tool_calls)
+        )
 
     def for_service_tier(self, service_tier: str | None) -> Prices:
         """The prices a request on `service_tier` pays: that variant's, or the standard ones."""
@@ -76,6 +86,7 @@ class Prices:
             "request": money(self.request),
             "tiers": [[t.field, t.above, money(t.price)] for t in self.tiers],
             "variants": {name: prices.to_json() for name, prices in self.variants},
+            **({"tool_calls": {name: money(price) for name, price in self.tool_calls}} if self.tool_calls else {}),
         }
 
     @classmethod
@@ -94,7 +105,13 @@ class Prices:
             tiers=tuple(Tier(str(f), int(a), Decimal(str(p))) for f, a, p in data.get("tiers") or ()),
             variants=tuple((str(n), cls.from_json(v)) for n, v in (data.get("variants") or {}).items()),
             version=version,
+            tool_calls=tuple((str(n), Decimal(str(p))) for n, p in (data.get("tool_calls") or {}).items()),
         )
+
+    def tool_call_cost(self, requests: dict[str, int]) -> Decimal:
+        """What the hosted tool calls in `requests` cost; a tool without a per-call price costs nothing here."""
+        prices = dict(self.tool_calls)
+        return sum((count * prices.get(name, ZERO) for name, count in requests.items()), ZERO)
 
 
 def cost_of(usage: Usage, prices: Prices, *, service_tier: str | None = None) -> Decimal:
@@ -102,7 +119,8 @@ def cost_of(usage: Usage, prices: Prices, *, service_tier: str | None = None) ->
 
     Cache reads and writes are part of prompt_tokens and priced at their own rates (the input rate when
     a model has none); reasoning tokens are part of completion_tokens and priced as output. A tier applies
-    when the whole prompt is above its threshold, to every token of its kind.
+    when the whole prompt is above its threshold, to every token of its kind. Hosted tool calls (web search,
+    file search) are priced per call.
     """
     prices = prices.for_service_tier(service_tier)
     size = usage.prompt_tokens
@@ -119,7 +137,8 @@ def cost_of(usage: Usage, prices: Prices, *, service_tier: str | None = None) ->
         + usage.completion_tokens * (prices.rate("output", size) or ZERO)
     ) / MILLION
     per_request = prices.request if usage.total_tokens else ZERO
-    return to_usd(token_cost + usage.images * prices.image + per_request)
+    tools = prices.tool_call_cost(usage.server_tool_requests) if usage.server_tool_requests else ZERO
+    return to_usd(token_cost + usage.images * prices.image + per_request + tools)
 
 
 def worst_case_cost(

@@ -9,6 +9,7 @@ from llmhub.gateway.compare import run_comparison
 from llmhub.gateway.completion import complete
 from llmhub.gateway.embeddings import EmbeddingResult, embed, serves_embeddings
 from llmhub.gateway.health import DeploymentHealth, circuit_states, forget_health, health_of, record_test
+from llmhub.gateway.native_calls import count_input_tokens
 from llmhub.gateway.planning import plan
 from llmhub.gateway.response_cache import CacheMode, mode_from_headers
 from llmhub.gateway.route_scoring import TASKS, TIERS
@@ -28,6 +29,7 @@ __all__ = [
     "StreamEvent",
     "circuit_states",
     "complete",
+    "count_input_tokens",
     "embed",
     "forget_health",
     "health_of",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -12,6 +13,8 @@ from billing.ledger import Settlement
 from billing.refusal_wording import lowered_cap_notice
 from llmhub.catalog import ModelSpec
 from llmhub.providers.base import ChatRequest, Target
+
+DROPPED_SHOWN = 32
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,12 @@ class Caller:
     source: str = "api"
     allowed_models: tuple[str, ...] = ()  # the key's model allowlist; empty: every model
     client_tool: str = ""  # the tool that sent the request (billing.client_tools), kept on its usage record
+
+
+def dropped_header(names: list[str]) -> str:
+    """Dropped field names as a header value: names come from the client, so only safe characters, and few."""
+    shown = [re.sub(r"[^A-Za-z0-9_.\-]", "?", name)[:64] for name in names[:DROPPED_SHOWN]]
+    return ",".join(shown) + (",..." if len(names) > DROPPED_SHOWN else "")
 
 
 @dataclass
@@ -64,6 +73,9 @@ class Call:
             headers["x-llmhub-cache"] = self.cache_status
         if self.lowered_cap is not None:
             headers["x-llmhub-max-tokens-lowered"] = str(self.lowered_cap[1])
+        if self.request.dropped and not self.passthrough:
+            # What the client asked for that the chosen upstream's format cannot carry: never dropped silently.
+            headers["x-llmhub-dropped"] = dropped_header(self.request.dropped)
         if self.settled is not None:
             # For clients whose SDK drops unknown body fields (google-genai): cost and credits as headers too.
             headers["x-llmhub-cost"] = str(self.settled.charged)

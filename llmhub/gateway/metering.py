@@ -14,7 +14,9 @@ from llmhub.providers.base import Completion, Usage
 
 def completion_usage(call: Call, completion: Completion) -> Usage:
     """A completion's usage; estimated from the prompt and the answer's text when the upstream gave none."""
-    usage = completion.usage if counts_valid(completion.usage) else Usage(estimated=True)
+    reported = completion.usage
+    usage = reported if counts_valid(reported) else Usage(estimated=True)
+    usage.server_tool_requests = reported.server_tool_requests  # counted from the answer's items, not its usage
     usage.images = count_images(call.request.messages)
     if usage.estimated or not usage.total_tokens:
         text = "".join(str((c.get("message") or {}).get("content") or "") for c in completion.body.get("choices", []))
@@ -32,6 +34,8 @@ def streamed_usage(call: Call, reported: Usage | None, text_bytes: int) -> Usage
         usage = Usage(
             prompt_tokens=call.prompt_estimate, completion_tokens=text_tokens_estimate(text_bytes), estimated=True
         )
+        if reported is not None:
+            usage.server_tool_requests = reported.server_tool_requests
     usage.images = count_images(call.request.messages)
     return bounded(call, usage)
 

@@ -44,6 +44,9 @@ class NativeRequest:
     body: dict[str, Any]
     # The provider's own request headers the client sent (anthropic-beta, anthropic-version, openai-beta, ...).
     headers: dict[str, str] = field(default_factory=dict)
+    # An endpoint beside the format's main one, under its path ("compact": POST /responses/compact). Only an
+    # upstream that speaks the format natively can serve it: nothing translates it.
+    endpoint: str = ""
 
 
 @dataclass
@@ -60,6 +63,9 @@ class ChatRequest:
     include_usage: bool = False
     fallbacks: list[str] = field(default_factory=list)
     native: NativeRequest | None = None
+    # Fields of the client's request the canonical form could not carry (named in `x-llmhub-dropped` when
+    # the request is translated; a passthrough carries them all).
+    dropped: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
+from llmhub.errors import UpstreamError
 from llmhub.providers.base import ChatRequest, ProviderAdapter, ProviderConfig, Target
 from llmhub.providers.kind import ProviderKind
 
@@ -32,6 +33,7 @@ KINDS = (
 # Wire format -> "module:class" of its adapter, imported on first use.
 WIRE_ADAPTERS = {
     "openai": "llmhub.providers.openai.chat:OpenAIChatAdapter",
+    "responses": "llmhub.providers.openai.responses:OpenAIResponsesAdapter",
     "anthropic": "llmhub.providers.anthropic.adapter:AnthropicAdapter",
     "gemini": "llmhub.providers.gemini.adapter:GeminiAdapter",
 }
@@ -82,6 +84,13 @@ def adapter_for_call(target: Target, request: ChatRequest) -> ProviderAdapter:
     if passes_through(target, request):
         assert request.native is not None
         return adapter_for(request.native.wire_format)
+    if request.native is not None and request.native.endpoint:
+        # Not this deployment's failure (no health verdict): the next deployment may speak the format.
+        raise UpstreamError(
+            f"Upstream {target.provider.name} does not speak {request.native.wire_format}, which "
+            f"'{request.native.endpoint}' needs.",
+            retryable=False,
+        )
     return adapter_for(target.provider.wire_format)
 
 

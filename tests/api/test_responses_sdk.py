@@ -131,9 +131,121 @@ def test_charlie_cannot_read_or_continue_alices_response(openai_client, upstream
         other.responses.create(model="gpt-4.1", input="more", previous_response_id=created.id)
 
 
-def test_hosted_tool_is_refused_in_the_openai_error_shape(openai_client, upstream):
+# What Codex CLI 0.171 sends: its own metadata, MCP tools grouped in a namespace, a hosted web search, and
+# current fields the canonical (chat completions) form has no place for.
+NAMESPACE_TOOL = {
+    "type": "namespace",
+    "name": "mcp__files",
+    "description": "The files server.",
+    "tools": [
+        {"type": "function", "name": "read", "parameters": {"type": "object", "properties": {}}},
+        {"type": "custom", "name": "apply_patch", "description": "A freeform patch."},
+    ],
+}
+CODEX_FIELDS = {
+    "client_metadata": {"session": "s1"},
+    "context_management": [{"type": "compaction", "compact_threshold": 1000}],
+}
+
+
+def _codex_request(client, **extra):
+    return client.responses.with_raw_response.create(
+        model="gpt-4.1",
+        input="Read the file.",
+        tools=[WEATHER_TOOL, NAMESPACE_TOOL, {"type": "web_search"}],
+        prompt_cache_key="codex-session-1",
+        prompt_cache_retention="24h",
+        service_tier="flex",
+        max_tool_calls=3,
+        include=["reasoning.encrypted_content"],
+        truncation="disabled",
+        reasoning={"effort": "low", "summary": "auto"},
+        extra_body=CODEX_FIELDS,
+        **extra,
+    )
+
+
+DROPPED = [
+    "client_metadata",
+    "context_management",
+    "include",
+    "max_tool_calls",
+    "tools.custom",
+    "tools.web_search",
+    "reasoning.summary",
+]
+
+
+def test_codex_fields_are_accepted_and_what_is_not_carried_is_named(openai_client, upstream):
+    upstream.script("gpt-4.1", Reply(text="Done."))
+    raw = _codex_request(openai_client)
+    assert raw.parse().output_text == "Done."
+    assert sorted(raw.headers["x-llmhub-dropped"].split(",")) == sorted(DROPPED)
+    sent = upstream.requests_for("/chat/completions")[-1].body
+    assert [t["function"]["name"] for t in sent["tools"]] == ["get_weather", "mcp__files__read"]
+    # The fields that change what the request costs reach a chat-completions upstream under the same names.
+    assert (sent["prompt_cache_key"], sent["prompt_cache_retention"], sent["service_tier"]) == (
+        "codex-session-1",
+        "24h",
+        "flex",
+    )
+    assert sent["reasoning_effort"] == "low"
+    assert not {"client_metadata", "context_management", "include", "max_tool_calls"} & set(sent)
+
+
+def test_a_stream_names_what_was_dropped_in_its_headers(openai_client, upstream):
+    upstream.script("gpt-4.1", Reply(text="Done."))
+    raw = _codex_request(openai_client, stream=True)
+    assert sorted(raw.headers["x-llmhub-dropped"].split(",")) == sorted(DROPPED)
+    events = [event.type for event in raw.parse()]
+    assert events[-1] == "response.completed"
+
+
+def test_a_plain_request_names_nothing_dropped(openai_client, upstream):
+    raw = openai_client.responses.with_raw_response.create(model="gpt-4.1", input="Hi", store=False)
+    assert "x-llmhub-dropped" not in raw.headers
+
+
+def test_a_namespaced_function_call_comes_back_with_its_namespace(openai_client, upstream):
+    call = {"id": "call_9", "type": "function", "function": {"name": "mcp__files__read", "arguments": "{}"}}
+    upstream.script("gpt-4.1", Reply(tool_calls=[call]), Reply(text="Read it."))
+    first = openai_client.responses.create(model="gpt-4.1", input="Read.", tools=[NAMESPACE_TOOL])
+    item = first.output[0].model_dump()
+    assert (item["type"], item["name"], item["namespace"]) == ("function_call", "read", "mcp__files")
+    # Codex replays the call (with its namespace) and its output in the next request's input.
+    openai_client.responses.create(
+        model="gpt-4.1",
+        store=False,
+        tools=[NAMESPACE_TOOL],
+        input=[
+            {
+                "type": "function_call",
+                "call_id": "call_9",
+                "name": "read",
+                "namespace": "mcp__files",
+                "arguments": "{}",
+            },
+            {"type": "function_call_output", "call_id": "call_9", "output": "contents"},
+            {"type": "web_search_call", "id": "ws_1", "status": "completed", "action": {"type": "search"}},
+        ],
+    )
+    sent = upstream.requests_for("/chat/completions")[-1].body["messages"]
+    assert sent[0]["tool_calls"][0]["function"]["name"] == "mcp__files__read"
+    assert sent[1] == {"role": "tool", "tool_call_id": "call_9", "content": "contents"}
+
+
+def test_a_streamed_namespaced_call_carries_its_namespace(openai_client, upstream):
+    call = {"id": "call_9", "type": "function", "function": {"name": "mcp__files__read", "arguments": "{}"}}
+    upstream.script("gpt-4.1", Reply(tool_calls=[call]))
+    with openai_client.responses.stream(model="gpt-4.1", input="Read.", tools=[NAMESPACE_TOOL]) as stream:
+        final = stream.get_final_response()
+    item = final.output[0].model_dump()
+    assert (item["name"], item["namespace"]) == ("read", "mcp__files")
+
+
+def test_a_malformed_namespace_is_refused_by_name(openai_client, upstream):
     with pytest.raises(openai.BadRequestError) as caught:
-        openai_client.responses.create(model="gpt-4.1", input="hi", tools=[{"type": "web_search"}])
+        openai_client.responses.create(model="gpt-4.1", input="hi", tools=[{"type": "namespace", "tools": []}])
     assert caught.value.body["param"] == "tools[0]"
     assert upstream.requests_for("/chat/completions") == []
 

@@ -10,9 +10,10 @@ from llmhub.errors import InvalidRequest
 from llmhub.providers.base import ChatRequest
 
 ROLES = {"user", "assistant", "system", "developer"}
-# Accepted and either used here or without effect on the answer (the hub keeps no server-side state besides
-# `store`). Anything else is refused by name rather than dropped.
-KNOWN_FIELDS = {
+# Fields turned into the canonical request or honoured by the hub itself (storage, streaming, echo). Any other
+# field is accepted too: carried unchanged to a Responses upstream, and otherwise dropped and named in the
+# `x-llmhub-dropped` header (see `dropped_fields`).
+CARRIED_FIELDS = {
     "model",
     "input",
     "instructions",
@@ -20,25 +21,31 @@ KNOWN_FIELDS = {
     "tool_choice",
     "text",
     "max_output_tokens",
-    "temperature",
-    "top_p",
     "stream",
     "store",
     "previous_response_id",
     "metadata",
-    "parallel_tool_calls",
-    "user",
-    "truncation",
-    "include",
     "reasoning",
-    "service_tier",
-    "prompt_cache_key",
-    "safety_identifier",
     "stream_options",
-    "top_logprobs",
     "background",
     "models",
 }
+# Fields chat completions has under the same name: forwarded in the canonical params as they came. The
+# cache and tier fields change what a request costs, so they must reach the upstream (or be named dropped).
+SAME_IN_CHAT = (
+    "temperature",
+    "top_p",
+    "parallel_tool_calls",
+    "user",
+    "service_tier",
+    "prompt_cache_key",
+    "prompt_cache_retention",
+    "safety_identifier",
+)
+# Values that ask for nothing: a field sent with one of them is not named as dropped.
+NO_EFFECT = {"truncation": "disabled"}
+TEXT_CARRIED = ("format", "verbosity")
+NAMESPACE_JOIN = "__"  # a namespace's function `f` in namespace `ns` is the canonical function `ns__f`
 
 
 @dataclass
@@ -51,6 +58,23 @@ class ResponsesRequest:
     store: bool = True
     previous_response_id: str | None = None
     echo: dict[str, Any] = field(default_factory=dict)
+    dropped: list[str] = field(default_factory=list)  # what the canonical form could not carry, by name
+
+
+def flat_name(namespace: str, name: str) -> str:
+    """The canonical function name of `name` in a namespace tool (chat completions has no namespaces)."""
+    return namespace + name if namespace.endswith("_") else namespace + NAMESPACE_JOIN + name
+
+
+def namespaced_functions(tools: Any) -> dict[str, tuple[str, str]]:
+    """Canonical function name -> (namespace, name) for every function of the request's namespace tools."""
+    found: dict[str, tuple[str, str]] = {}
+    for tool in tools if isinstance(tools, list) else []:
+        if isinstance(tool, dict) and tool.get("type") == "namespace" and isinstance(tool.get("name"), str):
+            for inner in tool.get("tools") or []:
+                if isinstance(inner, dict) and isinstance(inner.get("name"), str):
+                    found[flat_name(tool["name"], inner["name"])] = (tool["name"], inner["name"])
+    return found
 
 
 def _text_of(part: dict[str, Any], where: str) -> str:
@@ -94,8 +118,14 @@ def _message(item: dict[str, Any], where: str) -> dict[str, Any]:
     return {"role": role, "content": parts}
 
 
-def input_messages(raw: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Canonical messages of a Responses `input`, and the input as a list of items."""
+def _call_name(item: dict[str, Any]) -> str:
+    namespace = item.get("namespace")
+    return flat_name(namespace, item["name"]) if isinstance(namespace, str) and namespace else str(item["name"])
+
+
+def input_messages(raw: Any, dropped: list[str] | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Canonical messages of a Responses `input`, and the input as a list of items. Item types the
+    canonical form cannot carry (hosted tool calls, item references) are left out and named in `dropped`."""
     if isinstance(raw, str):
         item = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": raw}]}
         return [{"role": "user", "content": raw}], [item]
@@ -115,7 +145,7 @@ def input_messages(raw: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
             call = {
                 "id": item["call_id"],
                 "type": "function",
-                "function": {"name": item["name"], "arguments": str(item.get("arguments") or "{}")},
+                "function": {"name": _call_name(item), "arguments": str(item.get("arguments") or "{}")},
             }
             last = messages[-1] if messages else None
             if last is not None and last["role"] == "assistant" and "tool_calls" in last:
@@ -131,35 +161,64 @@ def input_messages(raw: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
             messages.append({"role": "tool", "tool_call_id": item["call_id"], "content": output})
         elif kind == "reasoning":
             continue  # a reasoning summary handed back: the canonical format has nowhere to put it
+        elif isinstance(kind, str) and dropped is not None:
+            _name(dropped, f"input.{kind}")
         else:
             raise InvalidRequest(f"'{where}.type' {kind!r} is not supported by the hub.", param=f"{where}.type")
     return messages, [item for item in raw if isinstance(item, dict)]
 
 
-def _tools(raw: Any) -> list[dict[str, Any]]:
+def _name(dropped: list[str], name: str) -> None:
+    if name not in dropped:
+        dropped.append(name)
+
+
+def _function(tool: dict[str, Any], where: str, namespace: str | None = None) -> dict[str, Any]:
+    if not isinstance(tool.get("name"), str):
+        raise InvalidRequest(f"'{where}' must be a function tool with a 'name'.", param=where)
+    name = flat_name(namespace, tool["name"]) if namespace else tool["name"]
+    function = {"name": name, "parameters": tool.get("parameters") or {"type": "object", "properties": {}}}
+    for key in ("description", "strict"):
+        if tool.get(key) is not None:
+            function[key] = tool[key]
+    return {"type": "function", "function": function}
+
+
+def _tools(raw: Any, dropped: list[str]) -> list[dict[str, Any]]:
+    """Function tools in canonical form; a namespace's functions flattened (`ns__name`). Hosted tools
+    (web_search, file_search, ...) and custom tools have no canonical form: named in `dropped`."""
     if not isinstance(raw, list):
         raise InvalidRequest("'tools' must be an array.", param="tools")
     tools = []
     for n, tool in enumerate(raw):
-        if not isinstance(tool, dict) or tool.get("type") != "function" or not isinstance(tool.get("name"), str):
-            kind = tool.get("type") if isinstance(tool, dict) else None
-            raise InvalidRequest(
-                f"'tools[{n}]' must be a function tool with a 'name' (hosted tool {kind!r} is not supported).",
-                param=f"tools[{n}]",
-            )
-        function = {"name": tool["name"], "parameters": tool.get("parameters") or {"type": "object", "properties": {}}}
-        for key in ("description", "strict"):
-            if tool.get(key) is not None:
-                function[key] = tool[key]
-        tools.append({"type": "function", "function": function})
+        where = f"tools[{n}]"
+        if not isinstance(tool, dict) or not isinstance(tool.get("type"), str):
+            raise InvalidRequest(f"'{where}' must be an object with a 'type'.", param=where)
+        if tool["type"] == "function":
+            tools.append(_function(tool, where))
+        elif tool["type"] == "namespace":
+            inner = tool.get("tools")
+            if not isinstance(tool.get("name"), str) or not tool["name"] or not isinstance(inner, list):
+                raise InvalidRequest(f"'{where}' must be a namespace with a 'name' and 'tools'.", param=where)
+            for m, member in enumerate(inner):
+                if isinstance(member, dict) and member.get("type") == "function":
+                    tools.append(_function(member, f"{where}.tools[{m}]", tool["name"]))
+                else:
+                    kind = member.get("type") if isinstance(member, dict) else None
+                    _name(dropped, f"tools.{kind}")
+        else:
+            _name(dropped, f"tools.{tool['type']}")
     return tools
 
 
-def _tool_choice(raw: Any) -> Any:
+def _tool_choice(raw: Any, dropped: list[str]) -> Any:
     if raw in ("auto", "none", "required"):
         return raw
     if isinstance(raw, dict) and raw.get("type") == "function" and isinstance(raw.get("name"), str):
-        return {"type": "function", "function": {"name": raw["name"]}}
+        return {"type": "function", "function": {"name": _call_name(raw)}}
+    if isinstance(raw, dict) and isinstance(raw.get("type"), str):
+        _name(dropped, "tool_choice")  # a hosted tool, a custom tool or allowed_tools: the model chooses
+        return None
     raise InvalidRequest("'tool_choice' must be auto, none, required or {type: function, name}.", param="tool_choice")
 
 
@@ -180,34 +239,48 @@ def _response_format(text: Any) -> dict[str, Any] | None:
     raise InvalidRequest("'text.format' must be text, json_object or json_schema with a 'schema'.", param="text.format")
 
 
-def _params(body: dict[str, Any]) -> dict[str, Any]:
+def _params(body: dict[str, Any], dropped: list[str]) -> dict[str, Any]:
     params: dict[str, Any] = {}
-    for name in ("temperature", "top_p", "parallel_tool_calls", "user"):
+    for name in SAME_IN_CHAT:
         if body.get(name) is not None:
             params[name] = body[name]
     if body.get("max_output_tokens") is not None:
         params["max_tokens"] = body["max_output_tokens"]
     if body.get("tools"):
-        params["tools"] = _tools(body["tools"])
+        params["tools"] = _tools(body["tools"], dropped)
     if body.get("tool_choice") is not None:
-        params["tool_choice"] = _tool_choice(body["tool_choice"])
+        choice = _tool_choice(body["tool_choice"], dropped)
+        if choice is not None:
+            params["tool_choice"] = choice
     if body.get("text") is not None:
         response_format = _response_format(body["text"])
         if response_format is not None:
             params["response_format"] = response_format
-    effort = (body.get("reasoning") or {}).get("effort") if isinstance(body.get("reasoning"), dict) else None
-    if isinstance(effort, str):
-        params["reasoning_effort"] = effort
+        if isinstance(body["text"].get("verbosity"), str):
+            params["verbosity"] = body["text"]["verbosity"]  # chat completions' own name for it
+        dropped.extend(f"text.{key}" for key in sorted(body["text"]) if key not in TEXT_CARRIED and body["text"][key])
+    reasoning = body.get("reasoning")
+    if isinstance(reasoning, dict):
+        if isinstance(reasoning.get("effort"), str):
+            params["reasoning_effort"] = reasoning["effort"]
+        dropped.extend(f"reasoning.{key}" for key in sorted(reasoning) if key != "effort" and reasoning[key])
     return params
+
+
+def dropped_fields(body: dict[str, Any]) -> list[str]:
+    """The top-level fields of `body` that the canonical form does not carry and that ask for something."""
+    return [
+        name
+        for name in sorted(set(body) - CARRIED_FIELDS - set(SAME_IN_CHAT))
+        if body[name] not in (None, [], {}) and NO_EFFECT.get(name) != body[name]
+    ]
 
 
 def parse_responses_request(body: Any, history: list[dict[str, Any]] | None = None) -> ResponsesRequest:
     """Validate a Responses body into a chat request; `history` is the stored conversation it continues."""
     if not isinstance(body, dict):
         raise InvalidRequest("The request body must be a JSON object.")
-    unknown = sorted(set(body) - KNOWN_FIELDS)
-    if unknown:
-        raise InvalidRequest(f"Unknown field '{unknown[0]}' in a Responses request.", param=unknown[0])
+    dropped = dropped_fields(body)
     if body.get("background"):
         raise InvalidRequest("'background' responses are not supported by the hub.", param="background")
     if body.get("max_output_tokens") is not None and (
@@ -217,13 +290,19 @@ def parse_responses_request(body: Any, history: list[dict[str, Any]] | None = No
     instructions = body.get("instructions")
     if instructions is not None and not isinstance(instructions, str):
         raise InvalidRequest("'instructions' must be a string.", param="instructions")
-    new_messages, items = input_messages(body.get("input"))
+    new_messages, items = input_messages(body.get("input"), dropped)
     messages = ([{"role": "system", "content": instructions}] if instructions else []) + (history or []) + new_messages
-    chat_body = {"model": body.get("model"), "messages": messages, "stream": body.get("stream", False), **_params(body)}
+    chat_body = {
+        "model": body.get("model"),
+        "messages": messages,
+        "stream": body.get("stream", False),
+        **_params(body, dropped),
+    }
     if body.get("models") is not None:
         chat_body["models"] = body["models"]
     chat = parse_chat_request(chat_body)
     chat.include_usage = True
+    chat.dropped = dropped
     echo = {
         "instructions": instructions,
         "tools": body.get("tools") or [],
@@ -244,4 +323,21 @@ def parse_responses_request(body: Any, history: list[dict[str, Any]] | None = No
         store=echo["store"],
         previous_response_id=body.get("previous_response_id"),
         echo=echo,
+        dropped=dropped,
     )
+
+
+def parse_compact_request(body: Any, history: list[dict[str, Any]] | None = None) -> ChatRequest:
+    """A /v1/responses/compact body as the canonical request the hub plans and holds credits for: the
+    conversation (`history` of `previous_response_id`, then `input`) it compacts."""
+    if not isinstance(body, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    messages = list(history or [])
+    if body.get("input") is not None:
+        messages += input_messages(body["input"], [])[0]
+    instructions = body.get("instructions")
+    if isinstance(instructions, str) and instructions:
+        messages.insert(0, {"role": "system", "content": instructions})
+    if not messages:
+        raise InvalidRequest("'input' or 'previous_response_id' is required to compact.", param="input")
+    return parse_chat_request({"model": body.get("model"), "messages": messages})

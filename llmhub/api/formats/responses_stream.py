@@ -7,6 +7,7 @@ from typing import Any
 
 from llmhub import jsonio
 from llmhub.api.formats.block_stream import BlockStreamWriter, relay_blocks, served_model
+from llmhub.api.formats.responses_request import namespaced_functions
 from llmhub.api.formats.responses_response import function_call_item, message_item, new_item_id, response_object
 from llmhub.errors import HubError
 from llmhub.gateway import Stream
@@ -23,6 +24,7 @@ class ResponsesStreamWriter(BlockStreamWriter):
         self.output: list[dict[str, Any]] = []
         self._open: dict[str, Any] = {}  # the item being streamed
         self._sequence = 0
+        self._namespaces = namespaced_functions(echo.get("tools"))
 
     def _event(self, name: str, data: dict[str, Any]) -> bytes:
         payload = {"type": name, "sequence_number": self._sequence, **data}
@@ -60,7 +62,7 @@ class ResponsesStreamWriter(BlockStreamWriter):
 
     def open_tool(self, call_id: str | None, name: str | None) -> bytes:
         start = {"id": call_id, "function": {"name": name, "arguments": ""}}
-        return self._begin(function_call_item(start, status="in_progress"))
+        return self._begin(function_call_item(start, status="in_progress", namespaces=self._namespaces))
 
     def tool_arguments(self, piece: str) -> bytes:
         self._open["arguments"] += piece
