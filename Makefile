@@ -10,7 +10,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 
 # `make run PORT=8010 HOST=0.0.0.0` serves elsewhere when port 8000 is taken.
-.PHONY: run serve install install-runtime translations translations-runtime test test-services test-browser lint bench clean
+.PHONY: run serve deploy install install-runtime translations translations-runtime test test-services test-browser lint bench clean
 
 # Two stamps: serving needs only the runtime requirements; tests and lint add the dev tools.
 $(VENV)/.runtime-installed: requirements.txt
@@ -28,10 +28,21 @@ $(CLIENTS_VENV)/.installed: requirements-clients.txt
 	$(CLIENTS_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-clients.txt
 	touch $@
 
+# The coding agents tests/agents/ drive (Claude Code, Codex CLI, Gemini CLI, opencode), pinned in
+# clients/agents/package-lock.json, installed with the machine's npm into .agents/ (ignored). Without npm the
+# agent tests skip; `.ci/run` sets REQUIRE_AGENTS=1 so a missing install fails there. (`npm install` rather than
+# `npm ci`: npm 11 refuses opencode-ai's platform packages in `ci`; the lock still fixes every version.)
+AGENTS_DIR := .agents
+$(AGENTS_DIR)/.installed: clients/agents/package.json clients/agents/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		mkdir -p $(AGENTS_DIR) && cp clients/agents/package.json clients/agents/package-lock.json $(AGENTS_DIR)/ && \
+		cd $(AGENTS_DIR) && npm install --no-audit --no-fund --loglevel=error && touch .installed; \
+	else echo "npm not found: the coding-agent tests (tests/agents/) will skip"; fi
+
 install-runtime: $(VENV)/.runtime-installed translations-runtime
 
 # The .mo catalogs are build output: compiled (pure Python, Babel) whenever a .po is newer.
-install: $(VENV)/.installed $(CLIENTS_VENV)/.installed translations
+install: $(VENV)/.installed $(CLIENTS_VENV)/.installed $(AGENTS_DIR)/.installed translations
 
 translations: $(VENV)/.installed
 	$(BIN)/python manage.py compile_translations
@@ -48,9 +59,16 @@ run: install-runtime
 	HTTPS_ONLY=$${HTTPS_ONLY:-false} DEMO_UPSTREAM_URL=$${DEMO_UPSTREAM_URL:-http://$(HOST):$(PORT)/demo-upstream/v1} \
 		$(BIN)/daphne -b $(HOST) -p $(PORT) llmhub.asgi:application
 
+# A deploy's one-off steps, on every release: migrations, the catalog brought up to the installed
+# genai-prices (new models, repricings; admin edits win; a later genai-prices release arrives with
+# `pip install -U genai-prices` or a bumped pin, then `make deploy` again), static files, translations.
+deploy: install-runtime
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py sync_catalog
+	$(BIN)/python manage.py collectstatic --noinput -v0
+
 # The production command: uvicorn (uvloop + httptools) measured fastest in bench/; set SECRET_KEY,
-# ALLOWED_HOSTS, DATABASE_URL and REDIS_URL, run `manage.py migrate`, `collectstatic` and
-# `compile_translations` first (`make install` compiles the catalogs too).
+# ALLOWED_HOSTS, DATABASE_URL and REDIS_URL, and run `make deploy` first.
 WORKERS ?= 2
 serve: install-runtime
 	$(BIN)/uvicorn --host $(HOST) --port $(PORT) --workers $(WORKERS) --loop uvloop --http httptools \
@@ -74,5 +92,5 @@ bench: install
 	$(BIN)/python -m bench.run_all
 
 clean:
-	rm -rf $(VENV) $(CLIENTS_VENV) staticfiles .test-db.sqlite3*
+	rm -rf $(VENV) $(CLIENTS_VENV) $(AGENTS_DIR) staticfiles .test-db.sqlite3*
 	find . -path ./.venv -prune -o -name '*.mo' -path '*/locale/*' -print -exec rm {} +

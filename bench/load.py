@@ -7,6 +7,7 @@ import json
 import statistics
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 
@@ -29,9 +30,18 @@ class LoadResult:
         return ordered[min(len(ordered) - 1, int(len(ordered) * p))] if ordered else float("nan")
 
 
-async def run_load(url: str, key: str, concurrency: int, seconds: float, warmup: float = 1.0) -> LoadResult:
-    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    payload = json.dumps(BODY).encode()
+async def run_load(
+    url: str,
+    key: str,
+    concurrency: int,
+    seconds: float,
+    warmup: float = 1.0,
+    body: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> LoadResult:
+    """Closed-loop load; each request's latency is to its last byte (so a stream counts when it has ended)."""
+    headers = headers or {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    payload = json.dumps(body or BODY).encode()
     latencies: list[float] = []
     errors = 0
     connector = aiohttp.TCPConnector(limit=concurrency * 2)
@@ -60,9 +70,11 @@ async def run_load(url: str, key: str, concurrency: int, seconds: float, warmup:
     return LoadResult(len(latencies), errors, seconds, latencies)
 
 
-async def time_to_first_token(url: str, key: str, count: int) -> list[float]:
-    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    payload = json.dumps({**BODY, "stream": True}).encode()
+async def time_to_first_token(
+    url: str, key: str, count: int, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+) -> list[float]:
+    headers = headers or {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    payload = json.dumps({**(body or BODY), "stream": True}).encode()
     samples: list[float] = []
     async with aiohttp.ClientSession() as session:
         for index in range(count + 5):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections import Counter
@@ -19,8 +20,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from llmhub.catalog.seed import SEED
-from llmhub.gateway.route_scoring import (
+import django
+
+# The scorer's modules import the catalog, whose models need Django's settings (no database is opened).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "llmhub.settings")
+django.setup()
+
+from llmhub.catalog.seed import SEED  # noqa: E402
+from llmhub.gateway.route_scoring import (  # noqa: E402
     DEFAULT_BASELINE_MODEL,
     DEFAULT_TASK_ROUTES,
     DEFAULT_TIER_MODELS,
@@ -29,7 +36,7 @@ from llmhub.gateway.route_scoring import (
     choose_model,
     score_request,
 )
-from llmhub.gateway.tokens import prompt_tokens_estimate
+from llmhub.gateway.tokens import prompt_tokens_estimate  # noqa: E402
 
 LABELLED = Path(__file__).with_name("router_labelled.jsonl")
 ANSWER_TOKENS = {"fast": 100, "balanced": 400, "strong": 900}

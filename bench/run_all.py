@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, one after another, printing its figures.
 
-Gateway overhead on SQLite and PostgreSQL (daphne, uvicorn and granian), then each further bench
+Gateway overhead on SQLite and PostgreSQL (daphne, uvicorn and granian), passthrough beside translation, then each further bench
 module that is present (a 4-worker fleet on PostgreSQL + Redis, dashboards at 1M records, the
 auto-router's labelled set).
 """
@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/llmhub_bench")
-FURTHER = ["bench.fleet_bench", "bench.router_eval", "bench.dashboards"]
+FURTHER = ["bench.native_bench", "bench.fleet_bench", "bench.router_eval", "bench.dashboards"]
 
 
 def run(module: str, *args: str) -> int:

@@ -40,6 +40,56 @@ STREAM = (
 )
 
 
+ANTHROPIC_MESSAGE = json.dumps(
+    {
+        "id": "msg_bench",
+        "type": "message",
+        "role": "assistant",
+        "model": "bench",
+        "content": [{"type": "text", "text": "Benchmark answer."}],
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": {"input_tokens": 12, "output_tokens": 3, "cache_read_input_tokens": 0},
+    }
+).encode()
+ANTHROPIC_EVENTS: list[dict[str, Any]] = [
+    {
+        "type": "message_start",
+        "message": {
+            **json.loads(ANTHROPIC_MESSAGE),
+            "content": [],
+            "stop_reason": None,
+            "usage": {"input_tokens": 12, "output_tokens": 1},
+        },
+    },
+    {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+    *(
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": w}}
+        for w in ["Bench", "mark", " answer."]
+    ),
+    {"type": "content_block_stop", "index": 0},
+    {
+        "type": "message_delta",
+        "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+        "usage": {"output_tokens": 3},
+    },
+    {"type": "message_stop"},
+]
+ANTHROPIC_STREAM = b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in ANTHROPIC_EVENTS)
+
+
+async def anthropic_messages(request: web.Request) -> web.StreamResponse:
+    """Anthropic's Messages API, for the passthrough benchmark (bench/native_bench.py)."""
+    body = await request.json()
+    if not body.get("stream"):
+        return web.Response(body=ANTHROPIC_MESSAGE, content_type="application/json")
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await response.prepare(request)
+    await response.write(ANTHROPIC_STREAM)
+    await response.write_eof()
+    return response
+
+
 async def chat_completions(request: web.Request) -> web.StreamResponse:
     body = await request.json()
     if not body.get("stream"):
@@ -56,7 +106,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
     app = web.Application()
-    app.add_routes([web.post("/v1/chat/completions", chat_completions)])
+    app.add_routes(
+        [web.post("/v1/chat/completions", chat_completions), web.post("/anthropic/v1/messages", anthropic_messages)]
+    )
     web.run_app(app, host="127.0.0.1", port=args.port, access_log=None, print=None)
 
 

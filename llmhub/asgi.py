@@ -31,8 +31,9 @@ async def http_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         endpoint.set(endpoint_label(scope["path"]))
         await api_app(scope, receive, send)
     elif scope["path"].startswith(DEMO_PREFIX + "/"):
-        # The simulated upstream exists only in demo mode (no provider configured); otherwise it is not there.
-        if (await asnapshot()).demo:
+        # The simulated upstream exists while some model is answered by it (demo mode, or models no configured
+        # provider deploys yet); otherwise it is not there.
+        if (await asnapshot()).serves_demo:
             await demo_app(scope, receive, send)
         else:
             await _not_found(send)

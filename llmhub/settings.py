@@ -220,6 +220,8 @@ from llmhub.providers.registry import env_settings  # noqa: E402 - the kinds nee
 
 globals().update(env_settings(env))
 # The offline demo upstream is mounted in this same server; it serves every model when no key is set.
+# The first `migrate` of a database brings the catalog up to the installed genai-prices (llmhub/apps.py).
+CATALOG_SYNC_ON_MIGRATE = env.bool("CATALOG_SYNC_ON_MIGRATE", default=True)
 DEMO_UPSTREAM_URL = env.str("DEMO_UPSTREAM_URL", default="http://127.0.0.1:8000/demo-upstream/v1")
 # Fernet key for provider secrets stored in the database; derived from SECRET_KEY when unset.
 SECRETS_ENCRYPTION_KEY = env.str("SECRETS_ENCRYPTION_KEY", default="")

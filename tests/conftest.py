@@ -28,9 +28,13 @@ def pytest_configure(config: Any) -> None:
     """Compile the translation catalogs (as `make test` does) so a bare `pytest` sees current .mo files."""
     from pathlib import Path
 
+    from django.conf import settings
+
     from llmhub.message_catalogs import compile_all
 
     compile_all(Path(__file__).resolve().parents[1])
+    # Test databases start from the seed catalog; tests that need genai-prices' catalog sync it themselves.
+    settings.CATALOG_SYNC_ON_MIGRATE = False
 
 
 @pytest.fixture(scope="session")

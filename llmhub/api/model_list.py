@@ -50,7 +50,7 @@ def model_entry(spec: ModelSpec, *, demo: bool) -> dict[str, Any]:
 def model_list(snap: Snapshot) -> dict[str, Any]:
     return {
         "object": "list",
-        "data": [model_entry(spec, demo=snap.demo) for spec in snap.models.values()],
+        "data": [model_entry(spec, demo=spec.simulated) for spec in snap.models.values()],
         "aliases": dict(snap.models.aliases),
         "demo": snap.demo,
     }

@@ -25,7 +25,7 @@ async def _history(api: ApiRequest, body: Any) -> list[dict[str, Any]] | None:
     previous = body.get("previous_response_id") if isinstance(body, dict) else None
     if previous is None:
         return None
-    stored = await run_db(response_get, str(previous), api.caller.user_id)
+    stored = await run_db(response_get, str(previous), api.caller.user_id, api.caller.team_id)
     return list(stored.conversation)
 
 
@@ -51,7 +51,7 @@ async def _native_body(api: ApiRequest, body: Any) -> Any:
     previous = body.get("previous_response_id") if isinstance(body, dict) else None
     if previous is None or not await _may_pass_through(body):
         return body
-    items = await run_db(response_items, str(previous), api.caller.user_id)
+    items = await run_db(response_items, str(previous), api.caller.user_id, api.caller.team_id)
     new = body.get("input")
     new_items = [{"type": "message", "role": "user", "content": new}] if isinstance(new, str) else list(new or [])
     native = {key: value for key, value in body.items() if key != "previous_response_id"}
@@ -99,15 +99,15 @@ async def create_response(api: ApiRequest) -> HttpResponseBase:
 @api_endpoint(methods=("GET", "DELETE"), wire=RESPONSES)
 async def response_detail(api: ApiRequest, response_id: str) -> HttpResponse:
     if api.http.method == "DELETE":
-        await run_db(response_delete, response_id, api.caller.user_id)
+        await run_db(response_delete, response_id, api.caller.user_id, api.caller.team_id)
         return json_response({"id": response_id, "object": "response", "deleted": True})
-    stored = await run_db(response_get, response_id, api.caller.user_id)
+    stored = await run_db(response_get, response_id, api.caller.user_id, api.caller.team_id)
     return HttpResponse(stored.body, content_type="application/json")
 
 
 @api_endpoint(methods=("GET",), wire=RESPONSES)
 async def response_input_items(api: ApiRequest, response_id: str) -> HttpResponse:
-    stored = await run_db(response_get, response_id, api.caller.user_id)
+    stored = await run_db(response_get, response_id, api.caller.user_id, api.caller.team_id)
     items = [{"id": f"item_{n}_{response_id}", **item} for n, item in enumerate(stored.input_items)]
     return json_response(
         {

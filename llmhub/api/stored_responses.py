@@ -1,4 +1,5 @@
-"""Keeping, reading and deleting stored Responses, each visible only to the key owner who made it."""
+"""Keeping, reading and deleting stored Responses, each visible only to the key owner who made it, through a
+key of the team it was made for (a member who moved to another team cannot read the old team's answers)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def response_save(
 ) -> None:
     """Keep `body` under its id for its owner. A passthrough's id is the upstream's: one that another key
     owner already holds is not stored (nobody's stored response is ever replaced by someone else's)."""
-    if StoredResponse.objects.filter(id=body["id"]).exclude(user_id=user_id).exists():
+    if StoredResponse.objects.filter(id=body["id"]).exclude(user_id=user_id, team_id=team_id).exists():
         return
     StoredResponse.objects.update_or_create(
         id=body["id"],
@@ -36,21 +37,21 @@ def response_save(
     )
 
 
-def response_get(response_id: str, user_id: int) -> StoredResponse:
-    """The stored response, or a 404 (also when another user stored it)."""
-    found = StoredResponse.objects.filter(id=response_id, user_id=user_id).first()
+def response_get(response_id: str, user_id: int, team_id: int) -> StoredResponse:
+    """The stored response, or a 404 (also when another user, or this user for another team, stored it)."""
+    found = StoredResponse.objects.filter(id=response_id, user_id=user_id, team_id=team_id).first()
     if found is None:
         raise _not_found(response_id)
     return found
 
 
-def response_delete(response_id: str, user_id: int) -> None:
-    deleted, _ = StoredResponse.objects.filter(id=response_id, user_id=user_id).delete()
+def response_delete(response_id: str, user_id: int, team_id: int) -> None:
+    deleted, _ = StoredResponse.objects.filter(id=response_id, user_id=user_id, team_id=team_id).delete()
     if not deleted:
         raise _not_found(response_id)
 
 
-def response_items(response_id: str, user_id: int) -> list[dict[str, Any]]:
+def response_items(response_id: str, user_id: int, team_id: int) -> list[dict[str, Any]]:
     """Every item of the conversation a stored response closes, oldest first: each response's input items
     then its output, back through `previous_response_id` (what a Responses upstream gets instead of the id)."""
     turns: list[list[dict[str, Any]]] = []
@@ -58,7 +59,7 @@ def response_items(response_id: str, user_id: int) -> list[dict[str, Any]]:
     seen: set[str] = set()
     while current is not None and current not in seen and len(turns) < MAX_CHAIN:
         seen.add(current)
-        stored = response_get(current, user_id)
+        stored = response_get(current, user_id, team_id)
         body = jsonio.loads(stored.body)
         output = body.get("output") if isinstance(body, dict) else None
         turns.append(list(stored.input_items) + (list(output) if isinstance(output, list) else []))

@@ -46,7 +46,7 @@ async def model_detail(api: ApiRequest, model: str) -> HttpResponse:
     snap = await asnapshot()
     spec = find_model(snap.models, model.removeprefix("models/"))
     return json_response(
-        gemini_model(spec) if authenticates_like_gemini(api.http) else model_entry(spec, demo=snap.demo)
+        gemini_model(spec) if authenticates_like_gemini(api.http) else model_entry(spec, demo=spec.simulated)
     )
 
 

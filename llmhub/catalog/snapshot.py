@@ -20,7 +20,7 @@ from llmhub.errors import ModelNotFound
 from llmhub.infra.db_executor import run_db
 from llmhub.models import CatalogModel, Deployment, ModelAlias, PriceVersion, Provider
 from llmhub.providers.base import Target
-from llmhub.providers.registry import demo_provider, load_configured_providers
+from llmhub.providers.registry import DEMO, demo_provider, load_configured_providers
 
 CATALOG_TTL = 30.0
 
@@ -39,6 +39,11 @@ class ModelSpec:
     targets: tuple[Target, ...]
     deprecated: bool = False
 
+    @property
+    def simulated(self) -> bool:
+        """Answered by the offline demo upstream, not a real model."""
+        return self.targets[0].provider.name == DEMO
+
 
 class ModelTable(dict[str, ModelSpec]):
     """Enabled models by public name, and the aliases (dated ids, older names) that resolve to them."""
@@ -54,6 +59,12 @@ class Snapshot:
     demo: bool
     built_at: float
     expires_at: float = float("inf")  # when a scheduled price change takes effect
+
+    @property
+    def serves_demo(self) -> bool:
+        """Whether any model is still answered by the simulated upstream (all of them in demo mode, and
+        those no configured provider deploys while the default upstream is not set up)."""
+        return any(spec.simulated for spec in self.models.values())
 
     @property
     def fresh(self) -> bool:

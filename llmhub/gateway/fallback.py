@@ -60,7 +60,7 @@ async def with_fallback(call: Call, attempt_fn: Callable[[ModelSpec, Target], Aw
     skipped: set[str] = set()
     for spec in call.chain:
         for target in health.ordered(spec.targets):
-            gate = await health.admit(spec.name, target)
+            gate = await health.admit(spec.name, target, scope=str(call.caller.team_id))
             if gate.skip:
                 _record_skip(call, spec, target, gate.skip_reason)
                 skipped.add(gate.skip_reason)

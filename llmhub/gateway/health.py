@@ -4,6 +4,12 @@ circuit is open or that an upstream 429 asked to wait, and a circuit breaker per
 The breaker: closed while the error rate over BREAKER_WINDOW_SECONDS stays under BREAKER_ERROR_RATE (or fewer
 than BREAKER_MIN_REQUESTS attempts were made); then open for BREAKER_COOLDOWN_SECONDS; then half-open, one
 request (the probe) goes through: success closes the circuit, failure opens it for another cooldown.
+
+Scoped: attempts and failures are also counted per team. When the failures that would open a circuit come
+from one team while the other teams' attempts in the window succeed, the fault is that team's requests (an
+upstream 5xx to a request it cannot serve), not the deployment: the circuit opens for that team alone, and
+every other team keeps the model. An outage fails every team's attempts and opens it for all; a team alone
+on a deployment opens it for all, as before.
 """
 
 from __future__ import annotations
@@ -54,6 +60,7 @@ class Gate:
     deployment: str
     state: str
     skip_reason: str = ""
+    scope: str = ""  # the team whose attempt this is (the scoped breaker's unit)
 
     @property
     def skip(self) -> bool:
@@ -66,6 +73,11 @@ def _keys(deployment: str) -> dict[str, str]:
     return {"open": base + ":open", "cool": base + ":cool", "probe": base + ":probe", "history": base + ":history"}
 
 
+def _scoped(deployment: str, scope: str) -> str:
+    """The name a team's own counters and circuit have for a deployment."""
+    return f"{deployment}#{scope}"
+
+
 def _bucket_keys(deployment: str, now: float) -> tuple[list[str], list[str]]:
     width = settings.BREAKER_WINDOW_SECONDS / BUCKETS
     current = int(now // width)
@@ -75,6 +87,10 @@ def _bucket_keys(deployment: str, now: float) -> tuple[list[str], list[str]]:
 
 def _current_bucket_key(deployment: str, now: float) -> str:
     return f"{PREFIX}{deployment}:n:{int(now // (settings.BREAKER_WINDOW_SECONDS / BUCKETS))}"
+
+
+def _over(failures: int, attempts: int, minimum: int) -> bool:
+    return attempts >= minimum and failures / attempts >= settings.BREAKER_ERROR_RATE
 
 
 async def _using_store(operation: Callable[[HealthStore], Awaitable[T]]) -> T:
@@ -89,25 +105,28 @@ async def _using_store(operation: Callable[[HealthStore], Awaitable[T]]) -> T:
         return await operation(health_store.store_in_process())
 
 
-async def admit(model: str, target: Target) -> Gate:
-    """May this deployment be tried now? At most one worker gets the half-open probe."""
+async def admit(model: str, target: Target, scope: str = "") -> Gate:
+    """May this deployment be tried now, for `scope` (the team asking)? At most one worker gets the probe."""
     deployment = deployment_name(model, target)
-    return await _using_store(lambda store: _admit(store, deployment))
+    return await _using_store(lambda store: _admit(store, deployment, scope))
 
 
-async def _admit(store: HealthStore, deployment: str) -> Gate:
+async def _admit(store: HealthStore, deployment: str, scope: str) -> Gate:
     keys = _keys(deployment)
-    open_until, cooling = await store.get_many([keys["open"], keys["cool"]])
+    scoped_open = _keys(_scoped(deployment, scope))["open"]
+    open_until, cooling, team_open_until = await store.get_many([keys["open"], keys["cool"], scoped_open])
     if cooling is not None:
-        return Gate(deployment, "closed", skip_reason="cooling_down")
+        return Gate(deployment, "closed", skip_reason="cooling_down", scope=scope)
+    if team_open_until is not None and time.time() < float(team_open_until):
+        return Gate(deployment, "open", skip_reason="circuit_open", scope=scope)
     if open_until is None:
-        return Gate(deployment, "closed")
+        return Gate(deployment, "closed", scope=scope)
     if time.time() < float(open_until):
-        return Gate(deployment, "open", skip_reason="circuit_open")
+        return Gate(deployment, "open", skip_reason="circuit_open", scope=scope)
     if not await store.put(keys["probe"], "1", settings.BREAKER_COOLDOWN_SECONDS, only_new=True):
-        return Gate(deployment, "half_open", skip_reason="probe_in_flight")
+        return Gate(deployment, "half_open", skip_reason="probe_in_flight", scope=scope)
     await _transition(store, deployment, "half_open", "probe sent")
-    return Gate(deployment, "probe")
+    return Gate(deployment, "probe", scope=scope)
 
 
 async def outcome(gate: Gate, error: HubError | None) -> str:
@@ -139,26 +158,40 @@ async def _outcome(store: HealthStore, gate: Gate, error: HubError | None) -> st
         await _transition(store, gate.deployment, "closed", "probe succeeded")
         return "closed"
     ttl = settings.BREAKER_WINDOW_SECONDS * (1 + 1 / BUCKETS)
-    if not failed:  # the common case: count it in the current bucket, nothing more to decide
-        await store.count(_current_bucket_key(gate.deployment, time.time()), ttl)
+    now = time.time()
+    team = _scoped(gate.deployment, gate.scope)
+    if not failed:  # the common case: count it in the current buckets (all, and the team's), nothing to decide
+        await store.count_many([_current_bucket_key(gate.deployment, now), _current_bucket_key(team, now)], ttl)
         return ""
-    counted, errors = _bucket_keys(gate.deployment, time.time())
-    await store.count(counted[-1], ttl)
-    await store.count(errors[-1], ttl)
-    values = await store.get_many(counted + errors)
-    attempts = sum(int(v or 0) for v in values[:BUCKETS])
-    failures = sum(int(v or 0) for v in values[BUCKETS:])
-    if attempts >= settings.BREAKER_MIN_REQUESTS and failures / attempts >= settings.BREAKER_ERROR_RATE:
-        assert error is not None
-        if await _open(store, gate.deployment, f"{failures}/{attempts} failed, last {error.code}", only_new=True):
-            return "opened"
+    counted, errors = _bucket_keys(gate.deployment, now)
+    team_counted, team_errors = _bucket_keys(team, now)
+    await store.count_many([counted[-1], errors[-1], team_counted[-1], team_errors[-1]], ttl)
+    values = [int(v or 0) for v in await store.get_many(counted + errors + team_counted + team_errors)]
+    attempts, failures = sum(values[:BUCKETS]), sum(values[BUCKETS : 2 * BUCKETS])
+    own_attempts, own_failures = sum(values[2 * BUCKETS : 3 * BUCKETS]), sum(values[3 * BUCKETS :])
+    if not _over(failures, attempts, settings.BREAKER_MIN_REQUESTS):
+        return ""
+    assert error is not None
+    others_attempts, others_failures = attempts - own_attempts, failures - own_failures
+    if others_attempts and not _over(others_failures, others_attempts, 1):
+        # The other teams' attempts succeed: this team's requests are what fails. Close the door to it alone.
+        if not _over(own_failures, own_attempts, settings.BREAKER_MIN_REQUESTS):
+            return ""
+        why = f"{own_failures}/{own_attempts} of team {gate.scope}'s attempts failed, last {error.code}"
+        if await _open(store, team, why, only_new=True):
+            return "opened_for_team"
+        return ""
+    if await _open(store, gate.deployment, f"{failures}/{attempts} failed, last {error.code}", only_new=True):
+        return "opened"
     return ""
 
 
 async def _open(store: HealthStore, deployment: str, why: str, *, only_new: bool = False) -> bool:
     cooldown = settings.BREAKER_COOLDOWN_SECONDS
-    # The key outlives the cooldown: past it, the deployment is half-open until a probe succeeds.
-    if not await store.put(_keys(deployment)["open"], str(time.time() + cooldown), cooldown * 20, only_new=only_new):
+    # The key outlives the cooldown: past it, the deployment is half-open until a probe succeeds. A team's own
+    # circuit (`deployment#team`) just expires with its cooldown.
+    keep = cooldown if "#" in deployment else cooldown * 20
+    if not await store.put(_keys(deployment)["open"], str(time.time() + cooldown), keep, only_new=only_new):
         return False
     await _transition(store, deployment, "open", why)
     return True

@@ -21,6 +21,7 @@ class HealthStore(Protocol):
     async def put(self, key: str, value: str, ttl: float, *, only_new: bool = False) -> bool: ...
     async def delete(self, *keys: str) -> None: ...
     async def count(self, key: str, ttl: float) -> None: ...
+    async def count_many(self, keys: list[str], ttl: float) -> None: ...
     async def push(self, key: str, value: str, keep: int, ttl: float) -> None: ...
     async def items(self, key: str) -> list[str]: ...
 
@@ -62,6 +63,10 @@ class LocalStore:
         with self._lock:
             current = self._get(key, now)
             self._values[key] = (int(current or 0) + 1, now + ttl if current is None else self._values[key][1])
+
+    async def count_many(self, keys: list[str], ttl: float) -> None:
+        for key in keys:
+            await self.count(key, ttl)
 
     async def push(self, key: str, value: str, keep: int, ttl: float) -> None:
         now = time.monotonic()
@@ -109,6 +114,13 @@ class RedisStore:
     async def count(self, key: str, ttl: float) -> None:
         async with self._client().pipeline(transaction=False) as pipe:
             pipe.incr(key).pexpire(key, max(1, int(ttl * 1000)), nx=True)
+            await pipe.execute()
+
+    async def count_many(self, keys: list[str], ttl: float) -> None:
+        """Each key counted, in one round trip."""
+        async with self._client().pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.incr(key).pexpire(key, max(1, int(ttl * 1000)), nx=True)
             await pipe.execute()
 
     async def push(self, key: str, value: str, keep: int, ttl: float) -> None:

@@ -248,3 +248,21 @@ def test_a_malformed_namespace_is_refused_by_name(openai_client, upstream):
         openai_client.responses.create(model="gpt-4.1", input="hi", tools=[{"type": "namespace", "tools": []}])
     assert caught.value.body["param"] == "tools[0]"
     assert upstream.requests_for("/chat/completions") == []
+
+
+def test_stored_responses_stay_with_the_team_they_were_made_for(openai_client, upstream, hub_url, alice, globex):
+    """alice moves from acme to globex: her globex key cannot read, continue or delete what she stored for acme."""
+    from billing.keys import issue_key
+    from billing.models import Membership
+
+    created = openai_client.responses.create(model="gpt-4.1", input="acme's plans")
+    Membership.objects.filter(user=alice.user).delete()
+    Membership.objects.create(user=alice.user, team=globex, role="member")
+    _, globex_key = issue_key(user=alice.user, team=globex, name="alice at globex")
+    moved = openai.OpenAI(api_key=globex_key, base_url=hub_url, max_retries=0)
+    with pytest.raises(openai.NotFoundError):
+        moved.responses.retrieve(created.id)
+    with pytest.raises(openai.NotFoundError):
+        moved.responses.create(model="gpt-4.1", input="more", previous_response_id=created.id)
+    with pytest.raises(openai.NotFoundError):
+        moved.responses.delete(created.id)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
 from billing.models import UsageRecord
-from tests.fake_upstream import Fail
+from tests.fake_upstream import Fail, Reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
 COOLDOWN = 1.0  # the two_deployments fixture's (tests/conftest.py)
@@ -95,3 +96,47 @@ def test_weights_share_traffic_within_a_priority():
     light = Target(ProviderConfig("light", "openai", "http://127.0.0.1:9"), "m", 10, 100)
     firsts = Counter(ordered([light, heavy])[0].provider.name for _ in range(2000))
     assert 0.68 < firsts["heavy"] / 2000 < 0.82  # 3:1
+
+
+def test_one_teams_failing_requests_open_the_circuit_for_that_team_alone(settings, upstream, hub_url, alice, charlie):
+    """acme's requests make the upstream answer 500 while globex's succeed: acme is refused fast, globex keeps
+    the model (before, acme alone opened the circuit for every team: 503 for the cooldown)."""
+    import openai
+
+    settings.BREAKER_MIN_REQUESTS = 4
+    settings.BREAKER_ERROR_RATE = 0.5
+    settings.BREAKER_COOLDOWN_SECONDS = 30.0
+    acme = openai.OpenAI(api_key=alice.key, base_url=hub_url, max_retries=0, timeout=20)
+    globex = openai.OpenAI(api_key=charlie.key, base_url=hub_url, max_retries=0, timeout=20)
+    hello: Any = [{"role": "user", "content": "x"}]
+    upstream.script("gpt-4o", Reply(text="fine"), Reply(text="fine"))
+    for _ in range(2):
+        assert globex.chat.completions.create(model="gpt-4o", messages=hello).choices[0].message.content == "fine"
+    upstream.script("gpt-4o", *[Fail(500)] * 4)
+    for _ in range(2):  # two attempts each (UPSTREAM_MAX_ATTEMPTS)
+        with pytest.raises(openai.InternalServerError):
+            acme.chat.completions.create(model="gpt-4o", messages=hello)
+    with pytest.raises(openai.APIStatusError) as refused:
+        acme.chat.completions.create(model="gpt-4o", messages=hello)
+    assert (refused.value.status_code, refused.value.body["code"]) == (503, "deployments_unavailable")
+    upstream.script("gpt-4o", Reply(text="still here"))
+    assert globex.chat.completions.create(model="gpt-4o", messages=hello).choices[0].message.content == "still here"
+
+
+def test_an_outage_failing_every_team_opens_the_circuit_for_all(settings, upstream, hub_url, alice, charlie):
+    import openai
+
+    settings.BREAKER_MIN_REQUESTS = 4
+    settings.BREAKER_ERROR_RATE = 0.5
+    settings.BREAKER_COOLDOWN_SECONDS = 30.0
+    acme = openai.OpenAI(api_key=alice.key, base_url=hub_url, max_retries=0, timeout=20)
+    globex = openai.OpenAI(api_key=charlie.key, base_url=hub_url, max_retries=0, timeout=20)
+    hello: Any = [{"role": "user", "content": "x"}]
+    upstream.script("gpt-4o", *[Fail(500)] * 4)
+    for client in (globex, acme):
+        with pytest.raises(openai.InternalServerError):
+            client.chat.completions.create(model="gpt-4o", messages=hello)
+    for client in (acme, globex):
+        with pytest.raises(openai.APIStatusError) as refused:
+            client.chat.completions.create(model="gpt-4o", messages=hello)
+        assert refused.value.status_code == 503

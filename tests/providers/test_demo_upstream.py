@@ -55,6 +55,26 @@ def test_demo_stream_and_model_list(demo_hub):
     assert listing.model_dump()["demo"] is True
 
 
+def test_a_first_real_provider_leaves_the_models_it_does_not_deploy_on_the_demo(demo_hub, settings, upstream):
+    """Adding one provider (here OpenAI, with AIsa still unset) must not break the models it does not serve."""
+    from llmhub import catalog
+    from tests.fake_upstream import Reply
+    from tests.provider_env import configure_provider
+
+    settings.AISA_API_KEY = ""  # the `upstream` fixture points AIsa at the fake: the default upstream stays unset
+    configure_provider(settings, "openai", key="fake-openai-key", base_url=upstream.url + "/v1")
+    catalog.invalidate()
+    upstream.script("gpt-4o", Reply(text="Real answer."))
+    real = demo_hub.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "Hi"}])
+    assert real.choices[0].message.content == "Real answer."
+    still_demo = demo_hub.chat.completions.create(model="claude-3-opus", messages=[{"role": "user", "content": "Hi"}])
+    assert "Demo mode" in still_demo.choices[0].message.content
+    listing = {entry["id"]: entry for entry in demo_hub.models.list().model_dump()["data"]}
+    assert listing["gpt-4o"]["demo"] is False
+    assert listing["claude-3-opus"]["demo"] is True
+    assert [r.provider for r in UsageRecord.objects.order_by("id")] == ["openai", "demo"]
+
+
 WEATHER = {
     "type": "function",
     "function": {
