@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpResponse, HttpResponseBase
 
+from billing.keys import check_model_allowed
 from llmhub import gateway
 from llmhub.api.decorators import api_endpoint
 from llmhub.api.formats import RESPONSES
@@ -15,7 +16,7 @@ from llmhub.api.request import ApiRequest
 from llmhub.api.responses import MeteredStreamingResponse, json_response
 from llmhub.api.stored_responses import response_delete, response_get, response_items, response_save
 from llmhub.catalog import asnapshot, find_model
-from llmhub.errors import InvalidRequest
+from llmhub.errors import HubError, InvalidRequest
 from llmhub.infra.db_executor import run_db
 from llmhub.providers.base import Target
 
@@ -28,11 +29,27 @@ async def _history(api: ApiRequest, body: Any) -> list[dict[str, Any]] | None:
     return list(stored.conversation)
 
 
+async def _may_pass_through(body: dict[str, Any]) -> bool:
+    """Whether a Responses upstream may serve `body` (a model it names has a deployment speaking it)."""
+    models = (await asnapshot()).models
+    fallbacks = body.get("models")
+    names = [body.get("model"), *(fallbacks if isinstance(fallbacks, list) else [])]
+    for name in names:
+        try:
+            spec = find_model(models, name)
+        except HubError:
+            return True  # "auto" or a name the gateway refuses later: expand, to be safe
+        if any(target.provider.speaks_natively("responses") for target in spec.targets):
+            return True
+    return False
+
+
 async def _native_body(api: ApiRequest, body: Any) -> Any:
     """The client's body for a Responses upstream (passthrough). The hub keeps stored responses, so a
-    follow-up goes with the stored conversation's items in place of `previous_response_id`."""
+    follow-up goes with the stored conversation's items in place of `previous_response_id` (read only when
+    a Responses upstream may serve it)."""
     previous = body.get("previous_response_id") if isinstance(body, dict) else None
-    if previous is None:
+    if previous is None or not await _may_pass_through(body):
         return body
     items = await run_db(response_items, str(previous), api.caller.user_id, api.caller.team_id)
     new = body.get("input")
@@ -106,6 +123,8 @@ async def response_input_items(api: ApiRequest, response_id: str) -> HttpRespons
 async def _responses_target(api: ApiRequest, model: Any, what: str) -> Target:
     """The first deployment of `model` that speaks the Responses API, or a 400 naming what needs one."""
     spec = find_model((await asnapshot()).models, model)
+    if api.caller.allowed_models:
+        check_model_allowed(api.caller.allowed_models, spec.name)
     for target in spec.targets:
         if target.provider.speaks_natively("responses"):
             return target

@@ -23,7 +23,7 @@ def response_save(
 ) -> None:
     """Keep `body` under its id for its owner. A passthrough's id is the upstream's: one that another key
     owner already holds is not stored (nobody's stored response is ever replaced by someone else's)."""
-    if StoredResponse.objects.filter(id=body["id"]).exclude(user_id=user_id).exists():
+    if StoredResponse.objects.filter(id=body["id"]).exclude(user_id=user_id, team_id=team_id).exists():
         return
     StoredResponse.objects.update_or_create(
         id=body["id"],

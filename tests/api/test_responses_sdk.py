@@ -266,3 +266,11 @@ def test_stored_responses_stay_with_the_team_they_were_made_for(openai_client, u
         moved.responses.create(model="gpt-4.1", input="more", previous_response_id=created.id)
     with pytest.raises(openai.NotFoundError):
         moved.responses.delete(created.id)
+
+
+def test_a_dropped_name_cannot_inject_a_header(openai_client, upstream):
+    raw = openai_client.responses.with_raw_response.create(
+        model="gpt-4.1", input="hi", store=False, tools=[{"type": "évil\r\nx-injected: 1"}]
+    )
+    assert raw.headers["x-llmhub-dropped"] == "tools.?vil??x-injected??1"
+    assert "x-injected" not in raw.headers

@@ -268,3 +268,14 @@ def test_web_searches_are_charged_when_the_upstream_reports_no_usage(openai_clie
     assert record.tokens_estimated
     tokens = oracle(input_tokens=record.prompt_tokens, output_tokens=record.completion_tokens)
     assert record.cost == tokens + Decimal("0.03")  # $10 per thousand searches
+
+
+def test_charlie_cannot_compact_or_count_alices_stored_conversation(openai_client, openai_direct, hub_url, charlie):
+    created = openai_client.responses.create(model="gpt-4.1", input="secret")
+    other = openai.OpenAI(api_key=charlie.key, base_url=hub_url, max_retries=0)
+    with pytest.raises(openai.NotFoundError):
+        other.responses.compact(model="gpt-4.1", previous_response_id=created.id)
+    with pytest.raises(openai.NotFoundError):
+        other.responses.input_tokens.count(model="gpt-4.1", previous_response_id=created.id, input="more")
+    assert openai_direct.requests_for("/v1/responses/compact") == []
+    assert openai_direct.requests_for("/v1/responses/input_tokens") == []

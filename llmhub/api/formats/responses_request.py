@@ -71,7 +71,7 @@ def namespaced_functions(tools: Any) -> dict[str, tuple[str, str]]:
     found: dict[str, tuple[str, str]] = {}
     for tool in tools if isinstance(tools, list) else []:
         if isinstance(tool, dict) and tool.get("type") == "namespace" and isinstance(tool.get("name"), str):
-            for inner in tool.get("tools") or []:
+            for inner in tool["tools"] if isinstance(tool.get("tools"), list) else []:
                 if isinstance(inner, dict) and isinstance(inner.get("name"), str):
                     found[flat_name(tool["name"], inner["name"])] = (tool["name"], inner["name"])
     return found
