@@ -51,7 +51,9 @@ class ChatRequest:
     """A chat request in canonical (OpenAI) form. `params` holds every other OpenAI field, forwarded as is.
 
     `native` is the client's own body when it came in another format (or the same): used instead of the
-    canonical form by an upstream that speaks that format natively."""
+    canonical form by an upstream that speaks that format natively. `untranslatable` is the 400 for what the
+    canonical form cannot carry (a part or tool only the client's format has): raised when the chosen
+    upstream needs a translation, moot when the body passes through."""
 
     model: str
     messages: list[dict[str, Any]]
@@ -60,6 +62,7 @@ class ChatRequest:
     include_usage: bool = False
     fallbacks: list[str] = field(default_factory=list)
     native: NativeRequest | None = None
+    untranslatable: Exception | None = None
 
 
 @dataclass(frozen=True)
