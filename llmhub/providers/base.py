@@ -120,12 +120,16 @@ EmbeddingInput = str | list[int]
 
 @dataclass
 class EmbeddingRequest:
-    """Texts (or token-id arrays) to embed, in order; `dimensions` shortens the vectors where supported."""
+    """Texts (or token-id arrays) to embed, in order; `dimensions` shortens the vectors where supported.
+    `task` and `title` (Gemini's taskType, e.g. RETRIEVAL_QUERY, and a document's title) tune the vectors on
+    upstreams that take them; others have no such setting and ignore them."""
 
     model: str
     inputs: list[EmbeddingInput]
     dimensions: int | None = None
     user: str | None = None
+    task: str | None = None
+    title: str | None = None
 
 
 @dataclass

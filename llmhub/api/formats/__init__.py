@@ -11,7 +11,8 @@ def format_for_path(path: str) -> ClientFormat:
     """The wire format of an endpoint, for errors raised before its view runs."""
     if path.startswith("/v1/messages"):
         return ANTHROPIC
-    if path.startswith("/v1beta/") or ":generateContent" in path or ":streamGenerateContent" in path:
+    # Gemini's methods are the model's path with ":method" (generateContent, countTokens, embedContent, ...).
+    if path.startswith("/v1beta/") or (path.startswith("/v1/models/") and ":" in path.rsplit("/", 1)[-1]):
         return GEMINI
     return OPENAI
 
