@@ -225,3 +225,22 @@ def test_gemini_only_parts_are_refused_when_translated(hub_url, alice, direct):
     assert (error["code"], error["status"]) == (400, "INVALID_ARGUMENT")
     assert "cannot be translated" in error["message"]
     assert direct.received == []
+
+
+def test_a_request_only_gemini_can_read_is_never_answered_from_the_cache(hub_url, alice, direct):
+    """Image output is outside the cache key: a cached text answer to the same words must not stand for it."""
+    url = f"{hub_url}beta/models/{MODEL}:generateContent"
+    text_only = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}], "generationConfig": {"temperature": 0}}
+    first = httpx.post(
+        f"{hub_url}/chat/completions",
+        json={"model": MODEL, "messages": [{"role": "user", "content": "hi"}], "temperature": 0},
+        headers={"Authorization": f"Bearer {alice.key}"},
+    )
+    assert first.headers["x-llmhub-cache"] == "miss"
+    again = httpx.post(url, json=text_only, params={"key": alice.key})
+    assert again.headers["x-llmhub-cache"] == "hit"  # the same question in Gemini's words: answered again
+    with_image = {**text_only, "generationConfig": {"temperature": 0, "responseModalities": ["TEXT", "IMAGE"]}}
+    answer = httpx.post(url, json=with_image, params={"key": alice.key})
+    assert answer.status_code == 200 and "x-llmhub-cache" not in answer.headers
+    assert len(direct.requests_for(f"/{MODEL}:generateContent")) == 2
+    assert direct.requests_for(f"/{MODEL}:generateContent")[-1].body == with_image
