@@ -244,3 +244,22 @@ def test_a_request_only_gemini_can_read_is_never_answered_from_the_cache(hub_url
     assert answer.status_code == 200 and "x-llmhub-cache" not in answer.headers
     assert len(direct.requests_for(f"/{MODEL}:generateContent")) == 2
     assert direct.requests_for(f"/{MODEL}:generateContent")[-1].body == with_image
+
+
+def test_an_audio_only_prompt_passes_through(hub_url, alice, direct):
+    body = {"contents": [{"role": "user", "parts": [{"inlineData": {"mimeType": "audio/mp3", "data": "SUQz"}}]}]}
+    answer = httpx.post(f"{hub_url}beta/models/{MODEL}:generateContent", json=body, params={"key": alice.key})
+    assert answer.status_code == 200, answer.text
+    assert _sent(direct, "generateContent").body == body
+    assert UsageRecord.objects.get().status == "ok"
+
+
+def test_an_error_mid_stream_ends_the_array_with_gemini_error(hub_url, alice, direct):
+    direct.script(MODEL, NativeReply(chunks=["A", " cat"], text="A cat", stream_error="UNAVAILABLE"))
+    answer = httpx.post(
+        f"{hub_url}beta/models/{MODEL}:streamGenerateContent", json=GEMINI_ONLY, params={"key": alice.key}, timeout=20
+    )
+    chunks = json.loads(answer.content)  # still one well-formed JSON array
+    assert chunks[0]["candidates"][0]["content"]["parts"] == [{"text": "A"}]
+    assert chunks[-1]["error"]["status"] == "UNAVAILABLE"
+    assert UsageRecord.objects.get().status == "error"
