@@ -76,6 +76,14 @@ def passes_through(target: Target, request: ChatRequest) -> bool:
     )
 
 
+def serving_order(targets: list[Target], request: ChatRequest) -> list[Target]:
+    """`targets` in the order given, but for a request with something only its own format carries
+    (`untranslatable`): the upstreams that speak that format first, since the others can only refuse it."""
+    if request.untranslatable is None:
+        return targets
+    return sorted(targets, key=lambda target: not passes_through(target, request))
+
+
 def adapter_for_call(target: Target, request: ChatRequest) -> ProviderAdapter:
     """The adapter that calls `target` for `request`: the client's own format's when the upstream speaks it
     natively (the adapter then passes the body through), else the upstream's format (translated)."""

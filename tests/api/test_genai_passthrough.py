@@ -14,6 +14,7 @@ from google import genai
 from google.genai import errors, types
 
 from billing.models import Team, UsageRecord
+from tests.conftest import serve_direct
 from tests.fake_native import NativeReply
 from tests.fake_upstream import Reply
 
@@ -263,3 +264,18 @@ def test_an_error_mid_stream_ends_the_array_with_gemini_error(hub_url, alice, di
     assert chunks[0]["candidates"][0]["content"]["parts"] == [{"text": "A"}]
     assert chunks[-1]["error"]["status"] == "UNAVAILABLE"
     assert UsageRecord.objects.get().status == "error"
+
+
+def test_image_output_goes_to_the_gemini_deployment_before_a_translating_one(hub_url, alice, settings, upstream):
+    """gemini-2.0-flash served by AIsa (OpenAI-compatible, tried first) and by Gemini: a request only Gemini can
+    read skips to Gemini; a plain one still goes to AIsa first."""
+    serve_direct(settings, upstream, keep_aisa=True)
+    url = f"{hub_url}beta/models/{MODEL}:generateContent"
+    plain = {"contents": [{"role": "user", "parts": [{"text": "draw"}]}]}
+    assert httpx.post(url, json=plain, params={"key": alice.key}).status_code == 200
+    assert len(upstream.requests_for("/chat/completions")) == 1
+    with_image = {**plain, "generationConfig": {"responseModalities": ["IMAGE"]}}
+    answer = httpx.post(url, json=with_image, params={"key": alice.key})
+    assert answer.status_code == 200, answer.text
+    assert upstream.requests_for(f"/{MODEL}:generateContent")[-1].body == with_image
+    assert len(upstream.requests_for("/chat/completions")) == 1
