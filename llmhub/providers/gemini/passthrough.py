@@ -25,7 +25,7 @@ def native_payload(request: ChatRequest) -> dict[str, Any]:
     cap = request.params.get("max_tokens")
     if isinstance(cap, int) and not isinstance(cap, bool):
         config_name = next((name for name in CONFIG_NAMES if isinstance(payload.get(name), dict)), CONFIG_NAMES[0])
-        config = dict(payload.get(config_name) or {})
+        config = dict(payload[config_name]) if isinstance(payload.get(config_name), dict) else {}
         cap_name = next((name for name in CAP_NAMES if name in config), CAP_NAMES[0])
         config[cap_name] = cap
         payload[config_name] = config
