@@ -133,3 +133,9 @@ def test_charlie_with_a_wrong_key_gets_a_gemini_401(hub_url, charlie, gemini_emb
         assert answer.status_code == 401
         assert answer.json()["error"]["status"] == "UNAUTHENTICATED"
     assert gemini_embeddings.received == []
+
+
+def test_a_model_id_with_a_colon_keeps_openais_error_shape(hub_url, charlie, upstream):
+    answer = httpx.get(f"{hub_url}/models/llama3:8b", headers={"Authorization": f"Bearer not-{charlie.key}"})
+    assert answer.status_code == 401
+    assert set(answer.json()["error"]) >= {"message", "type", "code"}
