@@ -77,11 +77,12 @@ def passes_through(target: Target, request: ChatRequest) -> bool:
 
 
 def serving_order(targets: list[Target], request: ChatRequest) -> list[Target]:
-    """`targets` in the order given, but for a request with something only its own format carries
-    (`untranslatable`): the upstreams that speak that format first, since the others can only refuse it."""
+    """`targets` in the order given; for a request with something only its own format carries
+    (`untranslatable`), only the upstreams that speak that format, when there are any: the others could
+    only refuse it (and their refusal would hide why those upstreams failed)."""
     if request.untranslatable is None:
         return targets
-    return sorted(targets, key=lambda target: not passes_through(target, request))
+    return [target for target in targets if passes_through(target, request)] or targets
 
 
 def adapter_for_call(target: Target, request: ChatRequest) -> ProviderAdapter:

@@ -16,7 +16,7 @@ from google.genai import errors, types
 from billing.models import Team, UsageRecord
 from tests.conftest import serve_direct
 from tests.fake_native import NativeReply
-from tests.fake_upstream import Reply
+from tests.fake_upstream import Fail, Reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -279,3 +279,14 @@ def test_image_output_goes_to_the_gemini_deployment_before_a_translating_one(hub
     assert answer.status_code == 200, answer.text
     assert upstream.requests_for(f"/{MODEL}:generateContent")[-1].body == with_image
     assert len(upstream.requests_for("/chat/completions")) == 1
+
+
+def test_when_the_gemini_deployment_fails_the_error_is_its_own(hub_url, alice, settings, upstream):
+    """Not the translating deployment's refusal: it was never a candidate for a request only Gemini can read."""
+    serve_direct(settings, upstream, keep_aisa=True)
+    upstream.script(MODEL, Fail(503, "overloaded"), Fail(503, "overloaded"))
+    body = {"contents": [{"parts": [{"text": "draw"}]}], "generationConfig": {"responseModalities": ["IMAGE"]}}
+    answer = httpx.post(f"{hub_url}beta/models/{MODEL}:generateContent", json=body, params={"key": alice.key})
+    assert answer.status_code in (502, 503)
+    assert answer.json()["error"]["status"] == "UNAVAILABLE"
+    assert upstream.requests_for("/chat/completions") == []
