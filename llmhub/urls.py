@@ -33,6 +33,12 @@ urlpatterns = [
         name="api-gemini-generate",
     ),
     re_path(r"^v1(?:beta)?/models/(?P<model>[^/:]+):countTokens$", native.gemini_count_tokens, name="api-gemini-count"),
+    re_path(r"^v1(?:beta)?/models/(?P<model>[^/:]+):embedContent$", native.embed_content, name="api-gemini-embed"),
+    re_path(
+        r"^v1(?:beta)?/models/(?P<model>[^/:]+):batchEmbedContents$",
+        native.batch_embed_contents,
+        name="api-gemini-batch-embed",
+    ),
     path("v1beta/models", native.gemini_models, name="api-gemini-models"),
     path("v1beta/models/<str:model>", native.gemini_model_detail, name="api-gemini-model-detail"),
     path("v1/models/<str:model>", api.model_detail, name="api-model-detail"),

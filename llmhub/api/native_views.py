@@ -1,4 +1,5 @@
-"""The native-format endpoints: Anthropic's /v1/messages, Gemini's generateContent, countTokens and models."""
+"""The native-format endpoints: Anthropic's /v1/messages, Gemini's generateContent, countTokens, embeddings
+and models."""
 
 from __future__ import annotations
 
@@ -8,6 +9,12 @@ from llmhub import gateway
 from llmhub.api.answer import answer
 from llmhub.api.decorators import api_endpoint
 from llmhub.api.formats import ANTHROPIC, GEMINI
+from llmhub.api.formats.gemini_embeddings import (
+    parse_batch_embed_contents,
+    parse_embed_content,
+    render_embedding,
+    render_embeddings,
+)
 from llmhub.api.formats.gemini_models import gemini_model, gemini_model_list
 from llmhub.api.request import ApiRequest
 from llmhub.api.responses import json_response
@@ -41,6 +48,18 @@ async def gemini_count_tokens(api: ApiRequest, model: str) -> HttpResponse:
     chat = GEMINI.parse_count(api.json(), model=model)
     find_model((await asnapshot()).models, chat.model)
     return json_response({"totalTokens": gateway.prompt_tokens_estimate(chat.messages, chat.params.get("tools"))})
+
+
+@api_endpoint(wire=GEMINI)
+async def embed_content(api: ApiRequest, model: str) -> HttpResponse:
+    result = await gateway.embed(api.caller, parse_embed_content(api.json(), model))
+    return json_response(render_embedding(result), headers=result.call.headers())
+
+
+@api_endpoint(wire=GEMINI)
+async def batch_embed_contents(api: ApiRequest, model: str) -> HttpResponse:
+    result = await gateway.embed(api.caller, parse_batch_embed_contents(api.json(), model))
+    return json_response(render_embeddings(result), headers=result.call.headers())
 
 
 @api_endpoint(methods=("GET",), wire=GEMINI)

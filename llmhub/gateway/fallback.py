@@ -16,6 +16,7 @@ from llmhub.gateway import health
 from llmhub.gateway.call import Call
 from llmhub.ops import tracing
 from llmhub.providers.base import Target
+from llmhub.providers.registry import serving_order
 
 log = logging.getLogger("llmhub.gateway")
 
@@ -59,7 +60,7 @@ async def with_fallback(call: Call, attempt_fn: Callable[[ModelSpec, Target], Aw
     last_error: HubError | None = None
     skipped: set[str] = set()
     for spec in call.chain:
-        for target in health.ordered(spec.targets):
+        for target in serving_order(health.ordered(spec.targets), call.request):
             gate = await health.admit(spec.name, target, scope=str(call.caller.team_id))
             if gate.skip:
                 _record_skip(call, spec, target, gate.skip_reason)

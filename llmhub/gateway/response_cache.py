@@ -38,6 +38,9 @@ class CacheMode:
     def applies_to(self, request: ChatRequest) -> bool:
         if self.mode == SKIP or settings.RESPONSE_CACHE_TTL <= 0:
             return False
+        if request.untranslatable is not None:
+            # It asks what the key cannot see (image output, a Gemini cache, audio): never another's answer.
+            return False
         if self.mode == USE:
             return True
         temperature = request.params.get("temperature")

@@ -54,7 +54,9 @@ class ChatRequest:
     """A chat request in canonical (OpenAI) form. `params` holds every other OpenAI field, forwarded as is.
 
     `native` is the client's own body when it came in another format (or the same): used instead of the
-    canonical form by an upstream that speaks that format natively."""
+    canonical form by an upstream that speaks that format natively. `untranslatable` is the 400 for what the
+    canonical form cannot carry (a part or tool only the client's format has): raised when the chosen
+    upstream needs a translation, moot when the body passes through."""
 
     model: str
     messages: list[dict[str, Any]]
@@ -66,6 +68,7 @@ class ChatRequest:
     # Fields of the client's request the canonical form could not carry (named in `x-llmhub-dropped` when
     # the request is translated; a passthrough carries them all).
     dropped: list[str] = field(default_factory=list)
+    untranslatable: Exception | None = None
 
 
 @dataclass(frozen=True)
@@ -123,12 +126,16 @@ EmbeddingInput = str | list[int]
 
 @dataclass
 class EmbeddingRequest:
-    """Texts (or token-id arrays) to embed, in order; `dimensions` shortens the vectors where supported."""
+    """Texts (or token-id arrays) to embed, in order; `dimensions` shortens the vectors where supported.
+    `task` and `title` (Gemini's taskType, e.g. RETRIEVAL_QUERY, and a document's title) tune the vectors on
+    upstreams that take them; others have no such setting and ignore them."""
 
     model: str
     inputs: list[EmbeddingInput]
     dimensions: int | None = None
     user: str | None = None
+    task: str | None = None
+    title: str | None = None
 
 
 @dataclass

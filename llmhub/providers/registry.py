@@ -78,6 +78,15 @@ def passes_through(target: Target, request: ChatRequest) -> bool:
     )
 
 
+def serving_order(targets: list[Target], request: ChatRequest) -> list[Target]:
+    """`targets` in the order given; for a request with something only its own format carries
+    (`untranslatable`), only the upstreams that speak that format, when there are any: the others could
+    only refuse it (and their refusal would hide why those upstreams failed)."""
+    if request.untranslatable is None:
+        return targets
+    return [target for target in targets if passes_through(target, request)] or targets
+
+
 def adapter_for_call(target: Target, request: ChatRequest) -> ProviderAdapter:
     """The adapter that calls `target` for `request`: the client's own format's when the upstream speaks it
     natively (the adapter then passes the body through), else the upstream's format (translated)."""
@@ -91,6 +100,8 @@ def adapter_for_call(target: Target, request: ChatRequest) -> ProviderAdapter:
             f"'{request.native.endpoint}' needs.",
             retryable=False,
         )
+    if request.untranslatable is not None:
+        raise request.untranslatable
     return adapter_for(target.provider.wire_format)
 
 

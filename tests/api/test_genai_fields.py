@@ -79,11 +79,31 @@ def test_snake_case_body_is_read_like_lower_camel(hub_url, alice, upstream):
     assert sent["tools"][0]["function"]["parameters"]["properties"] == {"a_b": {"type": "string"}}
 
 
-def test_unknown_generation_config_field_is_a_400_naming_it(hub_url, alice, upstream):
-    body = {"contents": [{"parts": [{"text": "hi"}]}], "generationConfig": {"maxOutputTokens": 5, "frobnicate": 1}}
+def test_unknown_fields_are_accepted_when_translating(hub_url, alice, upstream):
+    """Served by an OpenAI-compatible upstream: fields the hub does not know are left out of the translation."""
+    body = {
+        "contents": [{"parts": [{"text": "hi"}]}],
+        "generationConfig": {"maxOutputTokens": 5, "frobnicate": 1, "thinkingConfig": {"thinkingBudget": 0}},
+        "safetySettings": [{"category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_NONE"}],
+        "toolConfig": {"functionCallingConfig": {"mode": "VALIDATED"}},
+        "someFutureField": {"x": 1},
+    }
+    answer = httpx.post(f"{hub_url}beta/models/gemini-2.0-flash:generateContent?key={alice.key}", json=body)
+    assert answer.status_code == 200, answer.text
+    sent = upstream.requests_for("/chat/completions")[-1].body
+    assert sent["max_tokens"] == 5
+    assert not {"frobnicate", "someFutureField", "safetySettings", "thinkingConfig"} & set(sent)
+
+
+def test_image_output_is_refused_when_translating(hub_url, alice, upstream):
+    body = {"contents": [{"parts": [{"text": "draw"}]}], "generationConfig": {"responseModalities": ["IMAGE"]}}
     answer = httpx.post(f"{hub_url}beta/models/gemini-2.0-flash:generateContent?key={alice.key}", json=body)
     assert answer.status_code == 400
-    assert "generationConfig.frobnicate" in answer.json()["error"]["message"]
+    error = answer.json()["error"]
+    assert (error["status"], error["message"]) == (
+        "INVALID_ARGUMENT",
+        "Output modalities IMAGE cannot be translated: generationConfig.responseModalities.",
+    )
     assert upstream.requests_for("/chat/completions") == []
 
 

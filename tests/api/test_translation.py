@@ -11,11 +11,14 @@ from llmhub.api.formats.anthropic_response import STOP_REASONS, message_to_anthr
 from llmhub.api.formats.gemini_request import from_gemini_request
 from llmhub.api.formats.gemini_response import response_to_gemini
 from llmhub.errors import InvalidRequest
+from llmhub.providers import registry
 from llmhub.providers.anthropic.request import to_anthropic_request
 from llmhub.providers.anthropic.response import FINISH_REASONS, completion_from_anthropic, usage_from_anthropic
-from llmhub.providers.base import ChatRequest
+from llmhub.providers.base import ChatRequest, ProviderConfig, Target
 from llmhub.providers.gemini.request import to_gemini_request
 from llmhub.providers.gemini.response import completion_from_gemini, usage_from_gemini
+
+OPENAI_TARGET = Target(ProviderConfig("openai", "openai", "http://127.0.0.1:9"), "gpt-4o")
 
 CONVERSATION: list[dict[str, Any]] = [
     {"role": "system", "content": "Be brief."},
@@ -208,8 +211,14 @@ def _anthropic_body(content):
             "A 'document' block inside tool_result cannot be translated: messages[0].content[0].content[0].",
         ),
         (
-            lambda: from_gemini_request(
-                {"contents": [{"role": "user", "parts": [{"text": "x"}]}], "cachedContent": "c/1"}, "m", stream=False
+            # Noted on the request, raised only when the chosen upstream is not Gemini (which gets the body as is).
+            lambda: registry.adapter_for_call(
+                OPENAI_TARGET,
+                from_gemini_request(
+                    {"contents": [{"role": "user", "parts": [{"text": "x"}]}], "cachedContent": "c/1"},
+                    "m",
+                    stream=False,
+                ),
             ),
             "cachedContent (Gemini context caching) cannot be translated: cachedContent.",
         ),

@@ -1,14 +1,14 @@
-"""Gemini field names as Google's parser reads them: snake_case or lowerCamel alike, unknown ones refused by name.
+"""Gemini field names as Google's parser reads them: snake_case or lowerCamel alike, unknown ones set aside.
 
-A request body is rewritten to lowerCamel against the fields the hub reads. User data is left as it is:
-function arguments and responses, JSON schemas, and property names inside a Gemini schema.
+A request body is rewritten to lowerCamel against the fields the hub reads; fields it does not know are left
+out of that reading and named (a Gemini upstream still gets them: the client's own body passes through).
+User data is left as it is: function arguments and responses, JSON schemas, and property names inside a
+Gemini schema.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-from llmhub.errors import InvalidRequest
 
 Spec = dict[str, Any] | list[Any] | str | None  # a dict of fields, [item spec], "schema", or None (as is)
 
@@ -100,7 +100,7 @@ def _schema(value: Any) -> Any:
     return out
 
 
-def _walk(value: Any, spec: Spec, where: str) -> Any:
+def _walk(value: Any, spec: Spec, where: str, unknown: list[str]) -> Any:
     if spec is None:
         return value
     if spec == "schema":
@@ -108,7 +108,7 @@ def _walk(value: Any, spec: Spec, where: str) -> Any:
     if isinstance(spec, list):
         if not isinstance(value, list):
             return value  # the translation names the wrong type
-        return [_walk(item, spec[0], f"{where}[{n}]") for n, item in enumerate(value)]
+        return [_walk(item, spec[0], f"{where}[{n}]", unknown) for n, item in enumerate(value)]
     assert isinstance(spec, dict)
     if not isinstance(value, dict):
         return value
@@ -117,13 +117,13 @@ def _walk(value: Any, spec: Spec, where: str) -> Any:
         name = camel(key)
         at = f"{where}.{key}" if where else key
         if name not in spec:
-            raise InvalidRequest(
-                f"Unknown field '{at}': the hub does not read it, and drops nothing silently.", param=at
-            )
-        out[name] = _walk(item, spec[name], at)
+            unknown.append(at)
+            continue
+        out[name] = _walk(item, spec[name], at, unknown)
     return out
 
 
-def normalised(body: Any, spec: Spec = None) -> Any:
-    """`body` with every field the hub reads in lowerCamel; a 400 naming the first field it does not know."""
-    return _walk(body, REQUEST if spec is None else spec, "")
+def normalised(body: Any, spec: Spec = None) -> tuple[Any, list[str]]:
+    """`body` with every field the hub reads in lowerCamel, and the fields it does not know (left out), by path."""
+    unknown: list[str] = []
+    return _walk(body, REQUEST if spec is None else spec, "", unknown), unknown

@@ -8,6 +8,7 @@ from llmhub.catalog import ModelSpec, Snapshot
 from llmhub.gateway import serves_embeddings
 
 CHAT_METHODS = ["generateContent", "streamGenerateContent", "countTokens"]
+EMBEDDING_METHODS = ["embedContent", "batchEmbedContents"]
 
 
 def gemini_model(spec: ModelSpec) -> dict[str, Any]:
@@ -19,7 +20,7 @@ def gemini_model(spec: ModelSpec) -> dict[str, Any]:
         "description": spec.description or f"{spec.family} model served by the hub",
         "inputTokenLimit": spec.context_window,
         "outputTokenLimit": spec.max_output_tokens,
-        "supportedGenerationMethods": ["embedContent"] if serves_embeddings(spec) else CHAT_METHODS,
+        "supportedGenerationMethods": EMBEDDING_METHODS if serves_embeddings(spec) else CHAT_METHODS,
     }
 
 

@@ -1,4 +1,10 @@
-"""The client half of Gemini's format: an inbound generateContent body parsed into a canonical chat request."""
+"""The client half of Gemini's format: an inbound generateContent body parsed into a canonical chat request.
+
+Parsed leniently: the client's own body passes through to a Gemini upstream whatever it holds. Fields the hub
+does not know are left out of the canonical form; what only Gemini can carry (audio or uploaded files,
+hosted tools, cachedContent, image output) is noted on the request as `untranslatable`, a 400 raised only when
+the chosen upstream needs a translation.
+"""
 
 from __future__ import annotations
 
@@ -49,7 +55,7 @@ class _CallIds:
         raise InvalidRequest(f"'{where}' answers a functionCall '{name}' that no earlier model turn made.", param=where)
 
 
-def _messages_of(content: Any, where: str, ids: _CallIds) -> list[dict[str, Any]]:
+def _messages_of(content: Any, where: str, ids: _CallIds, refusals: list[InvalidRequest]) -> list[dict[str, Any]]:
     if not isinstance(content, dict) or not isinstance(content.get("parts"), list):
         raise InvalidRequest(f"'{where}' must be an object with 'role' and 'parts'.", param=where)
     model_turn = content.get("role") == "model"
@@ -65,7 +71,10 @@ def _messages_of(content: Any, where: str, ids: _CallIds) -> list[dict[str, Any]
         if "text" in part:
             parts.append({"type": "text", "text": str(part["text"] or "")})
         elif "inlineData" in part or "fileData" in part:
-            parts.append(_image_from_gemini(part, at))
+            try:
+                parts.append(_image_from_gemini(part, at))
+            except InvalidRequest as exc:
+                refusals.append(exc)
         elif "functionCall" in part and model_turn:
             call = part["functionCall"] or {}
             name = str(call.get("name") or "")
@@ -76,8 +85,8 @@ def _messages_of(content: Any, where: str, ids: _CallIds) -> list[dict[str, Any]
             name = str(answer.get("name") or "")
             call_id = ids.answer(name, answer.get("id"), at)
             answers.append({"role": "tool", "tool_call_id": call_id, "content": arguments_json(answer.get("response"))})
-        else:
-            raise unsupported(f"A part with '{next(iter(part), 'nothing')}'", at)
+        else:  # a part with no field the hub reads (its own were set aside as unknown)
+            refusals.append(unsupported(f"A part with '{next(iter(part), 'no field the hub reads')}'", at))
     if model_turn:
         text = "".join(p["text"] for p in parts if p["type"] == "text")
         if not text and not calls:
@@ -102,12 +111,13 @@ def _image_from_gemini(part: dict[str, Any], where: str) -> dict[str, Any]:
     return {"type": "image_url", "image_url": {"url": url}}
 
 
-def _tools_from_gemini(tools: Any) -> list[dict[str, Any]]:
+def _tools_from_gemini(tools: Any, refusals: list[InvalidRequest]) -> list[dict[str, Any]]:
     converted = []
     for n, tool in enumerate(tools if isinstance(tools, list) else []):
         if not isinstance(tool, dict) or set(tool) - {"functionDeclarations"}:
             kind = ", ".join(tool) if isinstance(tool, dict) else "?"
-            raise unsupported(f"The Gemini-hosted tool '{kind}'", f"tools[{n}]")
+            refusals.append(unsupported(f"The Gemini-hosted tool '{kind}'", f"tools[{n}]"))
+            continue
         for declaration in tool.get("functionDeclarations") or []:
             schema = declaration.get("parametersJsonSchema") or _schema_from_gemini(declaration.get("parameters"))
             function = {"name": declaration.get("name"), "parameters": schema or {"type": "object", "properties": {}}}
@@ -134,14 +144,28 @@ def _params_from_config(config: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
+def _gemini_only(body: dict[str, Any], unknown: list[str]) -> list[InvalidRequest]:
+    """What a request asks of Gemini alone, beyond its parts: refused only if it must be translated."""
+    refusals = []
+    if body.get("cachedContent"):
+        refusals.append(unsupported("cachedContent (Gemini context caching)", "cachedContent"))
+    config = body.get("generationConfig")
+    modalities = config.get("responseModalities") if isinstance(config, dict) else None
+    if isinstance(modalities, list) and {str(m).upper() for m in modalities} - {"TEXT"}:
+        where = "generationConfig.responseModalities"
+        refusals.append(unsupported(f"Output modalities {', '.join(map(str, modalities))}", where))
+    # A tool of a kind the hub does not know is a hosted tool of Gemini's, not a field to drop.
+    refusals += [unsupported(f"The Gemini-hosted tool '{at}'", at) for at in unknown if at.startswith("tools[")]
+    return refusals
+
+
 @refuses_malformed
 def from_gemini_request(body: Any, model: str, *, stream: bool) -> ChatRequest:
     """A canonical request from a generateContent body and the model named in the URL."""
     if not isinstance(body, dict):
         raise InvalidRequest("The request body must be a JSON object.")
-    body = normalised(body)
-    if body.get("cachedContent"):
-        raise unsupported("cachedContent (Gemini context caching)", "cachedContent")
+    body, unknown = normalised(body)
+    refusals = _gemini_only(body, unknown)
     contents = body.get("contents")
     if not isinstance(contents, list) or not contents:
         raise InvalidRequest("'contents' must be a non-empty array.", param="contents")
@@ -154,11 +178,13 @@ def from_gemini_request(body: Any, model: str, *, stream: bool) -> ChatRequest:
         messages.append({"role": "system", "content": text})
     ids = _CallIds()
     for index, content in enumerate(contents):
-        messages += _messages_of(content, f"contents[{index}]", ids)
+        messages += _messages_of(content, f"contents[{index}]", ids, refusals)
+    if refusals and not any(m["role"] in ("user", "assistant", "tool") for m in messages):
+        messages.append({"role": "user", "content": ""})  # only Gemini can read this prompt: it stands for it
     config = body.get("generationConfig") or {}
     params = _params_from_config(config if isinstance(config, dict) else {})
     if body.get("tools"):
-        params["tools"] = _tools_from_gemini(body["tools"])
+        params["tools"] = _tools_from_gemini(body["tools"], refusals)
     calling = ((body.get("toolConfig") or {}).get("functionCallingConfig") or {}) if params.get("tools") else {}
     mode = {v: k for k, v in CALLING_MODES.items()}.get(str(calling.get("mode") or "").upper())
     allowed = calling.get("allowedFunctionNames") or []
@@ -166,14 +192,16 @@ def from_gemini_request(body: Any, model: str, *, stream: bool) -> ChatRequest:
         params["tool_choice"] = {"type": "function", "function": {"name": allowed[0]}}
     elif mode:
         params["tool_choice"] = mode
-    return parse_chat_request(
+    request = parse_chat_request(
         {"model": model.removeprefix("models/"), "messages": messages, "stream": stream, **params}
     )
+    request.untranslatable = refusals[0] if refusals else None
+    return request
 
 
 def gemini_count_request(body: Any, model: str) -> ChatRequest:
     """A countTokens body (`contents`, or a whole `generateContentRequest`) as the chat it would be."""
-    body = normalised(body, COUNT_REQUEST) if isinstance(body, dict) else body
+    body = normalised(body, COUNT_REQUEST)[0] if isinstance(body, dict) else body
     if isinstance(body, dict) and isinstance(body.get("generateContentRequest"), dict):
         return from_gemini_request(body["generateContentRequest"], model, stream=False)
     return from_gemini_request(body, model, stream=False)

@@ -50,6 +50,17 @@ def usage_to_gemini(usage: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def native_usage(upstream: Any, usage: dict[str, Any]) -> dict[str, Any]:
+    """An upstream's own usageMetadata (passthrough) with the counts the hub billed, its cost and credits:
+    fields the hub does not read (promptTokensDetails, trafficType, ...) stay as the upstream sent them."""
+    upstream = upstream if isinstance(upstream, dict) else {}
+    body = {**upstream, **usage_to_gemini(usage)}
+    tool_use = upstream.get("toolUsePromptTokenCount")
+    if isinstance(tool_use, int) and not isinstance(tool_use, bool):
+        body["promptTokenCount"] -= tool_use  # the hub bills them as prompt; Gemini counts them apart
+    return body
+
+
 def _parts_to_gemini(content: Any, tool_calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
     parts: list[dict[str, Any]] = [{"text": content}] if content else []
     for call in tool_calls:
@@ -126,14 +137,37 @@ async def _chunks(session: Stream) -> AsyncIterator[dict[str, Any]]:
             yield error_to_gemini(event.error)
 
 
-async def gemini_stream(session: Stream, *, sse: bool) -> AsyncIterator[bytes]:
-    """SSE with ?alt=sse (what Google's SDKs ask for), otherwise Google's streamed JSON array."""
+async def framed(chunks: AsyncIterator[bytes], *, sse: bool) -> AsyncIterator[bytes]:
+    """Chunks (JSON texts) as SSE with ?alt=sse (what Google's SDKs ask for), otherwise Google's streamed
+    JSON array."""
     first = True
-    async for chunk in _chunks(session):
+    async for chunk in chunks:
         if sse:
-            yield b"data: " + jsonio.dumps_bytes(chunk) + b"\r\n\r\n"
+            yield b"data: " + chunk + b"\r\n\r\n"
         else:
-            yield (b"[" if first else b",\r\n") + jsonio.dumps_bytes(chunk)
+            yield (b"[" if first else b",\r\n") + chunk
         first = False
     if not sse:
         yield b"[]" if first else b"]"
+
+
+def gemini_stream(session: Stream, *, sse: bool) -> AsyncIterator[bytes]:
+    return framed((jsonio.dumps_bytes(chunk) async for chunk in _chunks(session)), sse=sse)
+
+
+async def _native_chunks(session: Stream) -> AsyncIterator[bytes]:
+    """A passthrough stream's chunks: the upstream's as it sent them (SSE data lines), its final chunk with
+    the hub's usage, cost and credits, or the hub's error chunk after the first byte."""
+    async for event in session.events():
+        if event.raw is not None:
+            yield event.raw.removeprefix(b"data: ").rstrip(b"\r\n")
+        elif event.kind == "usage":
+            for held in event.held or []:
+                yield jsonio.dumps_bytes({**held, "usageMetadata": native_usage(held.get("usageMetadata"), event.data)})
+        elif event.error is not None:
+            yield jsonio.dumps_bytes(error_to_gemini(event.error))
+
+
+def relay_native(session: Stream, *, sse: bool) -> AsyncIterator[bytes]:
+    """A passthrough stream in the client's framing (an upstream is always asked for SSE)."""
+    return framed(_native_chunks(session), sse=sse)

@@ -16,9 +16,14 @@ from llmhub.providers.base import (
     Usage,
 )
 from llmhub.providers.gemini.embeddings import gemini_embeddings
+from llmhub.providers.gemini.passthrough import complete_native, stream_native
 from llmhub.providers.gemini.request import to_gemini_request
 from llmhub.providers.gemini.response import GeminiStreamReader, completion_from_gemini, usage_from_gemini
 from llmhub.providers.http_base import parse_json_event, post_json, reading, stream_sse
+
+
+def _native(request: ChatRequest) -> bool:
+    return request.native is not None and request.native.wire_format == "gemini"
 
 
 class GeminiAdapter(ProviderAdapter):
@@ -35,6 +40,8 @@ class GeminiAdapter(ProviderAdapter):
         return await gemini_embeddings(target, request)
 
     async def complete(self, target: Target, request: ChatRequest) -> Completion:
+        if _native(request):
+            return await complete_native(target, request, self._url(target, "generateContent"), self._headers(target))
         payload = to_gemini_request(request)
         body = await post_json(target.provider, self._url(target, "generateContent"), self._headers(target), payload)
         with reading(target.provider):
@@ -43,8 +50,12 @@ class GeminiAdapter(ProviderAdapter):
         return Completion(body=completion, usage=usage)
 
     async def stream(self, target: Target, request: ChatRequest) -> AsyncIterator[StreamChunk]:
-        payload = to_gemini_request(request)
         url = self._url(target, "streamGenerateContent?alt=sse")
+        if _native(request):
+            async for native_chunk in stream_native(target, request, url, self._headers(target)):
+                yield native_chunk
+            return
+        payload = to_gemini_request(request)
         reader = GeminiStreamReader(target.upstream_model, target.provider.name)
         async for _event, data in stream_sse(target.provider, url, self._headers(target), payload):
             with reading(target.provider):

@@ -18,6 +18,10 @@ async def gemini_embeddings(target: Target, request: EmbeddingRequest) -> Embedd
         one: dict[str, Any] = {"model": model, "content": {"parts": [{"text": item}]}}
         if request.dimensions is not None:
             one["outputDimensionality"] = request.dimensions
+        if request.task is not None:
+            one["taskType"] = request.task
+        if request.title is not None:
+            one["title"] = request.title
         requests.append(one)
     url = f"{target.provider.base_url}/{model}:batchEmbedContents"
     headers = {"Content-Type": "application/json", "x-goog-api-key": target.provider.api_key}
