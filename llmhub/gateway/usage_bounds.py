@@ -17,20 +17,22 @@ from llmhub.providers.base import Usage
 # price for the same tokens, plus a cent: beyond that it is noise, not a price.
 PLAUSIBLE_COST_FACTOR = 10
 PLAUSIBLE_COST_SLACK = Decimal("0.01")
+# Hosted tool calls one answer can bill, per tool: beyond this an upstream's count is noise, not searches.
+MAX_SERVER_TOOL_CALLS = 100
 
 
 def counts_valid(usage: Usage) -> bool:
     """Whether every count the upstream reported is a non-negative integer (else the hub counts itself)."""
-    return all(
-        isinstance(n, int) and n >= 0
-        for n in (
-            usage.prompt_tokens,
-            usage.completion_tokens,
-            usage.cached_tokens,
-            usage.cache_write_tokens,
-            usage.reasoning_tokens,
-        )
+    counts = (
+        usage.prompt_tokens,
+        usage.completion_tokens,
+        usage.cached_tokens,
+        usage.cache_write_tokens,
+        usage.reasoning_tokens,
+        *usage.token_details.values(),
+        *usage.server_tool_requests.values(),
     )
+    return all(isinstance(n, int) and n >= 0 for n in counts)
 
 
 def bounded(call: Call, usage: Usage) -> Usage:
@@ -45,6 +47,8 @@ def bounded(call: Call, usage: Usage) -> Usage:
         completion, clamped = limit, True
     # The prompt is not cut at the catalog's context window: long-context tiers bill prompts beyond it.
     cached = min(usage.cached_tokens, prompt)
+    calls = {tool: min(n, MAX_SERVER_TOOL_CALLS) for tool, n in usage.server_tool_requests.items()}
+    clamped = clamped or calls != usage.server_tool_requests
     bounded_usage = dataclasses.replace(
         usage,
         prompt_tokens=prompt,
@@ -52,6 +56,7 @@ def bounded(call: Call, usage: Usage) -> Usage:
         cached_tokens=cached,
         cache_write_tokens=min(usage.cache_write_tokens, prompt - cached),
         reasoning_tokens=min(usage.reasoning_tokens, completion),
+        server_tool_requests=calls,
         clamped=clamped,
     )
     if bounded_usage.upstream_cost is not None:  # an upstream-reported cost is kept only if plausible
