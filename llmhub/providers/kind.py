@@ -15,6 +15,9 @@ from typing import Any
 # A kind's own touch on an outgoing request body (after translation or on passthrough), e.g. a
 # parameter only that provider takes. Called with the body and the client's native body (or None).
 RequestHook = Callable[[dict[str, Any], dict[str, Any] | None], dict[str, Any]]
+# Where a kind's stream chunks carry the usage when not in the format's own place (Groq: `x_groq.usage`):
+# the chunk in, the usage object (read as the format's usage) or None out.
+StreamUsage = Callable[[dict[str, Any]], Any]
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class ProviderKind:
     keyless: bool = False
     genai: GenaiSource | None = None
     request_hook: RequestHook | None = None
+    stream_usage: StreamUsage | None = None
 
     @property
     def wire_format(self) -> str:

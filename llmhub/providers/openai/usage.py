@@ -40,7 +40,8 @@ def usage_from_openai(raw: Any) -> Usage | None:
         return Usage(
             prompt_tokens=_count(raw, "prompt_tokens"),
             completion_tokens=_count(raw, "completion_tokens"),
-            cached_tokens=_count(prompt_details, "cached_tokens"),
+            # DeepSeek counts cache hits at the top level (and, lately, in the details too).
+            cached_tokens=_count(prompt_details, "cached_tokens") or _count(raw, "prompt_cache_hit_tokens"),
             cache_write_tokens=_count(prompt_details, "cache_write_tokens"),
             reasoning_tokens=_count(completion_details, "reasoning_tokens"),
             upstream_cost=upstream_cost,
