@@ -62,7 +62,8 @@ NO_VISION = re.compile(r"^(o1-mini|o3-mini|gpt-3\.5|gpt-4$|gpt-4-32k|gpt-oss|dee
 VISION = re.compile(
     r"^(gpt-4|gpt-5|gpt-6|o1|o3|o4|claude-3|claude-(opus|sonnet|haiku)|gemini|grok-[2-9].*vision|grok-4)"
 )
-NO_TOOLS = re.compile(r"^(o1-mini|o1-preview|gpt-4-vision|deepseek-reasoner)")
+# deepseek-reasoner takes tools since DeepSeek V3.1.
+NO_TOOLS = re.compile(r"^(o1-mini|o1-preview|gpt-4-vision)")
 
 
 @dataclass

@@ -43,6 +43,9 @@ class ProviderKind:
     genai: GenaiSource | None = None
     request_hook: RequestHook | None = None
     stream_usage: StreamUsage | None = None
+    # Request fields only this kind's upstream takes (OpenRouter's own `models` list): sent to it as the
+    # client wrote them, left out of requests to every other upstream.
+    own_params: tuple[str, ...] = ()
 
     @property
     def wire_format(self) -> str:

@@ -21,7 +21,7 @@ from llmhub.providers.http_base import log_upstream_text, parse_json_event, post
 from llmhub.providers.openai.embeddings import openai_embeddings
 from llmhub.providers.openai.schema import check_chunk, check_completion
 from llmhub.providers.openai.usage import usage_from_openai
-from llmhub.providers.registry import kinds
+from llmhub.providers.registry import foreign_params, kinds
 
 
 class OpenAIChatAdapter(ProviderAdapter):
@@ -35,6 +35,8 @@ class OpenAIChatAdapter(ProviderAdapter):
 
     def _payload(self, target: Target, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
         payload = dict(request.params)
+        for name in foreign_params(target.provider.kind):
+            payload.pop(name, None)
         payload["model"] = target.upstream_model
         payload["messages"] = request.messages
         if stream:
