@@ -1,16 +1,18 @@
 """Provider-specific parameters reach their own upstream: OpenRouter's own `models` list goes to an
 OpenRouter upstream as written (the hub's fallback list is the one naming the hub's models), and
-deepseek-reasoner takes tools."""
+deepseek-reasoner takes tools; Groq's stream usage is read where Groq puts it."""
 
 from __future__ import annotations
 
 import openai
 import pytest
 
+from billing.models import UsageRecord
 from llmhub import catalog
 from llmhub.models import CatalogModel, Deployment
-from tests.fake_upstream import Reply
+from tests.fake_upstream import Recorded, Reply
 from tests.provider_env import configure_provider
+from tests.providers import recorded_openai as shapes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -70,3 +72,19 @@ def test_deepseek_reasoner_takes_tools(openai_client, upstream):
     answer = openai_client.chat.completions.create(model="deepseek-r1", messages=ASK, tools=[WEATHER])
     assert answer.choices[0].message.tool_calls[0].function.name == "weather"
     assert _sent(upstream).body["tools"] == [WEATHER]
+
+
+def test_groq_stream_usage_read_from_x_groq(openai_client, settings, upstream):
+    """Groq reports a stream's usage only in its last chunk's x_groq: read, not estimated."""
+    configure_provider(settings, "groq", key="fake-groq-key", base_url=upstream.url + "/v1")
+    model = CatalogModel.objects.get(name="gpt-4o-mini")
+    Deployment.objects.create(model=model, provider="groq", upstream_model="llama-3.3-70b-versatile", priority=1)
+    catalog.invalidate()
+    frames = shapes.sse(shapes.groq_stream(["Fast", " answer."], 48, 5))
+    upstream.script("llama-3.3-70b-versatile", Recorded(frames=frames))
+    stream = openai_client.chat.completions.create(model="gpt-4o-mini", messages=ASK, stream=True)
+    assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices) == "Fast answer."
+    record = UsageRecord.objects.get()
+    assert (record.provider, record.prompt_tokens, record.completion_tokens) == ("groq", 48, 5)
+    assert not record.tokens_estimated
+    catalog.invalidate()
