@@ -134,3 +134,13 @@ def test_a_web_search_count_that_is_not_a_count_fails_the_answer(hub_url, alice,
     response = _messages(hub_url, alice.key, ASK)
     assert response.status_code == 502
     assert "malformed message (at usage.server_tool_use.web_search_requests)" in response.json()["error"]["message"]
+
+
+def test_an_implausible_number_of_searches_is_cut_and_flagged(hub_url, alice, priced):
+    body = shapes.web_search_message(searches=1)
+    body["usage"]["server_tool_use"]["web_search_requests"] = 5_000_000
+    priced.script(UPSTREAM_ID, Recorded(body=body))
+    assert _messages(hub_url, alice.key, ASK).status_code == 200
+    record = UsageRecord.objects.get()
+    assert record.tokens_clamped
+    assert abs(record.cost - _charged(100)) < EXACT  # MAX_SERVER_TOOL_CALLS searches at most
