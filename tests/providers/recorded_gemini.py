@@ -73,6 +73,18 @@ def stream(texts: list[str], metadata: dict[str, Any]) -> list[dict[str, Any]]:
     return chunks
 
 
+def code_execution(metadata: dict[str, Any]) -> dict[str, Any]:
+    """An answer that ran code on Google's side: executableCode and codeExecutionResult parts beside the text."""
+    body = answer("The sum is 5050.", metadata)
+    body["candidates"][0]["content"]["parts"] = [
+        {"text": "Let me compute it."},
+        {"executableCode": {"language": "PYTHON", "code": "print(sum(range(101)))"}},
+        {"codeExecutionResult": {"outcome": "OUTCOME_OK", "output": "5050\n"}},
+        {"text": " The sum is 5050."},
+    ]
+    return body
+
+
 ERROR = {
     "error": {
         "code": 400,

@@ -85,10 +85,11 @@ def chunk(delta: dict[str, Any], *, finish: str | None = None, **extra: Any) -> 
 
 def stream(texts: list[str], final_usage: dict[str, Any]) -> list[dict[str, Any]]:
     """Text deltas, the finish chunk, then (asked for with stream_options) a usage chunk with no choices."""
-    chunks = [chunk({"role": "assistant", "content": "", "refusal": None})]
-    chunks += [chunk({"content": text}) for text in texts]
-    chunks.append(chunk({}, finish="stop"))
-    chunks.append({**chunk({}), "choices": [], "usage": final_usage})
+    chunks = [chunk({"role": "assistant", "content": "", "refusal": None}, obfuscation="Zq3hT")]
+    # OpenAI pads each chunk with an `obfuscation` string (a side-channel guard): a field the hub does not read.
+    chunks += [chunk({"content": text}, obfuscation="k9" * (n + 1)) for n, text in enumerate(texts)]
+    chunks.append(chunk({}, finish="stop", obfuscation="pQ"))
+    chunks.append({**chunk({}), "choices": [], "usage": final_usage, "obfuscation": "Wm1"})
     return chunks
 
 

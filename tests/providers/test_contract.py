@@ -151,6 +151,12 @@ def _gemini_cases() -> list[Case]:
             "json-cache", Recorded(body=gemini.answer("A dog barks.", cached)), text="A dog barks.", usage=cached_usage
         ),
         Case(
+            "json-hosted-code",
+            Recorded(body=gemini.code_execution(gemini.usage_metadata(text=30, output=50))),
+            text="Let me compute it. The sum is 5050.",
+            usage=Usage(30, 50),
+        ),
+        Case(
             "error-400", Recorded(body=gemini.ERROR, status=400), error=InvalidRequest, code="upstream_invalid_request"
         ),
     ]
