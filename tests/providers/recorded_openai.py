@@ -71,6 +71,15 @@ def openrouter_cache_write() -> dict[str, Any]:
     return {**completion(text_message("Cached."), counts, model="anthropic/claude-sonnet-4.5"), "provider": "Anthropic"}
 
 
+def audio_completion() -> dict[str, Any]:
+    """An audio model's answer: audio tokens among the prompt and the output, counted in the details."""
+    counts = usage(1510, 60)
+    counts["prompt_tokens_details"] = {"cached_tokens": 0, "audio_tokens": 1500, "text_tokens": 10, "image_tokens": 0}
+    counts["completion_tokens_details"] |= {"audio_tokens": 48, "text_tokens": 12}
+    message = {**text_message("Yes, it is a dog."), "audio": None}
+    return completion(message, counts, model="gpt-4o-audio-preview-2025-06-03")
+
+
 def chunk(delta: dict[str, Any], *, finish: str | None = None, **extra: Any) -> dict[str, Any]:
     return {
         "id": "chatcmpl-CjQ8sTx1",

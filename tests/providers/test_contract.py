@@ -76,6 +76,12 @@ def _openai_cases() -> list[Case]:
             usage=Usage(2100, 30, cache_write_tokens=2048, upstream_cost=Decimal("0.0081")),
         ),
         Case(
+            "json-audio",
+            Recorded(body=openai.audio_completion()),
+            text="Yes, it is a dog.",
+            usage=Usage(1510, 60, token_details={"input_audio": 1500, "output_audio": 48}),
+        ),
+        Case(
             "error-400",
             Recorded(body=openai.INVALID, status=400),
             error=InvalidRequest,
