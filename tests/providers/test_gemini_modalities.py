@@ -104,3 +104,10 @@ def test_malformed_modality_counts_fail_the_answer(openai_client, direct, detail
         openai_client.chat.completions.create(model="gemini-2.0-flash", messages=HEARD)
     assert getattr(failure.value, "status_code", None) == 502
     assert "promptTokensDetails" in str(failure.value)
+
+
+def test_model_list_shows_the_modality_and_per_call_prices(openai_client, priced):
+    listed = {m.id: m for m in openai_client.models.list()}["gemini-2.0-flash"]
+    prices = listed.model_extra["pricing"]
+    assert (prices["input_audio_per_million"], prices["cached_audio_per_million"]) == (1, 0.1)
+    assert prices["per_call"] == {"web_search": 0.035}
