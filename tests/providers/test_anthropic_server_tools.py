@@ -98,6 +98,7 @@ def test_web_search_json_through_chat_completions(openai_client, priced):
         model="claude-3-5-sonnet", messages=[{"role": "user", "content": "Paris weather?"}]
     )
     assert answer.choices[0].message.content == "Let me check.It is 9°C with rain."
+    assert (answer.usage.model_extra or {})["server_tool_requests"] == {"web_search": 2}
     assert abs(UsageRecord.objects.get().cost - _charged(2)) < EXACT
 
 

@@ -36,6 +36,8 @@ def test_audio_prompt_tokens_charged_at_the_audio_rate(openai_client, priced):
     priced.script(UPSTREAM_ID, Recorded(body=shapes.answer("A dog barks.", metadata, thought="Listening.")))
     answer = openai_client.chat.completions.create(model="gemini-2.0-flash", messages=HEARD)
     assert answer.choices[0].message.content == "A dog barks."
+    assert answer.usage.prompt_tokens_details.audio_tokens == 1800  # shown in OpenAI's own field
+    assert answer.usage.completion_tokens_details.reasoning_tokens == 25
     record = UsageRecord.objects.get()
     expected = _genai(input_tokens=1920, output_tokens=65, input_audio_tokens=1800)
     assert abs(record.cost - expected) < EXACT
@@ -111,3 +113,14 @@ def test_model_list_shows_the_modality_and_per_call_prices(openai_client, priced
     prices = listed.model_extra["pricing"]
     assert (prices["input_audio_per_million"], prices["cached_audio_per_million"]) == (1, 0.1)
     assert prices["per_call"] == {"web_search": 0.035}
+
+
+def test_audio_counts_beyond_the_prompt_are_cut_and_flagged(openai_client, priced):
+    metadata = shapes.usage_metadata(text=120, audio=1800, output=40)
+    metadata["promptTokensDetails"][1]["tokenCount"] = 9_000_000  # more audio than the whole prompt
+    priced.script(UPSTREAM_ID, Recorded(body=shapes.answer("A dog barks.", metadata)))
+    answer = openai_client.chat.completions.create(model="gemini-2.0-flash", messages=HEARD)
+    assert answer.usage.prompt_tokens_details.audio_tokens == 1920  # at most the prompt
+    record = UsageRecord.objects.get()
+    assert record.tokens_clamped
+    assert abs(record.cost - _genai(input_tokens=1920, output_tokens=40, input_audio_tokens=1920)) < EXACT
