@@ -83,7 +83,17 @@ class Trickle:
     flood_bytes: int = 0
 
 
-Behavior = Reply | Fail | Stall | Drop | Garbage | Trickle
+@dataclass
+class Recorded:
+    """An answer exactly as a provider sends it (a recorded shape): a JSON body with its status, or, when
+    `frames` is set, a 200 event stream written frame by frame as given."""
+
+    body: Any = None
+    frames: list[bytes] | None = None
+    status: int = 200
+
+
+Behavior = Reply | Fail | Stall | Drop | Garbage | Trickle | Recorded
 
 
 @dataclass
@@ -189,7 +199,20 @@ async def apply_pre_response(behavior: Behavior, request: web.Request) -> web.St
         raise ConnectionResetError("fake upstream dropped the connection")
     if isinstance(behavior, Garbage):
         return web.Response(body=behavior.body, content_type="application/json")
+    if isinstance(behavior, Recorded):
+        return await _recorded(behavior, request)
     return behavior
+
+
+async def _recorded(recorded: Recorded, request: web.Request) -> web.StreamResponse:
+    if recorded.frames is None:
+        return web.json_response(recorded.body, status=recorded.status)
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+    await response.prepare(request)
+    for frame in recorded.frames:
+        await response.write(frame)
+    await response.write_eof()
+    return response
 
 
 def default_completion_tokens(reply: Reply) -> int:

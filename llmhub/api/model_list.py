@@ -8,7 +8,8 @@ from llmhub.catalog import ModelSpec, Prices, Snapshot
 
 
 def pricing(prices: Prices) -> dict[str, Any]:
-    """One price set as the list shows it: per-million rates, long-prompt tiers, service-tier variants."""
+    """One price set as the list shows it: per-million rates (by modality and cache lifetime where priced
+    apart), per hosted tool call, long-prompt tiers, service-tier variants."""
     body: dict[str, Any] = {
         "input_per_million": prices.input,
         "output_per_million": prices.output,
@@ -20,6 +21,10 @@ def pricing(prices: Prices) -> dict[str, Any]:
         body["per_image"] = prices.image
     if prices.request:
         body["per_request"] = prices.request
+    for name, price in prices.details:  # e.g. input_audio_per_million, cache_write_1h_per_million
+        body[f"{name}_per_million"] = price
+    if prices.per_call:  # hosted tool calls the upstream runs: {"web_search": 0.01}
+        body["per_call"] = dict(prices.per_call)
     if prices.tiers:
         body["tiers"] = [
             {"kind": t.field, "above_prompt_tokens": t.above, "per_million": t.price} for t in prices.tiers

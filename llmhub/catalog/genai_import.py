@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -34,13 +34,23 @@ PRICE_KEYS = {
     "cache_read_mtok": "cached_input",
     "cache_write_mtok": "cache_write",
 }
-SERVICE_TIER_KEYS = ("service_tier", "processing")
-# genai-prices' per-thousand-calls prices of hosted tools -> the name usage counts the calls under.
-TOOL_CALL_KEYS = {
+# genai-prices keys of the token details a model may price apart (catalog.pricing.DETAIL_OF).
+DETAIL_KEYS = {
+    "input_audio_mtok": "input_audio",
+    "input_image_mtok": "input_image",
+    "input_video_mtok": "input_video",
+    "cache_audio_read_mtok": "cached_audio",
+    "cache_write_1h_mtok": "cache_write_1h",
+    "output_audio_mtok": "output_audio",
+    "output_image_mtok": "output_image",
+}
+# genai-prices keys of hosted tool calls (USD per thousand calls) -> the tool's name in Usage.server_tool_requests.
+PER_CALL_KEYS = {
     "web_searches_kcount": "web_search",
     "storage_searches_kcount": "file_search",
     "code_executions_kcount": "code_interpreter",
 }
+SERVICE_TIER_KEYS = ("service_tier", "processing")
 MAX_OUTPUT = [  # (id pattern, default output cap) — genai-prices has no output limits
     (r"^(o1|o3|o4)", 100_000),
     (r"^gpt-5|^gpt-6", 128_000),
@@ -56,7 +66,8 @@ NO_VISION = re.compile(r"^(o1-mini|o3-mini|gpt-3\.5|gpt-4$|gpt-4-32k|gpt-oss|dee
 VISION = re.compile(
     r"^(gpt-4|gpt-5|gpt-6|o1|o3|o4|claude-3|claude-(opus|sonnet|haiku)|gemini|grok-[2-9].*vision|grok-4)"
 )
-NO_TOOLS = re.compile(r"^(o1-mini|o1-preview|gpt-4-vision|deepseek-reasoner)")
+# deepseek-reasoner takes tools since DeepSeek V3.1.
+NO_TOOLS = re.compile(r"^(o1-mini|o1-preview|gpt-4-vision)")
 
 
 @dataclass
@@ -82,7 +93,7 @@ class Entry:
 def _prices_of(model_price: Any) -> Prices:
     flat: dict[str, Decimal | None] = {}
     tiers: list[Tier] = []
-    for key, field_name in PRICE_KEYS.items():
+    for key, field_name in (PRICE_KEYS | DETAIL_KEYS).items():
         value = getattr(model_price, key, None)
         if value is None:
             flat[field_name] = None
@@ -92,11 +103,8 @@ def _prices_of(model_price: Any) -> Prices:
             flat[field_name] = value.base
             tiers += [Tier(field_name, int(t.start), t.price) for t in value.tiers]
     requests = getattr(model_price, "requests_kcount", None)
-    tool_calls = tuple(
-        (name, value / 1000)
-        for key, name in TOOL_CALL_KEYS.items()
-        if isinstance(value := getattr(model_price, key, None), Decimal)
-    )
+    details = tuple((name, price) for name in DETAIL_KEYS.values() if (price := flat[name]) is not None)
+    calls = [(tool, getattr(model_price, key, None)) for key, tool in PER_CALL_KEYS.items()]
     return Prices(
         input=flat["input"] or Decimal(0),
         output=flat["output"] or Decimal(0),
@@ -104,7 +112,8 @@ def _prices_of(model_price: Any) -> Prices:
         cache_write=flat["cache_write"],
         request=(requests / 1000) if isinstance(requests, Decimal) else Decimal(0),
         tiers=tuple(tiers),
-        tool_calls=tool_calls,
+        details=details,
+        per_call=tuple((tool, price / 1000) for tool, price in calls if isinstance(price, Decimal)),
     )
 
 
@@ -135,17 +144,7 @@ def prices_for(model: Any, now: datetime) -> Prices:
         name = str(keys[0])
         if name not in dict(variants):
             variants.append((name, _prices_of(type(standard)(**merged))))
-    base = _prices_of(standard)
-    return Prices(
-        input=base.input,
-        output=base.output,
-        cached_input=base.cached_input,
-        cache_write=base.cache_write,
-        request=base.request,
-        tiers=base.tiers,
-        variants=tuple(variants),
-        tool_calls=base.tool_calls,
-    )
+    return replace(_prices_of(standard), variants=tuple(variants))
 
 
 def _equals_ids(match: Any) -> list[str]:

@@ -32,7 +32,8 @@ def row_prices(row: Any, *, version: int = 0) -> Prices:
             "request": extra.get("request"),
             "tiers": extra.get("tiers"),
             "variants": extra.get("variants"),
-            "tool_calls": extra.get("tool_calls"),
+            "details": extra.get("details"),
+            "per_call": extra.get("per_call"),
         },
         version=version,
     )
@@ -46,9 +47,8 @@ def set_row_prices(row: Any, prices: Prices) -> None:
     row.cache_write_price = prices.cache_write
     row.image_price = prices.image
     data = prices.to_json()
-    row.price_tiers = {
-        k: data[k] for k in ("tiers", "variants", "request", "tool_calls") if data.get(k) not in (None, [], {}, "0")
-    }
+    extras = ("tiers", "variants", "request", "details", "per_call")
+    row.price_tiers = {k: data[k] for k in extras if data.get(k) not in (None, [], {}, "0")}
 
 
 def active_prices(row: CatalogModel, now: dt.datetime | None = None) -> Prices:

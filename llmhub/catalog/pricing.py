@@ -12,6 +12,18 @@ from llmhub.providers.base import Usage
 
 # The token kinds a price (and a tier) can be set for.
 RATE_FIELDS = ("input", "output", "cached_input", "cache_write")
+# Tokens priced at their own rate where a model has one, each a part of a broader kind (whose rate applies
+# when the model sets none): audio, image and video prompt tokens among the uncached input, audio among cache
+# reads, one-hour cache writes among cache writes, audio and image among the output.
+DETAIL_OF = {
+    "input_audio": "input",
+    "input_image": "input",
+    "input_video": "input",
+    "cached_audio": "cached_input",
+    "cache_write_1h": "cache_write",
+    "output_audio": "output",
+    "output_image": "output",
+}
 
 
 @dataclass(frozen=True)
@@ -25,10 +37,12 @@ class Tier:
 
 @dataclass(frozen=True)
 class Prices:
-    """USD per million tokens (per image, per request, per hosted tool call) for one model, at one price version.
+    """USD per million tokens (per image, per request) for one model, at one price version.
 
     `tiers` raise a rate for long prompts; `variants` are whole other price sets for a service tier
-    (`priority`, `flex`, `batch`, ...). A version numbers the model's price history.
+    (`priority`, `flex`, `batch`, ...). `details` are the rates of the DETAIL_OF token kinds the model prices
+    apart; `per_call` the USD per hosted tool call (`web_search`, `file_search`, `code_interpreter`). A version numbers the
+    model's price history.
     """
 
     input: Decimal
@@ -39,21 +53,14 @@ class Prices:
     request: Decimal = ZERO
     tiers: tuple[Tier, ...] = ()
     variants: tuple[tuple[str, Prices], ...] = ()
+    details: tuple[tuple[str, Decimal], ...] = ()
+    per_call: tuple[tuple[str, Decimal], ...] = ()
     version: int = 0
-    # USD per call of a hosted (server-side) tool, by the name usage counts it under: (("web_search", 0.01),).
-    tool_calls: tuple[tuple[str, Decimal], ...] = ()
 
     @property
     def is_free(self) -> bool:
-        return not (
-            self.input
-            or self.output
-            or self.image
-            or self.cached_input
-            or self.cache_write
-            or self.request
-            or any(price for _, price in self.tool_calls)
-        )
+        flat = self.input or self.output or self.image or self.cached_input or self.cache_write or self.request
+        return not (flat or any(p for _, p in self.details) or any(p for _, p in self.per_call))
 
     def for_service_tier(self, service_tier: str | None) -> Prices:
         """The prices a request on `service_tier` pays: that variant's, or the standard ones."""
@@ -64,7 +71,7 @@ class Prices:
 
     def rate(self, field: str, prompt_tokens: int) -> Decimal | None:
         """The per-million rate of `field` for a prompt of `prompt_tokens` (None: not priced separately)."""
-        base: Decimal | None = getattr(self, field)
+        base: Decimal | None = getattr(self, field) if field in RATE_FIELDS else dict(self.details).get(field)
         if not self.tiers:  # most models: no sorting on every request
             return base
         tiers = sorted((t for t in self.tiers if t.field == field), key=lambda t: t.above, reverse=True)
@@ -77,7 +84,7 @@ class Prices:
         def money(value: Decimal | None) -> str | None:
             return None if value is None else format(value.normalize(), "f")
 
-        return {
+        data: dict[str, Any] = {
             "input": money(self.input),
             "output": money(self.output),
             "cached_input": money(self.cached_input),
@@ -86,8 +93,13 @@ class Prices:
             "request": money(self.request),
             "tiers": [[t.field, t.above, money(t.price)] for t in self.tiers],
             "variants": {name: prices.to_json() for name, prices in self.variants},
-            **({"tool_calls": {name: money(price) for name, price in self.tool_calls}} if self.tool_calls else {}),
         }
+        # Only when set: price versions written before these existed compare equal to today's.
+        if self.details:
+            data["details"] = {name: money(price) for name, price in self.details}
+        if self.per_call:
+            data["per_call"] = {name: money(price) for name, price in self.per_call}
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any], *, version: int = 0) -> Prices:
@@ -104,23 +116,20 @@ class Prices:
             request=money("request") or ZERO,
             tiers=tuple(Tier(str(f), int(a), Decimal(str(p))) for f, a, p in data.get("tiers") or ()),
             variants=tuple((str(n), cls.from_json(v)) for n, v in (data.get("variants") or {}).items()),
+            details=tuple((str(n), Decimal(str(p))) for n, p in (data.get("details") or {}).items() if n in DETAIL_OF),
+            per_call=tuple((str(n), Decimal(str(p))) for n, p in (data.get("per_call") or {}).items()),
             version=version,
-            tool_calls=tuple((str(n), Decimal(str(p))) for n, p in (data.get("tool_calls") or {}).items()),
         )
-
-    def tool_call_cost(self, requests: dict[str, int]) -> Decimal:
-        """What the hosted tool calls in `requests` cost; a tool without a per-call price costs nothing here."""
-        prices = dict(self.tool_calls)
-        return sum((count * prices.get(name, ZERO) for name, count in requests.items()), ZERO)
 
 
 def cost_of(usage: Usage, prices: Prices, *, service_tier: str | None = None) -> Decimal:
     """What the tokens in `usage` cost at `prices`, priced as providers price them.
 
     Cache reads and writes are part of prompt_tokens and priced at their own rates (the input rate when
-    a model has none); reasoning tokens are part of completion_tokens and priced as output. A tier applies
-    when the whole prompt is above its threshold, to every token of its kind. Hosted tool calls (web search,
-    file search) are priced per call.
+    a model has none); reasoning tokens are part of completion_tokens and priced as output. Token details
+    (audio prompt tokens, one-hour cache writes, ...) are priced at their own rate where the model has one,
+    else at the rate of the kind they are part of. A tier applies when the whole prompt is above its
+    threshold, to every token of its kind. Hosted tool calls cost their per-call price.
     """
     prices = prices.for_service_tier(service_tier)
     size = usage.prompt_tokens
@@ -130,15 +139,25 @@ def cost_of(usage: Usage, prices: Prices, *, service_tier: str | None = None) ->
     input_rate = prices.rate("input", size) or ZERO
     cached_rate = prices.rate("cached_input", size)
     write_rate = prices.rate("cache_write", size)
-    token_cost = (
-        plain_input * input_rate
-        + cached * (input_rate if cached_rate is None else cached_rate)
-        + writes * (input_rate if write_rate is None else write_rate)
-        + usage.completion_tokens * (prices.rate("output", size) or ZERO)
-    ) / MILLION
+    rates = {
+        "input": input_rate,
+        "cached_input": input_rate if cached_rate is None else cached_rate,
+        "cache_write": input_rate if write_rate is None else write_rate,
+        "output": prices.rate("output", size) or ZERO,
+    }
+    counts = {"input": plain_input, "cached_input": cached, "cache_write": writes, "output": usage.completion_tokens}
+    token_cost = sum((counts[kind] * rates[kind] for kind in rates), ZERO)
+    for detail, count in usage.token_details.items():
+        parent, rate = DETAIL_OF.get(detail), prices.rate(detail, size) if detail in DETAIL_OF else None
+        if parent is None or rate is None:
+            continue
+        priced = max(0, min(count, counts[parent]))  # never more than the kind it is part of
+        counts[parent] -= priced
+        token_cost += priced * (rate - rates[parent])
     per_request = prices.request if usage.total_tokens else ZERO
-    tools = prices.tool_call_cost(usage.server_tool_requests) if usage.server_tool_requests else ZERO
-    return to_usd(token_cost + usage.images * prices.image + per_request + tools)
+    per_call = dict(prices.per_call)
+    calls = sum((max(0, n) * per_call.get(tool, ZERO) for tool, n in usage.server_tool_requests.items()), ZERO)
+    return to_usd(token_cost / MILLION + usage.images * prices.image + per_request + calls)
 
 
 def worst_case_cost(

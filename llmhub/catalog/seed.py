@@ -162,7 +162,7 @@ SEED: list[tuple[str, str, str, str, str | None, str | None, int, int, bool, boo
         64_000,
         8_192,
         False,
-        False,
+        True,  # deepseek-reasoner takes tools (since DeepSeek V3.1)
         ("deepseek", "deepseek-reasoner"),
     ),
     ("grok-2", "Grok", "2.00", "10.00", None, None, 131_072, 32_768, False, True, ("xai", "grok-2-1212")),

@@ -48,10 +48,25 @@ def usage_json(usage: Usage, settlement: Settlement) -> dict[str, Any]:
         "cost": settlement.charged,
         "credits_remaining": settlement.balance_after,
     }
-    if usage.cached_tokens or usage.cache_write_tokens:
+    details = usage.token_details
+    prompt = {
+        "cached_tokens": usage.cached_tokens,
+        "cache_write_tokens": usage.cache_write_tokens,
+        # OpenAI's names for the modality counts (cached ones included, as OpenAI counts them)
+        "audio_tokens": details.get("input_audio", 0) + details.get("cached_audio", 0),
+        "image_tokens": details.get("input_image", 0),
+        "video_tokens": details.get("input_video", 0),
+    }
+    if any(prompt.values()):
         body["prompt_tokens_details"] = {"cached_tokens": usage.cached_tokens}
-        if usage.cache_write_tokens:
-            body["prompt_tokens_details"]["cache_write_tokens"] = usage.cache_write_tokens
-    if usage.reasoning_tokens:
-        body["completion_tokens_details"] = {"reasoning_tokens": usage.reasoning_tokens}
+        body["prompt_tokens_details"] |= {name: n for name, n in prompt.items() if n}
+    completion = {
+        "reasoning_tokens": usage.reasoning_tokens,
+        "audio_tokens": details.get("output_audio", 0),
+        "image_tokens": details.get("output_image", 0),
+    }
+    if any(completion.values()):
+        body["completion_tokens_details"] = {name: n for name, n in completion.items() if n}
+    if usage.server_tool_requests:  # hosted tool calls the upstream ran, billed per call
+        body["server_tool_requests"] = dict(usage.server_tool_requests)
     return body

@@ -19,6 +19,7 @@ from llmhub.gateway.call import Call, Caller
 from llmhub.gateway.fitting import asked_cap, fitting_cap, with_cap
 from llmhub.gateway.tokens import count_images, prompt_tokens_ceiling, prompt_tokens_estimate
 from llmhub.providers.base import ChatRequest, Usage
+from llmhub.providers.registry import takes_param
 
 
 def max_output(request: ChatRequest, spec: ModelSpec) -> int:
@@ -73,6 +74,7 @@ async def plan(caller: Caller, request: ChatRequest) -> Call:
     auto = None
     if auto_router.is_auto(request.model):
         auto = await auto_router.resolve_auto(caller.team_id, request, snap.models, estimate)
+    _provider_models(request, snap.models)
     chain_request = request if auto is None else dataclasses.replace(request, model=auto.model)
     chain = _allowed(_plan_chain(chain_request, snap.models, estimate), caller)
     call = Call(caller=caller, request=request, chain=chain)
@@ -89,6 +91,33 @@ async def plan(caller: Caller, request: ChatRequest) -> Call:
         await charging.record_refusal(call, refused)
         raise
     return call
+
+
+def _provider_models(request: ChatRequest, models: dict[str, ModelSpec]) -> None:
+    """The client's `models` list (kept as written in params) is the hub's fallback list when the hub knows
+    every name in it. One naming a model the hub does not know is the upstream's own parameter (OpenRouter's
+    list of its model ids): sent as written to an upstream that takes it, when one serves the model asked
+    for; elsewhere an unknown name stays what it was, a model this hub does not have (404). Idempotent: the
+    response cache's prologue and `plan` both call it."""
+    written = request.params.get("models")
+    if not isinstance(written, list):
+        return
+    unknown = [name for name in written if not _known(models, name)]
+    if not unknown:
+        del request.params["models"]  # the hub's own fallbacks, in request.fallbacks
+        return
+    first = None if auto_router.is_auto(request.model) else find_model(models, request.model)
+    if first is None or not any(takes_param(t.provider.kind, "models") for t in first.targets):
+        find_model(models, unknown[0])  # raises ModelNotFound
+    request.fallbacks = []
+
+
+def _known(models: dict[str, ModelSpec], name: str) -> bool:
+    try:
+        find_model(models, name)
+    except HubError:
+        return False
+    return True
 
 
 def _allowed(chain: list[ModelSpec], caller: Caller) -> list[ModelSpec]:
@@ -196,6 +225,7 @@ async def open_call(
     applies), else `plan` (unless the caller planned already)."""
     use_cache = call is None and cache is not None and cache.applies_to(request)
     if use_cache:
+        _provider_models(request, (await asnapshot()).models)  # before the cache key is taken
         answer = await response_cache.lookup(caller.team_id, request)
         if answer is not None:
             return OpenedCall(await _settle_cache_hit(caller, request, answer), hit=answer)

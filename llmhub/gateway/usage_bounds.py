@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from billing.money import to_usd
 from llmhub.catalog import cost_of
+from llmhub.catalog.pricing import DETAIL_OF
 from llmhub.gateway.call import Call
 from llmhub.gateway.planning import max_output
 from llmhub.providers.base import Usage
@@ -17,20 +18,22 @@ from llmhub.providers.base import Usage
 # price for the same tokens, plus a cent: beyond that it is noise, not a price.
 PLAUSIBLE_COST_FACTOR = 10
 PLAUSIBLE_COST_SLACK = Decimal("0.01")
+# Hosted tool calls one answer can bill, per tool: beyond this an upstream's count is noise, not searches.
+MAX_SERVER_TOOL_CALLS = 100
 
 
 def counts_valid(usage: Usage) -> bool:
     """Whether every count the upstream reported is a non-negative integer (else the hub counts itself)."""
-    return all(
-        isinstance(n, int) and n >= 0
-        for n in (
-            usage.prompt_tokens,
-            usage.completion_tokens,
-            usage.cached_tokens,
-            usage.cache_write_tokens,
-            usage.reasoning_tokens,
-        )
+    counts = (
+        usage.prompt_tokens,
+        usage.completion_tokens,
+        usage.cached_tokens,
+        usage.cache_write_tokens,
+        usage.reasoning_tokens,
+        *usage.token_details.values(),
+        *usage.server_tool_requests.values(),
     )
+    return all(isinstance(n, int) and n >= 0 for n in counts)
 
 
 def bounded(call: Call, usage: Usage) -> Usage:
@@ -45,18 +48,36 @@ def bounded(call: Call, usage: Usage) -> Usage:
         completion, clamped = limit, True
     # The prompt is not cut at the catalog's context window: long-context tiers bill prompts beyond it.
     cached = min(usage.cached_tokens, prompt)
+    calls = {tool: min(n, MAX_SERVER_TOOL_CALLS) for tool, n in usage.server_tool_requests.items()}
+    writes = min(usage.cache_write_tokens, prompt - cached)
+    details = _bounded_details(usage.token_details, prompt - cached - writes, cached, writes, completion)
+    clamped = clamped or calls != usage.server_tool_requests or details != usage.token_details
     bounded_usage = dataclasses.replace(
         usage,
         prompt_tokens=prompt,
         completion_tokens=completion,
         cached_tokens=cached,
-        cache_write_tokens=min(usage.cache_write_tokens, prompt - cached),
+        cache_write_tokens=writes,
+        token_details=details,
         reasoning_tokens=min(usage.reasoning_tokens, completion),
+        server_tool_requests=calls,
         clamped=clamped,
     )
     if bounded_usage.upstream_cost is not None:  # an upstream-reported cost is kept only if plausible
         bounded_usage.upstream_cost = _plausible_cost(bounded_usage, cost_of(bounded_usage, spec.prices))
     return bounded_usage
+
+
+def _bounded_details(details: dict[str, int], plain: int, cached: int, writes: int, output: int) -> dict[str, int]:
+    """Each token detail within the kind it is part of (all of a kind's details together, too)."""
+    left = {"input": plain, "cached_input": cached, "cache_write": writes, "output": output}
+    kept: dict[str, int] = {}
+    for name, count in details.items():
+        kind = DETAIL_OF.get(name)
+        if kind is not None:
+            kept[name] = min(count, left[kind])
+            left[kind] -= kept[name]
+    return kept
 
 
 def _plausible_cost(usage: Usage, priced: Decimal) -> Decimal | None:

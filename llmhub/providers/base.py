@@ -23,6 +23,9 @@ class Usage:
     cache_write_tokens: int = 0
     reasoning_tokens: int = 0
     images: int = 0
+    # Tokens among the counts above that a model may price at their own rate (catalog.pricing.DETAIL_OF):
+    # {"input_audio": n} of the uncached prompt, {"cache_write_1h": n} of the cache writes, ...
+    token_details: dict[str, int] = field(default_factory=dict)
     # Hosted (server-side) tool calls the upstream ran and bills per call: {"web_search": 2, "web_fetch": 1}.
     server_tool_requests: dict[str, int] = field(default_factory=dict)
     upstream_cost: Decimal | None = None

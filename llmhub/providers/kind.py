@@ -15,6 +15,9 @@ from typing import Any
 # A kind's own touch on an outgoing request body (after translation or on passthrough), e.g. a
 # parameter only that provider takes. Called with the body and the client's native body (or None).
 RequestHook = Callable[[dict[str, Any], dict[str, Any] | None], dict[str, Any]]
+# Where a kind's stream chunks carry the usage when not in the format's own place (Groq: `x_groq.usage`):
+# the chunk in, the usage object (read as the format's usage) or None out.
+StreamUsage = Callable[[dict[str, Any]], Any]
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,10 @@ class ProviderKind:
     keyless: bool = False
     genai: GenaiSource | None = None
     request_hook: RequestHook | None = None
+    stream_usage: StreamUsage | None = None
+    # Request fields only this kind's upstream takes (OpenRouter's own `models` list): sent to it as the
+    # client wrote them, left out of requests to every other upstream.
+    own_params: tuple[str, ...] = ()
 
     @property
     def wire_format(self) -> str:

@@ -48,6 +48,19 @@ def kinds() -> dict[str, ProviderKind]:
     return {name: importlib.import_module(f"llmhub.providers.{name}").KIND for name in KINDS}
 
 
+def takes_param(kind_name: str, param: str) -> bool:
+    """Whether the upstream of kind `kind_name` takes `param`, a field only some kinds take (own_params)."""
+    kind = kinds().get(kind_name)
+    return kind is not None and param in kind.own_params
+
+
+def foreign_params(kind_name: str) -> frozenset[str]:
+    """The fields other kinds own that an upstream of `kind_name` must not be sent."""
+    owned = {p for kind in kinds().values() for p in kind.own_params}
+    kind = kinds().get(kind_name)
+    return frozenset(owned - set(kind.own_params if kind is not None else ()))
+
+
 def env_settings(env: Any) -> dict[str, str]:
     """Each kind's environment variables (key, base URL) read through `env`, for llmhub/settings.py."""
     values: dict[str, str] = {}

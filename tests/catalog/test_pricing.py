@@ -38,3 +38,44 @@ def test_images_are_priced_per_image():
 def test_worst_case_is_the_whole_prompt_and_every_allowed_output_token():
     hold = worst_case_cost(prompt_tokens=1000, max_output_tokens=1000, images=0, prices=PRICES)
     assert hold == Decimal("0.01000000")
+
+
+DETAILED = Prices(
+    input=Decimal("0.3"),
+    output=Decimal("2.5"),
+    cached_input=Decimal("0.03"),
+    cache_write=Decimal("3.75"),
+    details=(("input_audio", Decimal("1")), ("cached_audio", Decimal("0.1")), ("cache_write_1h", Decimal("6"))),
+    per_call=(("web_search", Decimal("0.01")),),
+)
+
+
+def test_token_details_are_priced_at_their_own_rate_within_their_kind():
+    usage = Usage(prompt_tokens=2000, cached_tokens=1000, token_details={"input_audio": 600, "cached_audio": 400})
+    # 400 text × 0.3 + 600 audio × 1 + 600 cached text × 0.03 + 400 cached audio × 0.1, per million
+    assert cost_of(usage, DETAILED) == Decimal("0.00077800")
+
+
+def test_one_hour_cache_writes_are_part_of_the_writes():
+    usage = Usage(prompt_tokens=1000, cache_write_tokens=1000, token_details={"cache_write_1h": 400})
+    assert cost_of(usage, DETAILED) == Decimal("0.00465000")  # 600 × 3.75 + 400 × 6, per million
+
+
+def test_a_detail_never_counts_more_tokens_than_its_kind_has():
+    usage = Usage(prompt_tokens=100, token_details={"input_audio": 5000})
+    assert cost_of(usage, DETAILED) == Decimal("0.00010000")  # all 100 as audio, none beyond
+
+
+def test_details_without_a_rate_and_unknown_details_cost_their_kinds_rate():
+    usage = Usage(prompt_tokens=1000, token_details={"input_video": 500, "smell": 300})
+    assert cost_of(usage, DETAILED) == Decimal("0.00030000")
+
+
+def test_hosted_tool_calls_cost_their_per_call_price():
+    usage = Usage(prompt_tokens=1000, server_tool_requests={"web_search": 3, "web_fetch": 2})
+    assert cost_of(usage, DETAILED) == Decimal("0.03030000")  # web_fetch has no price: free
+
+
+def test_details_and_per_call_prices_survive_the_json_round_trip():
+    assert Prices.from_json(DETAILED.to_json()) == DETAILED
+    assert "details" not in PRICES.to_json() and "per_call" not in PRICES.to_json()

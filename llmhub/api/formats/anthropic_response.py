@@ -28,12 +28,15 @@ def usage_to_anthropic(usage: dict[str, Any]) -> dict[str, Any]:
     details = usage.get("prompt_tokens_details") or {}
     reads = int(details.get("cached_tokens") or 0)
     writes = int(details.get("cache_write_tokens") or 0)
-    body = {
+    body: dict[str, Any] = {
         "input_tokens": max(0, int(usage.get("prompt_tokens") or 0) - reads - writes),
         "output_tokens": int(usage.get("completion_tokens") or 0),
         "cache_read_input_tokens": reads,
         "cache_creation_input_tokens": writes,
     }
+    thinking = int((usage.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0)
+    if thinking:  # where the upstream counts them (Anthropic's own output_tokens do not tell them apart)
+        body["output_tokens_details"] = {"thinking_tokens": thinking}
     for hub_field in ("cost", "credits_remaining"):
         if hub_field in usage:
             body[hub_field] = usage[hub_field]

@@ -97,6 +97,8 @@ def parse_chat_request(body: Any) -> ChatRequest:
     if not isinstance(fallbacks, list) or not all(isinstance(m, str) for m in fallbacks):
         raise InvalidRequest("'models' must be an array of model names to fall back to.", param="models")
     params = {k: v for k, v in body.items() if k not in HUB_ONLY_FIELDS}
+    if fallbacks:  # as written: the gateway tells the hub's fallbacks from a provider's own list (planning)
+        params["models"] = fallbacks
     return ChatRequest(
         model=model,
         messages=messages,

@@ -18,18 +18,17 @@ def new_item_id(prefix: str) -> str:
 def usage_to_responses(usage: dict[str, Any]) -> dict[str, Any]:
     """Chat usage (with the hub's cost and credits) in the Responses names."""
     prompt_details = usage.get("prompt_tokens_details") or {}
-    input_details = {"cached_tokens": prompt_details.get("cached_tokens", 0)}
-    if prompt_details.get("cache_write_tokens"):
-        input_details["cache_write_tokens"] = prompt_details["cache_write_tokens"]
     body = {
         "input_tokens": usage.get("prompt_tokens", 0),
-        "input_tokens_details": input_details,
+        "input_tokens_details": {"cached_tokens": prompt_details.get("cached_tokens", 0)},
         "output_tokens": usage.get("completion_tokens", 0),
         "output_tokens_details": {
             "reasoning_tokens": (usage.get("completion_tokens_details") or {}).get("reasoning_tokens", 0)
         },
         "total_tokens": usage.get("total_tokens", 0),
     }
+    if prompt_details.get("cache_write_tokens"):  # written to the upstream's prompt cache: billed apart
+        body["input_tokens_details"]["cache_write_tokens"] = prompt_details["cache_write_tokens"]
     for key in ("cost", "credits_remaining"):
         if key in usage:
             body[key] = usage[key]

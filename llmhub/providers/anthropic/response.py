@@ -23,16 +23,28 @@ FINISH_REASONS = {
 
 
 def usage_from_anthropic(raw: Any) -> Usage:
-    """Anthropic's input_tokens exclude cache reads and writes; the canonical prompt_tokens include them."""
+    """Anthropic's input_tokens exclude cache reads and writes; the canonical prompt_tokens include them.
+
+    One-hour cache writes (`cache_creation.ephemeral_1h_input_tokens`) are a detail of the writes, priced
+    apart; hosted tool calls (`server_tool_use.web_search_requests`, ...) are counted by tool.
+    """
     raw = raw if isinstance(raw, dict) else {}
     reads = int(raw.get("cache_read_input_tokens") or 0)
     writes = int(raw.get("cache_creation_input_tokens") or 0)
-    return Usage(
+    usage = Usage(
         prompt_tokens=int(raw.get("input_tokens") or 0) + reads + writes,
         completion_tokens=int(raw.get("output_tokens") or 0),
         cached_tokens=reads,
         cache_write_tokens=writes,
     )
+    one_hour = (raw.get("cache_creation") or {}).get("ephemeral_1h_input_tokens")
+    if isinstance(one_hour, int) and one_hour > 0:
+        usage.token_details["cache_write_1h"] = one_hour
+    for name, count in (raw.get("server_tool_use") or {}).items():
+        # Whole positive counts only: a tool added later is counted once its field is a count like these.
+        if name.endswith("_requests") and type(count) is int and count > 0:
+            usage.server_tool_requests[name.removesuffix("_requests")] = count
+    return usage
 
 
 def completion_from_anthropic(body: dict[str, Any], provider: str) -> dict[str, Any]:

@@ -47,11 +47,27 @@ _Block = Annotated[
 ]
 
 
+class _ServerToolUse(TypedDict, total=False):
+    """Hosted tool calls the upstream ran (billed per call); tools added later pass, unread unless whole counts."""
+
+    web_search_requests: Count
+    web_fetch_requests: Count
+
+
+class _CacheCreation(TypedDict, total=False):
+    """The cache writes by lifetime (their sum is cache_creation_input_tokens)."""
+
+    ephemeral_5m_input_tokens: Count
+    ephemeral_1h_input_tokens: Count
+
+
 class _Usage(TypedDict, total=False):
     input_tokens: Required[Count]
     output_tokens: Required[Count]
     cache_creation_input_tokens: Count | None
     cache_read_input_tokens: Count | None
+    cache_creation: _CacheCreation | None
+    server_tool_use: _ServerToolUse | None
 
 
 class _Message(TypedDict, total=False):
@@ -124,6 +140,8 @@ class _DeltaUsage(TypedDict, total=False):
     input_tokens: Count | None
     cache_creation_input_tokens: Count | None
     cache_read_input_tokens: Count | None
+    cache_creation: _CacheCreation | None
+    server_tool_use: _ServerToolUse | None
 
 
 class _MessageDelta(TypedDict):

@@ -22,6 +22,9 @@ class AnthropicStreamReader:
         self._created = int(time.time())
         self._raw_usage: dict[str, Any] = {}
         self._tool_index: dict[int, int] = {}  # content block index → OpenAI tool_calls index
+        # Every block started, by index: input for a hosted tool's block (server_tool_use, mcp_tool_use) is
+        # the upstream's own business, skipped; input for a block never started is a broken stream.
+        self._started: set[int] = set()
 
     def _chunk(self, delta: dict[str, Any], finish: str | None = None, usage: Usage | None = None) -> StreamChunk:
         data = {
@@ -43,6 +46,7 @@ class AnthropicStreamReader:
             return self._chunk({"role": "assistant", "content": ""})
         if kind == "content_block_start":
             block = event.get("content_block") or {}
+            self._started.add(event["index"])
             if block.get("type") == "tool_use":
                 index = self._tool_index.setdefault(event["index"], len(self._tool_index))
                 call = {"index": index, "id": block.get("id"), "type": "function"}
@@ -70,8 +74,10 @@ class AnthropicStreamReader:
         if kind == "thinking_delta":
             return self._chunk({"reasoning_content": str(delta.get("thinking") or "")})
         if kind == "input_json_delta":
-            if block_index not in self._tool_index:
+            if block_index not in self._started:
                 raise UpstreamError(f"Upstream {self.provider} sent tool input for a block it never started.")
+            if block_index not in self._tool_index:
+                return None  # a hosted tool's input: run by the upstream, not a call for the client
             call = {"index": self._tool_index[block_index], "function": {"arguments": delta.get("partial_json", "")}}
             return self._chunk({"tool_calls": [call]})
         return None

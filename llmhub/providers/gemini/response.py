@@ -22,8 +22,34 @@ class ContentBlocked(InvalidRequest):
     code = "content_blocked"
 
 
+# Modalities Gemini counts apart that a model may price at their own rate (catalog.pricing.DETAIL_OF).
+PROMPT_MODALITIES = {"AUDIO": "input_audio", "IMAGE": "input_image", "VIDEO": "input_video"}
+CACHED_MODALITIES = {"AUDIO": "cached_audio"}
+OUTPUT_MODALITIES = {"AUDIO": "output_audio", "IMAGE": "output_image"}
+
+
+def _by_modality(details: Any) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item in details if isinstance(details, list) else ():
+        modality = str(item.get("modality") or "")
+        counts[modality] = counts.get(modality, 0) + int(item.get("tokenCount") or 0)
+    return counts
+
+
+def _token_details(raw: dict[str, Any]) -> dict[str, int]:
+    """Prompt tokens by modality (promptTokensDetails counts cached ones too: those are the cached details),
+    cached and output tokens by modality, keeping the ones a price can tell apart."""
+    prompt, cached = _by_modality(raw.get("promptTokensDetails")), _by_modality(raw.get("cacheTokensDetails"))
+    output = _by_modality(raw.get("candidatesTokensDetails"))
+    details = {name: prompt.get(m, 0) - cached.get(m, 0) for m, name in PROMPT_MODALITIES.items()}
+    details |= {name: cached.get(m, 0) for m, name in CACHED_MODALITIES.items()}
+    details |= {name: output.get(m, 0) for m, name in OUTPUT_MODALITIES.items()}
+    return {name: count for name, count in details.items() if count > 0}
+
+
 def usage_from_gemini(raw: Any) -> Usage | None:
-    """promptTokenCount includes cached tokens; thoughts are billed as output, beside candidates."""
+    """promptTokenCount includes cached tokens; thoughts are billed as output, beside candidates. Audio, image
+    and video tokens are token details, priced at their modality's rate where the model has one."""
     if not isinstance(raw, dict):
         return None
     thoughts = int(raw.get("thoughtsTokenCount") or 0)
@@ -32,6 +58,7 @@ def usage_from_gemini(raw: Any) -> Usage | None:
         completion_tokens=int(raw.get("candidatesTokenCount") or 0) + thoughts,
         cached_tokens=int(raw.get("cachedContentTokenCount") or 0),
         reasoning_tokens=thoughts,
+        token_details=_token_details(raw),
     )
 
 

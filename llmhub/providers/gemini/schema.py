@@ -43,6 +43,13 @@ class _PromptFeedback(TypedDict, total=False):
     blockReason: str
 
 
+class _ModalityCount(TypedDict, total=False):
+    """Tokens of one modality (TEXT, IMAGE, AUDIO, VIDEO, DOCUMENT); Gemini leaves out a count of zero."""
+
+    modality: Required[str]
+    tokenCount: Count
+
+
 class _UsageMetadata(TypedDict, total=False):
     promptTokenCount: Count
     candidatesTokenCount: Count
@@ -50,6 +57,9 @@ class _UsageMetadata(TypedDict, total=False):
     toolUsePromptTokenCount: Count
     thoughtsTokenCount: Count
     totalTokenCount: Count
+    promptTokensDetails: list[_ModalityCount]
+    cacheTokensDetails: list[_ModalityCount]
+    candidatesTokensDetails: list[_ModalityCount]
 
 
 class _Response(TypedDict, total=False):

@@ -21,6 +21,7 @@ from llmhub.providers.http_base import log_upstream_text, parse_json_event, post
 from llmhub.providers.openai.embeddings import openai_embeddings
 from llmhub.providers.openai.schema import check_chunk, check_completion
 from llmhub.providers.openai.usage import usage_from_openai
+from llmhub.providers.registry import foreign_params, kinds
 
 
 class OpenAIChatAdapter(ProviderAdapter):
@@ -34,6 +35,8 @@ class OpenAIChatAdapter(ProviderAdapter):
 
     def _payload(self, target: Target, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
         payload = dict(request.params)
+        for name in foreign_params(target.provider.kind):
+            payload.pop(name, None)
         payload["model"] = target.upstream_model
         payload["messages"] = request.messages
         if stream:
@@ -61,6 +64,8 @@ class OpenAIChatAdapter(ProviderAdapter):
     async def stream(self, target: Target, request: ChatRequest) -> AsyncIterator[StreamChunk]:
         url = f"{target.provider.base_url}/chat/completions"
         payload = self._payload(target, request, stream=True)
+        kind = kinds().get(target.provider.kind)
+        kind_usage = kind.stream_usage if kind is not None else None
         finished = False
         async for _event, data in stream_sse(target.provider, url, self._headers(target), payload):
             if data.strip() == "[DONE]":
@@ -72,6 +77,9 @@ class OpenAIChatAdapter(ProviderAdapter):
                 log_upstream_text(target.provider, "mid-stream error", data)
                 raise UpstreamError(f"Upstream {target.provider.name} failed mid-stream.")
             check_chunk(target.provider.name, chunk)
-            yield StreamChunk(data=chunk, usage=usage_from_openai(chunk.get("usage")))
+            raw_usage = chunk.get("usage")
+            if raw_usage is None and kind_usage is not None:
+                raw_usage = kind_usage(chunk)
+            yield StreamChunk(data=chunk, usage=usage_from_openai(raw_usage))
         if not finished:
             raise UpstreamError(f"Upstream {target.provider.name} ended the stream before it was complete.")

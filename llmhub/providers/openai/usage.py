@@ -37,13 +37,21 @@ def usage_from_openai(raw: Any) -> Usage | None:
         except InvalidOperation:
             upstream_cost = None
     try:
+        details = {
+            "input_audio": _count(prompt_details, "audio_tokens"),
+            "input_image": _count(prompt_details, "image_tokens"),
+            "output_audio": _count(completion_details, "audio_tokens"),
+            "output_image": _count(completion_details, "image_tokens"),
+        }
         return Usage(
             prompt_tokens=_count(raw, "prompt_tokens"),
             completion_tokens=_count(raw, "completion_tokens"),
-            cached_tokens=_count(prompt_details, "cached_tokens"),
+            # DeepSeek counts cache hits at the top level (and, lately, in the details too).
+            cached_tokens=_count(prompt_details, "cached_tokens") or _count(raw, "prompt_cache_hit_tokens"),
             cache_write_tokens=_count(prompt_details, "cache_write_tokens"),
             reasoning_tokens=_count(completion_details, "reasoning_tokens"),
             upstream_cost=upstream_cost,
+            token_details={name: count for name, count in details.items() if count},  # priced by modality
         )
     except (ValueError, OverflowError):
         return None

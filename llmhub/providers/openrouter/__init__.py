@@ -10,4 +10,5 @@ KIND = ProviderKind(
     key_env="OPENROUTER_API_KEY",
     base_url_env="OPENROUTER_BASE_URL",
     genai=GenaiSource("openrouter", "Qwen", "qwen/"),
+    own_params=("models",),  # its own fallback list of OpenRouter model ids
 )
