@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from typing import Any
 
 import uvicorn
 
@@ -15,11 +16,17 @@ class LiveHub:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self) -> LiveHub:
+    def start(self, wrap: Any = None) -> LiveHub:
+        """Serve the hub; `wrap(app)`, when given, returns the ASGI app served around it (a recorder, say)."""
         from llmhub.asgi import application
 
         config = uvicorn.Config(
-            application, host="127.0.0.1", port=0, loop="asyncio", lifespan="off", log_level="warning"
+            wrap(application) if wrap else application,
+            host="127.0.0.1",
+            port=0,
+            loop="asyncio",
+            lifespan="off",
+            log_level="warning",
         )
         self._server = server = uvicorn.Server(config)
 

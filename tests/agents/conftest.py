@@ -1,18 +1,34 @@
-"""The coding agents installed by `make install` into .agents/ (clients/agents/package-lock.json).
+"""The coding agents installed by `make install` into .agents/ (clients/agents/package-lock.json), and the hub
+they are driven against.
 
 `agent_bin("claude")` is the path of an installed agent's executable; without it the test skips, or fails under
 REQUIRE_AGENTS=1 (`.ci/run`), so a broken install cannot pass CI as skipped tests.
+
+`agent_hub` serves the hub on loopback with a recorder around it (every request it answered, with status and
+request id) and the scripted model (agent_upstream.py) as its Anthropic and Gemini upstream.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from billing.models import UsageRecord
+from tests.agents.agent_upstream import AgentUpstream, Task
+from tests.live_hub import LiveHub
+from tests.usage_records import wait_for_record
+
 AGENTS_BIN = Path(__file__).resolve().parents[2] / ".agents" / "node_modules" / ".bin"
+SECRET_WORD = "PERIWINKLE"
+COMMAND = "expr 6 '*' 7"  # no $(( )): Gemini CLI refuses command substitution in shell calls
+PROMPT = f"Read notes.txt, then run `{COMMAND}` in the shell, and tell me the secret word and the number."
+NO_INTERNET = "http://127.0.0.1:9"  # a closed port: anything not sent to loopback fails at once
 
 
 def find_agent(name: str) -> Path:
@@ -28,3 +44,126 @@ def find_agent(name: str) -> Path:
 @pytest.fixture
 def agent_bin() -> Callable[[str], Path]:
     return find_agent
+
+
+@dataclass
+class Served:
+    method: str
+    path: str
+    status: int = 0
+    request_id: str = ""
+
+
+@dataclass
+class AgentHub:
+    url: str
+    upstream: AgentUpstream
+    workdir: Path
+    home: Path
+    served: list[Served] = field(default_factory=list)
+
+    def env(self, **variables: str) -> dict[str, str]:
+        """A clean environment: PATH, a temporary HOME, no way out but loopback, plus `variables`."""
+        proxies = {"HTTPS_PROXY": NO_INTERNET, "HTTP_PROXY": NO_INTERNET, "NO_PROXY": "127.0.0.1,localhost"}
+        proxies |= {name.lower(): value for name, value in proxies.items()}
+        return {"PATH": os.environ["PATH"], "HOME": str(self.home), "LANG": "C.UTF-8", **proxies, **variables}
+
+    def run(self, command: list[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            command,
+            cwd=self.workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+
+
+def recording(served: list[Served]) -> Callable[[Any], Any]:
+    """An ASGI wrapper noting each HTTP request the hub answers: method, path, status and x-request-id."""
+
+    def wrap(app: Any) -> Any:
+        async def recorder(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            entry = Served(scope["method"], scope["path"])
+            served.append(entry)
+
+            async def note(message: Any) -> None:
+                if message["type"] == "http.response.start":
+                    entry.status = message["status"]
+                    headers = dict(message.get("headers") or [])
+                    entry.request_id = headers.get(b"x-request-id", b"").decode()
+                await send(message)
+
+            await app(scope, receive, note)
+
+        return recorder
+
+    return wrap
+
+
+@pytest.fixture
+def agent_hub(settings: Any, transactional_db: Any, tmp_path: Path) -> Iterator[AgentHub]:
+    """The hub with the scripted model as its Anthropic and Gemini upstream (AIsa serves neither family)."""
+    from django.core.cache import caches
+
+    from billing.keys import forget_cached_keys
+    from llmhub import catalog
+    from llmhub.catalog.seed import seed_catalog
+    from llmhub.gateway import forget_health
+    from llmhub.models import Deployment
+    from tests.provider_env import clear_provider_env, configure_provider
+
+    workdir, home = tmp_path / "work", tmp_path / "home"
+    workdir.mkdir()
+    home.mkdir()
+    (workdir / "notes.txt").write_text(f"The secret word is {SECRET_WORD}.\n")
+    upstream = AgentUpstream(Task(file_path=str(workdir / "notes.txt"), command=COMMAND)).start()
+    seed_catalog()
+    clear_provider_env(settings)
+    configure_provider(settings, "anthropic", key="upstream-anthropic-key", base_url=upstream.url + "/v1")
+    configure_provider(settings, "gemini", key="upstream-gemini-key", base_url=upstream.url + "/v1beta")
+    settings.HOLD_SWEEP_INTERVAL_SECONDS = 3600
+    Deployment.objects.filter(provider="aisa").update(enabled=False)
+    catalog.invalidate()
+    forget_health()
+    forget_cached_keys()
+    caches["responses"].clear()
+    served: list[Served] = []
+    hub = LiveHub().start(wrap=recording(served))
+    yield AgentHub(url=hub.url, upstream=upstream, workdir=workdir, home=home, served=served)
+    hub.stop()
+    upstream.stop()
+    catalog.invalidate()
+    from llmhub.infra.db_executor import close_db_connections
+
+    close_db_connections()
+
+
+def assert_served_and_billed(served: list[Served], team: Any, *, billed_paths: tuple[str, ...]) -> list[UsageRecord]:
+    """Every request the hub answered was 2xx; each model call (a path containing one of `billed_paths`) has
+    exactly one usage record, charged to `team`. Returns those records in request order."""
+    assert served, "the agent sent the hub nothing"
+    failed = [(entry.method, entry.path, entry.status) for entry in served if not 200 <= entry.status < 300]
+    assert not failed, f"the hub refused requests: {failed}"
+    calls = [entry for entry in served if any(part in entry.path for part in billed_paths)]
+    assert calls, f"no model call among {[entry.path for entry in served]}"
+    records = []
+    for entry in calls:
+        record = wait_for_record(entry.request_id)
+        assert UsageRecord.objects.filter(request_id=entry.request_id).count() == 1
+        assert record.team_id == team.id
+        assert record.status == "ok", (record.status, record.error_code)
+        assert record.cost > 0
+        records.append(record)
+    return records
+
+
+def assert_client_tool(record: UsageRecord, tool: str) -> None:
+    """The usage record names the coding agent that sent the request (UsageRecord.client_tool, from its
+    User-Agent). Until that field exists this checks nothing; the branch adding it makes this assert."""
+    if hasattr(record, "client_tool"):
+        assert record.client_tool == tool, (record.client_tool, tool)

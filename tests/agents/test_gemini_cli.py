@@ -1,0 +1,48 @@
+"""Gemini CLI (the real npm package, `gemini -p --yolo`) completes a read-a-file, run-a-command task through
+the hub.
+
+Only its base URL and key point at the hub; the hub's Gemini upstream is the scripted model on loopback. Every
+request is answered 2xx and each model call billed once to the team.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.agents.conftest import PROMPT, SECRET_WORD, AgentHub, assert_client_tool, assert_served_and_billed
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Gemini CLI 0.61 reads GOOGLE_GEMINI_BASE_URL alone as its "gateway" auth type, which headless mode refuses
+# ("Invalid auth method selected"); choosing the API-key method in its settings keeps the base URL.
+SETTINGS = {
+    "security": {"auth": {"selectedType": "gemini-api-key"}},
+    "privacy": {"usageStatisticsEnabled": False},
+    "telemetry": {"enabled": False},
+    "general": {"disableAutoUpdate": True, "disableUpdateNag": True},
+}
+
+
+def gemini_env(agent_hub: AgentHub, key: str) -> dict[str, str]:
+    settings_dir = agent_hub.home / ".gemini"
+    settings_dir.mkdir(exist_ok=True)
+    (settings_dir / "settings.json").write_text(json.dumps(SETTINGS))
+    return agent_hub.env(GOOGLE_GEMINI_BASE_URL=agent_hub.url, GEMINI_API_KEY=key, GEMINI_CLI_NO_RELAUNCH="true")
+
+
+def test_gemini_cli_reads_a_file_and_runs_a_command(agent_bin, agent_hub, alice, acme):
+    gemini = agent_bin("gemini")
+    command = [str(gemini), "-p", PROMPT, "-m", "gemini-2.0-flash", "--yolo", "--skip-trust"]
+    result = agent_hub.run(command, gemini_env(agent_hub, alice.key))
+
+    assert result.returncode == 0, result.stderr
+    assert SECRET_WORD in result.stdout and "42" in result.stdout, result.stdout
+    records = assert_served_and_billed(
+        agent_hub.served, acme, billed_paths=(":generateContent", ":streamGenerateContent")
+    )
+    assert len(agent_hub.upstream.served(":streamGenerateContent")) >= 3  # read, shell, answer
+    for record in records:
+        assert record.provider == "gemini"
+        assert_client_tool(record, "gemini-cli")
