@@ -6,6 +6,8 @@ so /v1/messages is passed through. Every request is answered 2xx and each model 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.agents.conftest import PROMPT, SECRET_WORD, AgentHub, assert_client_tool, assert_served_and_billed
@@ -13,10 +15,13 @@ from tests.agents.conftest import PROMPT, SECRET_WORD, AgentHub, assert_client_t
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def claude_env(agent_hub: AgentHub, key: str) -> dict[str, str]:
+def claude_env(agent_hub: AgentHub, key: str, **variables: str) -> dict[str, str]:
+    """The key as ANTHROPIC_API_KEY (sent as x-api-key), or as ANTHROPIC_AUTH_TOKEN (a bearer token) when
+    `variables` name that instead."""
+    key_variable = "ANTHROPIC_AUTH_TOKEN" if "ANTHROPIC_AUTH_TOKEN" in variables else "ANTHROPIC_API_KEY"
     return agent_hub.env(
+        **{**variables, key_variable: key},
         ANTHROPIC_BASE_URL=agent_hub.url,
-        ANTHROPIC_API_KEY=key,
         CLAUDE_CONFIG_DIR=str(agent_hub.home / ".claude"),
         DISABLE_TELEMETRY="1",
         DISABLE_ERROR_REPORTING="1",
@@ -24,15 +29,33 @@ def claude_env(agent_hub: AgentHub, key: str) -> dict[str, str]:
     )
 
 
-def test_claude_code_reads_a_file_and_runs_a_command(agent_bin, agent_hub, alice, acme):
+# Claude Code sends `role: "system"` turns inside `messages` (its environment and reminders, beside the
+# `mid-conversation-tool-changes` beta) for the models that accept them, its newest defaults; the first variable
+# makes it do so for the catalog's model too. The hub must take them, not answer 400. The second has it list the
+# gateway's models (GET /v1/models) at start, as a gateway's users are told to. The key goes as a bearer token.
+NEWEST = {
+    "CLAUDE_CODE_FORCE_MID_CONVERSATION_SYSTEM": "1",
+    "CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY": "1",
+    "ANTHROPIC_AUTH_TOKEN": "",
+}
+
+
+@pytest.mark.parametrize("variables", [{}, NEWEST], ids=["plain", "system-turns-and-discovery"])
+def test_claude_code_reads_a_file_and_runs_a_command(agent_bin, agent_hub, alice, acme, variables):
     claude = agent_bin("claude")
     command = [str(claude), "-p", PROMPT, "--model", "claude-3-5-sonnet", "--allowedTools", "Read,Bash"]
-    result = agent_hub.run(command, claude_env(agent_hub, alice.key))
+    result = agent_hub.run(command, claude_env(agent_hub, alice.key, **variables))
 
     assert result.returncode == 0, result.stderr
     assert SECRET_WORD in result.stdout and "42" in result.stdout, result.stdout
     records = assert_served_and_billed(agent_hub.served, acme, billed_paths=("/v1/messages",))
     assert len(agent_hub.upstream.served("/v1/messages")) >= 3  # read, shell, answer
+    if variables:
+        sent = agent_hub.upstream.served("/v1/messages")[-1].body["messages"]
+        assert any(message["role"] == "system" for message in sent)  # passed through unchanged
+        assert agent_hub.upstream.served("/v1/messages")[-1].headers["x-api-key"] == "upstream-anthropic-key"
+        discovered = json.loads((agent_hub.home / ".claude" / "cache" / "gateway-models.json").read_text())
+        assert "claude-3-5-sonnet" in [model["id"] for model in discovered["models"]]
     for record in records:
         assert record.provider == "anthropic"
         assert_client_tool(record, "claude-code")

@@ -108,6 +108,15 @@ def _system_text(system: Any) -> str:
     raise InvalidRequest("'system' must be a string or an array of text blocks.", param="system")
 
 
+def _system_turn_text(message: dict[str, Any], where: str) -> str:
+    """A `role: "system"` turn inside `messages` (Claude Code sends its environment and reminders so, and an
+    empty one carrying output_config): the passthrough sends it as it is; translated, it joins the system prompt."""
+    try:
+        return _system_text(message.get("content") or "")
+    except InvalidRequest:
+        raise InvalidRequest(f"'{where}.content' must be a string or an array of text blocks.", param=where) from None
+
+
 def _tools_from_anthropic(tools: Any) -> list[dict[str, Any]]:
     if not isinstance(tools, list):
         raise InvalidRequest("'tools' must be an array.", param="tools")
@@ -147,10 +156,16 @@ def from_anthropic_request(body: Any, *, counting: bool = False) -> ChatRequest:
     if not isinstance(raw_messages, list) or not raw_messages:
         raise InvalidRequest("'messages' must be a non-empty array.", param="messages")
     messages: list[dict[str, Any]] = []
-    if body.get("system"):
-        messages.append({"role": "system", "content": _system_text(body["system"])})
+    system = [_system_text(body["system"])] if body.get("system") else []
     for index, message in enumerate(raw_messages):
-        messages += _from_anthropic_message(message, f"messages[{index}]")
+        if isinstance(message, dict) and message.get("role") == "system":
+            system.append(_system_turn_text(message, f"messages[{index}]"))
+        else:
+            messages += _from_anthropic_message(message, f"messages[{index}]")
+    if not messages:
+        raise InvalidRequest("'messages' must hold a user or assistant turn, not only system turns.", param="messages")
+    if any(system):
+        messages.insert(0, {"role": "system", "content": "\n\n".join(text for text in system if text)})
     params: dict[str, Any] = {"max_tokens": max_tokens}
     for name in ("temperature", "top_p"):
         if body.get(name) is not None:
