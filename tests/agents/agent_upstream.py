@@ -35,6 +35,7 @@ class Logged:
     path: str
     headers: dict[str, str]
     body: Any
+    usage: tuple[int, int] | None = None  # the (input, output) tokens this answer reported
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,18 @@ def next_step(task: Task, tools: ToolNames, read_argument: str, results: list[st
         arguments = {"command": task.command, "description": "Compute six times seven"}
         return Step("Now the shell command.", (tools.shell, arguments))
     return Step(final_text(results))
+
+
+def agent_tools(schemas: dict[str, Any]) -> tuple[ToolNames, str] | None:
+    """Which agent's tools a request declares (by name, with their JSON schemas), and the read tool's path
+    argument (its first required one); None for a side request without them. Either format may carry either
+    agent's tools: the hub translates across formats."""
+    for tools in (CLAUDE_TOOLS, GEMINI_TOOLS):
+        if tools.read in schemas and tools.shell in schemas:
+            schema = schemas[tools.read] or {}
+            required = schema.get("required") or list(schema.get("properties") or {}) or ["file_path"]
+            return tools, str(required[0])
+    return None
 
 
 def fill_schema(schema: Any) -> Any:
@@ -117,9 +130,9 @@ def anthropic_results(body: dict[str, Any]) -> list[str]:
 
 
 def anthropic_step(task: Task, body: dict[str, Any]) -> Step:
-    names = {tool.get("name") for tool in body.get("tools") or []}
-    if {CLAUDE_TOOLS.read, CLAUDE_TOOLS.shell} <= names:
-        return next_step(task, CLAUDE_TOOLS, "file_path", anthropic_results(body))
+    found = agent_tools({tool.get("name"): tool.get("input_schema") for tool in body.get("tools") or []})
+    if found:
+        return next_step(task, *found, anthropic_results(body))
     output_format = body.get("output_format") or (body.get("output_config") or {}).get("format")
     if isinstance(output_format, dict) and output_format.get("schema"):
         return Step(json.dumps(fill_schema(output_format["schema"])))
@@ -201,25 +214,18 @@ def gemini_results(body: dict[str, Any]) -> list[str]:
     return results
 
 
-def gemini_declarations(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def gemini_schemas(body: dict[str, Any]) -> dict[str, Any]:
     declared = {}
     for tool in body.get("tools") or []:
         for declaration in tool.get("functionDeclarations") or []:
-            declared[declaration.get("name")] = declaration
+            declared[declaration.get("name")] = declaration.get("parametersJsonSchema") or declaration.get("parameters")
     return declared
 
 
-def gemini_read_argument(declaration: dict[str, Any]) -> str:
-    schema = declaration.get("parametersJsonSchema") or declaration.get("parameters") or {}
-    required = schema.get("required") or list(schema.get("properties") or {}) or ["file_path"]
-    return str(required[0])
-
-
 def gemini_step(task: Task, body: dict[str, Any]) -> Step:
-    declared = gemini_declarations(body)
-    if GEMINI_TOOLS.read in declared and GEMINI_TOOLS.shell in declared:
-        results = gemini_results(body)
-        return next_step(task, GEMINI_TOOLS, gemini_read_argument(declared[GEMINI_TOOLS.read]), results)
+    found = agent_tools(gemini_schemas(body))
+    if found:
+        return next_step(task, *found, gemini_results(body))
     config = body.get("generationConfig") or {}
     schema = config.get("responseJsonSchema") or config.get("responseSchema")
     if schema:
@@ -272,6 +278,7 @@ class AgentUpstream:
     async def messages(self, request: web.Request) -> web.StreamResponse:
         raw, body = await self._record(request)
         message = anthropic_message(body["model"], anthropic_step(self.task, body), tokens_of(raw))
+        self.log[-1].usage = (message["usage"]["input_tokens"], message["usage"]["output_tokens"])
         headers = {"request-id": f"req_{uuid.uuid4().hex[:24]}"}
         if not body.get("stream"):
             return web.json_response(message, headers=headers)
@@ -298,6 +305,8 @@ class AgentUpstream:
         if method == "countTokens":
             return web.json_response({"totalTokens": tokens_of(raw)})
         answer = gemini_response(model, gemini_step(self.task, body), tokens_of(raw))
+        metadata = answer["usageMetadata"]
+        self.log[-1].usage = (metadata["promptTokenCount"], metadata["candidatesTokenCount"])
         if method == "generateContent":
             return web.json_response(answer)
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})

@@ -144,12 +144,12 @@ def agent_hub(settings: Any, transactional_db: Any, tmp_path: Path) -> Iterator[
 
 
 def assert_served_and_billed(served: list[Served], team: Any, *, billed_paths: tuple[str, ...]) -> list[UsageRecord]:
-    """Every request the hub answered was 2xx; each model call (a path containing one of `billed_paths`) has
+    """Every request the hub answered was 2xx; each model call (a path ending with one of `billed_paths`) has
     exactly one usage record, charged to `team`. Returns those records in request order."""
     assert served, "the agent sent the hub nothing"
     failed = [(entry.method, entry.path, entry.status) for entry in served if not 200 <= entry.status < 300]
     assert not failed, f"the hub refused requests: {failed}"
-    calls = [entry for entry in served if any(part in entry.path for part in billed_paths)]
+    calls = [entry for entry in served if entry.path.endswith(billed_paths)]
     assert calls, f"no model call among {[entry.path for entry in served]}"
     records = []
     for entry in calls:
@@ -160,6 +160,13 @@ def assert_served_and_billed(served: list[Served], team: Any, *, billed_paths: t
         assert record.cost > 0
         records.append(record)
     return records
+
+
+def assert_tokens_as_reported(records: list[UsageRecord], upstream: AgentUpstream, path_part: str) -> None:
+    """The records count the tokens the upstream reported for the calls they made, one call each."""
+    reported = [entry.usage for entry in upstream.served(path_part) if entry.usage]
+    assert sorted((record.prompt_tokens, record.completion_tokens) for record in records) == sorted(reported)
+    assert not any(record.tokens_estimated for record in records)
 
 
 def assert_client_tool(record: UsageRecord, tool: str) -> None:

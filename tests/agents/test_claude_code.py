@@ -10,7 +10,14 @@ import json
 
 import pytest
 
-from tests.agents.conftest import PROMPT, SECRET_WORD, AgentHub, assert_client_tool, assert_served_and_billed
+from tests.agents.conftest import (
+    PROMPT,
+    SECRET_WORD,
+    AgentHub,
+    assert_client_tool,
+    assert_served_and_billed,
+    assert_tokens_as_reported,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,6 +56,7 @@ def test_claude_code_reads_a_file_and_runs_a_command(agent_bin, agent_hub, alice
     assert result.returncode == 0, result.stderr
     assert SECRET_WORD in result.stdout and "42" in result.stdout, result.stdout
     records = assert_served_and_billed(agent_hub.served, acme, billed_paths=("/v1/messages",))
+    assert_tokens_as_reported(records, agent_hub.upstream, "/v1/messages")
     assert len(agent_hub.upstream.served("/v1/messages")) >= 3  # read, shell, answer
     if variables:
         sent = agent_hub.upstream.served("/v1/messages")[-1].body["messages"]
@@ -59,3 +67,20 @@ def test_claude_code_reads_a_file_and_runs_a_command(agent_bin, agent_hub, alice
     for record in records:
         assert record.provider == "anthropic"
         assert_client_tool(record, "claude-code")
+
+
+def test_claude_code_on_a_gemini_model(agent_bin, agent_hub, alice, acme):
+    """Across formats: its Anthropic requests, system turns and all, translated to the Gemini upstream."""
+    claude = agent_bin("claude")
+    command = [str(claude), "-p", PROMPT, "--model", "gemini-2.0-flash", "--allowedTools", "Read,Bash"]
+    result = agent_hub.run(command, claude_env(agent_hub, alice.key, **NEWEST))
+
+    assert result.returncode == 0, result.stderr
+    assert SECRET_WORD in result.stdout and "42" in result.stdout, result.stdout
+    records = assert_served_and_billed(agent_hub.served, acme, billed_paths=("/v1/messages",))
+    assert_tokens_as_reported(records, agent_hub.upstream, "/v1beta/models/")
+    calls = agent_hub.upstream.served(":streamGenerateContent")
+    assert len(calls) >= 3
+    system = calls[-1].body["systemInstruction"]["parts"][0]["text"]
+    assert "Primary working directory" in system  # Claude Code's environment, sent as a system turn
+    assert {record.provider for record in records} == {"gemini"}

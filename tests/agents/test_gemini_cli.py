@@ -11,7 +11,14 @@ import json
 
 import pytest
 
-from tests.agents.conftest import PROMPT, SECRET_WORD, AgentHub, assert_client_tool, assert_served_and_billed
+from tests.agents.conftest import (
+    PROMPT,
+    SECRET_WORD,
+    AgentHub,
+    assert_client_tool,
+    assert_served_and_billed,
+    assert_tokens_as_reported,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,7 +49,25 @@ def test_gemini_cli_reads_a_file_and_runs_a_command(agent_bin, agent_hub, alice,
     records = assert_served_and_billed(
         agent_hub.served, acme, billed_paths=(":generateContent", ":streamGenerateContent")
     )
+    assert_tokens_as_reported(records, agent_hub.upstream, "/v1beta/models/")
     assert len(agent_hub.upstream.served(":streamGenerateContent")) >= 3  # read, shell, answer
     for record in records:
         assert record.provider == "gemini"
         assert_client_tool(record, "gemini-cli")
+
+
+def test_gemini_cli_on_a_claude_model(agent_bin, agent_hub, alice, acme):
+    """Across formats: its Gemini requests (thought signatures, function responses) translated to the Anthropic
+    upstream."""
+    gemini = agent_bin("gemini")
+    command = [str(gemini), "-p", PROMPT, "-m", "claude-3-5-sonnet", "--yolo", "--skip-trust"]
+    result = agent_hub.run(command, gemini_env(agent_hub, alice.key))
+
+    assert result.returncode == 0, result.stderr
+    assert SECRET_WORD in result.stdout and "42" in result.stdout, result.stdout
+    records = assert_served_and_billed(
+        agent_hub.served, acme, billed_paths=(":generateContent", ":streamGenerateContent")
+    )
+    assert_tokens_as_reported(records, agent_hub.upstream, "/v1/messages")
+    assert len(agent_hub.upstream.served("/v1/messages")) >= 3
+    assert {record.provider for record in records} == {"anthropic"}
