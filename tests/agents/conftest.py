@@ -50,6 +50,7 @@ def agent_bin() -> Callable[[str], Path]:
 class Served:
     method: str
     path: str
+    user_agent: str
     status: int = 0
     request_id: str = ""
 
@@ -88,7 +89,8 @@ def recording(served: list[Served]) -> Callable[[Any], Any]:
             if scope["type"] != "http":
                 await app(scope, receive, send)
                 return
-            entry = Served(scope["method"], scope["path"])
+            user_agent = dict(scope["headers"]).get(b"user-agent", b"").decode()
+            entry = Served(scope["method"], scope["path"], user_agent)
             served.append(entry)
 
             async def note(message: Any) -> None:
@@ -143,10 +145,14 @@ def agent_hub(settings: Any, transactional_db: Any, tmp_path: Path) -> Iterator[
     close_db_connections()
 
 
-def assert_served_and_billed(served: list[Served], team: Any, *, billed_paths: tuple[str, ...]) -> list[UsageRecord]:
+def assert_served_and_billed(
+    served: list[Served], team: Any, *, billed_paths: tuple[str, ...], user_agent: tuple[str, ...]
+) -> list[UsageRecord]:
     """Every request the hub answered was 2xx; each model call (a path ending with one of `billed_paths`) has
-    exactly one usage record, charged to `team`. Returns those records in request order."""
+    exactly one usage record, charged to `team`; every request came with a User-Agent starting with one of `user_agent`.
+    Returns the records in request order."""
     assert served, "the agent sent the hub nothing"
+    assert all(entry.user_agent.startswith(user_agent) for entry in served), {e.user_agent for e in served}
     failed = [(entry.method, entry.path, entry.status) for entry in served if not 200 <= entry.status < 300]
     assert not failed, f"the hub refused requests: {failed}"
     calls = [entry for entry in served if entry.path.endswith(billed_paths)]
@@ -169,8 +175,18 @@ def assert_tokens_as_reported(records: list[UsageRecord], upstream: AgentUpstrea
     assert not any(record.tokens_estimated for record in records)
 
 
+# The agents' User-Agents, as these versions send them: Claude Code "claude-cli/2.1.332 (external, sdk-cli)" on
+# /v1/messages and "claude-code/2.1.332" on its model discovery (GET /v1/models); Gemini CLI
+# "GeminiCLI-tui/0.61.0/<model> (linux; x64; terminal)", even headless.
+CLAUDE_CODE_AGENTS = ("claude-cli/", "claude-code/")
+GEMINI_CLI_AGENTS = ("GeminiCLI",)
+CLAUDE_CODE = "claude-code"
+GEMINI_CLI = "gemini-cli"
+
+
 def assert_client_tool(record: UsageRecord, tool: str) -> None:
-    """The usage record names the coding agent that sent the request (UsageRecord.client_tool, from its
-    User-Agent). Until that field exists this checks nothing; the branch adding it makes this assert."""
+    """The usage record names the coding agent that sent the request (UsageRecord.client_tool, read from the
+    User-Agent by the branch that adds the field). Without the field yet, this checks nothing: the merger
+    drops the guard and aligns CLAUDE_CODE / GEMINI_CLI with that branch's names."""
     if hasattr(record, "client_tool"):
         assert record.client_tool == tool, (record.client_tool, tool)

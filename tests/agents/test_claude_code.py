@@ -11,6 +11,8 @@ import json
 import pytest
 
 from tests.agents.conftest import (
+    CLAUDE_CODE,
+    CLAUDE_CODE_AGENTS,
     PROMPT,
     SECRET_WORD,
     AgentHub,
@@ -55,7 +57,9 @@ def test_claude_code_reads_a_file_and_runs_a_command(agent_bin, agent_hub, alice
 
     assert result.returncode == 0, result.stderr
     assert SECRET_WORD in result.stdout and "42" in result.stdout, result.stdout
-    records = assert_served_and_billed(agent_hub.served, acme, billed_paths=("/v1/messages",))
+    records = assert_served_and_billed(
+        agent_hub.served, acme, billed_paths=("/v1/messages",), user_agent=CLAUDE_CODE_AGENTS
+    )
     assert_tokens_as_reported(records, agent_hub.upstream, "/v1/messages")
     assert len(agent_hub.upstream.served("/v1/messages")) >= 3  # read, shell, answer
     if variables:
@@ -66,7 +70,7 @@ def test_claude_code_reads_a_file_and_runs_a_command(agent_bin, agent_hub, alice
         assert "claude-3-5-sonnet" in [model["id"] for model in discovered["models"]]
     for record in records:
         assert record.provider == "anthropic"
-        assert_client_tool(record, "claude-code")
+        assert_client_tool(record, CLAUDE_CODE)
 
 
 def test_claude_code_on_a_gemini_model(agent_bin, agent_hub, alice, acme):
@@ -77,10 +81,14 @@ def test_claude_code_on_a_gemini_model(agent_bin, agent_hub, alice, acme):
 
     assert result.returncode == 0, result.stderr
     assert SECRET_WORD in result.stdout and "42" in result.stdout, result.stdout
-    records = assert_served_and_billed(agent_hub.served, acme, billed_paths=("/v1/messages",))
+    records = assert_served_and_billed(
+        agent_hub.served, acme, billed_paths=("/v1/messages",), user_agent=CLAUDE_CODE_AGENTS
+    )
     assert_tokens_as_reported(records, agent_hub.upstream, "/v1beta/models/")
     calls = agent_hub.upstream.served(":streamGenerateContent")
     assert len(calls) >= 3
     system = calls[-1].body["systemInstruction"]["parts"][0]["text"]
     assert "Primary working directory" in system  # Claude Code's environment, sent as a system turn
-    assert {record.provider for record in records} == {"gemini"}
+    for record in records:
+        assert record.provider == "gemini"
+        assert_client_tool(record, CLAUDE_CODE)

@@ -12,6 +12,8 @@ import json
 import pytest
 
 from tests.agents.conftest import (
+    GEMINI_CLI,
+    GEMINI_CLI_AGENTS,
     PROMPT,
     SECRET_WORD,
     AgentHub,
@@ -47,13 +49,16 @@ def test_gemini_cli_reads_a_file_and_runs_a_command(agent_bin, agent_hub, alice,
     assert result.returncode == 0, result.stderr
     assert SECRET_WORD in result.stdout and "42" in result.stdout, result.stdout
     records = assert_served_and_billed(
-        agent_hub.served, acme, billed_paths=(":generateContent", ":streamGenerateContent")
+        agent_hub.served,
+        acme,
+        billed_paths=(":generateContent", ":streamGenerateContent"),
+        user_agent=GEMINI_CLI_AGENTS,
     )
     assert_tokens_as_reported(records, agent_hub.upstream, "/v1beta/models/")
     assert len(agent_hub.upstream.served(":streamGenerateContent")) >= 3  # read, shell, answer
     for record in records:
         assert record.provider == "gemini"
-        assert_client_tool(record, "gemini-cli")
+        assert_client_tool(record, GEMINI_CLI)
 
 
 def test_gemini_cli_on_a_claude_model(agent_bin, agent_hub, alice, acme):
@@ -66,8 +71,13 @@ def test_gemini_cli_on_a_claude_model(agent_bin, agent_hub, alice, acme):
     assert result.returncode == 0, result.stderr
     assert SECRET_WORD in result.stdout and "42" in result.stdout, result.stdout
     records = assert_served_and_billed(
-        agent_hub.served, acme, billed_paths=(":generateContent", ":streamGenerateContent")
+        agent_hub.served,
+        acme,
+        billed_paths=(":generateContent", ":streamGenerateContent"),
+        user_agent=GEMINI_CLI_AGENTS,
     )
     assert_tokens_as_reported(records, agent_hub.upstream, "/v1/messages")
     assert len(agent_hub.upstream.served("/v1/messages")) >= 3
-    assert {record.provider for record in records} == {"anthropic"}
+    for record in records:
+        assert record.provider == "anthropic"
+        assert_client_tool(record, GEMINI_CLI)
