@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from llmhub.errors import HubError
+
 
 @dataclass
 class Usage:
@@ -51,7 +53,8 @@ class ChatRequest:
     """A chat request in canonical (OpenAI) form. `params` holds every other OpenAI field, forwarded as is.
 
     `native` is the client's own body when it came in another format (or the same): used instead of the
-    canonical form by an upstream that speaks that format natively."""
+    canonical form by an upstream that speaks that format natively. `untranslatable` is why the canonical form
+    lacks part of that body (a hosted tool, say): an upstream that needs the translation is refused with it."""
 
     model: str
     messages: list[dict[str, Any]]
@@ -60,6 +63,7 @@ class ChatRequest:
     include_usage: bool = False
     fallbacks: list[str] = field(default_factory=list)
     native: NativeRequest | None = None
+    untranslatable: HubError | None = None
 
 
 @dataclass(frozen=True)

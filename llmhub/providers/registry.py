@@ -82,6 +82,8 @@ def adapter_for_call(target: Target, request: ChatRequest) -> ProviderAdapter:
     if passes_through(target, request):
         assert request.native is not None
         return adapter_for(request.native.wire_format)
+    if request.untranslatable is not None:
+        raise request.untranslatable  # the client's 400: this upstream would not get all it asked for
     return adapter_for(target.provider.wire_format)
 
 

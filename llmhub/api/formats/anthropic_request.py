@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import re
 from typing import Any
 
 from llmhub.api.formats.openai import parse_chat_request
@@ -184,3 +186,50 @@ def from_anthropic_request(body: Any, *, counting: bool = False) -> ChatRequest:
         params["user"] = user
     # The OpenAI parser validates the translated request exactly as it validates /v1/chat/completions.
     return parse_chat_request({"model": model, "messages": messages, "stream": body.get("stream", False), **params})
+
+
+# Where a piece the canonical form cannot carry sits: "tools[2]", "messages[1].content[0]", or inside a block
+# (".source" of an image, ".content[3]" of a tool_result).
+_PIECE = re.compile(r"\A(tools|messages)\[(\d+)\](?:\.content\[(\d+)\])?(?:\.content\[(\d+)\])?(?:\.source)?\Z")
+MAX_UNTRANSLATABLE = 64
+
+
+def _without(body: dict[str, Any], where: str) -> bool:
+    """Remove the piece at `where` from `body` (a private copy); False when `where` names no removable piece."""
+    found = _PIECE.match(where or "")
+    if found is None:
+        return False
+    name, i, j, k = found.groups()
+    if name == "tools":
+        del body["tools"][int(i)]
+    elif j is None:
+        return False  # a whole message is never left out
+    elif k is None:
+        del body["messages"][int(i)]["content"][int(j)]
+    else:
+        del body["messages"][int(i)]["content"][int(j)]["content"][int(k)]
+    return True
+
+
+def from_anthropic_request_for_passthrough(body: Any, *, counting: bool = False) -> ChatRequest:
+    """As from_anthropic_request, but pieces the canonical form cannot carry (Anthropic-hosted tools such as
+    web_search, server_tool_use and other blocks it does not know) are left out of the canonical form instead
+    of refused: the body goes to an Anthropic upstream as it came, and any other upstream is refused with the
+    400 the strict reading gave (`untranslatable`)."""
+    try:
+        return from_anthropic_request(body, counting=counting)
+    except InvalidRequest as exc:
+        if exc.code != "unsupported_content":
+            raise
+        first = exc
+    reduced = copy.deepcopy(body)
+    for _ in range(MAX_UNTRANSLATABLE):
+        try:
+            chat = from_anthropic_request(reduced, counting=counting)
+        except InvalidRequest as exc:
+            if exc.code != "unsupported_content" or not _without(reduced, exc.param or ""):
+                raise first from None
+            continue
+        chat.untranslatable = first
+        return chat
+    raise first

@@ -1,6 +1,8 @@
-"""`role: "system"` turns inside Anthropic `messages` (Claude Code sends its environment and reminders so): passed
-through unchanged to an Anthropic upstream, folded into the system prompt when translated, counted by
-count_tokens."""
+"""What Claude Code sends that the canonical form lacks, on /v1/messages.
+
+`role: "system"` turns inside `messages` (its environment and reminders): passed through unchanged to an Anthropic
+upstream, folded into the system prompt when translated, counted by count_tokens. Anthropic-hosted tools and
+their blocks (its WebSearch tool): passed through to an Anthropic upstream, a clear 400 for any other."""
 
 from __future__ import annotations
 
@@ -58,3 +60,43 @@ def test_system_turn_with_malformed_content_is_a_clear_400(hub_url, alice, upstr
     response = _post(hub_url, alice.key, "/messages", body)
     assert response.status_code == 400
     assert response.json()["error"]["message"] == "'messages[1].content' must be a string or an array of text blocks."
+
+
+HOSTED = {
+    "tools": [{"type": "web_search_20250305", "name": "web_search", "max_uses": 3}],
+    "messages": [
+        {"role": "user", "content": "Search the news."},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {"query": "news"}},
+                {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_1", "content": []},
+                {"type": "text", "text": "Nothing found."},
+            ],
+        },
+        {"role": "user", "content": "Try again."},
+    ],
+}
+
+
+def test_hosted_tools_and_blocks_reach_an_anthropic_upstream_unchanged(hub_url, alice, direct):
+    body = {"model": "claude-3-5-sonnet", "max_tokens": 50, **HOSTED}
+    response = _post(hub_url, alice.key, "/messages", body)
+    assert response.status_code == 200, response.text
+    sent = direct.requests_for("/anthropic/v1/messages")[-1].body
+    assert (sent["tools"], sent["messages"]) == (HOSTED["tools"], HOSTED["messages"])
+
+
+def test_hosted_tools_are_a_clear_400_for_a_translated_upstream(hub_url, alice, direct):
+    body = {"model": "gpt-4o", "max_tokens": 50, **HOSTED}
+    response = _post(hub_url, alice.key, "/messages", body)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["message"] == "A 'server_tool_use' content block cannot be translated: messages[1].content[0]."
+    assert direct.requests_for("/chat/completions") == []
+
+
+def test_count_tokens_takes_hosted_tools(hub_url, alice, direct):
+    response = _post(hub_url, alice.key, "/messages/count_tokens", {"model": "claude-3-5-sonnet", **HOSTED})
+    assert response.status_code == 200, response.text
+    assert response.json()["input_tokens"] > 0
