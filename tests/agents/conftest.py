@@ -168,6 +168,13 @@ def assert_served_and_billed(
     return records
 
 
+def assert_key_stays_in_the_hub(upstream: AgentUpstream, key: str) -> None:
+    """The upstream saw the hub's own credentials, never the client's key (in headers, query or body)."""
+    assert upstream.log
+    for entry in upstream.log:
+        assert key not in f"{entry.path} {entry.headers} {entry.body}"
+
+
 def assert_tokens_as_reported(records: list[UsageRecord], upstream: AgentUpstream, path_part: str) -> None:
     """The records count the tokens the upstream reported for the calls they made, one call each."""
     reported = [entry.usage for entry in upstream.served(path_part) if entry.usage]

@@ -17,6 +17,7 @@ from tests.agents.conftest import (
     SECRET_WORD,
     AgentHub,
     assert_client_tool,
+    assert_key_stays_in_the_hub,
     assert_served_and_billed,
     assert_tokens_as_reported,
 )
@@ -61,6 +62,7 @@ def test_claude_code_reads_a_file_and_runs_a_command(agent_bin, agent_hub, alice
         agent_hub.served, acme, billed_paths=("/v1/messages",), user_agent=CLAUDE_CODE_AGENTS
     )
     assert_tokens_as_reported(records, agent_hub.upstream, "/v1/messages")
+    assert_key_stays_in_the_hub(agent_hub.upstream, alice.key)
     assert len(agent_hub.upstream.served("/v1/messages")) >= 3  # read, shell, answer
     if variables:
         sent = agent_hub.upstream.served("/v1/messages")[-1].body["messages"]
@@ -85,6 +87,7 @@ def test_claude_code_on_a_gemini_model(agent_bin, agent_hub, alice, acme):
         agent_hub.served, acme, billed_paths=("/v1/messages",), user_agent=CLAUDE_CODE_AGENTS
     )
     assert_tokens_as_reported(records, agent_hub.upstream, "/v1beta/models/")
+    assert_key_stays_in_the_hub(agent_hub.upstream, alice.key)
     calls = agent_hub.upstream.served(":streamGenerateContent")
     assert len(calls) >= 3
     system = calls[-1].body["systemInstruction"]["parts"][0]["text"]

@@ -18,6 +18,7 @@ from tests.agents.conftest import (
     SECRET_WORD,
     AgentHub,
     assert_client_tool,
+    assert_key_stays_in_the_hub,
     assert_served_and_billed,
     assert_tokens_as_reported,
 )
@@ -38,10 +39,16 @@ def gemini_env(agent_hub: AgentHub, key: str) -> dict[str, str]:
     settings_dir = agent_hub.home / ".gemini"
     settings_dir.mkdir(exist_ok=True)
     (settings_dir / "settings.json").write_text(json.dumps(SETTINGS))
-    return agent_hub.env(GOOGLE_GEMINI_BASE_URL=agent_hub.url, GEMINI_API_KEY=key, GEMINI_CLI_NO_RELAUNCH="true")
+    return agent_hub.env(
+        GOOGLE_GEMINI_BASE_URL=agent_hub.url,
+        GEMINI_API_KEY=key,
+        GEMINI_TELEMETRY_ENABLED="false",
+        GEMINI_CLI_NO_RELAUNCH="true",  # no second node process with a bigger heap
+    )
 
 
 def test_gemini_cli_reads_a_file_and_runs_a_command(agent_bin, agent_hub, alice, acme):
+    # --skip-trust: an untrusted folder turns --yolo back into asking, which headless mode cannot.
     gemini = agent_bin("gemini")
     command = [str(gemini), "-p", PROMPT, "-m", "gemini-2.0-flash", "--yolo", "--skip-trust"]
     result = agent_hub.run(command, gemini_env(agent_hub, alice.key))
@@ -55,6 +62,7 @@ def test_gemini_cli_reads_a_file_and_runs_a_command(agent_bin, agent_hub, alice,
         user_agent=GEMINI_CLI_AGENTS,
     )
     assert_tokens_as_reported(records, agent_hub.upstream, "/v1beta/models/")
+    assert_key_stays_in_the_hub(agent_hub.upstream, alice.key)
     assert len(agent_hub.upstream.served(":streamGenerateContent")) >= 3  # read, shell, answer
     for record in records:
         assert record.provider == "gemini"
@@ -77,6 +85,7 @@ def test_gemini_cli_on_a_claude_model(agent_bin, agent_hub, alice, acme):
         user_agent=GEMINI_CLI_AGENTS,
     )
     assert_tokens_as_reported(records, agent_hub.upstream, "/v1/messages")
+    assert_key_stays_in_the_hub(agent_hub.upstream, alice.key)
     assert len(agent_hub.upstream.served("/v1/messages")) >= 3
     for record in records:
         assert record.provider == "anthropic"
