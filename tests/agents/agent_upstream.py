@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 SECRET = re.compile(r"secret word is (\w+)")
+SIGNATURE = "c2lnbmVkIGJ5IHRoZSBzY3JpcHRlZCBtb2RlbA=="  # a thinking block's signature, sent back by the agent
 SHELL_OUTPUT = re.compile(r"Output: (.*)")  # Gemini CLI's run_shell_command result; Claude Code's Bash is bare
 
 
@@ -139,8 +140,13 @@ def anthropic_step(task: Task, body: dict[str, Any]) -> Step:
     return Step("Reading a file")
 
 
-def anthropic_blocks(step: Step) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = [{"type": "text", "text": step.text}]
+def anthropic_blocks(step: Step, *, thinking: bool) -> list[dict[str, Any]]:
+    """The answer's blocks: a signed thinking block first when the request enabled thinking, then text and the
+    tool call."""
+    blocks: list[dict[str, Any]] = []
+    if thinking:
+        blocks.append({"type": "thinking", "thinking": "The task has three steps.", "signature": SIGNATURE})
+    blocks.append({"type": "text", "text": step.text})
     if step.tool:
         name, arguments = step.tool
         blocks.append({"type": "tool_use", "id": f"toolu_{uuid.uuid4().hex[:20]}", "name": name, "input": arguments})
@@ -157,16 +163,17 @@ def anthropic_usage(input_tokens: int, output_tokens: int) -> dict[str, Any]:
     }
 
 
-def anthropic_message(model: str, step: Step, input_tokens: int) -> dict[str, Any]:
+def anthropic_message(model: str, step: Step, input_tokens: int, *, thinking: bool = False) -> dict[str, Any]:
+    blocks = anthropic_blocks(step, thinking=thinking)
     return {
         "id": f"msg_{uuid.uuid4().hex[:24]}",
         "type": "message",
         "role": "assistant",
         "model": model,
-        "content": anthropic_blocks(step),
+        "content": blocks,
         "stop_reason": "tool_use" if step.tool else "end_turn",
         "stop_sequence": None,
-        "usage": anthropic_usage(input_tokens, tokens_of(json.dumps(anthropic_blocks(step)))),
+        "usage": anthropic_usage(input_tokens, tokens_of(json.dumps(blocks))),
     }
 
 
@@ -181,6 +188,10 @@ def anthropic_events(message: dict[str, Any]) -> list[tuple[str, dict[str, Any]]
             opened: dict[str, Any] = {"type": "text", "text": ""}
             text = block["text"]
             deltas = [{"type": "text_delta", "text": text[i : i + 12]} for i in range(0, len(text), 12)]
+        elif block["type"] == "thinking":
+            opened = {"type": "thinking", "thinking": "", "signature": ""}
+            deltas = [{"type": "thinking_delta", "thinking": block["thinking"]}]
+            deltas.append({"type": "signature_delta", "signature": block["signature"]})
         else:
             opened = {**block, "input": {}}
             arguments = json.dumps(block["input"])
@@ -277,7 +288,8 @@ class AgentUpstream:
 
     async def messages(self, request: web.Request) -> web.StreamResponse:
         raw, body = await self._record(request)
-        message = anthropic_message(body["model"], anthropic_step(self.task, body), tokens_of(raw))
+        thinking = (body.get("thinking") or {}).get("type") in ("enabled", "adaptive")
+        message = anthropic_message(body["model"], anthropic_step(self.task, body), tokens_of(raw), thinking=thinking)
         self.log[-1].usage = (message["usage"]["input_tokens"], message["usage"]["output_tokens"])
         headers = {"request-id": f"req_{uuid.uuid4().hex[:24]}"}
         if not body.get("stream"):

@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from tests.agents.agent_upstream import SIGNATURE
 from tests.agents.conftest import (
     CLAUDE_CODE,
     CLAUDE_CODE_AGENTS,
@@ -94,4 +95,33 @@ def test_claude_code_on_a_gemini_model(agent_bin, agent_hub, alice, acme):
     assert "Primary working directory" in system  # Claude Code's environment, sent as a system turn
     for record in records:
         assert record.provider == "gemini"
+        assert_client_tool(record, CLAUDE_CODE)
+
+
+def test_claude_code_on_a_current_model_keeps_its_features(agent_bin, agent_hub, alice, acme):
+    """For a model it knows as current, Claude Code asks for thinking and context management, with beta headers:
+    the passthrough carries them to the upstream as sent (an alias names the catalog's Claude model so)."""
+    from llmhub import catalog
+    from llmhub.models import CatalogModel, ModelAlias
+
+    ModelAlias.objects.create(alias="claude-sonnet-4-5", model=CatalogModel.objects.get(name="claude-3-5-sonnet"))
+    catalog.invalidate()
+    claude = agent_bin("claude")
+    command = [str(claude), "-p", PROMPT, "--model", "claude-sonnet-4-5", "--allowedTools", "Read,Bash"]
+    result = agent_hub.run(command, claude_env(agent_hub, alice.key))
+
+    assert result.returncode == 0, result.stderr
+    assert SECRET_WORD in result.stdout and "42" in result.stdout, result.stdout
+    records = assert_served_and_billed(
+        agent_hub.served, acme, billed_paths=("/v1/messages",), user_agent=CLAUDE_CODE_AGENTS
+    )
+    assert_tokens_as_reported(records, agent_hub.upstream, "/v1/messages")
+    calls = agent_hub.upstream.served("/v1/messages")
+    assert all("thinking" in call.body and "context_management" in call.body for call in calls)
+    assert all("interleaved-thinking" in call.headers["anthropic-beta"] for call in calls)
+    # The signed thinking blocks reached Claude Code through the hub: it sends them back, signature and all.
+    replayed = [block for m in calls[-1].body["messages"] if m["role"] == "assistant" for block in m["content"]]
+    assert [block.get("signature") for block in replayed if block["type"] == "thinking"] == [SIGNATURE, SIGNATURE]
+    for record in records:
+        assert record.provider == "anthropic"
         assert_client_tool(record, CLAUDE_CODE)
