@@ -225,6 +225,12 @@ def gemini_results(body: dict[str, Any]) -> list[str]:
     return results
 
 
+def gemini_signatures(body: dict[str, Any]) -> list[str | None]:
+    """The thoughtSignature sent back with each function call in the conversation (None where missing)."""
+    calls = [part for content in body.get("contents") or [] for part in content.get("parts") or []]
+    return [part.get("thoughtSignature") for part in calls if isinstance(part, dict) and "functionCall" in part]
+
+
 def gemini_schemas(body: dict[str, Any]) -> dict[str, Any]:
     declared = {}
     for tool in body.get("tools") or []:
@@ -245,10 +251,12 @@ def gemini_step(task: Task, body: dict[str, Any]) -> Step:
 
 
 def gemini_response(model: str, step: Step, prompt_tokens: int) -> dict[str, Any]:
+    """The answer as Gemini's thinking models give it: the function call signed (thoughtSignature), which the
+    agent must send back with the call in its next request."""
     parts: list[dict[str, Any]] = [{"text": step.text}]
     if step.tool:
         name, arguments = step.tool
-        parts.append({"functionCall": {"name": name, "args": arguments}})
+        parts.append({"functionCall": {"name": name, "args": arguments}, "thoughtSignature": SIGNATURE})
     candidates_tokens = tokens_of(json.dumps(parts))
     return {
         "candidates": [{"content": {"role": "model", "parts": parts}, "finishReason": "STOP", "index": 0}],
