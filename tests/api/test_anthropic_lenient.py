@@ -100,3 +100,22 @@ def test_count_tokens_takes_hosted_tools(hub_url, alice, direct):
     response = _post(hub_url, alice.key, "/messages/count_tokens", {"model": "claude-3-5-sonnet", **HOSTED})
     assert response.status_code == 200, response.text
     assert response.json()["input_tokens"] > 0
+
+
+def test_hosted_tool_request_is_not_answered_from_the_cache(hub_url, alice, direct):
+    """The same words without the hosted tool were answered and cached; with it, the upstream answers."""
+    question = [{"role": "user", "content": "Search the news."}]
+    plain = {"model": "claude-3-5-sonnet", "max_tokens": 50, "temperature": 0, "messages": question}
+    cached = httpx.post(
+        f"{hub_url}/chat/completions", json=plain, headers={"Authorization": f"Bearer {alice.key}"}, timeout=20
+    )
+    assert cached.status_code == 200, cached.text
+    again = httpx.post(
+        f"{hub_url}/chat/completions", json=plain, headers={"Authorization": f"Bearer {alice.key}"}, timeout=20
+    )
+    assert again.headers.get("x-llmhub-cache") == "hit"
+    calls = len(direct.requests_for("/anthropic/v1/messages"))
+    response = _post(hub_url, alice.key, "/messages", {**plain, "tools": HOSTED["tools"]})
+    assert response.status_code == 200, response.text
+    assert response.headers.get("x-llmhub-cache") != "hit"
+    assert len(direct.requests_for("/anthropic/v1/messages")) == calls + 1
