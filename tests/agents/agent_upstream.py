@@ -94,7 +94,7 @@ def fill_schema(schema: Any) -> Any:
     if not isinstance(schema, dict):
         return "ok"
     if "enum" in schema:
-        return schema["enum"][-1]  # Gemini CLI's next-speaker check: the last choice, "user", ends the turn
+        return schema["enum"][0]  # Gemini CLI's next-speaker check lists "user" first: its turn ends
     kind = str(schema.get("type", "object")).lower()
     if kind == "object":
         properties = schema.get("properties") or {}
