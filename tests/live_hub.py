@@ -59,11 +59,12 @@ class LiveHub:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self) -> LiveHub:
+    def start(self, wrap: Any = None) -> LiveHub:
+        """Serve the hub; `wrap(app)`, when given, returns the ASGI app served around it (a recorder, say)."""
         from llmhub.asgi import application
 
         config = uvicorn.Config(
-            recording(application, self.served),
+            recording(wrap(application) if wrap else application, self.served),
             host="127.0.0.1",
             port=0,
             loop="asyncio",

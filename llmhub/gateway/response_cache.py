@@ -92,6 +92,8 @@ def _usage_dict(usage: Usage) -> dict[str, int]:
 
 async def lookup(team_id: int, request: ChatRequest) -> CachedAnswer | None:
     """The stored answer for this team's identical request, or None. A broken cache is a miss, not an error."""
+    if request.untranslatable is not None:
+        return None  # its canonical form leaves pieces out: an answer to that form is not an answer to it
     try:
         raw = await run_db(caches["responses"].get, cache_key(team_id, request))
     except Exception:  # the cache is an optimisation; an outage must not fail requests

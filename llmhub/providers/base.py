@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from llmhub.errors import HubError
+
 
 @dataclass
 class Usage:
@@ -71,7 +73,7 @@ class ChatRequest:
     # Fields of the client's request the canonical form could not carry (named in `x-llmhub-dropped` when
     # the request is translated; a passthrough carries them all).
     dropped: list[str] = field(default_factory=list)
-    untranslatable: Exception | None = None
+    untranslatable: HubError | None = None
 
 
 @dataclass(frozen=True)

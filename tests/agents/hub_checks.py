@@ -49,11 +49,6 @@ def assert_charged_as_reported(records: list[UsageRecord], reported: list[tuple[
 
 
 def assert_client_tool(records: list[UsageRecord], tool: str) -> None:
-    """Every record names the tool that sent it (`billing/client_tools.py`: "codex", "opencode", ...).
-
-    UsageRecord.client_tool comes from the client-tool branch: until it is merged there is no field to read and
-    this checks nothing; once it is, this asserts (MERGER: then drop the early return, so a lost field fails).
-    """
-    if not any(field.name == "client_tool" for field in UsageRecord._meta.get_fields()):
-        return
-    assert [getattr(record, "client_tool") for record in records] == [tool] * len(records)  # noqa: B009
+    """Every record names the tool that sent it (`billing/client_tools.py`: "codex", "opencode", ...)."""
+    assert records
+    assert [record.client_tool for record in records] == [tool] * len(records)

@@ -3,23 +3,24 @@ it sends that cannot be carried is named in x-llmhub-dropped), and passed throug
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from billing.models import UsageRecord
+from tests.agents.agent_process import offline_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _codex_exec(codex: Path, hub_url: str, key: str, workdir: Path) -> subprocess.CompletedProcess[str]:
-    home = workdir / "home"
-    (home / ".codex").mkdir(parents=True)
+    codex_home = workdir / "home" / ".codex"
+    codex_home.mkdir(parents=True)
     provider = f'{{name="hub", base_url="{hub_url}", env_key="HUB_KEY", wire_api="responses"}}'
-    env = {**os.environ, "HOME": str(home), "CODEX_HOME": str(home / ".codex"), "HUB_KEY": key}
+    env = offline_env(workdir, CODEX_HOME=str(codex_home), HUB_KEY=key)  # nothing reachable but loopback
     command = [str(codex), "exec", "--skip-git-repo-check", "-m", "gpt-4.1"]
+    command += ["-c", "check_for_update_on_startup=false", "-c", "analytics.enabled=false"]
     command += ["-c", "model_provider=hub", "-c", f"model_providers.hub={provider}", "Say hello."]
     return subprocess.run(command, env=env, cwd=workdir, capture_output=True, text=True, timeout=120, check=False)
 

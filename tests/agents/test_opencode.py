@@ -67,27 +67,27 @@ def opencode_env(root: Path, config: Path) -> dict[str, str]:
     ids=["openai-compatible", "openai-responses"],
 )
 def test_opencode_reads_a_file_and_runs_a_shell_command_through_the_hub(
-    agent_bin: Any, agent_hub: Any, tmp_path: Path, package: str, endpoint: str
+    agent_bin: Any, openai_agent_hub: Any, tmp_path: Path, package: str, endpoint: str
 ) -> None:
     opencode = agent_bin("opencode")
     folder = task_folder(tmp_path)
-    agent_hub.upstream.task = folder.task
+    openai_agent_hub.upstream.task = folder.task
     config = tmp_path / "opencode.json"
-    config.write_text(json.dumps(opencode_config(agent_hub.url, agent_hub.key, package)))
+    config.write_text(json.dumps(opencode_config(openai_agent_hub.url, openai_agent_hub.key, package)))
 
     result = run_agent([str(opencode), "run", PROMPT], cwd=folder.workdir, env=opencode_env(tmp_path, config))
 
-    failure = transcript(result) + "\n--- upstream saw\n" + agent_hub.upstream.summary()
+    failure = transcript(result) + "\n--- upstream saw\n" + openai_agent_hub.upstream.summary()
     assert result.returncode == 0, failure
     assert f"the secret word is {folder.secret}" in result.stdout, failure
     assert "the shell printed 42" in result.stdout, failure
-    assert_all_served_ok(agent_hub.served)
-    assert {s.path for s in agent_hub.served} == {endpoint}
+    assert_all_served_ok(openai_agent_hub.served)
+    assert {s.path for s in openai_agent_hub.served} == {endpoint}
     # Upstream, the hub's OpenAI provider takes each request in its own format when it speaks it.
     native = endpoint == "/v1/chat/completions" or "responses" in kinds()["openai"].speaks
-    assert {r.path for r in agent_hub.upstream.received} == {endpoint if native else "/v1/chat/completions"}
-    records = metered_records(agent_hub.served, team=agent_hub.team, key_id=agent_hub.key_id)
+    assert {r.path for r in openai_agent_hub.upstream.received} == {endpoint if native else "/v1/chat/completions"}
+    records = metered_records(openai_agent_hub.served, team=openai_agent_hub.team, key_id=openai_agent_hub.key_id)
     # The three steps on the main model (read, bash, answer), and the title on the small one.
     assert sorted(r.model_requested for r in records) == ["gpt-4.1"] * 3 + ["gpt-4o-mini"], failure
-    assert_charged_as_reported(records, agent_hub.upstream.reported)
+    assert_charged_as_reported(records, openai_agent_hub.upstream.reported)
     assert_client_tool(records, "opencode")

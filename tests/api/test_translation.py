@@ -144,7 +144,7 @@ def test_broken_tool_arguments_from_a_model_are_kept_raw():
     [
         ({"model": "m", "messages": [{"role": "user", "content": "x"}]}, "max_tokens"),
         ({"model": "m", "max_tokens": 0, "messages": [{"role": "user", "content": "x"}]}, "max_tokens"),
-        ({"model": "m", "max_tokens": 5, "messages": [{"role": "system", "content": "x"}]}, "messages[0]"),
+        ({"model": "m", "max_tokens": 5, "messages": [{"role": "system", "content": "x"}]}, "messages"),
         ({"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": 5}]}, "messages[0]"),
         ({"model": "m", "max_tokens": 5, "messages": []}, "messages"),
         (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from llmhub.api.formats.anthropic_request import from_anthropic_request
+from llmhub.api.formats.anthropic_request import from_anthropic_request_for_passthrough
 from llmhub.api.formats.anthropic_response import error_to_anthropic, message_to_anthropic, native_usage
 from llmhub.api.formats.anthropic_stream import anthropic_sse, sse_event
 from llmhub.api.formats.base import ClientFormat
@@ -20,7 +20,7 @@ class AnthropicFormat(ClientFormat):
     forwarded_headers = ("anthropic-beta", "anthropic-version")
 
     def parse(self, body: Any, *, counting: bool = False) -> ChatRequest:
-        return from_anthropic_request(body, counting=counting)
+        return from_anthropic_request_for_passthrough(body, counting=counting)
 
     def render(self, result: Result) -> dict[str, Any]:
         return message_to_anthropic(result.body, result.call.request_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import re
 from typing import Any
 
 from llmhub.api.formats.openai import parse_chat_request
@@ -108,6 +110,15 @@ def _system_text(system: Any) -> str:
     raise InvalidRequest("'system' must be a string or an array of text blocks.", param="system")
 
 
+def _system_turn_text(message: dict[str, Any], where: str) -> str:
+    """A `role: "system"` turn inside `messages` (Claude Code sends its environment and reminders so, and an
+    empty one carrying output_config): the passthrough sends it as it is; translated, it joins the system prompt."""
+    try:
+        return _system_text(message.get("content") or "")
+    except InvalidRequest:
+        raise InvalidRequest(f"'{where}.content' must be a string or an array of text blocks.", param=where) from None
+
+
 def _tools_from_anthropic(tools: Any) -> list[dict[str, Any]]:
     if not isinstance(tools, list):
         raise InvalidRequest("'tools' must be an array.", param="tools")
@@ -147,10 +158,16 @@ def from_anthropic_request(body: Any, *, counting: bool = False) -> ChatRequest:
     if not isinstance(raw_messages, list) or not raw_messages:
         raise InvalidRequest("'messages' must be a non-empty array.", param="messages")
     messages: list[dict[str, Any]] = []
-    if body.get("system"):
-        messages.append({"role": "system", "content": _system_text(body["system"])})
+    system = [_system_text(body["system"])] if body.get("system") else []
     for index, message in enumerate(raw_messages):
-        messages += _from_anthropic_message(message, f"messages[{index}]")
+        if isinstance(message, dict) and message.get("role") == "system":
+            system.append(_system_turn_text(message, f"messages[{index}]"))
+        else:
+            messages += _from_anthropic_message(message, f"messages[{index}]")
+    if not messages:
+        raise InvalidRequest("'messages' must hold a user or assistant turn, not only system turns.", param="messages")
+    if any(system):
+        messages.insert(0, {"role": "system", "content": "\n\n".join(text for text in system if text)})
     params: dict[str, Any] = {"max_tokens": max_tokens}
     for name in ("temperature", "top_p"):
         if body.get(name) is not None:
@@ -169,3 +186,50 @@ def from_anthropic_request(body: Any, *, counting: bool = False) -> ChatRequest:
         params["user"] = user
     # The OpenAI parser validates the translated request exactly as it validates /v1/chat/completions.
     return parse_chat_request({"model": model, "messages": messages, "stream": body.get("stream", False), **params})
+
+
+# Where a piece the canonical form cannot carry sits: "tools[2]", "messages[1].content[0]", or inside a block
+# (".source" of an image, ".content[3]" of a tool_result).
+_PIECE = re.compile(r"\A(tools|messages)\[(\d+)\](?:\.content\[(\d+)\])?(?:\.content\[(\d+)\])?(?:\.source)?\Z")
+MAX_UNTRANSLATABLE = 64
+
+
+def _without(body: dict[str, Any], where: str) -> bool:
+    """Remove the piece at `where` from `body` (a private copy); False when `where` names no removable piece."""
+    found = _PIECE.match(where or "")
+    if found is None:
+        return False
+    name, i, j, k = found.groups()
+    if name == "tools":
+        del body["tools"][int(i)]
+    elif j is None:
+        return False  # a whole message is never left out
+    elif k is None:
+        del body["messages"][int(i)]["content"][int(j)]
+    else:
+        del body["messages"][int(i)]["content"][int(j)]["content"][int(k)]
+    return True
+
+
+def from_anthropic_request_for_passthrough(body: Any, *, counting: bool = False) -> ChatRequest:
+    """As from_anthropic_request, but pieces the canonical form cannot carry (Anthropic-hosted tools such as
+    web_search, server_tool_use and other blocks it does not know) are left out of the canonical form instead
+    of refused: the body goes to an Anthropic upstream as it came, and any other upstream is refused with the
+    400 the strict reading gave (`untranslatable`)."""
+    try:
+        return from_anthropic_request(body, counting=counting)
+    except InvalidRequest as exc:
+        if exc.code != "unsupported_content":
+            raise
+        first = exc
+    reduced = copy.deepcopy(body)
+    for _ in range(MAX_UNTRANSLATABLE):
+        try:
+            chat = from_anthropic_request(reduced, counting=counting)
+        except InvalidRequest as exc:
+            if exc.code != "unsupported_content" or not _without(reduced, exc.param or ""):
+                raise first from None
+            continue
+        chat.untranslatable = first
+        return chat
+    raise first
