@@ -79,8 +79,24 @@ async def plan(caller: Caller, request: ChatRequest) -> Call:
     call.prompt_estimate = estimate
     if auto is not None:
         call.route, call.baseline = auto.route, auto.baseline
-    ceiling = prompt_tokens_ceiling(request.messages, tools)
-    images = count_images(request.messages)
+    await _hold_credits(call, prompt_tokens_ceiling(request.messages, tools), count_images(request.messages))
+    return call
+
+
+async def plan_for_chain(caller: Caller, request: ChatRequest, chain: list[ModelSpec], *, prompt_ceiling: int) -> Call:
+    """`plan` for a request whose models are already chosen (embeddings): the key's allowlist, then its rate
+    limits, the budgets and the credit hold, as for chat. `prompt_ceiling`: the input's upper token estimate."""
+    sweeper.ensure_running()
+    cache_generations.start_watching()
+    call = Call(caller=caller, request=request, chain=_allowed(chain, caller))
+    call.prompt_estimate = prompt_ceiling // 2
+    await _hold_credits(call, prompt_ceiling, 0)
+    return call
+
+
+async def _hold_credits(call: Call, ceiling: int, images: int) -> None:
+    """Admit `call` with its worst-case hold, lowering its output cap to fit the team's credits if need be."""
+    call.prompt_ceiling = ceiling
     try:
         await _admit(call, _hold(call, ceiling, images), record_refusal=False)
     except InsufficientCredits as refused:
@@ -88,7 +104,6 @@ async def plan(caller: Caller, request: ChatRequest) -> Call:
     except HubError as refused:
         await charging.record_refusal(call, refused)
         raise
-    return call
 
 
 def _allowed(chain: list[ModelSpec], caller: Caller) -> list[ModelSpec]:
@@ -133,6 +148,7 @@ async def _admit(call: Call, hold: Decimal, *, record_refusal: bool = True) -> N
         meter=_meter(call),
         output_tokens=max(max_output(call.request, s) for s in call.chain),
     )
+    call.held = hold
 
 
 async def _admit_with_a_fitting_cap(call: Call, refused: InsufficientCredits, prompt_tokens: int, images: int) -> None:

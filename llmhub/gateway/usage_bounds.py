@@ -1,6 +1,7 @@
-"""Upstream usage held to what the request could have used: counts non-negative, output at most the
-request's max output × n, the prompt at most the model's context window, and a reported cost kept only
-when it is finite and plausible. A count cut down is flagged on the usage record."""
+"""Upstream usage held to what the request could have used: counts non-negative and within a database
+integer, output at most the request's max output × n, the prompt at most the hub's own upper estimate of it
+(× PROMPT_BOUND_FACTOR + PROMPT_BOUND_SLACK), and a reported cost kept only when it is finite and plausible.
+A count cut down is flagged on the usage record (and its charge is then held to the hold: charging.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from decimal import Decimal
 from billing.money import to_usd
 from llmhub.catalog import cost_of
 from llmhub.gateway.call import Call
+from llmhub.gateway.charging import MAX_COUNT
 from llmhub.gateway.planning import max_output
 from llmhub.providers.base import Usage
 
@@ -17,6 +19,10 @@ from llmhub.providers.base import Usage
 # price for the same tokens, plus a cent: beyond that it is noise, not a price.
 PLAUSIBLE_COST_FACTOR = 10
 PLAUSIBLE_COST_SLACK = Decimal("0.01")
+# The prompt an upstream may report: the hold's upper estimate (2 bytes a token, images at their ceiling) times
+# this factor, plus this many tokens for what the upstream adds itself (chat templates, tool schemas it renders).
+PROMPT_BOUND_FACTOR = 2
+PROMPT_BOUND_SLACK = 1_000
 
 
 def counts_valid(usage: Usage) -> bool:
@@ -38,25 +44,35 @@ def bounded(call: Call, usage: Usage) -> Usage:
     spec = call.served
     if spec is None:
         return usage
-    clamped = usage.clamped
-    completion, prompt = usage.completion_tokens, usage.prompt_tokens
-    limit = max_output(call.request, spec)
+    counts = [usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens, usage.cache_write_tokens,
+              usage.reasoning_tokens]  # fmt: skip
+    clamped = usage.clamped or any(n > MAX_COUNT for n in counts)
+    prompt, completion, cached, writes, reasoning = (min(max(n, 0), MAX_COUNT) for n in counts)
+    limit = min(max_output(call.request, spec), MAX_COUNT)
     if completion > limit:
         completion, clamped = limit, True
-    # The prompt is not cut at the catalog's context window: long-context tiers bill prompts beyond it.
-    cached = min(usage.cached_tokens, prompt)
+    # Not cut at the catalog's context window (long-context tiers bill prompts beyond it), but at what the
+    # hub measured the request to be.
+    if prompt > prompt_bound(call):
+        prompt, clamped = prompt_bound(call), True
+    cached = min(cached, prompt)
     bounded_usage = dataclasses.replace(
         usage,
         prompt_tokens=prompt,
         completion_tokens=completion,
         cached_tokens=cached,
-        cache_write_tokens=min(usage.cache_write_tokens, prompt - cached),
-        reasoning_tokens=min(usage.reasoning_tokens, completion),
+        cache_write_tokens=min(writes, prompt - cached),
+        reasoning_tokens=min(reasoning, completion),
         clamped=clamped,
     )
     if bounded_usage.upstream_cost is not None:  # an upstream-reported cost is kept only if plausible
         bounded_usage.upstream_cost = _plausible_cost(bounded_usage, cost_of(bounded_usage, spec.prices))
     return bounded_usage
+
+
+def prompt_bound(call: Call) -> int:
+    """The most prompt tokens an upstream may report for `call`'s request (its own estimate, with margin)."""
+    return min(call.prompt_ceiling * PROMPT_BOUND_FACTOR + PROMPT_BOUND_SLACK, MAX_COUNT)
 
 
 def _plausible_cost(usage: Usage, priced: Decimal) -> Decimal | None:
