@@ -165,6 +165,7 @@ async def _admit_with_a_fitting_cap(call: Call, refused: InsufficientCredits, pr
             images=images,
             choices=choices,
             current=current // choices,
+            service_tier=service_tier(call.request),
         )
     if cap is None:
         if isinstance(refused.available, Decimal) and refused.code == "insufficient_credits":
