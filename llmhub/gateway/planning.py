@@ -17,7 +17,7 @@ from llmhub.errors import HubError, InsufficientCredits, InvalidRequest
 from llmhub.gateway import auto_router, charging, response_cache, sweeper
 from llmhub.gateway.call import Call, Caller
 from llmhub.gateway.fitting import asked_cap, fitting_cap, with_cap
-from llmhub.gateway.tokens import count_images, prompt_tokens_ceiling, prompt_tokens_estimate
+from llmhub.gateway.tokens import body_tokens_ceiling, count_images, prompt_tokens_ceiling, prompt_tokens_estimate
 from llmhub.providers.base import ChatRequest, Usage
 
 
@@ -80,6 +80,8 @@ async def plan(caller: Caller, request: ChatRequest) -> Call:
     if auto is not None:
         call.route, call.baseline = auto.route, auto.baseline
     await _hold_credits(call, prompt_tokens_ceiling(request.messages, tools), count_images(request.messages))
+    if request.native is not None:  # the upstream may get the client's own body: its prompt is bounded by that
+        call.prompt_ceiling = max(call.prompt_ceiling, body_tokens_ceiling(request.native.body))
     return call
 
 

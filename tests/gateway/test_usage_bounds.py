@@ -139,3 +139,21 @@ def test_an_overflowing_embedding_count_ends_as_one_record_and_one_charge(hub_ur
     assert response.status_code == 200
     record = _settled_once(response)
     assert record.tokens_clamped and record.cost < Decimal("0.0001")
+
+
+def test_a_passed_through_body_counts_toward_the_prompt_bound(hub_url, upstream, alice, direct):
+    # The client's own Anthropic body goes upstream as is, thinking blocks included (the canonical form drops
+    # them): the prompt an upstream reports for it is bounded by that body, not by the canonical messages.
+    thought = {"type": "thinking", "thinking": "a" * 8_000, "signature": "sig"}
+    body = {
+        "model": "claude-3-5-sonnet", "max_tokens": 5,
+        "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": [thought, {"type": "text", "text": "ok"}]},
+                     {"role": "user", "content": "go on"}],
+    }  # fmt: skip
+    upstream.script("claude-3-5-sonnet-20241022", Reply(text="hi", prompt_tokens=4_000, completion_tokens=1))
+    headers = {"x-api-key": alice.key, "anthropic-version": "2023-06-01"}
+    response = httpx.post(f"{hub_url}/messages", json=body, headers=headers, timeout=20)
+    assert response.status_code == 200, response.text
+    assert upstream.requests_for("/messages")[-1].body["messages"][1]["content"][0]["type"] == "thinking"
+    record = _settled_once(response)
+    assert (record.prompt_tokens, record.tokens_clamped) == (4_000, False)
