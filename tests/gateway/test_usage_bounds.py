@@ -157,3 +157,21 @@ def test_a_passed_through_body_counts_toward_the_prompt_bound(hub_url, upstream,
     assert upstream.requests_for("/messages")[-1].body["messages"][1]["content"][0]["type"] == "thinking"
     record = _settled_once(response)
     assert (record.prompt_tokens, record.tokens_clamped) == (4_000, False)
+
+
+NATIVE_OVERFLOW = {
+    "anthropic": ("claude-3-5-sonnet", "claude-3-5-sonnet-20241022", {"input_tokens": 10**30, "output_tokens": 1}),
+    "gemini": ("gemini-2.0-flash", "gemini-2.0-flash", {"promptTokenCount": 10**30, "candidatesTokenCount": 1}),
+}
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+@pytest.mark.parametrize("model,upstream_model,usage", NATIVE_OVERFLOW.values(), ids=NATIVE_OVERFLOW.keys())
+def test_an_overflowing_native_count_ends_as_one_record_and_one_charge(
+    hub_url, upstream, alice, direct, model, upstream_model, usage, stream
+):
+    direct.script(upstream_model, *[Reply(text="hi there", raw_usage=usage)] * 4)
+    response = _chat(hub_url, alice.key, stream=stream, model=model)
+    assert response.status_code == 200
+    record = _settled_once(response)
+    assert record.tokens_clamped and record.prompt_tokens < 5_000 and record.cost < Decimal("0.01")
