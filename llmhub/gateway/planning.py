@@ -80,9 +80,17 @@ async def plan(caller: Caller, request: ChatRequest) -> Call:
     if auto is not None:
         call.route, call.baseline = auto.route, auto.baseline
     await _hold_credits(call, prompt_tokens_ceiling(request.messages, tools), count_images(request.messages))
-    if request.native is not None:  # the upstream may get the client's own body: its prompt is bounded by that
-        call.prompt_ceiling = max(call.prompt_ceiling, body_tokens_ceiling(request.native.body))
+    call.prompt_ceiling = max(call.prompt_ceiling, _sent_tokens_ceiling(request))
     return call
+
+
+def _sent_tokens_ceiling(request: ChatRequest) -> int:
+    """An upper estimate of all an upstream may bill as input (what its reported prompt is bounded by): the
+    messages and every parameter (tools, a response schema), or the client's own body when it passes through."""
+    sent = prompt_tokens_ceiling(request.messages, request.params)
+    if request.native is not None:
+        sent = max(sent, body_tokens_ceiling(request.native.body))
+    return sent
 
 
 async def plan_for_chain(caller: Caller, request: ChatRequest, chain: list[ModelSpec], *, prompt_ceiling: int) -> Call:

@@ -175,3 +175,14 @@ def test_an_overflowing_native_count_ends_as_one_record_and_one_charge(
     assert response.status_code == 200
     record = _settled_once(response)
     assert record.tokens_clamped and record.prompt_tokens < 5_000 and record.cost < Decimal("0.01")
+
+
+def test_a_large_response_schema_counts_toward_the_prompt_bound(hub_url, upstream, alice):
+    # A structured-output schema goes upstream with the prompt and is billed as input.
+    properties = {f"field_{n}": {"type": "string", "description": "a field " * 8} for n in range(200)}
+    schema = {"name": "big", "schema": {"type": "object", "properties": properties}}
+    upstream.script("gpt-4o", Reply(text="{}", prompt_tokens=6_000, completion_tokens=1))
+    response = _chat(hub_url, alice.key, response_format={"type": "json_schema", "json_schema": schema})
+    assert response.status_code == 200, response.text
+    record = _settled_once(response)
+    assert (record.prompt_tokens, record.tokens_clamped) == (6_000, False)
