@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
+from billing.ledger import hold_max_age
 from billing.models import CreditHold, CreditLedgerEntry, Team, UsageRecord
 from billing.money import ZERO, to_usd
 
@@ -45,6 +46,8 @@ def audit_ledger(now: dt.datetime | None = None, *, holds_since: dt.datetime | N
     - orphan charge: every charge belongs to a usage record of the same team;
     - stale hold: no hold is past its expiry (the sweep settles those within one interval); with
       `holds_since`, only holds created since then (a test's own, not those it dated in the past);
+    - long-lived hold: no hold, however renewed, is older than any request lives (HOLD_MAX_AGE_SECONDS):
+      its request never settled;
     - negative balance: no balance, nor balance less reserved, is below zero.
     """
     with _one_snapshot():
@@ -93,6 +96,12 @@ def _audit(now: dt.datetime, holds_since: dt.datetime | None) -> list[Breach]:
     for team_id, request_id, expires_at in stale.values_list("team_id", "request_id", "expires_at").iterator():
         late = now - expires_at
         breaches.append(Breach("stale hold", teams[team_id].slug, f"hold {request_id} expired {late} ago"))
+    leaked = CreditHold.objects.filter(created_at__lt=now - hold_max_age(), expires_at__gte=now)
+    if holds_since is not None:
+        leaked = leaked.filter(created_at__gte=holds_since)
+    for team_id, request_id, created_at in leaked.values_list("team_id", "request_id", "created_at").iterator():
+        age = now - created_at
+        breaches.append(Breach("long-lived hold", teams[team_id].slug, f"hold {request_id} renewed for {age}"))
     return breaches
 
 

@@ -122,6 +122,11 @@ def hold_ttl() -> dt.timedelta:
     return dt.timedelta(seconds=max(settings.HOLD_TTL_SECONDS, 2 * settings.HOLD_SWEEP_INTERVAL_SECONDS))
 
 
+def hold_max_age() -> dt.timedelta:
+    """Longer than any request lives: a hold older than this leaked (see HOLD_MAX_AGE_SECONDS)."""
+    return dt.timedelta(seconds=settings.HOLD_MAX_AGE_SECONDS)
+
+
 def reserve_credits(
     *,
     team_id: int,

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from billing.ledger import UsageDraft, hold_ttl, release_hold, settle_usage
+from billing.ledger import UsageDraft, hold_max_age, hold_ttl, release_hold, settle_usage
 from billing.models import CreditHold, UsageRecord
 from billing.money import to_usd
 
@@ -42,15 +42,18 @@ def checkpoint_hold(
 
 
 def renew_holds(request_ids: Collection[str], now: dt.datetime | None = None) -> int:
-    """The heartbeat of a worker's live requests (long silent streams included): push their expiry out."""
+    """The heartbeat of a worker's live requests (long silent streams included): push their expiry out.
+
+    Not past HOLD_MAX_AGE_SECONDS: a hold that old belongs to a request that never settled (a leak), and left to
+    expire it is settled by the sweep."""
     now = now or timezone.now()
     ids = list(request_ids)
     renewed = 0
     for start in range(0, len(ids), _RENEW_BATCH):
         with transaction.atomic():
-            renewed += CreditHold.objects.filter(request_id__in=ids[start : start + _RENEW_BATCH]).update(
-                seen_at=now, expires_at=now + hold_ttl()
-            )
+            renewed += CreditHold.objects.filter(
+                request_id__in=ids[start : start + _RENEW_BATCH], created_at__gte=now - hold_max_age()
+            ).update(seen_at=now, expires_at=now + hold_ttl())
     return renewed
 
 

@@ -1,16 +1,15 @@
 """Refusals in words that name the real cause (balance, hold, budget, member cap, rate limit) and the way
-out, for the API's error messages and the chat; plus how many output tokens a team can still afford."""
+out, for the API's error messages and the chat. (How many output tokens a team can still afford is the inverse
+of the pricing function: `llmhub.catalog.pricing.affordable_output_tokens`.)"""
 
 from __future__ import annotations
 
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 from billing.display import in_seconds, usd_text
 from billing.money import ZERO
-
-MILLION = Decimal(1_000_000)  # prices are quoted per million tokens
 
 
 def insufficient_credits_message(*, hold: Decimal, available: Decimal, output_cap: int | None = None) -> str:
@@ -33,19 +32,6 @@ def insufficient_credits_message(*, hold: Decimal, available: Decimal, output_ca
     else:
         way_out = _("Lower max_tokens to hold less, or ask a team admin to request credits.")
     return f"{message} {way_out}"
-
-
-def affordable_output_tokens(
-    *, available: Decimal, prompt_tokens: int, input_per_million: Decimal, output_per_million: Decimal
-) -> int:
-    """The largest output cap whose worst case (prompt at the input price + cap at the output price) fits in
-    `available`; 0 when not even the prompt fits. A free output price means any cap fits (returns a huge int)."""
-    room = available - prompt_tokens * input_per_million / MILLION
-    if room <= ZERO:
-        return 0
-    if output_per_million <= ZERO:
-        return 2**31 - 1
-    return int((room * MILLION / output_per_million).to_integral_value(rounding=ROUND_FLOOR))
 
 
 def lowered_cap_notice(*, asked: int | None, granted: int) -> str:

@@ -252,6 +252,9 @@ RESPONSE_CACHE_TTL = env.int("RESPONSE_CACHE_TTL", default=3600)
 # HOLD_TTL_SECONDS + HOLD_SWEEP_INTERVAL_SECONDS of a crash.
 HOLD_TTL_SECONDS = env.int("HOLD_TTL_SECONDS", default=60)
 HOLD_SWEEP_INTERVAL_SECONDS = env.float("HOLD_SWEEP_INTERVAL_SECONDS", default=10.0)
+# No request lives this long (each upstream attempt is cut at UPSTREAM_TOTAL_TIMEOUT): a hold this old leaked (its
+# request never settled). The heartbeat stops renewing it, so the sweep settles it; audit_ledger names it.
+HOLD_MAX_AGE_SECONDS = env.int("HOLD_MAX_AGE_SECONDS", default=max(1800, int(4 * UPSTREAM_TOTAL_TIMEOUT)))
 # On SIGTERM (uvicorn): how long in-flight requests may run on before they are cut and settled as interrupted.
 SHUTDOWN_GRACE_SECONDS = env.float("SHUTDOWN_GRACE_SECONDS", default=20.0)
 # A request whose worst-case hold does not fit the team's credits runs with a smaller output cap, down to this.

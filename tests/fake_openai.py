@@ -101,6 +101,8 @@ def routes(fake: FakeUpstream) -> list[web.RouteDef]:
         ]
         tokens = sum(len(str(text).split()) for text in inputs)
         usage = {"prompt_tokens": tokens, "total_tokens": tokens}
+        if isinstance(behavior, Reply) and behavior.raw_usage is not None:
+            usage = behavior.raw_usage  # a scripted (hostile) usage object, sent verbatim
         return web.json_response({"object": "list", "data": data, "model": model, "usage": usage})
 
     return [web.post("/v1/chat/completions", chat_completions), web.post("/v1/embeddings", embeddings)]

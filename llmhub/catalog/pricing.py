@@ -24,6 +24,7 @@ DETAIL_OF = {
     "output_audio": "output",
     "output_image": "output",
 }
+MAX_OUTPUT_COUNT = 2**31 - 1  # the largest output cap worth naming (what an integer column takes)
 
 
 @dataclass(frozen=True)
@@ -166,3 +167,25 @@ def worst_case_cost(
     """The most a request can cost: its prompt at full input price plus every output token allowed."""
     usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=max_output_tokens, images=images)
     return cost_of(usage, prices, service_tier=service_tier)
+
+
+def affordable_output_tokens(
+    available: Decimal, *, prompt_tokens: int, images: int, prices: Prices, service_tier: str | None = None
+) -> int:
+    """The inverse of `worst_case_cost`: the largest output cap whose worst case (the prompt at full input price,
+    the images, the per-request fee, every output token) costs at most `available`, at the prices `service_tier`
+    pays. 0 when not even the rest fits; a free output price fits any cap (the largest count a column takes)."""
+    prices = prices.for_service_tier(service_tier)
+    fixed = (prompt_tokens * (prices.rate("input", prompt_tokens) or ZERO)) / MILLION + images * prices.image
+    room = available - fixed - prices.request  # a fee is charged whenever tokens are: a cap of 1 or more
+    if room <= ZERO:
+        return 0
+    output_rate = prices.rate("output", prompt_tokens) or ZERO
+    if output_rate <= ZERO:
+        return MAX_OUTPUT_COUNT
+    cap = min(int(room * MILLION / output_rate), MAX_OUTPUT_COUNT)  # int() floors a positive Decimal
+    # The exact worst case of `cap` fits; its rounding to the cent's millionth cannot push it over `available`.
+    while cap > 0 and worst_case_cost(prompt_tokens=prompt_tokens, max_output_tokens=cap, images=images,
+                                      prices=prices) > available:  # fmt: skip
+        cap -= 1
+    return cap

@@ -7,6 +7,7 @@ import re
 import time
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from billing.ledger import Settlement
@@ -46,6 +47,8 @@ class Call:
     started: float = field(default_factory=time.monotonic)
     attempts: list[dict[str, Any]] = field(default_factory=list)
     prompt_estimate: int = 0
+    prompt_ceiling: int = 0  # the hold's upper estimate of prompt tokens: what an upstream's count is held to
+    held: Decimal | None = None  # the credit hold admitted: a clamped (lying) usage is charged no more
     route: dict[str, Any] | None = None
     served: ModelSpec | None = None
     target: Target | None = None

@@ -222,6 +222,10 @@ def usage_draft(call: Call, usage: Usage, status: str, error_code: str = "", ttf
     tier = call.request.params.get("service_tier")
     service_tier = tier if isinstance(tier, str) else None
     cost = cost_of(usage, spec.prices, service_tier=service_tier) if spec is not None else ZERO
+    if usage.clamped and call.held is not None:
+        # The upstream reported more than the request could use: what it may cost is what was held (and so
+        # counted against the team's hard budgets), never more.
+        cost = min(cost, call.held)
     if call.route is not None and call.baseline is not None and call.cache_status != "hit":
         # Savings = baseline_cost - cost: the same tokens priced at the model the client would otherwise use.
         call.route["baseline_cost"] = str(cost_of(usage, call.baseline.prices, service_tier=service_tier))
@@ -386,8 +390,3 @@ def sweep_due_now() -> None:
     """Make the next admission run the sweep (tests)."""
     global _last_sweep
     _last_sweep = -1e18
-
-
-# More than any one request could cost: a settlement that failed is not retried with a charge beyond it.
-MAX_CHARGE = Decimal("1000000")
-MAX_COUNT = 2**31 - 1  # the largest count every database's integer column takes

@@ -1,15 +1,18 @@
-"""Embeddings through the gateway: the model's deployments, a credit hold, retries and fallback, one settlement."""
+"""Embeddings through the gateway: planned like chat (the key's allowlist, rate limits, budgets, the credit hold),
+the model's deployments with retries and fallback, the usage bounded, one settlement."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from billing.ledger import Settlement
-from llmhub.catalog import ModelSpec, asnapshot, find_model, worst_case_cost
+from llmhub.catalog import ModelSpec, asnapshot, find_model
 from llmhub.errors import InvalidRequest
 from llmhub.gateway import charging
 from llmhub.gateway.call import Call, Caller
 from llmhub.gateway.fallback import with_fallback
+from llmhub.gateway.metering import embedding_usage
+from llmhub.gateway.planning import plan_for_chain
 from llmhub.providers.base import ChatRequest
 from llmhub.providers.embeddings import EmbeddingRequest, Embeddings, embed_at
 
@@ -40,18 +43,11 @@ async def embed(caller: Caller, request: EmbeddingRequest) -> EmbeddingResult:
             code="model_not_embedding",
             param="model",
         )
-    call = Call(caller=caller, request=ChatRequest(model=request.model, messages=[]), chain=[spec])
-    call.prompt_estimate = _ceiling(request) // 2
-    hold = worst_case_cost(prompt_tokens=_ceiling(request), max_output_tokens=0, images=0, prices=spec.prices)
-    await charging.admit(
-        team_id=caller.team_id,
-        user_id=caller.user_id,
-        key_id=caller.key_id,
-        request_id=call.request_id,
-        amount=hold,
-        prompt_tokens=call.prompt_estimate,
+    call = await plan_for_chain(
+        caller, ChatRequest(model=request.model, messages=[]), [spec], prompt_ceiling=_ceiling(request)
     )
     async with charging.settled_on_failure(call, cancelled_code="cancelled"):
         embeddings = await with_fallback(call, lambda spec, target: embed_at(target, request))
+    embeddings.usage = embedding_usage(call, embeddings.usage)
     settlement = await charging.settle(call, charging.usage_draft(call, embeddings.usage, "ok"))
     return EmbeddingResult(embeddings=embeddings, settlement=settlement, call=call)

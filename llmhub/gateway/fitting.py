@@ -8,8 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from billing.refusal_wording import affordable_output_tokens
-from llmhub.catalog import ModelSpec
+from llmhub.catalog import ModelSpec, affordable_output_tokens
 from llmhub.providers.base import ChatRequest
 
 CAP_FIELDS = ("max_completion_tokens", "max_tokens")
@@ -24,23 +23,25 @@ def asked_cap(request: ChatRequest) -> int | None:
 
 
 def fitting_cap(
-    *, chain: list[ModelSpec], available: Decimal, prompt_tokens: int, images: int, choices: int, current: int
+    *,
+    chain: list[ModelSpec],
+    available: Decimal,
+    prompt_tokens: int,
+    images: int,
+    choices: int,
+    current: int,
+    service_tier: str | None = None,
 ) -> int | None:
-    """The largest per-choice output cap whose hold fits in `available` on every model of the chain, or None
-    when it is under the floor or no smaller than the cap the hold already assumed."""
-    caps = []
-    for spec in chain:
-        room = available - images * spec.prices.image
-        caps.append(
-            affordable_output_tokens(
-                available=room,
-                prompt_tokens=prompt_tokens,
-                input_per_million=spec.prices.input,
-                output_per_million=spec.prices.output,
-            )
-            // max(1, choices)
+    """The largest per-choice output cap whose hold (priced as the hold is: the service tier's prices, the
+    per-request fee) fits in `available` on every model of the chain, or None when it is under the floor or
+    no smaller than the cap the hold already assumed."""
+    cap = min(
+        affordable_output_tokens(
+            available, prompt_tokens=prompt_tokens, images=images, prices=spec.prices, service_tier=service_tier
         )
-    cap = min(caps)
+        // max(1, choices)
+        for spec in chain
+    )
     if cap < settings.OUTPUT_CAP_FLOOR or cap >= current:
         return None
     return cap

@@ -40,6 +40,12 @@ def streamed_usage(call: Call, reported: Usage | None, text_bytes: int) -> Usage
     return bounded(call, usage)
 
 
+def embedding_usage(call: Call, reported: Usage) -> Usage:
+    """Embeddings' usage: the upstream's input count (bounded), or the hub's estimate when it reported nonsense."""
+    usage = reported if counts_valid(reported) else Usage(prompt_tokens=call.prompt_estimate, estimated=True)
+    return bounded(call, usage)
+
+
 def usage_json(usage: Usage, settlement: Settlement) -> dict[str, Any]:
     body: dict[str, Any] = {
         "prompt_tokens": usage.prompt_tokens,

@@ -17,7 +17,7 @@ from llmhub.errors import HubError, InsufficientCredits, InvalidRequest
 from llmhub.gateway import auto_router, charging, response_cache, sweeper
 from llmhub.gateway.call import Call, Caller
 from llmhub.gateway.fitting import asked_cap, fitting_cap, with_cap
-from llmhub.gateway.tokens import count_images, prompt_tokens_ceiling, prompt_tokens_estimate
+from llmhub.gateway.tokens import body_tokens_ceiling, count_images, prompt_tokens_ceiling, prompt_tokens_estimate
 from llmhub.providers.base import ChatRequest, Usage
 from llmhub.providers.registry import takes_param
 
@@ -81,8 +81,34 @@ async def plan(caller: Caller, request: ChatRequest) -> Call:
     call.prompt_estimate = estimate
     if auto is not None:
         call.route, call.baseline = auto.route, auto.baseline
-    ceiling = prompt_tokens_ceiling(request.messages, tools)
-    images = count_images(request.messages)
+    await _hold_credits(call, prompt_tokens_ceiling(request.messages, tools), count_images(request.messages))
+    call.prompt_ceiling = max(call.prompt_ceiling, _sent_tokens_ceiling(request))
+    return call
+
+
+def _sent_tokens_ceiling(request: ChatRequest) -> int:
+    """An upper estimate of all an upstream may bill as input (what its reported prompt is bounded by): the
+    messages and every parameter (tools, a response schema), or the client's own body when it passes through."""
+    sent = prompt_tokens_ceiling(request.messages, request.params)
+    if request.native is not None:
+        sent = max(sent, body_tokens_ceiling(request.native.body))
+    return sent
+
+
+async def plan_for_chain(caller: Caller, request: ChatRequest, chain: list[ModelSpec], *, prompt_ceiling: int) -> Call:
+    """`plan` for a request whose models are already chosen (embeddings): the key's allowlist, then its rate
+    limits, the budgets and the credit hold, as for chat. `prompt_ceiling`: the input's upper token estimate."""
+    sweeper.ensure_running()
+    cache_generations.start_watching()
+    call = Call(caller=caller, request=request, chain=_allowed(chain, caller))
+    call.prompt_estimate = prompt_ceiling // 2
+    await _hold_credits(call, prompt_ceiling, 0)
+    return call
+
+
+async def _hold_credits(call: Call, ceiling: int, images: int) -> None:
+    """Admit `call` with its worst-case hold, lowering its output cap to fit the team's credits if need be."""
+    call.prompt_ceiling = ceiling
     try:
         await _admit(call, _hold(call, ceiling, images), record_refusal=False)
     except InsufficientCredits as refused:
@@ -90,7 +116,6 @@ async def plan(caller: Caller, request: ChatRequest) -> Call:
     except HubError as refused:
         await charging.record_refusal(call, refused)
         raise
-    return call
 
 
 def _provider_models(request: ChatRequest, models: dict[str, ModelSpec]) -> None:
@@ -162,6 +187,7 @@ async def _admit(call: Call, hold: Decimal, *, record_refusal: bool = True) -> N
         meter=_meter(call),
         output_tokens=max(max_output(call.request, s) for s in call.chain),
     )
+    call.held = hold
 
 
 async def _admit_with_a_fitting_cap(call: Call, refused: InsufficientCredits, prompt_tokens: int, images: int) -> None:
@@ -178,6 +204,7 @@ async def _admit_with_a_fitting_cap(call: Call, refused: InsufficientCredits, pr
             images=images,
             choices=choices,
             current=current // choices,
+            service_tier=service_tier(call.request),
         )
     if cap is None:
         if isinstance(refused.available, Decimal) and refused.code == "insufficient_credits":

@@ -6,6 +6,7 @@ credit holds, and a plain average for counting text the upstream streamed withou
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -50,6 +51,12 @@ def prompt_bytes(messages: list[dict[str, Any]], extra: Any = None) -> int:
 def prompt_tokens_ceiling(messages: list[dict[str, Any]], tools: Any = None) -> int:
     """An upper estimate of prompt tokens (2 bytes a token, images at their ceiling): used for holds."""
     return math.ceil(prompt_bytes(messages, tools) / 2) + count_images(messages) * IMAGE_TOKENS_CEILING
+
+
+def body_tokens_ceiling(body: Any) -> int:
+    """An upper estimate of the tokens in a client's own body (2 bytes a token): what a passed-through request
+    can carry that its canonical form does not (thinking blocks, provider-only fields)."""
+    return math.ceil(len(json.dumps(body, ensure_ascii=False, default=str).encode()) / 2)
 
 
 def prompt_tokens_estimate(messages: list[dict[str, Any]], tools: Any = None) -> int:

@@ -1,6 +1,7 @@
-"""Upstream usage held to what the request could have used: counts non-negative, output at most the
-request's max output × n, the prompt at most the model's context window, and a reported cost kept only
-when it is finite and plausible. A count cut down is flagged on the usage record."""
+"""Upstream usage held to what the request could have used: counts non-negative and within a database
+integer, output at most the request's max output × n, the prompt at most the hub's own upper estimate of it
+(× PROMPT_BOUND_FACTOR + PROMPT_BOUND_SLACK), and a reported cost kept only when it is finite and plausible.
+A count cut down is flagged on the usage record (and its charge is then held to the hold: charging.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from billing.money import to_usd
 from llmhub.catalog import cost_of
 from llmhub.catalog.pricing import DETAIL_OF
 from llmhub.gateway.call import Call
+from llmhub.gateway.charging import MAX_COUNT
 from llmhub.gateway.planning import max_output
 from llmhub.providers.base import Usage
 
@@ -20,6 +22,12 @@ PLAUSIBLE_COST_FACTOR = 10
 PLAUSIBLE_COST_SLACK = Decimal("0.01")
 # Hosted tool calls one answer can bill, per tool: beyond this an upstream's count is noise, not searches.
 MAX_SERVER_TOOL_CALLS = 100
+# The prompt an upstream may report: the hold's upper estimate (2 bytes a token, images at their ceiling) times
+# this factor, plus this many tokens for what the upstream adds itself (chat templates, tool schemas it renders).
+PROMPT_BOUND_FACTOR = 2
+PROMPT_BOUND_SLACK = 1_000
+# What one hosted tool call (a web search, a fetched page, a file search) may add to the prompt the upstream bills.
+HOSTED_CALL_PROMPT_TOKENS = 100_000
 
 
 def counts_valid(usage: Usage) -> bool:
@@ -41,15 +49,21 @@ def bounded(call: Call, usage: Usage) -> Usage:
     spec = call.served
     if spec is None:
         return usage
-    clamped = usage.clamped
-    completion, prompt = usage.completion_tokens, usage.prompt_tokens
-    limit = max_output(call.request, spec)
+    counts = [usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens, usage.cache_write_tokens,
+              usage.reasoning_tokens]  # fmt: skip
+    clamped = usage.clamped or any(n > MAX_COUNT for n in counts)
+    prompt, completion, cached, writes, reasoning = (min(max(n, 0), MAX_COUNT) for n in counts)
+    limit = min(max_output(call.request, spec), MAX_COUNT)
     if completion > limit:
         completion, clamped = limit, True
-    # The prompt is not cut at the catalog's context window: long-context tiers bill prompts beyond it.
-    cached = min(usage.cached_tokens, prompt)
-    calls = {tool: min(n, MAX_SERVER_TOOL_CALLS) for tool, n in usage.server_tool_requests.items()}
-    writes = min(usage.cache_write_tokens, prompt - cached)
+    calls = {tool: min(max(n, 0), MAX_SERVER_TOOL_CALLS) for tool, n in usage.server_tool_requests.items()}
+    # Not cut at the catalog's context window (long-context tiers bill prompts beyond it), but at what the
+    # hub measured the request to be, plus what the upstream's own hosted tool calls fed into the prompt.
+    bound = prompt_bound(call, hosted_calls=sum(calls.values()))
+    if prompt > bound:
+        prompt, clamped = bound, True
+    cached = min(cached, prompt)
+    writes = min(writes, prompt - cached)
     details = _bounded_details(usage.token_details, prompt - cached - writes, cached, writes, completion)
     clamped = clamped or calls != usage.server_tool_requests or details != usage.token_details
     bounded_usage = dataclasses.replace(
@@ -59,7 +73,7 @@ def bounded(call: Call, usage: Usage) -> Usage:
         cached_tokens=cached,
         cache_write_tokens=writes,
         token_details=details,
-        reasoning_tokens=min(usage.reasoning_tokens, completion),
+        reasoning_tokens=min(reasoning, completion),
         server_tool_requests=calls,
         clamped=clamped,
     )
@@ -78,6 +92,13 @@ def _bounded_details(details: dict[str, int], plain: int, cached: int, writes: i
             kept[name] = min(count, left[kind])
             left[kind] -= kept[name]
     return kept
+
+
+def prompt_bound(call: Call, *, hosted_calls: int = 0) -> int:
+    """The most prompt tokens an upstream may report for `call`'s request (its own estimate, with margin), and
+    for each hosted tool call the upstream ran (a web search's results are prompt tokens the hub never saw)."""
+    bound = call.prompt_ceiling * PROMPT_BOUND_FACTOR + PROMPT_BOUND_SLACK + hosted_calls * HOSTED_CALL_PROMPT_TOKENS
+    return min(bound, MAX_COUNT)
 
 
 def _plausible_cost(usage: Usage, priced: Decimal) -> Decimal | None:

@@ -72,6 +72,15 @@ def test_hold_past_its_ttl_is_a_breach(alice, acme, capsys):
     assert code == 1 and "stale hold [team acme]: hold stale expired" in err
 
 
+def test_hold_renewed_longer_than_any_request_lives_is_a_breach(alice, acme, capsys, settings):
+    settings.HOLD_MAX_AGE_SECONDS = 600
+    leaked_at = timezone.now() - dt.timedelta(minutes=25)
+    reserve_credits(team_id=acme.pk, request_id="leaked", amount=Decimal("1"), user_id=alice.user.pk, now=leaked_at)
+    CreditHold.objects.filter(request_id="leaked").update(expires_at=timezone.now() + dt.timedelta(seconds=60))
+    code, err = _audit(capsys)
+    assert code == 1 and "long-lived hold [team acme]: hold leaked renewed for 0:25:" in err
+
+
 def test_negative_balance_is_a_breach(acme, capsys):
     CreditLedgerEntry.objects.create(team=acme, kind="adjust", amount=Decimal("-150"), balance_after=Decimal("-50"))
     Team.objects.filter(pk=acme.pk).update(balance=Decimal("-50"))

@@ -10,7 +10,7 @@ from django.core import mail
 from billing import alerts
 from billing.display import exact_amount, format_usd, in_seconds, usd_text
 from billing.models import BillingAlert, Team
-from billing.refusal_wording import affordable_output_tokens, insufficient_credits_message, lowered_cap_notice
+from billing.refusal_wording import insufficient_credits_message, lowered_cap_notice
 from chat.generation import explain
 from chat.message_view import format_credits
 from llmhub.errors import InsufficientCredits, RateLimited
@@ -68,13 +68,7 @@ def test_a_credits_refusal_names_the_hold_and_how_to_lower_it():
     assert "request credits" in insufficient_credits_message(hold=Decimal("1"), available=Decimal("-1"))
 
 
-def test_affordable_output_tokens_fit_what_is_left():
-    # $0.10 left, 1,000 prompt tokens at $2/M ($0.002), output at $8/M: (0.098 / 8) * 1M = 12,250 tokens.
-    fits = affordable_output_tokens(available=Decimal("0.1"), prompt_tokens=1000,
-                                    input_per_million=Decimal("2"), output_per_million=Decimal("8"))  # fmt: skip
-    assert fits == 12250
-    assert affordable_output_tokens(available=Decimal("0.001"), prompt_tokens=1000,
-                                    input_per_million=Decimal("2"), output_per_million=Decimal("8")) == 0  # fmt: skip
+def test_the_lowered_cap_notice_names_both_caps():
     assert "from 32,768 to 12,250 tokens" in lowered_cap_notice(asked=32768, granted=12250)
 
 

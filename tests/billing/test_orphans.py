@@ -22,10 +22,10 @@ METER = HoldMeter(
 )  # fmt: skip
 
 
-def _crashed_hold(person, team, request_id: str = "crashed") -> None:
+def _crashed_hold(person, team, request_id: str = "crashed", now: dt.datetime = LONG_AGO) -> None:
     reserve_credits(
         team_id=team.pk, request_id=request_id, amount=Decimal("0.50"), user_id=person.user.pk, meter=METER,
-        now=LONG_AGO,
+        now=now,
     )  # fmt: skip
 
 
@@ -103,10 +103,19 @@ def test_live_hold_is_not_swept(alice, acme):
 
 @pytest.mark.django_db
 def test_heartbeat_renews_a_hold_past_its_old_expiry(alice, acme):
-    _crashed_hold(alice, acme)
+    _crashed_hold(alice, acme, now=timezone.now() - dt.timedelta(minutes=5))
     assert renew_holds(["crashed"]) == 1
     assert settle_expired_holds() == 0
     assert CreditHold.objects.get().expires_at > timezone.now()
+
+
+@pytest.mark.django_db
+def test_heartbeat_stops_renewing_a_hold_older_than_any_request_lives(alice, acme, settings):
+    settings.HOLD_MAX_AGE_SECONDS = 600
+    _crashed_hold(alice, acme, now=timezone.now() - dt.timedelta(minutes=11))  # its request never settled
+    assert renew_holds(["crashed"]) == 0
+    assert settle_expired_holds() == 1
+    assert UsageRecord.objects.get(request_id="crashed").status == "interrupted"
 
 
 @pytest.mark.django_db

@@ -27,11 +27,14 @@ def synced(hub_url):
     return hub_url
 
 
-def complete(hub_url: str, key: str, model: str, **extra: object) -> Decimal:
+def complete(hub_url: str, key: str, model: str, prompt_tokens: int = 0, **extra: object) -> Decimal:
+    """The cost of one request whose prompt is about `prompt_tokens` long (the hub bounds an upstream's prompt
+    count by its own estimate of the prompt, so a test's scripted count needs a prompt that size)."""
+    content = "hi " + "a" * prompt_tokens
     response = httpx.post(
         f"{hub_url}/chat/completions",
         headers={"Authorization": f"Bearer {key}"},
-        json={"model": model, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 5_000, **extra},
+        json={"model": model, "messages": [{"role": "user", "content": content}], "max_tokens": 5_000, **extra},
         timeout=20,
     )
     assert response.status_code == 200, response.text
@@ -51,14 +54,14 @@ def oracle(model: str, provider: str, context: dict[str, str] | None = None, **u
 
 def test_gemini_pro_prompt_above_200k_is_charged_at_the_long_context_tier(synced, alice, upstream):
     upstream.script("gemini-2.5-pro", Reply(text="long", prompt_tokens=250_000, completion_tokens=1_000))
-    cost = complete(synced, alice.key, "gemini-2.5-pro")
+    cost = complete(synced, alice.key, "gemini-2.5-pro", 250_000)
     assert cost == oracle("gemini-2.5-pro", "google", input_tokens=250_000, output_tokens=1_000)
     assert cost == Decimal("0.64")  # 250k × $2.50/M + 1k × $15/M, not the $1.25 / $10 base
 
 
 def test_gemini_pro_prompt_below_200k_pays_the_base_rate(synced, alice, upstream):
     upstream.script("gemini-2.5-pro", Reply(text="short", prompt_tokens=150_000, completion_tokens=1_000))
-    cost = complete(synced, alice.key, "gemini-2.5-pro")
+    cost = complete(synced, alice.key, "gemini-2.5-pro", 150_000)
     assert cost == oracle("gemini-2.5-pro", "google", input_tokens=150_000, output_tokens=1_000)
 
 
@@ -67,7 +70,7 @@ def test_claude_long_context_cache_reads_and_writes_match_genai_prices(synced, a
         "claude-sonnet-4-5",
         Reply(text="c", prompt_tokens=260_000, cached_tokens=200_000, cache_write_tokens=40_000, completion_tokens=500),
     )
-    cost = complete(synced, alice.key, "claude-sonnet-4-5")
+    cost = complete(synced, alice.key, "claude-sonnet-4-5", 260_000)
     expected = oracle(
         "claude-sonnet-4-5",
         "anthropic",
@@ -81,13 +84,13 @@ def test_claude_long_context_cache_reads_and_writes_match_genai_prices(synced, a
 
 def test_gpt5_cached_tokens_are_priced_at_the_cache_read_rate(synced, alice, upstream):
     upstream.script("gpt-5", Reply(text="c", prompt_tokens=10_000, cached_tokens=8_000, completion_tokens=300))
-    cost = complete(synced, alice.key, "gpt-5")
+    cost = complete(synced, alice.key, "gpt-5", 10_000)
     assert cost == oracle("gpt-5", "openai", input_tokens=10_000, cache_read_tokens=8_000, output_tokens=300)
 
 
 def test_priority_tier_request_is_charged_at_priority_prices(synced, alice, upstream):
     upstream.script("gpt-5", Reply(text="fast", prompt_tokens=2_000, completion_tokens=800))
-    cost = complete(synced, alice.key, "gpt-5", service_tier="priority")
+    cost = complete(synced, alice.key, "gpt-5", 2_000, service_tier="priority")
     priority = oracle("gpt-5", "openai", {"service_tier": "priority"}, input_tokens=2_000, output_tokens=800)
     assert cost == priority
     assert cost > oracle("gpt-5", "openai", input_tokens=2_000, output_tokens=800)
@@ -95,7 +98,7 @@ def test_priority_tier_request_is_charged_at_priority_prices(synced, alice, upst
 
 def test_deepseek_and_grok_costs_match_genai_prices(synced, alice, upstream):
     upstream.script("grok-3", Reply(text="g", prompt_tokens=3_000, cached_tokens=1_000, completion_tokens=400))
-    assert complete(synced, alice.key, "grok-3") == oracle(
+    assert complete(synced, alice.key, "grok-3", 3_000) == oracle(
         "grok-3", "x-ai", input_tokens=3_000, cache_read_tokens=1_000, output_tokens=400
     )
     upstream.script("deepseek-reasoner", Reply(text="d", prompt_tokens=3_000, completion_tokens=400))
@@ -106,7 +109,7 @@ def test_deepseek_and_grok_costs_match_genai_prices(synced, alice, upstream):
         provider_id="deepseek",
         genai_request_timestamp=peak,
     )
-    assert complete(synced, alice.key, "deepseek-reasoner") == to_usd(expected.total_price)
+    assert complete(synced, alice.key, "deepseek-reasoner", 3_000) == to_usd(expected.total_price)
 
 
 def test_usage_record_keeps_the_cost_the_response_reported(synced, alice, upstream):

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from llmhub.catalog import Prices, cost_of, worst_case_cost
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from llmhub.catalog import Prices, affordable_output_tokens, cost_of, worst_case_cost
+from llmhub.catalog.pricing import Tier
 from llmhub.providers.base import Usage
 
 PRICES = Prices(input=Decimal("2"), output=Decimal("8"), cached_input=Decimal("0.5"), cache_write=Decimal("2.5"))
@@ -79,3 +83,55 @@ def test_hosted_tool_calls_cost_their_per_call_price():
 def test_details_and_per_call_prices_survive_the_json_round_trip():
     assert Prices.from_json(DETAILED.to_json()) == DETAILED
     assert "details" not in PRICES.to_json() and "per_call" not in PRICES.to_json()
+
+
+# --- the inverse: the largest output cap a sum covers ----------------------------------------------------------
+
+_rates = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("200"), places=2)
+_fees = st.sampled_from([Decimal("0"), Decimal("0.005"), Decimal("0.5")])
+
+
+@st.composite
+def _prices(draw: st.DrawFn) -> Prices:
+    priority = Prices(input=draw(_rates), output=draw(_rates), request=draw(_fees))
+    tiers = (Tier("output", 1_000, draw(_rates)),) if draw(st.booleans()) else ()
+    return Prices(
+        input=draw(_rates), output=draw(_rates), image=draw(st.sampled_from([Decimal("0"), Decimal("0.01")])),
+        request=draw(_fees), tiers=tiers, variants=(("priority", priority),),
+    )  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    prices=_prices(),
+    available=st.decimals(min_value=Decimal("0"), max_value=Decimal("50"), places=8),
+    prompt_tokens=st.integers(0, 200_000),
+    images=st.integers(0, 3),
+    tier=st.sampled_from([None, "priority", "flex"]),
+)
+def test_the_affordable_cap_is_the_largest_whose_worst_case_fits(prices, available, prompt_tokens, images, tier):
+    cap = affordable_output_tokens(available, prompt_tokens=prompt_tokens, images=images, prices=prices,
+                                   service_tier=tier)  # fmt: skip
+
+    def worst(output: int) -> Decimal:
+        return worst_case_cost(prompt_tokens=prompt_tokens, max_output_tokens=output, images=images, prices=prices,
+                               service_tier=tier)  # fmt: skip
+
+    if cap > 0:
+        assert worst(cap) <= available
+    # One more token (and a few more, past the rounding of a millionth of a cent) no longer fits.
+    output_rate = prices.for_service_tier(tier).rate("output", prompt_tokens)
+    step = 1 + int(Decimal("0.00000002") * 1_000_000 / output_rate)
+    assert worst(cap + step) > available or (cap == 0 and worst(1) > available)
+
+
+def test_the_affordable_cap_is_priced_at_the_service_tier_with_the_fee():
+    prices = Prices(input=Decimal("2"), output=Decimal("60"), request=Decimal("0.5"),
+                    variants=(("priority", Prices(input=Decimal("4"), output=Decimal("120"))),))  # fmt: skip
+    # Standard: ($1 - $0.50 fee) / $60 per million = 8,333 tokens; priority (no fee in its variant): 8,333 as well.
+    assert affordable_output_tokens(Decimal("1"), prompt_tokens=0, images=0, prices=prices) == 8333
+    assert (
+        affordable_output_tokens(Decimal("1"), prompt_tokens=0, images=0, prices=prices, service_tier="priority")
+        == 8333
+    )
+    assert affordable_output_tokens(Decimal("0.4"), prompt_tokens=0, images=0, prices=prices) == 0

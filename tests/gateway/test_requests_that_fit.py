@@ -86,3 +86,34 @@ def test_fallbacks_outside_the_allowlist_are_skipped(hub_url, upstream, alice):
     response = _post(hub_url, alice, {**ASK, "model": "gpt-4o-mini", "models": ["gpt-4.1"]})
     assert response.status_code == 200
     assert [a["model"] for a in UsageRecord.objects.get().attempts] == ["gpt-4o-mini"]
+
+
+def _price_gpt41(output: str, extras: dict[str, object]) -> None:
+    from llmhub import catalog
+    from llmhub.models import CatalogModel
+
+    row = CatalogModel.objects.get(name="gpt-4.1")
+    row.output_price, row.price_tiers = Decimal(output), extras
+    row.save()
+    catalog.invalidate()
+
+
+def test_the_lowered_cap_is_priced_at_the_requests_service_tier(hub_url, upstream, alice, acme):
+    # At $60/1M output a standard-priced cap for $1 is ~16,666 tokens, which costs $2 on the 2x priority tier.
+    _price_gpt41("60", {"variants": {"priority": {"input": "4", "output": "120"}}})
+    Team.objects.filter(pk=acme.pk).update(balance=Decimal("1"))
+    response = _post(hub_url, alice, {**ASK, "service_tier": "priority"})
+    assert response.status_code == 200, response.text
+    lowered = int(response.headers["x-llmhub-max-tokens-lowered"])
+    assert lowered >= 256 and lowered * Decimal("120") / 1_000_000 <= Decimal("1")
+    assert upstream.received[-1].body["max_tokens"] == lowered
+    assert UsageRecord.objects.get().status == "ok"
+
+
+def test_the_lowered_cap_leaves_room_for_the_per_request_fee(hub_url, upstream, alice, acme):
+    _price_gpt41("60", {"request": "0.5"})
+    Team.objects.filter(pk=acme.pk).update(balance=Decimal("1"))
+    response = _post(hub_url, alice, ASK)
+    assert response.status_code == 200, response.text
+    lowered = int(response.headers["x-llmhub-max-tokens-lowered"])
+    assert lowered >= 256 and Decimal("0.5") + lowered * Decimal("60") / 1_000_000 <= Decimal("1")

@@ -141,9 +141,8 @@ def test_cache_tokens_priced_exactly(openai_client, direct, acme):
             text="ok", prompt_tokens=1000, cache_read_tokens=2000, cache_write_tokens=500, completion_tokens=300
         ),
     )
-    response = openai_client.chat.completions.create(
-        model="claude-3-5-sonnet", messages=[{"role": "user", "content": "x"}]
-    )
+    long_prompt = [{"role": "user", "content": "x" * 3_500}]  # the hub bounds the reported prompt by its size
+    response = openai_client.chat.completions.create(model="claude-3-5-sonnet", messages=long_prompt)
     usage = response.usage.model_dump()
     # 1000 × $3 + 2000 × $0.30 + 500 × $3.75 + 300 × $15, per million = $0.009975
     assert Decimal(str(usage["cost"])) == Decimal("0.009975")

@@ -127,7 +127,8 @@ def test_cached_and_thought_tokens_priced_exactly(openai_client, direct, acme):
             text="ok", prompt_tokens=10_000, cache_read_tokens=4000, completion_tokens=500, thoughts_tokens=200
         ),
     )
-    usage = _ask(openai_client).usage.model_dump()
+    long_prompt = [{"role": "user", "content": "x" * 10_000}]  # the hub bounds the reported prompt by its size
+    usage = openai_client.chat.completions.create(model=FLASH, messages=long_prompt).usage.model_dump()
     # 6000 × $0.10 + 4000 × $0.025 + (500 + 200) × $0.40, per million = $0.00098
     assert Decimal(str(usage["cost"])) == Decimal("0.00098")
     assert (usage["prompt_tokens"], usage["completion_tokens"]) == (10_000, 700)
