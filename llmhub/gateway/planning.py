@@ -17,7 +17,14 @@ from llmhub.errors import HubError, InsufficientCredits, InvalidRequest
 from llmhub.gateway import auto_router, charging, response_cache, sweeper
 from llmhub.gateway.call import Call, Caller
 from llmhub.gateway.fitting import asked_cap, fitting_cap, with_cap
-from llmhub.gateway.tokens import body_tokens_ceiling, count_images, prompt_tokens_ceiling, prompt_tokens_estimate
+from llmhub.gateway.tokens import (
+    MEDIA_PART_TOKENS_CEILING,
+    body_tokens_ceiling,
+    count_images,
+    media_parts,
+    prompt_tokens_ceiling,
+    prompt_tokens_estimate,
+)
 from llmhub.providers.base import ChatRequest, Usage
 from llmhub.providers.registry import takes_param
 
@@ -88,11 +95,14 @@ async def plan(caller: Caller, request: ChatRequest) -> Call:
 
 def _sent_tokens_ceiling(request: ChatRequest) -> int:
     """An upper estimate of all an upstream may bill as input (what its reported prompt is bounded by): the
-    messages and every parameter (tools, a response schema), or the client's own body when it passes through."""
+    messages and every parameter (tools, a response schema), or the client's own body when it passes through,
+    and for each audio, video or document part the most it may count (the hub cannot size those)."""
     sent = prompt_tokens_ceiling(request.messages, request.params)
+    media = media_parts(request.messages)
     if request.native is not None:
         sent = max(sent, body_tokens_ceiling(request.native.body))
-    return sent
+        media = max(media, media_parts(request.native.body))
+    return sent + media * MEDIA_PART_TOKENS_CEILING
 
 
 async def plan_for_chain(caller: Caller, request: ChatRequest, chain: list[ModelSpec], *, prompt_ceiling: int) -> Call:

@@ -59,6 +59,29 @@ def body_tokens_ceiling(body: Any) -> int:
     return math.ceil(len(json.dumps(body, ensure_ascii=False, default=str).encode()) / 2)
 
 
+# Media an upstream reads that the hub cannot size from the request (audio, video, documents, files by
+# reference): what one such part may add to the prompt an upstream bills (an hour of audio is ~115k tokens).
+MEDIA_PART_TOKENS_CEILING = 200_000
+_MEDIA_TYPES = {"input_audio", "audio", "input_file", "file", "document", "video", "video_url", "audio_url"}
+_MEDIA_KEYS = {"fileData", "file_data"}
+
+
+def media_parts(node: Any) -> int:
+    """How many parts of a body carry media other than images (OpenAI input_audio/file, Anthropic documents,
+    Responses input_file, Gemini inlineData that is not an image and fileData)."""
+    if isinstance(node, list):
+        return sum(media_parts(item) for item in node)
+    if not isinstance(node, dict):
+        return 0
+    own = 1 if node.get("type") in _MEDIA_TYPES or _MEDIA_KEYS & node.keys() else 0
+    inline = node.get("inlineData") or node.get("inline_data")
+    if isinstance(inline, dict) and not str(inline.get("mimeType") or inline.get("mime_type") or "").startswith(
+        "image/"
+    ):
+        own = 1
+    return own + sum(media_parts(value) for value in node.values() if isinstance(value, (dict, list)))
+
+
 def prompt_tokens_estimate(messages: list[dict[str, Any]], tools: Any = None) -> int:
     """A typical estimate (4 bytes a token): used for context-window checks and silent upstreams."""
     return math.ceil(prompt_bytes(messages, tools) / 4) + count_images(messages) * 765

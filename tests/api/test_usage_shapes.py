@@ -20,6 +20,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 CLAUDE_ID = "claude-3-5-sonnet-20241022"
 EXACT = Decimal("0.00000001")
 HI = [{"role": "user", "content": "2+2?"}]
+# The cached answers bill ~8,000 prompt tokens: the prompt sent is that long (the hub bounds a reported prompt
+# by what it sent, llmhub/gateway/usage_bounds.py).
+LONG_QUESTION = "Using the notes below, 2+2? " + "notes " * 3_000
+LONG = [{"role": "user", "content": LONG_QUESTION}]
 CACHED = {"reads": 4000, "writes_5m": 1000, "writes_1h": 3000}
 # genai-prices' own price of that usage: 21 plain input, 4000 read, 1000 written for 5 min, 3000 for an hour.
 CACHED_USAGE = {
@@ -49,7 +53,7 @@ def _expected() -> Decimal:
 
 def test_one_hour_cache_writes_charged_at_the_one_hour_rate(hub_url, alice, priced):
     priced.script(CLAUDE_ID, Recorded(body=claude.thinking_message(**CACHED)))
-    response = _messages(hub_url, alice.key, {"model": "claude-3-5-sonnet", "max_tokens": 2048, "messages": HI})
+    response = _messages(hub_url, alice.key, {"model": "claude-3-5-sonnet", "max_tokens": 2048, "messages": LONG})
     usage = response.json()["usage"]
     assert usage["cache_creation"] == {"ephemeral_5m_input_tokens": 1000, "ephemeral_1h_input_tokens": 3000}
     record = UsageRecord.objects.get()
@@ -64,7 +68,7 @@ def test_one_hour_cache_writes_charged_at_the_one_hour_rate(hub_url, alice, pric
 def test_one_hour_cache_writes_in_a_translated_stream(openai_client, priced):
     priced.script(CLAUDE_ID, Recorded(frames=claude.sse(claude.thinking_events(**CACHED))))
     stream = openai_client.chat.completions.create(
-        model="claude-3-5-sonnet", messages=HI, stream=True, stream_options={"include_usage": True}
+        model="claude-3-5-sonnet", messages=LONG, stream=True, stream_options={"include_usage": True}
     )
     chunks = list(stream)
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "4"
@@ -78,7 +82,7 @@ def test_cache_writes_shown_in_responses_usage(hub_url, alice, priced):
     priced.script(CLAUDE_ID, Recorded(body=claude.thinking_message(**CACHED)))
     response = httpx.post(
         f"{hub_url}/responses",
-        json={"model": "claude-3-5-sonnet", "input": "2+2?"},
+        json={"model": "claude-3-5-sonnet", "input": LONG_QUESTION},
         headers={"Authorization": f"Bearer {alice.key}"},
         timeout=20,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -186,3 +187,26 @@ def test_a_large_response_schema_counts_toward_the_prompt_bound(hub_url, upstrea
     assert response.status_code == 200, response.text
     record = _settled_once(response)
     assert (record.prompt_tokens, record.tokens_clamped) == (6_000, False)
+
+
+@pytest.mark.parametrize("with_audio", [True, False], ids=["audio-part", "text-only"])
+def test_a_media_part_the_hub_cannot_size_widens_the_prompt_bound(hub_url, upstream, alice, direct, with_audio):
+    """An audio part may bill tens of thousands of prompt tokens the hub cannot count from its bytes (a file by
+    reference, a long recording): its allowance keeps that charge; the same count for text alone is cut."""
+    parts: list[dict[str, Any]] = [{"text": "What is said?"}]
+    if with_audio:
+        parts.append({"fileData": {"mimeType": "audio/mp3", "fileUri": "https://generativelanguage.example/files/a1"}})
+    direct.script(
+        "gemini-2.0-flash",
+        Reply(text="A dog barks.", raw_usage={"promptTokenCount": 60_000, "candidatesTokenCount": 4}),
+    )
+    response = httpx.post(
+        f"{hub_url}/models/gemini-2.0-flash:generateContent",
+        json={"contents": [{"role": "user", "parts": parts}]},
+        params={"key": alice.key},
+        timeout=20,
+    )
+    assert response.status_code == 200, response.text
+    record = _settled_once(response)
+    assert (record.prompt_tokens == 60_000) is with_audio
+    assert record.tokens_clamped is not with_audio

@@ -144,4 +144,5 @@ def test_an_implausible_number_of_searches_is_cut_and_flagged(hub_url, alice, pr
     assert _messages(hub_url, alice.key, ASK).status_code == 200
     record = UsageRecord.objects.get()
     assert record.tokens_clamped
-    assert abs(record.cost - _charged(100)) < EXACT  # MAX_SERVER_TOOL_CALLS searches at most
+    # At most MAX_SERVER_TOOL_CALLS searches, and a clamped usage is charged at most the hold it was admitted with.
+    assert Decimal(0) < record.cost <= _charged(100)

@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 UPSTREAM_ID = "gemini-2.0-flash"  # the gemini deployment of the catalog's gemini-2.0-flash
 EXACT = Decimal("0.00000001")
-HEARD = [{"role": "user", "content": "What is said in the recording?"}]
+# A transcript-length question: the hub bounds a reported prompt by what it sent (the audio tokens scripted below
+# arrive as the upstream's own count; a real audio part would be sized by tokens.media_parts).
+HEARD = [{"role": "user", "content": "What is said in the recording? " + "transcript " * 800}]
 
 
 @pytest.fixture
