@@ -86,3 +86,17 @@ def test_a_malformed_delta_or_an_error_event_is_the_upstreams_failure():
         ResponsesStreamReader("openai").feed({"type": "response.output_text.delta", "delta": 5})
     with pytest.raises(UpstreamError, match="overloaded"):
         ResponsesStreamReader("openai").feed({"type": "error", "message": "overloaded"})
+
+
+def test_streamed_summary_parts_are_paragraphs_as_in_the_whole_answer():
+    reader = ResponsesStreamReader("openai")
+    deltas = []
+    for n, text in enumerate(["First.", "Second."]):
+        part = {"type": "summary_text", "text": ""}
+        added = {"type": "response.reasoning_summary_part.added", "output_index": 0, "summary_index": n, "part": part}
+        delta = {"type": "response.reasoning_summary_text.delta", "output_index": 0, "summary_index": n, "delta": text}
+        deltas += [reader.feed(added), reader.feed(delta)]
+    streamed = "".join(c.data["choices"][0]["delta"]["reasoning_content"] for c in deltas if c is not None)
+    summary = [{"type": "summary_text", "text": "First."}, {"type": "summary_text", "text": "Second."}]
+    whole = completion_from_responses(_response([{"type": "reasoning", "summary": summary}]), "openai")
+    assert streamed == whole["choices"][0]["message"]["reasoning_content"] == "First.\n\nSecond."

@@ -99,6 +99,7 @@ class ResponsesStreamReader:
         self._model = ""
         self._created = int(time.time())
         self._tool_index: dict[int, int] = {}  # output index -> OpenAI tool_calls index
+        self._reasoned = False  # a reasoning summary part was streamed: the next one starts a new paragraph
 
     def _chunk(self, delta: dict[str, Any], finish: str | None = None, usage: Usage | None = None) -> StreamChunk:
         data = {
@@ -123,7 +124,11 @@ class ResponsesStreamReader:
         if kind == "response.output_text.delta":
             return self._chunk({"content": event["delta"]})
         if kind in ("response.reasoning_summary_text.delta", "response.reasoning_text.delta"):
+            self._reasoned = True
             return self._chunk({"reasoning_content": event["delta"]})
+        if kind == "response.reasoning_summary_part.added" and self._reasoned:
+            # Parts are joined as paragraphs, as in the answer read whole (completion_from_responses).
+            return self._chunk({"reasoning_content": "\n\n"})
         if kind == "response.output_item.added" and event["item"]["type"] == "function_call":
             item, index = event["item"], len(self._tool_index)
             self._tool_index[event.get("output_index", index)] = index
