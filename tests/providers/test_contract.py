@@ -10,6 +10,7 @@ has some."""
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -308,6 +309,27 @@ async def _read(target: Target, stream: bool) -> Read:
         await http_client.close_client()
 
 
+def _upstream_messages(recorded: Recorded) -> list[str]:
+    """Every `message` string in a recorded answer (its error's words, which may echo the request)."""
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            found.extend(v for k, v in value.items() if k == "message" and isinstance(v, str) and v)
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    walk(recorded.body)
+    for frame in recorded.frames or []:
+        for line in frame.decode().splitlines():
+            if line.startswith("data:") and line[5:].strip().startswith("{"):
+                walk(json.loads(line[5:]))
+    return found
+
+
 @pytest.mark.parametrize(("kind", "wire_format", "case"), _params())
 def test_contract(fake_upstream: FakeUpstream, kind: str, wire_format: str, case: Case) -> None:
     model = f"contract-{kind}-{wire_format}-{case.name}"
@@ -318,6 +340,7 @@ def test_contract(fake_upstream: FakeUpstream, kind: str, wire_format: str, case
             asyncio.run(_read(target, case.stream))
         assert not case.code or raised.value.code == case.code
         assert kind in raised.value.message  # names the upstream, never relays its words
+        assert not [words for words in _upstream_messages(case.recorded) if words in raised.value.message]
         return
     read = asyncio.run(_read(target, case.stream))
     assert (read.text, read.reasoning) == (case.text, case.reasoning)

@@ -4,6 +4,7 @@ included (each billed per call)."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -47,11 +48,12 @@ def usage_from_responses(raw: Any, output: Any) -> Usage:
 
 
 def failure(body: dict[str, Any], provider: str) -> UpstreamError:
-    """The hub error for a failed Response or an `error` event."""
+    """The hub error for a failed Response or an `error` event: the upstream and its error code, never its
+    message (it may echo the request), as for every other upstream (http_base.error_for_status)."""
     error = body.get("error") if isinstance(body.get("error"), dict) else body
-    message = error.get("message") if isinstance(error, dict) else None
-    detail = f": {message}" if isinstance(message, str) and message else ""
-    return UpstreamError(f"Upstream {provider} failed the response{detail}"[:500])
+    code = error.get("code") if isinstance(error, dict) else None
+    detail = f" ({code})" if isinstance(code, str) and re.fullmatch(r"[a-z_]{1,40}", code) else ""
+    return UpstreamError(f"Upstream {provider} failed the response{detail}.")
 
 
 def _finish(body: dict[str, Any], has_calls: bool) -> str:
