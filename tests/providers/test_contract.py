@@ -1,20 +1,23 @@
-"""The provider contract: every kind in registry.KINDS, through its wire format's adapter, reads the answers its
-providers really send (recorded shapes, served by a loopback upstream) as the same canonical Completion and
-Usage: JSON answers, streams, errors, thinking, hosted tools, cache reads and writes.
+"""The provider contract: every kind in registry.KINDS, through the adapter of each wire format it speaks
+natively, reads the answers its providers really send (recorded shapes, served by a loopback upstream) as
+the same canonical Completion and Usage: JSON answers, streams, errors, thinking, hosted tools, cache reads
+and writes.
 
-A kind added to KINDS runs its wire format's cases (and its own, in KIND_CASES) without touching this file;
-a wire format added to registry.WIRE_ADAPTERS fails `test_every_wire_format_has_cases` until it has some."""
+A kind added to KINDS runs the cases of every format it speaks (and its own, in KIND_CASES) without touching
+this file; a wire format added to registry.WIRE_ADAPTERS fails `test_every_wire_format_has_cases` until it
+has some."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from llmhub.errors import HubError, InvalidRequest, UpstreamRateLimited, UpstreamUnavailable
+from llmhub.errors import HubError, InvalidRequest, UpstreamError, UpstreamRateLimited, UpstreamUnavailable
 from llmhub.infra import http_client
 from llmhub.providers.base import ChatRequest, Completion, ProviderConfig, Target, Usage
 from llmhub.providers.registry import KINDS, WIRE_ADAPTERS, adapter_for, kinds
@@ -22,9 +25,10 @@ from tests.fake_upstream import FakeUpstream, Recorded
 from tests.providers import recorded_anthropic as claude
 from tests.providers import recorded_gemini as gemini
 from tests.providers import recorded_openai as openai
+from tests.providers import recorded_responses as responses
 
 # Where the loopback upstream serves each wire format.
-BASE_PATHS = {"openai": "/v1", "anthropic": "/anthropic/v1", "gemini": "/gemini/v1beta"}
+BASE_PATHS = {"openai": "/v1", "responses": "/v1", "anthropic": "/anthropic/v1", "gemini": "/gemini/v1beta"}
 
 
 @dataclass
@@ -168,7 +172,88 @@ def _gemini_cases() -> list[Case]:
     ]
 
 
-CASES = {"openai": _openai_cases(), "anthropic": _anthropic_cases(), "gemini": _gemini_cases()}
+def _responses_cases() -> list[Case]:
+    summaries = ["**Adding the numbers**\n\nThe user asks for 2+2.", "**Answering**\n\nIt is 4."]
+    thought = "\n\n".join(summaries)  # the summary parts, one paragraph each
+    reasoned = responses.usage(1340, 212, cached=1280, reasoning=192)
+    reasoned_usage = Usage(1340, 212, cached_tokens=1280, reasoning_tokens=192)
+    searched = responses.usage(8231, 64)
+    searched_usage = Usage(8231, 64, server_tool_requests={"web_search": 1})
+    weather = [responses.WEATHER_TEXT[:9], responses.WEATHER_TEXT[9:]]
+    return [
+        Case(
+            "json",
+            Recorded(body=responses.plain("Hello there.", responses.usage(19, 4))),
+            text="Hello there.",
+            usage=Usage(19, 4),
+        ),
+        Case(
+            "stream",
+            Recorded(frames=responses.sse(responses.stream(["Hel", "lo", "."], responses.usage(20, 3)))),
+            text="Hello.",
+            usage=Usage(20, 3),
+        ),
+        Case(
+            "json-cache",
+            Recorded(body=responses.plain("Cached.", responses.usage(2006, 3, cached=1920))),
+            text="Cached.",
+            usage=Usage(2006, 3, cached_tokens=1920),
+        ),
+        Case(
+            "json-reasoning",
+            Recorded(body=responses.reasoned(summaries, "4", reasoned)),
+            text="4",
+            reasoning=thought,
+            usage=reasoned_usage,
+        ),
+        Case(
+            "stream-reasoning",
+            Recorded(frames=responses.sse(responses.reasoned_stream(summaries, ["4"], reasoned))),
+            text="4",
+            reasoning=thought,
+            usage=reasoned_usage,
+        ),
+        Case(
+            "json-hosted-search",
+            Recorded(body=responses.searched(searched)),
+            text=responses.WEATHER_TEXT,
+            usage=searched_usage,
+        ),
+        Case(
+            "stream-hosted-search",
+            Recorded(frames=responses.sse(responses.searched_stream(weather, searched))),
+            text=responses.WEATHER_TEXT,
+            usage=searched_usage,
+        ),
+        Case(
+            "json-unknown-items",
+            Recorded(body=responses.with_unknown_items("Listed.", responses.usage(420, 2))),
+            text="Listed.",
+            usage=Usage(420, 2),
+        ),
+        Case(
+            "stream-unknown-events",
+            Recorded(frames=responses.sse(responses.stream_with_unknown_events(["Hi", "."], responses.usage(9, 2)))),
+            text="Hi.",
+            usage=Usage(9, 2),
+        ),
+        Case(
+            "error-400",
+            Recorded(body=responses.INVALID, status=400),
+            error=InvalidRequest,
+            code="upstream_invalid_request",
+        ),
+        Case("error-429", Recorded(body=responses.RATE_LIMITED, status=429), error=UpstreamRateLimited),
+        Case("stream-failed", Recorded(frames=responses.sse(responses.failed_stream(["Hel"]))), error=UpstreamError),
+    ]
+
+
+CASES = {
+    "openai": _openai_cases(),
+    "responses": _responses_cases(),
+    "anthropic": _anthropic_cases(),
+    "gemini": _gemini_cases(),
+}
 # Shapes only one kind's upstream sends, beside its wire format's.
 KIND_CASES = {
     "groq": [
@@ -183,19 +268,24 @@ KIND_CASES = {
 
 
 def _params() -> list[Any]:
-    return [
-        pytest.param(name, case, id=f"{name}-{case.name}")
-        for name in KINDS
-        for case in [*CASES.get(kinds()[name].wire_format, []), *KIND_CASES.get(name, [])]
-    ]
+    """(kind, wire format, case) for each format the kind speaks natively; its own cases in its first."""
+    params = []
+    for name in KINDS:
+        kind = kinds()[name]
+        for wire_format in kind.speaks:
+            own = KIND_CASES.get(name, []) if wire_format == kind.wire_format else []
+            prefix = name if wire_format == kind.wire_format else f"{name}-{wire_format}"
+            params += [
+                pytest.param(name, wire_format, case, id=f"{prefix}-{case.name}")
+                for case in [*CASES.get(wire_format, []), *own]
+            ]
+    return params
 
 
-def _target(fake: FakeUpstream, name: str, model: str) -> Target:
+def _target(fake: FakeUpstream, name: str, wire_format: str, model: str) -> Target:
     kind = kinds()[name]
-    base_url = fake.url + BASE_PATHS[kind.wire_format]
-    return Target(
-        ProviderConfig(name, kind.wire_format, base_url, "contract-key", kind=name, speaks=kind.speaks), model
-    )
+    base_url = fake.url + BASE_PATHS[wire_format]
+    return Target(ProviderConfig(name, wire_format, base_url, "contract-key", kind=name, speaks=kind.speaks), model)
 
 
 async def _read(target: Target, stream: bool) -> Read:
@@ -219,16 +309,38 @@ async def _read(target: Target, stream: bool) -> Read:
         await http_client.close_client()
 
 
-@pytest.mark.parametrize(("kind", "case"), _params())
-def test_contract(fake_upstream: FakeUpstream, kind: str, case: Case) -> None:
-    model = f"contract-{kind}-{case.name}"
+def _upstream_messages(recorded: Recorded) -> list[str]:
+    """Every `message` string in a recorded answer (its error's words, which may echo the request)."""
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            found.extend(v for k, v in value.items() if k == "message" and isinstance(v, str) and v)
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    walk(recorded.body)
+    for frame in recorded.frames or []:
+        for line in frame.decode().splitlines():
+            if line.startswith("data:") and line[5:].strip().startswith("{"):
+                walk(json.loads(line[5:]))
+    return found
+
+
+@pytest.mark.parametrize(("kind", "wire_format", "case"), _params())
+def test_contract(fake_upstream: FakeUpstream, kind: str, wire_format: str, case: Case) -> None:
+    model = f"contract-{kind}-{wire_format}-{case.name}"
     fake_upstream.script(model, case.recorded)
-    target = _target(fake_upstream, kind, model)
+    target = _target(fake_upstream, kind, wire_format, model)
     if case.error is not None:
         with pytest.raises(case.error) as raised:
             asyncio.run(_read(target, case.stream))
         assert not case.code or raised.value.code == case.code
         assert kind in raised.value.message  # names the upstream, never relays its words
+        assert not [words for words in _upstream_messages(case.recorded) if words in raised.value.message]
         return
     read = asyncio.run(_read(target, case.stream))
     assert (read.text, read.reasoning) == (case.text, case.reasoning)
@@ -241,3 +353,8 @@ def test_every_wire_format_has_cases() -> None:
 
 def test_every_kind_runs_the_contract() -> None:
     assert {p.values[0] for p in _params()} == set(KINDS)
+
+
+def test_every_format_a_kind_speaks_runs_the_contract() -> None:
+    spoken = {(name, wire_format) for name in KINDS for wire_format in kinds()[name].speaks}
+    assert {(p.values[0], p.values[1]) for p in _params()} == spoken

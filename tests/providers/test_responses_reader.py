@@ -62,7 +62,7 @@ def test_a_usage_of_the_wrong_shape_is_the_upstreams_failure(usage):
 
 def test_a_failed_response_is_an_upstream_error():
     failed = {**_response([], usage=None, status="failed"), "error": {"code": "server_error", "message": "boom"}}
-    with pytest.raises(UpstreamError, match="boom"):
+    with pytest.raises(UpstreamError, match=r"openai failed the response \(server_error\)\.$"):
         completion_from_responses(failed, "openai")
 
 
@@ -84,5 +84,20 @@ def test_the_stream_reader_turns_events_into_chunks_and_ends_on_completed():
 def test_a_malformed_delta_or_an_error_event_is_the_upstreams_failure():
     with pytest.raises(UpstreamError, match="malformed stream event"):
         ResponsesStreamReader("openai").feed({"type": "response.output_text.delta", "delta": 5})
-    with pytest.raises(UpstreamError, match="overloaded"):
-        ResponsesStreamReader("openai").feed({"type": "error", "message": "overloaded"})
+    with pytest.raises(UpstreamError, match=r"openai failed the response \(server_is_overloaded\)\.$") as raised:
+        ResponsesStreamReader("openai").feed({"type": "error", "code": "server_is_overloaded", "message": "Busy."})
+    assert "Busy" not in raised.value.message  # the upstream's words are not relayed
+
+
+def test_streamed_summary_parts_are_paragraphs_as_in_the_whole_answer():
+    reader = ResponsesStreamReader("openai")
+    deltas = []
+    for n, text in enumerate(["First.", "Second."]):
+        part = {"type": "summary_text", "text": ""}
+        added = {"type": "response.reasoning_summary_part.added", "output_index": 0, "summary_index": n, "part": part}
+        delta = {"type": "response.reasoning_summary_text.delta", "output_index": 0, "summary_index": n, "delta": text}
+        deltas += [reader.feed(added), reader.feed(delta)]
+    streamed = "".join(c.data["choices"][0]["delta"]["reasoning_content"] for c in deltas if c is not None)
+    summary = [{"type": "summary_text", "text": "First."}, {"type": "summary_text", "text": "Second."}]
+    whole = completion_from_responses(_response([{"type": "reasoning", "summary": summary}]), "openai")
+    assert streamed == whole["choices"][0]["message"]["reasoning_content"] == "First.\n\nSecond."

@@ -4,6 +4,7 @@ included (each billed per call)."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -47,11 +48,12 @@ def usage_from_responses(raw: Any, output: Any) -> Usage:
 
 
 def failure(body: dict[str, Any], provider: str) -> UpstreamError:
-    """The hub error for a failed Response or an `error` event."""
+    """The hub error for a failed Response or an `error` event: the upstream and its error code, never its
+    message (it may echo the request), as for every other upstream (http_base.error_for_status)."""
     error = body.get("error") if isinstance(body.get("error"), dict) else body
-    message = error.get("message") if isinstance(error, dict) else None
-    detail = f": {message}" if isinstance(message, str) and message else ""
-    return UpstreamError(f"Upstream {provider} failed the response{detail}"[:500])
+    code = error.get("code") if isinstance(error, dict) else None
+    detail = f" ({code})" if isinstance(code, str) and re.fullmatch(r"[a-z_]{1,40}", code) else ""
+    return UpstreamError(f"Upstream {provider} failed the response{detail}.")
 
 
 def _finish(body: dict[str, Any], has_calls: bool) -> str:
@@ -99,6 +101,7 @@ class ResponsesStreamReader:
         self._model = ""
         self._created = int(time.time())
         self._tool_index: dict[int, int] = {}  # output index -> OpenAI tool_calls index
+        self._reasoned = False  # a reasoning summary part was streamed: the next one starts a new paragraph
 
     def _chunk(self, delta: dict[str, Any], finish: str | None = None, usage: Usage | None = None) -> StreamChunk:
         data = {
@@ -123,7 +126,11 @@ class ResponsesStreamReader:
         if kind == "response.output_text.delta":
             return self._chunk({"content": event["delta"]})
         if kind in ("response.reasoning_summary_text.delta", "response.reasoning_text.delta"):
+            self._reasoned = True
             return self._chunk({"reasoning_content": event["delta"]})
+        if kind == "response.reasoning_summary_part.added" and self._reasoned:
+            # Parts are joined as paragraphs, as in the answer read whole (completion_from_responses).
+            return self._chunk({"reasoning_content": "\n\n"})
         if kind == "response.output_item.added" and event["item"]["type"] == "function_call":
             item, index = event["item"], len(self._tool_index)
             self._tool_index[event.get("output_index", index)] = index
