@@ -101,7 +101,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not :memory:, so the live hub's threads in tests share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
-# Persistent connections: the request path's database threads (llmhub/infra/db_executor.py) reuse theirs.
+# Persistent connections on SQLite: the request path's database threads (llmhub/infra/db_executor.py) reuse
+# theirs. PostgreSQL borrows from a bounded pool instead (DB_POOL below), where Django requires 0.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
@@ -235,6 +236,21 @@ KEY_CACHE_SECONDS = env.float("KEY_CACHE_SECONDS", default=5.0)
 # Threads (each with its own database connection) for the request path's database work.
 # SQLite allows one writer at a time: more threads would only queue on its lock (and sleep in its busy handler).
 DB_THREADS = env.int("DB_THREADS", default=1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 4)
+# PostgreSQL: every thread of a worker (page requests, the database threads, websocket consumers) borrows its
+# connection from one bounded pool (Django's, psycopg_pool) and gives it back when its request or job ends, so a
+# worker never holds more than DB_POOL_MAX connections, plus the one of its pipeline (DB_PIPELINE). README,
+# "Database connections": the fleet's total is workers × (DB_POOL_MAX + 1).
+DB_POOL = env.bool("DB_POOL", default=True) and DATABASES["default"]["ENGINE"].endswith("postgresql")
+DB_POOL_MAX = env.int("DB_POOL_MAX", default=DB_THREADS + 4)
+if DB_POOL:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # a pooled connection goes back to the pool, never stays on a thread
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DB_POOL_MIN", default=1),
+        "max_size": DB_POOL_MAX,
+        # A thread that finds the pool empty waits this long for a connection before its work fails.
+        "timeout": env.float("DB_POOL_TIMEOUT", default=30.0),
+        "max_idle": 60.0,  # connections above min_size close after a quiet minute
+    }
 # PostgreSQL: send each group of holds and settlements as single statements in one pipeline (db_executor).
 DB_PIPELINE = env.bool("DB_PIPELINE", default=True)
 # ... with its statements prepared (planned once per connection); off behind a pooler that cannot keep
