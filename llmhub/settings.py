@@ -235,6 +235,9 @@ UPSTREAM_READ_TIMEOUT = env.float("UPSTREAM_READ_TIMEOUT", default=60.0)
 UPSTREAM_TOTAL_TIMEOUT = env.float("UPSTREAM_TOTAL_TIMEOUT", default=300.0)
 # The longest line an upstream stream may send (bytes); longer is that upstream's failure (memory stays bounded).
 UPSTREAM_MAX_LINE_BYTES = env.int("UPSTREAM_MAX_LINE_BYTES", default=4 * 1024 * 1024)
+# The largest JSON body an upstream may answer with (bytes); larger is that upstream's failure (a 502), cut
+# as it arrives, so a lying upstream cannot take a worker's memory.
+UPSTREAM_MAX_BODY_BYTES = env.int("UPSTREAM_MAX_BODY_BYTES", default=32 * 1024 * 1024)
 UPSTREAM_MAX_ATTEMPTS = env.int("UPSTREAM_MAX_ATTEMPTS", default=2)
 UPSTREAM_RETRY_BACKOFF = env.float("UPSTREAM_RETRY_BACKOFF", default=0.25)
 KEY_CACHE_SECONDS = env.float("KEY_CACHE_SECONDS", default=5.0)
