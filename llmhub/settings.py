@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "llmhub.nul_guard.RefuseNulCharacters",  # a NUL in the path, query or form: 400, not a 500 from the database
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After sessions, before common: the page language comes from the language cookie, then Accept-Language.
     "django.middleware.locale.LocaleMiddleware",

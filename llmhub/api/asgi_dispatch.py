@@ -28,7 +28,8 @@ from django.urls import Resolver404, resolve
 
 from llmhub.api.formats import format_for_path
 from llmhub.api.request import too_large
-from llmhub.errors import HubError, NotFound
+from llmhub.errors import HubError, InvalidRequest, NotFound
+from llmhub.nul_guard import holds_nul
 
 log = logging.getLogger("llmhub.api")
 
@@ -105,6 +106,9 @@ def _then_release_connection(view: Any) -> Any:
 
 
 async def _call_view(request: ASGIRequest) -> HttpResponseBase:
+    if holds_nul(request):  # an id or parameter with a NUL: PostgreSQL would fail the lookup with a 500
+        message = "The URL contains a NUL character (%00); remove it."
+        return _render_error(request.path_info, InvalidRequest(message, code="nul_character"))
     try:
         match = resolve(request.path_info)
     except Resolver404:
