@@ -195,6 +195,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="llmhub@localhost")
 # Where the hub is reached, for links in emails (alerts, credit requests).
 HUB_URL = env.str("HUB_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# Chat image uploads per person and hour (chat/attachments.py): at most this many, and this many megabytes.
+CHAT_UPLOADS_PER_HOUR = env.int("CHAT_UPLOADS_PER_HOUR", default=40)
+CHAT_UPLOAD_MB_PER_HOUR = env.int("CHAT_UPLOAD_MB_PER_HOUR", default=60)
 # Request bodies: vision requests carry data: URLs, so allow large JSON but refuse anything past this.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BYTES", default=20 * 1024 * 1024)
 
