@@ -81,3 +81,24 @@ async def test_member_of_another_team_is_refused_on_a_conversation_billed_to_the
     assert done["status"] == "error" and "no longer a member" in done["error"]
     assert not await UsageRecord.objects.aexists()
     await socket.disconnect()
+
+
+async def test_compare_run_of_a_removed_member_answers_nothing_billed(chat_ready, bob):
+    from chat.compare_runs import create_run
+    from chat.models import CompareAnswer
+
+    run = await sync_to_async(create_run)(bob.user, "Say hi", ["gpt-4o", "gpt-4o-mini"])
+    await Membership.objects.filter(user=bob.user).adelete()
+    socket = await open_socket(f"/ws/compare/{run.id}/", await sync_to_async(session_cookie)(bob))
+    assert (await socket.connect())[0]
+    done = []
+    while len(done) < 2:
+        event = await socket.receive_json_from(timeout=10)
+        if event["kind"] == "done":
+            done.append(event)
+    assert {event["status"] for event in done} == {"error"}
+    assert all("no longer a member" in event["error"] for event in done)
+    assert not await CompareAnswer.objects.filter(run=run, status="done").aexists()
+    assert not await UsageRecord.objects.aexists()
+    assert not chat_ready.requests_for("/chat/completions")
+    await socket.disconnect()
