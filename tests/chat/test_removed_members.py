@@ -91,7 +91,7 @@ async def test_compare_run_of_a_removed_member_answers_nothing_billed(chat_ready
     await Membership.objects.filter(user=bob.user).adelete()
     socket = await open_socket(f"/ws/compare/{run.id}/", await sync_to_async(session_cookie)(bob))
     assert (await socket.connect())[0]
-    done = []
+    done: list[dict[str, Any]] = []
     while len(done) < 2:
         event = await socket.receive_json_from(timeout=10)
         if event["kind"] == "done":
