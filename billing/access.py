@@ -10,14 +10,33 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponseBase
+from django.utils.translation import gettext as _
 
 from billing.models import Membership, Team
+from llmhub.errors import PermissionDenied as NotAllowed
 
 _Response = TypeVar("_Response", bound=HttpResponseBase)
 
 
 def member_teams(user: Any) -> list[Team]:
     return list(Team.objects.filter(memberships__user=user).order_by("name"))
+
+
+def require_spender(*, user_id: int, team_id: int) -> None:
+    """Refuse (403) a browser answer billed to a team its person has left, or by an account switched off.
+
+    Read from the database at each answer, one indexed query beside the upstream call: a removal or a
+    deactivation stops the next answer on every worker at once, open websockets included (their scope's user
+    was read when they connected). API keys are re-checked through billing/keys.py's cache instead."""
+    active = Membership.objects.filter(user_id=user_id, team_id=team_id).values_list("user__is_active", flat=True)
+    found = active.first()
+    if found is None:
+        raise NotAllowed(
+            _("You are no longer a member of the team this conversation is billed to. Ask one of its admins."),
+            code="not_a_member",
+        )
+    if not found:
+        raise NotAllowed(_("Your account has been switched off. Ask a hub admin."), code="account_inactive")
 
 
 def teams_administered(user: Any) -> QuerySet[Team]:

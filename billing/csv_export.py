@@ -29,8 +29,13 @@ class _Echo:
 
 
 def _text(value: str) -> str:
-    """Neutralise spreadsheet formulas in text that came from users (key names, requested models)."""
+    """Neutralise spreadsheet formulas in text that came from users (key names, slugs, usernames, models)."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _texts(*values: str) -> list[str]:
+    """Every text column of a row neutralised: slugs, usernames and ids can start with "=" or "-" too."""
+    return [_text(value) for value in values]
 
 
 def record_rows(spend: SpendFilter) -> Iterator[list[str]]:
@@ -46,10 +51,9 @@ def record_rows(spend: SpendFilter) -> Iterator[list[str]]:
         cost += record.cost
         charged += row_charged
         yield [
-            record.created_at.isoformat(), record.request_id, record.team.slug, record.user.username,
-            _text(record.key.prefix if record.key else ""), record.source, record.client_tool,
-            _text(record.model_requested),
-            _text(record.model_served), record.provider, record.status, record.error_code,
+            record.created_at.isoformat(), *_texts(record.request_id, record.team.slug, record.user.username,
+            record.key.prefix if record.key else "", record.source, record.client_tool, record.model_requested,
+            record.model_served, record.provider, record.status, record.error_code),
             str(record.prompt_tokens), str(record.completion_tokens), str(record.cached_tokens),
             str(record.reasoning_tokens), exact_amount(record.cost), exact_amount(row_charged),
             "" if record.upstream_cost is None else exact_amount(record.upstream_cost), str(record.latency_ms),

@@ -3,10 +3,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from billing.login_throttle import ThrottledAuthenticationForm
 from billing.views import controls, credit_requests, keys, requests, staff, team, usage
 
 urlpatterns = [
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/", auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm), name="login"
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("keys/", keys.keys_page, name="billing-keys"),
     path("keys/<int:key_id>/revoke/", keys.revoke_key_page, name="billing-key-revoke"),

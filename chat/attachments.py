@@ -13,12 +13,14 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from chat.models import ChatImage, Message
-from llmhub.errors import InvalidRequest
+from llmhub.errors import InvalidRequest, RateLimited
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_IMAGES = 4
@@ -50,11 +52,37 @@ def check_image(kind: str, raw: bytes) -> None:
         )
 
 
-def store_image(owner: Any, kind: str, raw: bytes) -> ChatImage:
-    """Keep an uploaded image until it is sent (and then as long as its message)."""
-    check_image(kind, raw)
+def check_upload_quota(owner: Any, size: int) -> None:
+    """429 past CHAT_UPLOADS_PER_HOUR images or CHAT_UPLOAD_MB_PER_HOUR megabytes uploaded by one person in
+    the last hour (sent or not): one member cannot fill the database with pictures."""
+    since = timezone.now() - timedelta(hours=1)
+    recent = ChatImage.objects.filter(owner=owner, created_at__gte=since).aggregate(n=Count("id"), size=Sum("size"))
+    if recent["n"] >= settings.CHAT_UPLOADS_PER_HOUR:
+        raise RateLimited(
+            _("You attached %(n)s images in the last hour, the most allowed. Wait a while, then attach again.")
+            % {"n": recent["n"]},
+            code="upload_quota",
+        )
+    if (recent["size"] or 0) + size > settings.CHAT_UPLOAD_MB_PER_HOUR * 1024 * 1024:
+        raise RateLimited(
+            _("You attached %(mb)s MB of images in the last hour, the most allowed. Wait a while, then attach again.")
+            % {"mb": settings.CHAT_UPLOAD_MB_PER_HOUR},
+            code="upload_quota",
+        )
+
+
+def forget_unsent_images() -> int:
+    """Drop everyone's uploads never sent with a message after UNSENT_KEPT_FOR; how many went."""
     stale = timezone.now() - UNSENT_KEPT_FOR
-    ChatImage.objects.filter(owner=owner, message__isnull=True, created_at__lt=stale).delete()
+    deleted, _by_model = ChatImage.objects.filter(message__isnull=True, created_at__lt=stale).delete()
+    return deleted
+
+
+def store_image(owner: Any, kind: str, raw: bytes) -> ChatImage:
+    """Keep an uploaded image until it is sent (and then as long as its message), within the upload quota."""
+    check_image(kind, raw)
+    check_upload_quota(owner, len(raw))
+    forget_unsent_images()  # anyone's, not only this person's: an upload is the moment to look
     return ChatImage.objects.create(owner=owner, content_type=kind, data=raw, size=len(raw))
 
 

@@ -141,6 +141,8 @@ def _holds_nul(value: Any) -> bool:
 async def handle_action(user: Any, conversation_id: int, action: dict[str, Any]) -> dict[str, Any] | None:
     """Do what the browser asked; return an event for that socket only (an error), or None."""
     kind = action.get("action") if isinstance(action, dict) else None
+    if not isinstance(kind, str):
+        kind = None  # a list or an object would not even be looked up
     if kind == "stop":
         await stop(conversation_id)
         return None
@@ -156,7 +158,7 @@ async def handle_action(user: Any, conversation_id: int, action: dict[str, Any])
         turn = await run_db(in_current_language(PREPARE[kind]), user, conversation_id, action)
     except HubError as exc:
         return {"kind": "notice", "error": exc.message}
-    except (DataError, ValueError):  # text the database refuses to store
+    except (DataError, ValueError, TypeError):  # text the database refuses to store, or fields of the wrong type
         log.warning("chat message in conversation %s could not be stored", conversation_id, exc_info=True)
         return {"kind": "notice", "error": str(UNSTORABLE)}
     start_turn(turn)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils.translation import gettext as _
 
 from chat import chat_turns, compare_runs, conversations
 from llmhub.infra.db_executor import run_db
 
+log = logging.getLogger("llmhub.chat")
 REFUSED = 4403  # not signed in, or not the owner
 
 
@@ -21,6 +24,18 @@ class _JsonConsumer(AsyncJsonWebsocketConsumer):
             return json.loads(text_data)
         except ValueError:
             return None  # garbage from the browser is an unknown action, not a crash
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        """Any frame gets an answer and the socket lives on: a binary frame or one whose handling failed gets
+        an error notice (the failure is logged), never a closed socket."""
+        if text_data is None:
+            await self.send_json({"kind": "notice", "error": _("Unknown action.")})
+            return
+        try:
+            await super().receive(text_data=text_data, **kwargs)
+        except Exception:
+            log.exception("a websocket frame could not be handled")
+            await self.send_json({"kind": "notice", "error": _("That request could not be handled.")})
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "watching"):

@@ -17,10 +17,13 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from billing.access import require_spender
 from billing.display import exact_amount
 from llmhub.errors import HubError
 from llmhub.gateway import Call, Caller, StreamEvent, open_stream, plan
+from llmhub.infra.db_executor import run_db
 from llmhub.providers.base import ChatRequest
+from llmhub.scope_language import in_current_language
 
 OnDelta = Callable[[str], Awaitable[None]]
 
@@ -102,6 +105,8 @@ async def stream_answer(caller: Caller, request: ChatRequest, outcome: Outcome, 
     started = time.monotonic()
     call: Call | None = None
     try:
+        # Each answer, on every worker: a member removed from the team, or an account switched off, stops here.
+        await run_db(in_current_language(require_spender), user_id=caller.user_id, team_id=caller.team_id)
         call = await plan(caller, request)  # planned first: the answer knows its request id while it streams
         outcome.request_id = call.request_id
         session = await open_stream(caller, request, call)

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "llmhub.nul_guard.RefuseNulCharacters",  # a NUL in the path, query or form: 400, not a 500 from the database
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After sessions, before common: the page language comes from the language cookie, then Accept-Language.
     "django.middleware.locale.LocaleMiddleware",
@@ -101,7 +102,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not :memory:, so the live hub's threads in tests share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
-# Persistent connections: the request path's database threads (llmhub/infra/db_executor.py) reuse theirs.
+# Persistent connections on SQLite: the request path's database threads (llmhub/infra/db_executor.py) reuse
+# theirs. PostgreSQL borrows from a bounded pool instead (DB_POOL below), where Django requires 0.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
@@ -153,6 +155,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (billing/login_throttle.py): this many wrong passwords for one account, or from one
+# address, within LOGIN_LOCKOUT_SECONDS refuse sign-in (the right password too) until the window ends.
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=30)
+LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -188,6 +195,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="llmhub@localhost")
 # Where the hub is reached, for links in emails (alerts, credit requests).
 HUB_URL = env.str("HUB_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# Chat image uploads per person and hour (chat/attachments.py): at most this many, and this many megabytes.
+CHAT_UPLOADS_PER_HOUR = env.int("CHAT_UPLOADS_PER_HOUR", default=40)
+CHAT_UPLOAD_MB_PER_HOUR = env.int("CHAT_UPLOAD_MB_PER_HOUR", default=60)
 # Request bodies: vision requests carry data: URLs, so allow large JSON but refuse anything past this.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BYTES", default=20 * 1024 * 1024)
 
@@ -231,12 +241,30 @@ UPSTREAM_READ_TIMEOUT = env.float("UPSTREAM_READ_TIMEOUT", default=60.0)
 UPSTREAM_TOTAL_TIMEOUT = env.float("UPSTREAM_TOTAL_TIMEOUT", default=300.0)
 # The longest line an upstream stream may send (bytes); longer is that upstream's failure (memory stays bounded).
 UPSTREAM_MAX_LINE_BYTES = env.int("UPSTREAM_MAX_LINE_BYTES", default=4 * 1024 * 1024)
+# The largest JSON body an upstream may answer with (bytes); larger is that upstream's failure (a 502), cut
+# as it arrives, so a lying upstream cannot take a worker's memory.
+UPSTREAM_MAX_BODY_BYTES = env.int("UPSTREAM_MAX_BODY_BYTES", default=32 * 1024 * 1024)
 UPSTREAM_MAX_ATTEMPTS = env.int("UPSTREAM_MAX_ATTEMPTS", default=2)
 UPSTREAM_RETRY_BACKOFF = env.float("UPSTREAM_RETRY_BACKOFF", default=0.25)
 KEY_CACHE_SECONDS = env.float("KEY_CACHE_SECONDS", default=5.0)
 # Threads (each with its own database connection) for the request path's database work.
 # SQLite allows one writer at a time: more threads would only queue on its lock (and sleep in its busy handler).
 DB_THREADS = env.int("DB_THREADS", default=1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 4)
+# PostgreSQL: every thread of a worker (page requests, the database threads, websocket consumers) borrows its
+# connection from one bounded pool (Django's, psycopg_pool) and gives it back when its request or job ends, so a
+# worker never holds more than DB_POOL_MAX connections, plus the one of its pipeline (DB_PIPELINE). README,
+# "Database connections": the fleet's total is workers × (DB_POOL_MAX + 1).
+DB_POOL = env.bool("DB_POOL", default=True) and DATABASES["default"]["ENGINE"].endswith("postgresql")
+DB_POOL_MAX = env.int("DB_POOL_MAX", default=DB_THREADS + 4)
+if DB_POOL:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # a pooled connection goes back to the pool, never stays on a thread
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DB_POOL_MIN", default=1),
+        "max_size": DB_POOL_MAX,
+        # A thread that finds the pool empty waits this long for a connection before its work fails.
+        "timeout": env.float("DB_POOL_TIMEOUT", default=30.0),
+        "max_idle": 60.0,  # connections above min_size close after a quiet minute
+    }
 # PostgreSQL: send each group of holds and settlements as single statements in one pipeline (db_executor).
 DB_PIPELINE = env.bool("DB_PIPELINE", default=True)
 # ... with its statements prepared (planned once per connection); off behind a pooler that cannot keep

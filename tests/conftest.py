@@ -38,6 +38,18 @@ def pytest_configure(config: Any) -> None:
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """pytest-django's test database, with every connection the hub opened closed before it is dropped: the
+    last event loop's pipeline connection and the database threads' (PostgreSQL refuses to drop a database
+    anyone is connected to, and pytest-django only warns)."""
+    yield
+    from llmhub.infra.db_executor import close_db_connections
+
+    with django_db_blocker.unblock():
+        close_db_connections()
+
+
+@pytest.fixture(scope="session")
 def fake_upstream() -> Iterator[FakeUpstream]:
     fake = FakeUpstream().start()
     yield fake

@@ -20,6 +20,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.core.signals import setting_changed
+from django.db import close_old_connections
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.security import SecurityMiddleware
@@ -27,7 +28,8 @@ from django.urls import Resolver404, resolve
 
 from llmhub.api.formats import format_for_path
 from llmhub.api.request import too_large
-from llmhub.errors import HubError, NotFound
+from llmhub.errors import HubError, InvalidRequest, NotFound
+from llmhub.nul_guard import holds_nul
 
 log = logging.getLogger("llmhub.api")
 
@@ -89,7 +91,24 @@ def _render_error(path: str, exc: HubError) -> HttpResponseBase:
     return format_for_path(path).error(exc)
 
 
+def _then_release_connection(view: Any) -> Any:
+    """A sync view that ends as Django's request_finished would: its thread's connection closed when obsolete
+    (on PostgreSQL, given back to the pool at once)."""
+
+    @functools.wraps(view)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return run
+
+
 async def _call_view(request: ASGIRequest) -> HttpResponseBase:
+    if holds_nul(request):  # an id or parameter with a NUL: PostgreSQL would fail the lookup with a 500
+        message = "The URL contains a NUL character (%00); remove it."
+        return _render_error(request.path_info, InvalidRequest(message, code="nul_character"))
     try:
         match = resolve(request.path_info)
     except Resolver404:
@@ -100,7 +119,7 @@ async def _call_view(request: ASGIRequest) -> HttpResponseBase:
     try:
         if asyncio.iscoroutinefunction(view):
             return await view(request, *match.args, **match.kwargs)  # type: ignore[no-any-return]  # resolve() types views as returning Any
-        return await sync_to_async(view)(request, *match.args, **match.kwargs)  # type: ignore[no-any-return]  # as above
+        return await sync_to_async(_then_release_connection(view))(request, *match.args, **match.kwargs)  # type: ignore[no-any-return]  # as above
     except HubError as exc:
         return _render_error(request.path_info, exc)
     except Exception:

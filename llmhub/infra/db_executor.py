@@ -1,7 +1,8 @@
 """Where the request path does its database work: a small pool of threads off the event loop.
 
-Each thread keeps its own persistent connection, so the hot path neither blocks the loop nor opens a
-connection per request (Django's per-request thread would). The two writes every request makes (the
+On SQLite each thread keeps its own persistent connection, so the hot path neither blocks the loop nor
+opens a connection per request; on PostgreSQL each job borrows one from the worker's bounded pool (DB_POOL)
+and gives it back when it ends, so idle threads hold none. The two writes every request makes (the
 credit hold and the settlement) go through `run_db_write`, which commits the writes of concurrent
 requests together (group commit): one transaction and one commit for all that queued meanwhile.
 """
@@ -54,9 +55,19 @@ def _drop_stale_connections() -> None:
             conn.close_if_unusable_or_obsolete()
 
 
+def _return_pooled_connections() -> None:
+    """Give this thread's pooled connections back (after each job): a thread holds one only while it works."""
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None and getattr(conn, "pool", None) is not None and not conn.in_atomic_block:
+            conn.close()
+
+
 def _run(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
     _drop_stale_connections()
-    return fn(*args, **kwargs)
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        _return_pooled_connections()
 
 
 async def run_db(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
@@ -129,13 +140,16 @@ def _run_group(group: list[tuple[Callable[[], Any], Any]]) -> list[tuple[bool, A
     order and cannot deadlock. A write that raises rolls back to its savepoint only; the others commit.
     """
     _drop_stale_connections()
-    if len(group) == 1:
-        return [_attempt(group[0][0])]
-    outcomes: list[tuple[bool, Any]] = [(False, None)] * len(group)
-    with transaction.atomic():
-        for index in sorted(range(len(group)), key=lambda i: group[i][1]):
-            outcomes[index] = _attempt(group[index][0])
-    return outcomes
+    try:
+        if len(group) == 1:
+            return [_attempt(group[0][0])]
+        outcomes: list[tuple[bool, Any]] = [(False, None)] * len(group)
+        with transaction.atomic():
+            for index in sorted(range(len(group)), key=lambda i: group[i][1]):
+                outcomes[index] = _attempt(group[index][0])
+        return outcomes
+    finally:
+        _return_pooled_connections()
 
 
 def run_db_write(fn: Callable[..., T], /, *args: Any, order: Any = 0, **kwargs: Any) -> asyncio.Future[T]:

@@ -91,13 +91,16 @@ async def post_json(
         async with asyncio.timeout(settings.UPSTREAM_TOTAL_TIMEOUT):
             response = await send("POST", url, headers=headers, content=_json_body(payload))
             try:
-                body = await response.aread()
+                body, whole = await _body_up_to(response, settings.UPSTREAM_MAX_BODY_BYTES)
             finally:
                 await response.aclose()
     except (httpx.HTTPError, TimeoutError) as exc:
         raise error_for_exception(provider, exc) from exc
     if response.status_code != 200:
         raise error_for_status(provider, response.status_code, body, response.headers)
+    if not whole:
+        megabytes = settings.UPSTREAM_MAX_BODY_BYTES / (1024 * 1024)
+        raise UpstreamError(f"Upstream {provider.name} returned a body larger than {megabytes:g} MB; it was not read.")
     try:
         parsed = json.loads(body)
     except ValueError as exc:
@@ -172,6 +175,21 @@ async def stream_sse(
             await response.aclose()
     except httpx.HTTPError as exc:
         raise error_for_exception(provider, exc) from exc
+
+
+async def _body_up_to(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
+    """The body, read only up to `cap` bytes (memory stays bounded); whether it was whole."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        return b"", False
+    pieces: list[bytes] = []
+    size = 0
+    async for piece in response.aiter_bytes():
+        size += len(piece)
+        if size > cap:
+            return b"".join(pieces), False
+        pieces.append(piece)
+    return b"".join(pieces), True
 
 
 async def _capped_body(response: httpx.Response) -> bytes:

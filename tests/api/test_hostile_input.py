@@ -174,3 +174,14 @@ def test_generation_lookup_for_owner_only(hub_url, upstream, alice, charlie):
         f"{hub_url}/generation", params={"id": request_id}, headers={"Authorization": f"Bearer {charlie.key}"}
     )
     assert theirs.status_code == 404
+
+
+def test_upstream_body_past_the_size_cap_is_a_502_read_no_further(hub_url, upstream, alice, acme, settings):
+    settings.UPSTREAM_MAX_BODY_BYTES = 64 * 1024
+    huge = b'{"id": "x", "pad": "' + b"a" * (512 * 1024) + b'"}'  # valid JSON, eight times the cap
+    upstream.script("gpt-4.1", Garbage(body=huge), Garbage(body=huge))
+    response = _post(hub_url, alice.key, b'{"model": "gpt-4.1", "messages": [{"role": "user", "content": "x"}]}')
+    assert response.status_code == 502
+    assert "larger than 0.0625 MB" in _error(response)["message"]
+    record = UsageRecord.objects.get()
+    assert record.cost == 0 and record.status == "error"

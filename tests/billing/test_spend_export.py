@@ -61,3 +61,19 @@ def test_user_supplied_text_cannot_become_a_spreadsheet_formula(client, staff, a
     spend(alice, "0.1", model='=HYPERLINK("http://evil")', model_served="")
     rows = _rows(client, staff)
     assert rows[0]["model_requested"].startswith("'=")
+
+
+def test_team_slugs_and_usernames_cannot_become_formulas_either(client, staff, alice, spend):
+    from billing.models import Team
+
+    alice.user.username = "=cmd|' /C calc'!A0"
+    alice.user.save(update_fields=["username"])
+    Team.objects.filter(slug="acme").update(slug="-2+3")
+    spend(alice, "0.1", model="gpt-4o", model_served="@SUM(A1)")
+    record = _rows(client, staff)[0]
+    assert record["user"] == "'=cmd|' /C calc'!A0"
+    assert record["team"] == "'-2+3"
+    assert record["model_served"] == "'@SUM(A1)"
+    unsafe = [name for name, cell in record.items() if cell[:1] in ("=", "+", "@", "\t", "\r")]
+    assert not unsafe, unsafe
+    assert Decimal(record["charged_usd"]) == Decimal("0.1")  # numbers stay numbers
