@@ -24,7 +24,18 @@ def run(module: str, *args: str) -> int:
     return subprocess.call([sys.executable, "-m", module, *args])
 
 
+def smoke() -> int:
+    """`python -m bench.run_all --smoke`: each benchmark that runs on the embedded default, for a fraction of a
+    second per point, to show they run end to end (tests/deploy/test_bench_entrypoints.py); no figures to quote."""
+    failures = run("bench.gateway_bench", "--servers", "uvicorn", "--seconds", "0.3")
+    failures += run("bench.native_bench", "--seconds", "0.3")
+    failures += run("bench.router_eval")
+    return 1 if failures else 0
+
+
 def main() -> int:
+    if "--smoke" in sys.argv[1:]:
+        return smoke()
     with tempfile.TemporaryDirectory() as folder:
         sqlite, postgres = Path(folder, "sqlite.json"), Path(folder, "postgres.json")
         failures = run("bench.gateway_bench", "--json", str(sqlite))
