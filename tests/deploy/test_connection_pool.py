@@ -96,7 +96,7 @@ def _api_calls(base: str, key: str) -> list[int]:
 
 
 def test_page_and_api_load_stays_within_the_pool_bound(pooled_fleet, alice):
-    jobs = 80
+    jobs = 150  # 300 page requests (sign-in page, wrong password) and 300 API requests across the 2 workers
     with PeakWatcher() as watcher, ThreadPoolExecutor(max_workers=12) as pool:
         logins = [pool.submit(_failed_login, pooled_fleet[n % WORKERS], n) for n in range(jobs)]
         calls = [pool.submit(_api_calls, pooled_fleet[n % WORKERS], alice.key) for n in range(jobs)]
