@@ -186,3 +186,66 @@ def test_request_detail_page_shows_what_was_dropped(hub_url, alice, upstream, cl
     assert page.status_code == 200
     text = page.content.decode()
     assert "messages.cache_control" in text and "已舍弃" in text
+
+
+# --- The response cache keys on what the canonical form dropped: a passthrough asking for thinking or a cache
+# breakpoint is never answered with an entry made for the same words without them.
+
+QUESTION = "What is the capital of France?"
+
+
+def _chat(hub_url: str, key: str, model: str) -> httpx.Response:
+    body = {"model": model, "max_tokens": 50, "temperature": 0, "messages": [{"role": "user", "content": QUESTION}]}
+    return httpx.post(f"{hub_url}/chat/completions", json=body, headers={"Authorization": f"Bearer {key}"}, timeout=20)
+
+
+def _anthropic_question(**extras: Any) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "text", "text": QUESTION, **extras.pop("block", {})}
+    messages = [{"role": "user", "content": [block]}]
+    return {"model": "claude-3-5-sonnet", "max_tokens": 50, "temperature": 0, "messages": messages, **extras}
+
+
+@pytest.mark.parametrize(
+    "extras",
+    [
+        {"thinking": {"type": "enabled", "budget_tokens": 1024}},
+        {"block": {"cache_control": {"type": "ephemeral"}}},
+        {"context_management": {"edits": [{"type": "clear_tool_uses_20250919"}]}},
+    ],
+    ids=["thinking", "cache_control", "unknown-to-the-canonical-form"],
+)
+def test_passthrough_is_not_answered_from_an_entry_its_native_body_differs_from(hub_url, alice, direct, extras):
+    assert _chat(hub_url, alice.key, "claude-3-5-sonnet").status_code == 200
+    assert _chat(hub_url, alice.key, "claude-3-5-sonnet").headers.get("x-llmhub-cache") == "hit"
+    sent = len(direct.requests_for("/anthropic/v1/messages"))
+    response = _messages(hub_url, alice.key, _anthropic_question(**extras))
+    assert response.status_code == 200, response.text
+    assert response.headers.get("x-llmhub-cache") == "miss"
+    assert len(direct.requests_for("/anthropic/v1/messages")) == sent + 1  # the upstream answered it
+    assert (
+        list(direct.requests_for("/anthropic/v1/messages")[-1].body["messages"])
+        == _anthropic_question(**extras)["messages"]
+    )
+
+
+def test_plain_requests_still_hit_across_formats(hub_url, alice, direct):
+    assert _chat(hub_url, alice.key, "claude-3-5-sonnet").status_code == 200
+    sent = len(direct.requests_for("/anthropic/v1/messages"))
+    for stream in (False, True):
+        response = _messages(hub_url, alice.key, {**_anthropic_question(), "stream": stream})
+        assert response.status_code == 200, response.text
+        assert response.headers.get("x-llmhub-cache") == "hit"
+    assert len(direct.requests_for("/anthropic/v1/messages")) == sent
+
+
+def test_translated_request_with_dropped_fields_hits_only_its_own_body(hub_url, alice, upstream):
+    """The same native body (JSON, then streamed) hits; the same words with another thinking budget do not."""
+    asked = _anthropic_question(thinking={"type": "enabled", "budget_tokens": 1024})
+    first = _messages(hub_url, alice.key, {**asked, "model": "gpt-4o"})
+    again = _messages(hub_url, alice.key, {**asked, "model": "gpt-4o", "stream": True})
+    other = _messages(
+        hub_url, alice.key, {**asked, "model": "gpt-4o", "thinking": {"type": "enabled", "budget_tokens": 9}}
+    )
+    cache = [r.headers.get("x-llmhub-cache") for r in (first, again, other)]
+    assert cache == ["miss", "hit", "miss"]
+    assert _named(again) == ["thinking"]  # a hit names what was dropped too
