@@ -186,6 +186,10 @@ def test_request_detail_page_shows_what_was_dropped(hub_url, alice, upstream, cl
     assert page.status_code == 200
     text = page.content.decode()
     assert "messages.cache_control" in text and "已舍弃" in text
+    generation = httpx.get(
+        f"{hub_url}/generation", params={"id": request_id}, headers={"Authorization": f"Bearer {alice.key}"}, timeout=20
+    )
+    assert generation.json()["dropped"] == ["messages.cache_control"]
 
 
 # --- The response cache keys on what the canonical form dropped: a passthrough asking for thinking or a cache
