@@ -253,3 +253,16 @@ def test_translated_request_with_dropped_fields_hits_only_its_own_body(hub_url, 
     cache = [r.headers.get("x-llmhub-cache") for r in (first, again, other)]
     assert cache == ["miss", "hit", "miss"]
     assert _named(again) == ["thinking"]  # a hit names what was dropped too
+
+
+def test_a_long_list_is_cut_for_the_header_and_the_record(hub_url, alice, upstream):
+    """Names come from the client: the header shows at most 32, the record's note at most 300 characters."""
+    unknown = {f"an_unheard_of_field_{n:02}": n + 1 for n in range(40)}
+    body = {"model": "gpt-4o", "max_tokens": 50, "messages": [{"role": "user", "content": "hi"}], **unknown}
+    response = _messages(hub_url, alice.key, body)
+    assert response.status_code == 200, response.text
+    named = _named(response)
+    assert named[:32] == sorted(unknown)[:32] and named[32:] == ["..."]
+    note = UsageRecord.objects.get().dropped
+    assert len(note) <= 300 and note.endswith(",...")
+    assert note.removesuffix(",...").split(",") == sorted(unknown)[: len(note.split(",")) - 1]
