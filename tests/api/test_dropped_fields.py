@@ -11,6 +11,8 @@ import httpx
 import pytest
 
 from billing.models import UsageRecord
+from tests.conftest import serve_direct
+from tests.fake_upstream import Fail
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -266,3 +268,16 @@ def test_a_long_list_is_cut_for_the_header_and_the_record(hub_url, alice, upstre
     note = UsageRecord.objects.get().dropped
     assert len(note) <= 300 and note.endswith(",...")
     assert note.removesuffix(",...").split(",") == sorted(unknown)[: len(note.split(",")) - 1]
+
+
+def test_the_serving_upstream_decides_after_a_fallback(hub_url, alice, settings, upstream):
+    """gemini-2.0-flash served by AIsa (translating, tried first) and by Gemini: AIsa fails, Gemini gets the body
+    as sent, so nothing is named though the first upstream of the chain would have dropped fields."""
+    serve_direct(settings, upstream, keep_aisa=True)
+    upstream.script("gemini-2.0-flash", Fail(503, "overloaded"), Fail(503, "overloaded"))  # AIsa, and its retry
+    response = _gemini(hub_url, alice.key, "gemini-2.0-flash", GEMINI_EXTRAS)
+    assert response.status_code == 200, response.text
+    assert len(upstream.requests_for("/chat/completions")) == 2  # AIsa was tried and failed
+    assert upstream.requests_for("/gemini-2.0-flash:generateContent")[-1].body == GEMINI_EXTRAS
+    assert "x-llmhub-dropped" not in response.headers
+    assert UsageRecord.objects.get().dropped == ""
