@@ -58,6 +58,7 @@ class UsageDraft:
     route: dict[str, Any] | None = None
     cache_hit: bool = False
     client_tool: str = ""  # the tool that sent it (billing/client_tools.py)
+    dropped: str = ""  # what the client asked for that the serving upstream did not get, comma-separated
     created_at: dt.datetime | None = None  # set when settled
 
 
@@ -113,6 +114,7 @@ class HoldMeter:
     prompt_tokens: int = 0
     cost: Decimal = ZERO  # the prompt, priced: what a request that dies before any output still owes
     client_tool: str = ""
+    dropped: str = ""  # as UsageDraft.dropped, for the first upstream of the chain
 
 
 def hold_ttl() -> dt.timedelta:

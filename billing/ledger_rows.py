@@ -104,11 +104,11 @@ def insert_hold(cursor: CursorWrapper, *, request_id: str, team_id: int, amount:
         cursor,
         f"INSERT INTO {HOLD} (request_id, team_id, amount, created_at, expires_at, budget_spends, user_id, key_id, "
         "source, model_requested, model_served, provider, stream, prompt_tokens, completion_tokens, cost, seen_at, "
-        "client_tool) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s)",
+        "client_tool, dropped) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s)",
         [
             request_id, team_id, f"{amount:f}", _time(now), _time(expires_at), _json(budget_spends), user_id, key_id,
             meter.source, meter.model_requested, meter.model_served, meter.provider, meter.stream,
-            meter.prompt_tokens, f"{to_usd(meter.cost):f}", _time(now), meter.client_tool,
+            meter.prompt_tokens, f"{to_usd(meter.cost):f}", _time(now), meter.client_tool, meter.dropped,
         ],
     )  # fmt: skip
 

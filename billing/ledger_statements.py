@@ -57,10 +57,10 @@ WITH t AS (SELECT balance, reserved FROM {rows.TEAM} WHERE id = %s FOR UPDATE),
 h AS (
     INSERT INTO {rows.HOLD} (request_id, team_id, amount, created_at, expires_at, budget_spends, user_id, key_id,
         source, model_requested, model_served, provider, stream, prompt_tokens, completion_tokens, cost, seen_at,
-        client_tool)
+        client_tool, dropped)
     SELECT %s::varchar, %s::bigint, %s::numeric, %s::timestamptz, %s::timestamptz, '[]'::jsonb, %s::bigint,
         %s::bigint, %s::varchar, %s::varchar, %s::varchar, %s::varchar, %s::boolean, %s::integer, 0,
-        %s::numeric, %s::timestamptz, %s::varchar
+        %s::numeric, %s::timestamptz, %s::varchar, %s::varchar
     FROM t WHERE t.balance - t.reserved >= %s::numeric
     ON CONFLICT (request_id) DO NOTHING
     RETURNING amount
@@ -96,7 +96,7 @@ def hold(
     params = [
         team_id, request_id, team_id, f"{amount:f}", now, now + ledger.hold_ttl(), user_id, key_id, m.source,
         m.model_requested, m.model_served, m.provider, m.stream, m.prompt_tokens, f"{to_usd(m.cost):f}", now,
-        m.client_tool, f"{amount:f}", team_id, request_id,
+        m.client_tool, m.dropped, f"{amount:f}", team_id, request_id,
     ]  # fmt: skip
 
     def finish(result: Any) -> None:

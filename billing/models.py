@@ -155,6 +155,13 @@ class UsageRecord(models.Model):
         db_default="",
         help_text="the tool that sent it (billing/client_tools.py)",
     )
+    dropped = models.CharField(
+        max_length=300,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="what the client asked for that the serving upstream's format could not carry, by name",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -229,6 +236,7 @@ class CreditHold(models.Model):
     cost = models.DecimalField(**MONEY, default=Decimal("0"), help_text="prompt and checkpointed output, priced")
     seen_at = models.DateTimeField(null=True, blank=True, help_text="last checkpoint or heartbeat")
     client_tool = models.CharField(max_length=30, blank=True, default="", db_default="")
+    dropped = models.CharField(max_length=300, blank=True, default="", db_default="")
 
     def __str__(self) -> str:
         return f"hold {self.amount} for {self.request_id}"

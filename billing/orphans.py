@@ -79,6 +79,7 @@ def orphan_draft(hold: CreditHold, now: dt.datetime) -> UsageDraft:
         status=UsageRecord.INTERRUPTED,
         error_code="process_died",
         client_tool=hold.client_tool,
+        dropped=hold.dropped,
     )
 
 

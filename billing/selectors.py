@@ -199,6 +199,7 @@ def generation_for(request_id: str, user_id: int) -> dict[str, Any] | None:
         "route": record.route,
         "cache_hit": record.cache_hit,
         "client_tool": record.client_tool,
+        "dropped": record.dropped.split(",") if record.dropped else [],
     }
 
 

@@ -16,6 +16,7 @@ from llmhub.catalog import ModelSpec
 from llmhub.providers.base import ChatRequest, Target
 
 DROPPED_SHOWN = 32
+DROPPED_NOTE_LENGTH = 300  # billing.UsageRecord.dropped
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,16 @@ def dropped_header(names: list[str]) -> str:
     """Dropped field names as a header value: names come from the client, so only safe characters, and few."""
     shown = [re.sub(r"[^A-Za-z0-9_.\-]", "?", name)[:64] for name in names[:DROPPED_SHOWN]]
     return ",".join(shown) + (",..." if len(names) > DROPPED_SHOWN else "")
+
+
+def dropped_note(request: ChatRequest, *, passthrough: bool) -> str:
+    """The note a translated request's usage record keeps of what was dropped (blank on passthrough)."""
+    if passthrough or not request.dropped:
+        return ""
+    note = dropped_header(request.dropped)
+    if len(note) > DROPPED_NOTE_LENGTH:
+        note = note[: DROPPED_NOTE_LENGTH - 4].rsplit(",", 1)[0] + ",..."
+    return note
 
 
 @dataclass
@@ -65,6 +76,11 @@ class Call:
         if self.lowered_cap is None:
             return None
         return lowered_cap_notice(asked=self.lowered_cap[0], granted=self.lowered_cap[1])
+
+    @property
+    def dropped(self) -> str:
+        """What the client asked for that the serving upstream did not get, as its usage record notes it."""
+        return dropped_note(self.request, passthrough=self.passthrough)
 
     def headers(self) -> dict[str, str]:
         headers = {"x-request-id": self.request_id, "request-id": self.request_id}

@@ -257,6 +257,7 @@ def usage_draft(call: Call, usage: Usage, status: str, error_code: str = "", ttf
         attempts=call.attempts,
         route=call.route,
         client_tool=call.caller.client_tool,
+        dropped=call.dropped,
     )
 
 

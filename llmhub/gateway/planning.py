@@ -15,7 +15,7 @@ from billing.refusal_wording import insufficient_credits_message
 from llmhub.catalog import ModelSpec, asnapshot, cost_of, find_model, worst_case_cost
 from llmhub.errors import HubError, InsufficientCredits, InvalidRequest
 from llmhub.gateway import auto_router, charging, response_cache, sweeper
-from llmhub.gateway.call import Call, Caller
+from llmhub.gateway.call import Call, Caller, dropped_note
 from llmhub.gateway.fitting import asked_cap, fitting_cap, with_cap
 from llmhub.gateway.tokens import (
     MEDIA_PART_TOKENS_CEILING,
@@ -26,7 +26,7 @@ from llmhub.gateway.tokens import (
     prompt_tokens_estimate,
 )
 from llmhub.providers.base import ChatRequest, Usage
-from llmhub.providers.registry import takes_param
+from llmhub.providers.registry import passes_through, takes_param
 
 
 def max_output(request: ChatRequest, spec: ModelSpec) -> int:
@@ -234,6 +234,8 @@ async def _admit_with_a_fitting_cap(call: Call, refused: InsufficientCredits, pr
 def _meter(call: Call) -> HoldMeter:
     """The metering facts written with the hold: the prompt priced at the first model of the chain."""
     first = call.chain[0]
+    # As the first upstream would carry it: settlement writes what the serving one did.
+    passes = bool(first.targets) and passes_through(first.targets[0], call.request)
     return HoldMeter(
         source=call.caller.source,
         model_requested=call.request.model,
@@ -243,6 +245,7 @@ def _meter(call: Call) -> HoldMeter:
         prompt_tokens=call.prompt_estimate,
         cost=cost_of(Usage(prompt_tokens=call.prompt_estimate, estimated=True), first.prices),
         client_tool=call.caller.client_tool,
+        dropped=dropped_note(call.request, passthrough=passes),
     )
 
 

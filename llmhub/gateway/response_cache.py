@@ -5,6 +5,9 @@ Only deterministic requests are cached (temperature 0) unless the client opts in
 Django cache alias `responses` (Redis when REDIS_URL is set, else the table `llmhub_response_cache`).
 The key ignores `stream`, `stream_options` and `user`, so a stream can be served from a JSON answer and
 the other way round; the team is part of the key, so one team never sees another's answers.
+A request whose own body holds what its canonical form dropped (cache_control, thinking, safetySettings...)
+also keys on that body: a passthrough of it is never answered with an entry made for a body without them,
+while plain requests still hit across formats (an Anthropic body answered from an OpenAI one's entry).
 """
 
 from __future__ import annotations
@@ -69,6 +72,14 @@ class CachedAnswer:
     route: dict[str, Any] | None
 
 
+def _native_beyond_canonical(request: ChatRequest) -> dict[str, Any] | None:
+    """The client's own body, when it asks for what the canonical form dropped (delivery fields aside)."""
+    if not request.dropped or request.native is None:
+        return None
+    body = {k: v for k, v in request.native.body.items() if k not in IGNORED_PARAMS}
+    return {"format": request.native.wire_format, "body": body}
+
+
 def cache_key(team_id: int, request: ChatRequest) -> str:
     canonical = {
         "model": request.model,
@@ -76,6 +87,9 @@ def cache_key(team_id: int, request: ChatRequest) -> str:
         "params": {k: v for k, v in request.params.items() if k not in IGNORED_PARAMS},
         "fallbacks": request.fallbacks,
     }
+    native = _native_beyond_canonical(request)
+    if native is not None:
+        canonical["native"] = native
     digest = hashlib.sha256(json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str).encode())
     return f"chat:{team_id}:{digest.hexdigest()}"
 

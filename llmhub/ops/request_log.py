@@ -21,6 +21,7 @@ def log_settlement(draft: UsageDraft) -> None:
         "key": draft.key_id,
         "source": draft.source,
         "client_tool": draft.client_tool,
+        "dropped": draft.dropped,
         "model": draft.model_served or draft.model_requested,
         "provider": draft.provider,
         "status": draft.status,

@@ -18,7 +18,7 @@ from tests.billing.conftest import draft_for
 LONG_AGO = timezone.now() - dt.timedelta(days=1)
 METER = HoldMeter(
     source="api", model_requested="gpt-4o", model_served="gpt-4o", provider="aisa", stream=True, prompt_tokens=12,
-    cost=Decimal("0.001"), client_tool="claude-code",
+    cost=Decimal("0.001"), client_tool="claude-code", dropped="thinking,system.cache_control",
 )  # fmt: skip
 
 
@@ -38,6 +38,7 @@ def test_hold_carries_the_requests_metering_facts(alice, acme):
     )  # fmt: skip
     assert hold.seen_at is not None
     assert hold.client_tool == "claude-code"
+    assert hold.dropped == "thinking,system.cache_control"
 
 
 @pytest.mark.django_db
@@ -53,6 +54,7 @@ def test_orphaned_hold_settles_as_interrupted_with_its_checkpointed_output(alice
     assert (record.prompt_tokens, record.completion_tokens, record.cost) == (12, 30, Decimal("0.0042"))
     assert record.user_id == alice.user.pk and record.stream
     assert record.client_tool == "claude-code"  # a crash does not lose which tool sent the request
+    assert record.dropped == "thinking,system.cache_control"  # nor what its upstream did not get
     charge = CreditLedgerEntry.objects.get(kind="charge")
     assert charge.usage == record and charge.amount == Decimal("-0.0042")
     acme.refresh_from_db()

@@ -189,3 +189,22 @@ async def test_the_client_tool_is_written_on_the_hold_the_record_and_its_rollup_
     buckets = {row.client_tool: row.requests async for row in UsageDailyRollup.objects.filter(team=acme)}
     assert buckets == {"codex": 2, "claude-code": 1}
     assert grew(fresh_pipeline, "slow") == 0
+
+
+async def test_what_was_dropped_is_written_on_the_hold_and_the_record(acme, alice, fresh_pipeline):
+    meter = HoldMeter(model_requested="gpt-4o-mini", prompt_tokens=10, dropped="thinking,tools.cache_control")
+    statement = ledger_statements.hold(
+        team_id=acme.pk, request_id="drop-1", amount=Decimal("1"), user_id=alice.user.pk, key_id=None, meter=meter
+    )
+    assert statement is not None
+    await pg_pipeline.run_statement(statement, order=acme.pk)
+    assert (await CreditHold.objects.aget(request_id="drop-1")).dropped == "thinking,tools.cache_control"
+    for request_id, dropped in (("drop-1", "thinking,tools.cache_control"), ("drop-2", "")):
+        draft = UsageDraft(request_id=request_id, user_id=alice.user.pk, team_id=acme.pk, key_id=None,
+                           model_requested="gpt-4o-mini", cost=Decimal("0.5"), status="ok", dropped=dropped)  # fmt: skip
+        settlement = ledger_statements.settlement(draft)
+        assert settlement is not None
+        await pg_pipeline.run_statement(settlement, order=acme.pk)
+    notes = {row.request_id: row.dropped async for row in UsageRecord.objects.filter(team=acme)}
+    assert notes == {"drop-1": "thinking,tools.cache_control", "drop-2": ""}
+    assert grew(fresh_pipeline, "slow") == 0

@@ -19,6 +19,24 @@ from llmhub.providers.content_parts import (
 
 # Anthropic tool types that run on Anthropic's side and have no OpenAI equivalent.
 CUSTOM_TOOL_TYPES = (None, "custom")
+# Top-level fields the canonical form carries; any other that asks for something (thinking, container,
+# context_management, mcp_servers, service_tier, top_k, fields the hub does not know) is named as dropped
+# when the request is translated (`x-llmhub-dropped`). A passthrough carries them all.
+CARRIED_FIELDS = {
+    "model",
+    "max_tokens",
+    "messages",
+    "system",
+    "temperature",
+    "top_p",
+    "stop_sequences",
+    "tools",
+    "tool_choice",
+    "metadata",
+    "stream",
+}
+# Values that ask for nothing: a field sent with one of them is not named as dropped.
+NO_EFFECT: dict[str, Any] = {"thinking": {"type": "disabled"}, "service_tier": "auto"}
 
 
 def _image_part(block: dict[str, Any], where: str) -> dict[str, Any]:
@@ -188,6 +206,42 @@ def from_anthropic_request(body: Any, *, counting: bool = False) -> ChatRequest:
     return parse_chat_request({"model": model, "messages": messages, "stream": body.get("stream", False), **params})
 
 
+def _cache_controls(value: Any, where: str, found: list[str]) -> None:
+    """Name each area of the body (system, messages, tools) where a `cache_control` breakpoint sits."""
+    if isinstance(value, list):
+        for item in value:
+            _cache_controls(item, where, found)
+    elif isinstance(value, dict):
+        if value.get("cache_control") is not None and f"{where}.cache_control" not in found:
+            found.append(f"{where}.cache_control")
+        for key in ("content", "source"):
+            _cache_controls(value.get(key), where, found)
+
+
+def anthropic_dropped(body: dict[str, Any]) -> list[str]:
+    """What of a /v1/messages body the canonical form cannot carry, by name: unknown or Anthropic-only
+    top-level fields that ask for something, `cache_control` breakpoints, and thinking blocks replayed."""
+    dropped = [
+        name
+        for name in sorted(set(body) - CARRIED_FIELDS)
+        if body[name] not in (None, [], {}, False) and NO_EFFECT.get(name) != body[name]
+    ]
+    if "cache_control" in dropped:
+        dropped.remove("cache_control")
+        dropped.insert(0, "cache_control")  # automatic caching: the costliest to lose, named first
+    for area in ("system", "messages", "tools"):
+        _cache_controls(body.get(area), area, dropped)
+    messages = given if isinstance(given := body.get("messages"), list) else []
+    if any(
+        isinstance(block, dict) and block.get("type") in ("thinking", "redacted_thinking")
+        for message in messages
+        if isinstance(message, dict) and isinstance(message.get("content"), list)
+        for block in message["content"]
+    ):
+        dropped.append("messages.thinking")
+    return dropped
+
+
 # Where a piece the canonical form cannot carry sits: "tools[2]", "messages[1].content[0]", or inside a block
 # (".source" of an image, ".content[3]" of a tool_result).
 _PIECE = re.compile(r"\A(tools|messages)\[(\d+)\](?:\.content\[(\d+)\])?(?:\.content\[(\d+)\])?(?:\.source)?\Z")
@@ -217,7 +271,9 @@ def from_anthropic_request_for_passthrough(body: Any, *, counting: bool = False)
     of refused: the body goes to an Anthropic upstream as it came, and any other upstream is refused with the
     400 the strict reading gave (`untranslatable`)."""
     try:
-        return from_anthropic_request(body, counting=counting)
+        chat = from_anthropic_request(body, counting=counting)
+        chat.dropped = anthropic_dropped(body)
+        return chat
     except InvalidRequest as exc:
         if exc.code != "unsupported_content":
             raise
@@ -231,5 +287,6 @@ def from_anthropic_request_for_passthrough(body: Any, *, counting: bool = False)
                 raise first from None
             continue
         chat.untranslatable = first
+        chat.dropped = anthropic_dropped(body)
         return chat
     raise first

@@ -8,6 +8,7 @@ the chosen upstream needs a translation.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from llmhub.api.formats.gemini_fields import COUNT_REQUEST, normalised
@@ -159,6 +160,46 @@ def _gemini_only(body: dict[str, Any], unknown: list[str]) -> list[InvalidReques
     return refusals
 
 
+# Fields the hub reads but the canonical form cannot carry: named as dropped when the request is translated.
+NOT_CARRIED = {
+    "generationConfig": ("topK", "thinkingConfig", "mediaResolution"),
+    "": ("safetySettings", "cachedContent", "labels"),
+}
+
+
+def gemini_dropped(body: dict[str, Any], unknown: list[str]) -> list[str]:
+    """What of a (normalised) generateContent body the canonical form cannot carry, by name: the fields the
+    hub does not know (hosted tools aside: those are refused), the Gemini-only ones that ask for something,
+    replayed thoughts, and a function-calling mode or allowlist the canonical tool_choice cannot say."""
+    dropped: list[str] = []
+
+    def name(at: str) -> None:
+        at = re.sub(r"\[\d+\]", "", at)
+        if at not in dropped:
+            dropped.append(at)
+
+    for at in unknown:
+        if not at.startswith("tools["):
+            name(at)
+    for area, fields in NOT_CARRIED.items():
+        holder = body.get(area) if area else body
+        for field in fields:
+            if isinstance(holder, dict) and holder.get(field) not in (None, [], {}, ""):
+                name(f"{area}.{field}" if area else field)
+    contents = given if isinstance(given := body.get("contents"), list) else []
+    parts = [p for c in contents if isinstance(c, dict) and isinstance(c.get("parts"), list) for p in c["parts"]]
+    if any(isinstance(part, dict) and part.get("thought") for part in parts):
+        name("contents.parts.thought")
+    config = given if isinstance(given := body.get("toolConfig"), dict) else {}
+    calling = given if isinstance(given := config.get("functionCallingConfig"), dict) else {}
+    mode = str(calling.get("mode") or "").upper()
+    if mode and mode not in CALLING_MODES.values() and mode != "MODE_UNSPECIFIED":
+        name("toolConfig.functionCallingConfig.mode")
+    if len(calling.get("allowedFunctionNames") or []) > 1:
+        name("toolConfig.functionCallingConfig.allowedFunctionNames")
+    return dropped
+
+
 @refuses_malformed
 def from_gemini_request(body: Any, model: str, *, stream: bool) -> ChatRequest:
     """A canonical request from a generateContent body and the model named in the URL."""
@@ -196,6 +237,7 @@ def from_gemini_request(body: Any, model: str, *, stream: bool) -> ChatRequest:
         {"model": model.removeprefix("models/"), "messages": messages, "stream": stream, **params}
     )
     request.untranslatable = refusals[0] if refusals else None
+    request.dropped = gemini_dropped(body, unknown)
     return request
 
 
