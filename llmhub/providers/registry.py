@@ -94,10 +94,15 @@ def passes_through(target: Target, request: ChatRequest) -> bool:
 def serving_order(targets: list[Target], request: ChatRequest) -> list[Target]:
     """`targets` in the order given; for a request with something only its own format carries
     (`untranslatable`), only the upstreams that speak that format, when there are any: the others could
-    only refuse it (and their refusal would hide why those upstreams failed)."""
-    if request.untranslatable is None:
-        return targets
-    return [target for target in targets if passes_through(target, request)] or targets
+    only refuse it (and their refusal would hide why those upstreams failed). A request with something a
+    translation would drop (`dropped`: prompt-caching hints, thinking, ...) tries the upstreams that take it
+    as sent first, then the others (which serve it without those, named in x-llmhub-dropped)."""
+    if request.untranslatable is not None:
+        return [target for target in targets if passes_through(target, request)] or targets
+    if request.dropped:
+        native = [target for target in targets if passes_through(target, request)]
+        return native + [target for target in targets if target not in native]
+    return targets
 
 
 def adapter_for_call(target: Target, request: ChatRequest) -> ProviderAdapter:

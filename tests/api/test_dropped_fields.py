@@ -271,13 +271,30 @@ def test_a_long_list_is_cut_for_the_header_and_the_record(hub_url, alice, upstre
 
 
 def test_the_serving_upstream_decides_after_a_fallback(hub_url, alice, settings, upstream):
-    """gemini-2.0-flash served by AIsa (translating, tried first) and by Gemini: AIsa fails, Gemini gets the body
-    as sent, so nothing is named though the first upstream of the chain would have dropped fields."""
+    """gemini-2.0-flash served by AIsa (translating, priority 10) and by Gemini: the request carries what a
+    translation drops, so Gemini is tried first; it fails, AIsa serves the translation, and what it could not
+    carry is named, on the answer and on the record."""
     serve_direct(settings, upstream, keep_aisa=True)
-    upstream.script("gemini-2.0-flash", Fail(503, "overloaded"), Fail(503, "overloaded"))  # AIsa, and its retry
+    upstream.script("gemini-2.0-flash", Fail(503, "overloaded"), Fail(503, "overloaded"))  # Gemini, and its retry
     response = _gemini(hub_url, alice.key, "gemini-2.0-flash", GEMINI_EXTRAS)
     assert response.status_code == 200, response.text
-    assert len(upstream.requests_for("/chat/completions")) == 2  # AIsa was tried and failed
-    assert upstream.requests_for("/gemini-2.0-flash:generateContent")[-1].body == GEMINI_EXTRAS
+    assert len(upstream.requests_for("/gemini-2.0-flash:generateContent")) == 2  # Gemini was tried and failed
+    assert len(upstream.requests_for("/chat/completions")) == 1
+    named = response.headers["x-llmhub-dropped"]
+    assert named and UsageRecord.objects.get().dropped == named
+
+
+def test_a_request_a_translation_would_strip_goes_first_to_an_upstream_that_takes_it_whole(
+    hub_url, alice, upstream, settings
+):
+    """Claude served by AIsa (priority 10, chat format) and by Anthropic (priority 20): a plain request keeps
+    the configured order; one with prompt-caching hints goes to Anthropic, where they take effect."""
+    serve_direct(settings, upstream, keep_aisa=True)
+    plain = {"model": "claude-3-5-sonnet", "max_tokens": 50, "messages": [{"role": "user", "content": "hi"}]}
+    assert _messages(hub_url, alice.key, plain).status_code == 200
+    cached = {"model": "claude-3-5-sonnet", "max_tokens": 50, "messages": HELLO}
+    response = _messages(hub_url, alice.key, cached)
+    assert response.status_code == 200, response.text
     assert "x-llmhub-dropped" not in response.headers
-    assert UsageRecord.objects.get().dropped == ""
+    assert [r.provider for r in UsageRecord.objects.order_by("id")] == ["aisa", "anthropic"]
+    assert upstream.requests_for("/anthropic/v1/messages")[-1].body["messages"] == HELLO
