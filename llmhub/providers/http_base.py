@@ -22,7 +22,7 @@ from llmhub.errors import (
     UpstreamUnavailable,
 )
 from llmhub.infra.http_client import send
-from llmhub.providers.base import ProviderConfig
+from llmhub.providers.base import ProviderConfig, StreamChunk
 from llmhub.providers.secret_redaction import redact
 
 log = logging.getLogger("llmhub.upstream")
@@ -220,3 +220,28 @@ def reading(provider: ProviderConfig) -> Iterator[None]:
         yield
     except (AttributeError, TypeError, KeyError, ValueError) as exc:
         raise UpstreamError(f"Upstream {provider.name} sent a response of an unexpected shape.") from exc
+
+
+def sse_frame(data: str, event: str | None = None, *, end: bytes = b"\n\n") -> bytes:
+    """An upstream's stream event as it framed it, for a passthrough relay: its data line kept byte for byte (a
+    multi-line data field re-framed as one line), under its event name when it has one."""
+    if "\n" in data:
+        data = json.dumps(json.loads(data), separators=(",", ":"))
+    head = b"event: " + event.encode() + b"\n" if event is not None else b""
+    return head + b"data: " + data.encode() + end
+
+
+def relayed_chunk(
+    event_name: str, event: dict[str, Any], data: str, chunk: StreamChunk | None, final_events: tuple[str, ...]
+) -> StreamChunk:
+    """A named-event stream's event on passthrough: relayed as framed, except the final events (usage, the end),
+    which the hub holds to write with its own usage once settled."""
+    final = event.get("type") in final_events
+    name = event_name if event_name != "message" else str(event.get("type"))
+    return StreamChunk(
+        data=chunk.data if chunk is not None else None,
+        usage=chunk.usage if chunk is not None else None,
+        raw=None if final else sse_frame(data, name),
+        final=final,
+        native_event=event if final else None,
+    )

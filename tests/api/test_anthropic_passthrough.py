@@ -26,8 +26,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 MODEL = "claude-sonnet-5"
 BETAS = "context-management-2025-06-27,interleaved-thinking-2025-05-14"
+# A long system prompt (its cached prefix is what the upstream reports reading below: the hub bounds a reported
+# prompt by what it sent, llmhub/gateway/usage_bounds.py).
 SYSTEM = [
-    {"type": "text", "text": "You are a careful assistant. " * 40, "cache_control": {"type": "ephemeral"}},
+    {"type": "text", "text": "You are a careful assistant. " * 10_000, "cache_control": {"type": "ephemeral"}},
 ]
 TOOLS = [
     {

@@ -8,6 +8,7 @@ from typing import Any
 from llmhub.api.formats.openai import parse_chat_request
 from llmhub.errors import InvalidRequest
 from llmhub.providers.base import ChatRequest
+from llmhub.providers.openai.responses_request import SAME_NAME
 
 ROLES = {"user", "assistant", "system", "developer"}
 # Fields turned into the canonical request or honoured by the hub itself (storage, streaming, echo). Any other
@@ -32,16 +33,7 @@ CARRIED_FIELDS = {
 }
 # Fields chat completions has under the same name: forwarded in the canonical params as they came. The
 # cache and tier fields change what a request costs, so they must reach the upstream (or be named dropped).
-SAME_IN_CHAT = (
-    "temperature",
-    "top_p",
-    "parallel_tool_calls",
-    "user",
-    "service_tier",
-    "prompt_cache_key",
-    "prompt_cache_retention",
-    "safety_identifier",
-)
+SAME_IN_CHAT = SAME_NAME
 # Values that ask for nothing: a field sent with one of them is not named as dropped.
 NO_EFFECT = {"truncation": "disabled"}
 TEXT_CARRIED = ("format", "verbosity")

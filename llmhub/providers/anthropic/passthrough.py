@@ -4,7 +4,6 @@ sent (anthropic-beta, anthropic-version); the answer read for metering and relay
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,7 +11,7 @@ from llmhub.errors import UpstreamError
 from llmhub.providers.anthropic.response import completion_from_anthropic, stream_error, usage_from_anthropic
 from llmhub.providers.anthropic.stream import AnthropicStreamReader
 from llmhub.providers.base import ChatRequest, Completion, StreamChunk, Target
-from llmhub.providers.http_base import parse_json_event, post_json, reading, stream_sse
+from llmhub.providers.http_base import parse_json_event, post_json, reading, relayed_chunk, stream_sse
 
 DEFAULT_VERSION = "2023-06-01"
 FINAL_EVENTS = ("message_delta", "message_stop")  # usage and the end: written by the hub once settled
@@ -66,22 +65,7 @@ async def stream_native(target: Target, request: ChatRequest, url: str) -> Async
             raise stream_error(event, target.provider.name)
         with reading(target.provider):
             chunk = reader.feed(event)  # checks the event's shape; reads the usage
-        final = event.get("type") in FINAL_EVENTS
-        name = event_name if event_name != "message" else str(event.get("type"))
-        yield StreamChunk(
-            data=chunk.data if chunk is not None else None,
-            usage=chunk.usage if chunk is not None else None,
-            raw=None if final else _frame(name, data),
-            final=final,
-            native_event=event if final else None,
-        )
+        yield relayed_chunk(event_name, event, data, chunk, FINAL_EVENTS)
         if reader.finished:
             return
     raise UpstreamError(f"Upstream {target.provider.name} ended the stream before message_stop.")
-
-
-def _frame(name: str, data: str) -> bytes:
-    """The event as the upstream framed it (its data line kept byte for byte)."""
-    if "\n" in data:  # a multi-line data field: re-framed as one line
-        data = json.dumps(json.loads(data), separators=(",", ":"))
-    return b"event: " + name.encode() + b"\ndata: " + data.encode() + b"\n\n"

@@ -4,14 +4,13 @@ the hub owns (the model, in the URL; the key; the output cap it held for); the a
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 from llmhub.errors import UpstreamError
 from llmhub.providers.base import ChatRequest, Completion, StreamChunk, Target, Usage
 from llmhub.providers.gemini.response import GeminiStreamReader, completion_from_gemini, usage_from_gemini
-from llmhub.providers.http_base import parse_json_event, post_json, reading, stream_sse
+from llmhub.providers.http_base import parse_json_event, post_json, reading, sse_frame, stream_sse
 
 # Google's parser reads either spelling; the hub writes its cap in whichever the client used.
 CONFIG_NAMES = ("generationConfig", "generation_config")
@@ -53,17 +52,10 @@ async def stream_native(
         yield StreamChunk(
             data=chunk,
             usage=reader.usage if final else None,
-            raw=None if final else _frame(data),
+            raw=None if final else sse_frame(data, end=b"\r\n\r\n"),
             final=final,
             native_event=event if final else None,
         )
         if final:
             return
     raise UpstreamError(f"Upstream {target.provider.name} ended the stream before a finishReason.")
-
-
-def _frame(data: str) -> bytes:
-    """The chunk as the upstream framed it (its data line kept byte for byte)."""
-    if "\n" in data:  # a multi-line data field: re-framed as one line
-        data = json.dumps(json.loads(data), separators=(",", ":"))
-    return b"data: " + data.encode() + b"\r\n\r\n"

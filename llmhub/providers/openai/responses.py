@@ -7,13 +7,12 @@ is translated. Usage is read from the native body: cached and reasoning tokens, 
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 from llmhub.errors import UpstreamError
 from llmhub.providers.base import ChatRequest, Completion, NativeRequest, ProviderAdapter, StreamChunk, Target
-from llmhub.providers.http_base import parse_json_event, post_json, reading, stream_sse
+from llmhub.providers.http_base import parse_json_event, post_json, reading, relayed_chunk, stream_sse
 from llmhub.providers.openai.responses_read import (
     FINAL_EVENTS,
     ResponsesStreamReader,
@@ -26,13 +25,6 @@ from llmhub.providers.openai.responses_schema import check_input_tokens
 
 def _native(request: ChatRequest) -> bool:
     return request.native is not None and request.native.wire_format == "responses"
-
-
-def _frame(name: str, data: str) -> bytes:
-    """The event as the upstream framed it (its data line kept byte for byte)."""
-    if "\n" in data:  # a multi-line data field: re-framed as one line
-        data = json.dumps(json.loads(data), separators=(",", ":"))
-    return b"event: " + name.encode() + b"\ndata: " + data.encode() + b"\n\n"
 
 
 class OpenAIResponsesAdapter(ProviderAdapter):
@@ -84,15 +76,7 @@ class OpenAIResponsesAdapter(ProviderAdapter):
             with reading(target.provider):
                 chunk = reader.feed(event)  # checks the event's shape; reads the usage
             if native:
-                final = event.get("type") in FINAL_EVENTS
-                name = event_name if event_name != "message" else str(event.get("type"))
-                yield StreamChunk(
-                    data=chunk.data if chunk is not None else None,
-                    usage=chunk.usage if chunk is not None else None,
-                    raw=None if final else _frame(name, data),
-                    final=final,
-                    native_event=event if final else None,
-                )
+                yield relayed_chunk(event_name, event, data, chunk, FINAL_EVENTS)
             elif chunk is not None:
                 yield chunk
             if reader.finished:
