@@ -73,7 +73,8 @@ def media_parts(node: Any) -> int:
         return sum(media_parts(item) for item in node)
     if not isinstance(node, dict):
         return 0
-    own = 1 if node.get("type") in _MEDIA_TYPES or _MEDIA_KEYS & node.keys() else 0
+    kind = node.get("type")
+    own = 1 if (isinstance(kind, str) and kind in _MEDIA_TYPES) or _MEDIA_KEYS & node.keys() else 0
     inline = node.get("inlineData") or node.get("inline_data")
     if isinstance(inline, dict) and not str(inline.get("mimeType") or inline.get("mime_type") or "").startswith(
         "image/"

@@ -210,3 +210,11 @@ def test_a_media_part_the_hub_cannot_size_widens_the_prompt_bound(hub_url, upstr
     record = _settled_once(response)
     assert (record.prompt_tokens == 60_000) is with_audio
     assert record.tokens_clamped is not with_audio
+
+
+def test_media_parts_counts_any_json_without_failing():
+    from llmhub.gateway.tokens import media_parts
+
+    assert media_parts({"type": {"nested": 1}, "content": [{"type": ["x"]}, {"type": "input_audio"}]}) == 1
+    assert media_parts([{"inlineData": {"mimeType": "image/png"}}, {"inlineData": {"mimeType": 5}}]) == 1
+    assert media_parts("text") == 0
