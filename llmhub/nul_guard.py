@@ -13,15 +13,24 @@ from django.http import HttpRequest, HttpResponseBase, QueryDict
 
 def holds_nul(request: HttpRequest) -> bool:
     """Whether the path, a query parameter or a form field (name or value) holds a NUL character."""
+    return nul_at(request) is not None
+
+
+def nul_at(request: HttpRequest) -> str | None:
+    """Where a NUL character is: "path", or the query parameter or form field that holds one (None: nowhere)."""
     if "\x00" in request.path_info:
-        return True
+        return "path"
     forms: list[QueryDict] = [request.GET]
     if request.method == "POST" and request.content_type in (
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     ):
         forms.append(request.POST)
-    return any("\x00" in key or any("\x00" in value for value in form.getlist(key)) for form in forms for key in form)
+    for form in forms:
+        for key in form:
+            if "\x00" in key or any("\x00" in value for value in form.getlist(key)):
+                return key.replace("\x00", "")
+    return None
 
 
 class RefuseNulCharacters:

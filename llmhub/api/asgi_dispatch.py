@@ -29,7 +29,7 @@ from django.urls import Resolver404, resolve
 from llmhub.api.formats import format_for_path
 from llmhub.api.request import too_large
 from llmhub.errors import HubError, InvalidRequest, NotFound
-from llmhub.nul_guard import holds_nul
+from llmhub.nul_guard import nul_at
 
 log = logging.getLogger("llmhub.api")
 
@@ -106,9 +106,11 @@ def _then_release_connection(view: Any) -> Any:
 
 
 async def _call_view(request: ASGIRequest) -> HttpResponseBase:
-    if holds_nul(request):  # an id or parameter with a NUL: PostgreSQL would fail the lookup with a 500
+    where = nul_at(request)  # an id or parameter with a NUL: PostgreSQL would fail the lookup with a 500
+    if where is not None:
         message = "The URL contains a NUL character (%00); remove it."
-        return _render_error(request.path_info, InvalidRequest(message, code="nul_character"))
+        param = None if where == "path" else where
+        return _render_error(request.path_info, InvalidRequest(message, code="nul_character", param=param))
     try:
         match = resolve(request.path_info)
     except Resolver404:
