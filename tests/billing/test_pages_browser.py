@@ -47,7 +47,7 @@ def test_team_admin_sees_the_team_and_sets_a_threshold_that_raises_the_banner(pa
     page = page_for(alice)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Team credits").click()
     page.wait_for_url("**/teams/acme/credits/")
-    members = page.get_by_role("table").first.inner_text()
+    members = page.get_by_role("region", name="Member spend, last 30 days").get_by_role("table").inner_text()
     assert "bob" in members and "$2.25" in members
     assert page.goto("/teams/globex/credits/").status == 404
     page.goto("/teams/acme/credits/")
