@@ -88,8 +88,9 @@ async def plan(caller: Caller, request: ChatRequest) -> Call:
     call.prompt_estimate = estimate
     if auto is not None:
         call.route, call.baseline = auto.route, auto.baseline
+    sent = _sent_tokens_ceiling(request)  # before the hold: nothing may fail between admission and the answer
     await _hold_credits(call, prompt_tokens_ceiling(request.messages, tools), count_images(request.messages))
-    call.prompt_ceiling = max(call.prompt_ceiling, _sent_tokens_ceiling(request))
+    call.prompt_ceiling = max(call.prompt_ceiling, sent)
     return call
 
 
