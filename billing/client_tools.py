@@ -17,6 +17,7 @@ The strings each tool sends, as their public sources build them:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 
@@ -78,6 +79,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+@functools.lru_cache(maxsize=1024)  # a fleet sees few distinct User-Agents; each is read once per worker
 def tool_from_user_agent(user_agent: str) -> str:
     """The tool a User-Agent names, or "other"."""
     agent = user_agent.strip()
