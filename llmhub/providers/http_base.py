@@ -180,8 +180,10 @@ async def stream_sse(
 async def _body_up_to(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
     """The body, read only up to `cap` bytes (memory stays bounded); whether it was whole."""
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > cap:
-        return b"", False
+    if declared.isdigit():  # framed by its length: read at once when within the cap (the common case)
+        if int(declared) > cap:
+            return b"", False
+        return await response.aread(), True
     pieces: list[bytes] = []
     size = 0
     async for piece in response.aiter_bytes():
