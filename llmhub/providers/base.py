@@ -126,6 +126,19 @@ class StreamChunk:
     native_event: dict[str, Any] | None = None
 
 
+def chunk_body(chunk_id: str, created: int, model: str, choices: list[dict[str, Any]]) -> dict[str, Any]:
+    """A canonical (OpenAI) stream chunk's body, as every stream reader builds it."""
+    return {"id": chunk_id, "object": "chat.completion.chunk", "created": created, "model": model, "choices": choices}
+
+
+def one_choice_chunk(
+    chunk_id: str, created: int, model: str, delta: dict[str, Any], finish: str | None, usage: Usage | None
+) -> StreamChunk:
+    """A canonical stream chunk with one choice (what the Anthropic and Responses readers emit)."""
+    choice = {"index": 0, "delta": delta, "finish_reason": finish}
+    return StreamChunk(data=chunk_body(chunk_id, created, model, [choice]), usage=usage)
+
+
 EmbeddingInput = str | list[int]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from llmhub.errors import UpstreamError
 from llmhub.providers.anthropic.response import FINISH_REASONS, stream_error, usage_from_anthropic
 from llmhub.providers.anthropic.schema import check_event
-from llmhub.providers.base import StreamChunk, Usage
+from llmhub.providers.base import StreamChunk, Usage, one_choice_chunk
 
 
 class AnthropicStreamReader:
@@ -27,14 +27,7 @@ class AnthropicStreamReader:
         self._started: set[int] = set()
 
     def _chunk(self, delta: dict[str, Any], finish: str | None = None, usage: Usage | None = None) -> StreamChunk:
-        data = {
-            "id": self._id,
-            "object": "chat.completion.chunk",
-            "created": self._created,
-            "model": self._model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-        }
-        return StreamChunk(data=data, usage=usage)
+        return one_choice_chunk(self._id, self._created, self._model, delta, finish, usage)
 
     def feed(self, event: dict[str, Any]) -> StreamChunk | None:
         check_event(self.provider, event)

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from llmhub.errors import InvalidRequest, UpstreamError
-from llmhub.providers.base import Usage
+from llmhub.providers.base import Usage, chunk_body
 from llmhub.providers.content_parts import arguments_json, new_call_id
 from llmhub.providers.gemini.schema import check_chunk, check_response
 
@@ -181,10 +181,4 @@ class GeminiStreamReader:
             self.finished = self.finished or reason is not None
             choices.append({"index": index, "delta": fields, "finish_reason": reason})
         self._sent = self._sent or bool(choices)
-        return {
-            "id": self._id,
-            "object": "chat.completion.chunk",
-            "created": self._created,
-            "model": self.model,
-            "choices": choices,
-        }
+        return chunk_body(self._id, self._created, self.model, choices)

@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from llmhub.errors import UpstreamError
-from llmhub.providers.base import StreamChunk, Usage
+from llmhub.providers.base import StreamChunk, Usage, one_choice_chunk
 from llmhub.providers.openai.responses_schema import check_event, check_response
 
 # Output items of hosted tools the upstream ran, each billed per call: item type -> usage name.
@@ -104,14 +104,7 @@ class ResponsesStreamReader:
         self._reasoned = False  # a reasoning summary part was streamed: the next one starts a new paragraph
 
     def _chunk(self, delta: dict[str, Any], finish: str | None = None, usage: Usage | None = None) -> StreamChunk:
-        data = {
-            "id": self._id,
-            "object": "chat.completion.chunk",
-            "created": self._created,
-            "model": self._model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-        }
-        return StreamChunk(data=data, usage=usage)
+        return one_choice_chunk(self._id, self._created, self._model, delta, finish, usage)
 
     def feed(self, event: dict[str, Any]) -> StreamChunk | None:
         """The canonical chunk for one event (None when it has none); raises on a failed response."""
