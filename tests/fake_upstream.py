@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.loopback import LoopbackServer
 
 
 @dataclass
@@ -108,9 +109,7 @@ class FakeUpstream:
         self.url = ""
         self.received: list[Received] = []
         self._scripts: dict[str, deque[Behavior]] = defaultdict(deque)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
+        self._server = LoopbackServer()
         self.active_streams = 0
 
     # --- scripting -----------------------------------------------------------------------------
@@ -147,35 +146,11 @@ class FakeUpstream:
         return routes + fake_responses.routes(self)
 
     def start(self) -> FakeUpstream:
-        ready = threading.Event()
-
-        def serve() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            asyncio.set_event_loop(loop)
-            app = web.Application(client_max_size=64 * 1024 * 1024)
-            app.add_routes(self._routes())
-            self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-            loop.run_until_complete(self._runner.setup())
-            site = web.TCPSite(self._runner, "127.0.0.1", 0)
-            loop.run_until_complete(site.start())
-            port = site._server.sockets[0].getsockname()[1]
-            self.url = f"http://127.0.0.1:{port}"
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(self._runner.cleanup())
-            loop.close()
-
-        self._thread = threading.Thread(target=serve, name="fake-upstream", daemon=True)
-        self._thread.start()
-        ready.wait(10)
+        self.url = self._server.start(self._routes, "fake-upstream")
         return self
 
     def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(5)
+        self._server.stop()
 
     async def record(self, request: web.Request) -> Any:
         raw = await request.read()

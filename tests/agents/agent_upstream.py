@@ -9,15 +9,15 @@ checks) get a short text, or an object fitting the JSON schema they ask for. Eve
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.loopback import LoopbackServer
 
 SECRET = re.compile(r"secret word is (\w+)")
 SIGNATURE = "c2lnbmVkIGJ5IHRoZSBzY3JpcHRlZCBtb2RlbA=="  # a thinking block's signature, sent back by the agent
@@ -279,8 +279,7 @@ class AgentUpstream:
     task: Task
     url: str = ""
     log: list[Logged] = field(default_factory=list)
-    _loop: asyncio.AbstractEventLoop | None = None
-    _thread: threading.Thread | None = None
+    _server: LoopbackServer = field(default_factory=LoopbackServer)
 
     def served(self, path_part: str) -> list[Logged]:
         return [entry for entry in self.log if path_part in entry.path]
@@ -339,39 +338,18 @@ class AgentUpstream:
         await self._record(request)
         return web.json_response({"error": {"message": f"no route {request.path}"}}, status=404)
 
+    def _routes(self) -> list[web.RouteDef]:
+        return [
+            web.post("/v1/messages", self.messages),
+            web.post("/v1/messages/count_tokens", self.count_tokens),
+            web.get("/v1/models", self.anthropic_models),
+            web.post("/v1beta/models/{target}", self.gemini),
+            web.route("*", "/{tail:.*}", self.unknown),
+        ]
+
     def start(self) -> AgentUpstream:
-        ready = threading.Event()
-
-        def serve() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            app = web.Application(client_max_size=64 * 1024 * 1024)
-            app.add_routes(
-                [
-                    web.post("/v1/messages", self.messages),
-                    web.post("/v1/messages/count_tokens", self.count_tokens),
-                    web.get("/v1/models", self.anthropic_models),
-                    web.post("/v1beta/models/{target}", self.gemini),
-                    web.route("*", "/{tail:.*}", self.unknown),
-                ]
-            )
-            runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-            loop.run_until_complete(runner.setup())
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            loop.run_until_complete(site.start())
-            self.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(runner.cleanup())
-            loop.close()
-
-        self._thread = threading.Thread(target=serve, name="agent-upstream", daemon=True)
-        self._thread.start()
-        ready.wait(10)
+        self.url = self._server.start(self._routes, "agent-upstream")
         return self
 
     def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(5)
+        self._server.stop()

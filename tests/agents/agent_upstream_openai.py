@@ -17,10 +17,8 @@ fields, roles, tool results that answer no call), and refused with OpenAI's 400 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +36,7 @@ from tests.agents.openai_wire import (
     responses_results,
     responses_tools,
 )
+from tests.loopback import LoopbackServer
 
 SHELL_COMMAND = "echo $((6*7))"
 TITLE = "Secret word lookup"
@@ -106,8 +105,7 @@ class AgentUpstream:
     received: list[Received] = field(default_factory=list)
     reported: list[tuple[int, int]] = field(default_factory=list)  # (input, output) tokens of each answer's usage
     models: tuple[str, ...] = ("gpt-4.1", "gpt-4o-mini")
-    _loop: asyncio.AbstractEventLoop | None = None
-    _thread: threading.Thread | None = None
+    _server: LoopbackServer = field(default_factory=LoopbackServer)
 
     def reset(self, task: AgentTask | None = None) -> None:
         self.task = task
@@ -173,41 +171,19 @@ class AgentUpstream:
         data = [{"id": m, "object": "model", "created": 0, "owned_by": "agent-upstream"} for m in self.models]
         return web.json_response({"object": "list", "data": data})
 
+    def _routes(self) -> list[web.RouteDef]:
+        return [
+            web.post("/v1/chat/completions", self._chat_completions),
+            web.post("/v1/responses", self._responses),
+            web.get("/v1/models", self._models),
+        ]
+
     def start(self) -> AgentUpstream:
-        ready = threading.Event()
-
-        def serve() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            asyncio.set_event_loop(loop)
-            app = web.Application(client_max_size=64 * 1024 * 1024)
-            app.add_routes(
-                [
-                    web.post("/v1/chat/completions", self._chat_completions),
-                    web.post("/v1/responses", self._responses),
-                    web.get("/v1/models", self._models),
-                ]
-            )
-            runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-            loop.run_until_complete(runner.setup())
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            loop.run_until_complete(site.start())
-            self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(runner.cleanup())
-            loop.close()
-
-        self._thread = threading.Thread(target=serve, name="agent-upstream", daemon=True)
-        self._thread.start()
-        ready.wait(10)
+        self.url = self._server.start(self._routes, "agent-upstream")
         return self
 
     def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(5)
+        self._server.stop()
 
 
 async def sse(
