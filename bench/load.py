@@ -20,6 +20,7 @@ class LoadResult:
     errors: int
     seconds: float
     latencies_ms: list[float]
+    completed: int = 0  # every answered request, the warm-up's included (for CPU time per request)
 
     @property
     def rps(self) -> float:
@@ -43,7 +44,7 @@ async def run_load(
     headers = headers or {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     payload = json.dumps(body or BODY).encode()
     latencies: list[float] = []
-    errors = 0
+    errors = completed = 0
     connector = aiohttp.TCPConnector(limit=concurrency * 2)
     async with aiohttp.ClientSession(connector=connector) as session:
         start = time.perf_counter()
@@ -51,7 +52,7 @@ async def run_load(
         stop_at = measure_from + seconds
 
         async def worker() -> None:
-            nonlocal errors
+            nonlocal errors, completed
             while True:
                 began = time.perf_counter()
                 if began >= stop_at:
@@ -60,6 +61,7 @@ async def run_load(
                     await response.read()
                     ok = response.status == 200
                 ended = time.perf_counter()
+                completed += 1
                 if began >= measure_from:
                     if ok:
                         latencies.append((ended - began) * 1000)
@@ -67,7 +69,7 @@ async def run_load(
                         errors += 1
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return LoadResult(len(latencies), errors, seconds, latencies)
+    return LoadResult(len(latencies), errors, seconds, latencies, completed)
 
 
 async def time_to_first_token(

@@ -58,13 +58,23 @@ def body_for(hub_path: str, model: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-async def measure(upstream: str, hub: str, key: str, seconds: float) -> dict[str, dict[str, float]]:
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) process `pid` has used so far, from the kernel's own accounting."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measure(upstream: str, hub: str, key: str, seconds: float, hub_pid: int) -> dict[str, dict[str, float]]:
+    """Per path: throughput and added latency, and the hub's CPU time per request at 16 concurrent (which, unlike
+    requests/s, other work on a shared machine barely moves: the figure to compare two versions by)."""
     figures: dict[str, dict[str, float]] = {}
     for label, hub_path, direct_path, model in PATHS:
         body, headers = body_for(hub_path, model), headers_for(hub_path, key)
         direct_body = {**body, "model": "bench"}
         f: dict[str, float] = {}
+        cpu_before = cpu_seconds(hub_pid)
         via_16 = await run_load(hub + hub_path, key, 16, seconds, body=body, headers=headers)
+        f["cpu_ms_per_request"] = (cpu_seconds(hub_pid) - cpu_before) * 1000 / max(via_16.completed, 1)
         direct_1 = await run_load(upstream + direct_path, key, 1, seconds, body=direct_body, headers=headers)
         via_1 = await run_load(hub + hub_path, key, 1, seconds, body=body, headers=headers)
         streams = await run_load(hub + hub_path, key, 16, seconds, body={**body, "stream": True}, headers=headers)
@@ -80,6 +90,7 @@ async def measure(upstream: str, hub: str, key: str, seconds: float) -> dict[str
         print(
             f"  {label:<40} {f['rps_16']:7.1f} req/s   +{f['added_p50_1']:5.2f} ms p50   "
             f"{f['streams_per_s_16']:7.1f} streams/s   +{f['added_ttft']:5.2f} ms TTFT   "
+            f"{f['cpu_ms_per_request']:5.3f} ms hub CPU/req   "
             f"(errors: {int(f['errors_16'])})",
             flush=True,
         )
@@ -120,7 +131,7 @@ def main() -> None:
         hub = subprocess.Popen(pinned(0, argv), cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
         try:
             wait_for(f"{hub_url}/healthz")
-            figures = asyncio.run(measure(upstream_url, hub_url, key, args.seconds))
+            figures = asyncio.run(measure(upstream_url, hub_url, key, args.seconds, hub.pid))
         finally:
             hub.terminate()
             hub.wait(10)

@@ -147,7 +147,12 @@ def cost_of(usage: Usage, prices: Prices, *, service_tier: str | None = None) ->
         "output": prices.rate("output", size) or ZERO,
     }
     counts = {"input": plain_input, "cached_input": cached, "cache_write": writes, "output": usage.completion_tokens}
-    token_cost = sum((counts[kind] * rates[kind] for kind in rates), ZERO)
+    token_cost = (
+        plain_input * rates["input"]
+        + cached * rates["cached_input"]
+        + writes * rates["cache_write"]
+        + usage.completion_tokens * rates["output"]
+    )
     for detail, count in usage.token_details.items():
         parent, rate = DETAIL_OF.get(detail), prices.rate(detail, size) if detail in DETAIL_OF else None
         if parent is None or rate is None:
@@ -156,8 +161,10 @@ def cost_of(usage: Usage, prices: Prices, *, service_tier: str | None = None) ->
         counts[parent] -= priced
         token_cost += priced * (rate - rates[parent])
     per_request = prices.request if usage.total_tokens else ZERO
-    per_call = dict(prices.per_call)
-    calls = sum((max(0, n) * per_call.get(tool, ZERO) for tool, n in usage.server_tool_requests.items()), ZERO)
+    calls = ZERO
+    if usage.server_tool_requests and prices.per_call:
+        per_call = dict(prices.per_call)
+        calls = sum((max(0, n) * per_call.get(tool, ZERO) for tool, n in usage.server_tool_requests.items()), ZERO)
     return to_usd(token_cost / MILLION + usage.images * prices.image + per_request + calls)
 
 

@@ -59,6 +59,7 @@ class Call:
     attempts: list[dict[str, Any]] = field(default_factory=list)
     prompt_estimate: int = 0
     prompt_ceiling: int = 0  # the hold's upper estimate of prompt tokens: what an upstream's count is held to
+    images: int = 0  # image parts in the request's messages (measured once, in planning)
     held: Decimal | None = None  # the credit hold admitted: a clamped (lying) usage is charged no more
     route: dict[str, Any] | None = None
     served: ModelSpec | None = None

@@ -7,7 +7,7 @@ from typing import Any
 
 from billing.ledger import Settlement
 from llmhub.gateway.call import Call
-from llmhub.gateway.tokens import count_images, text_tokens_estimate
+from llmhub.gateway.tokens import text_tokens_estimate
 from llmhub.gateway.usage_bounds import bounded, counts_valid
 from llmhub.providers.base import Completion, Usage
 
@@ -17,7 +17,7 @@ def completion_usage(call: Call, completion: Completion) -> Usage:
     reported = completion.usage
     usage = reported if counts_valid(reported) else Usage(estimated=True)
     usage.server_tool_requests = reported.server_tool_requests  # counted from the answer's items, not its usage
-    usage.images = count_images(call.request.messages)
+    usage.images = call.images
     if usage.estimated or not usage.total_tokens:
         text = "".join(str((c.get("message") or {}).get("content") or "") for c in completion.body.get("choices", []))
         usage.prompt_tokens = call.prompt_estimate
@@ -36,7 +36,7 @@ def streamed_usage(call: Call, reported: Usage | None, text_bytes: int) -> Usage
         )
         if reported is not None:
             usage.server_tool_requests = reported.server_tool_requests
-    usage.images = count_images(call.request.messages)
+    usage.images = call.images
     return bounded(call, usage)
 
 

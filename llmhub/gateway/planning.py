@@ -17,14 +17,7 @@ from llmhub.errors import HubError, InsufficientCredits, InvalidRequest
 from llmhub.gateway import auto_router, charging, response_cache, sweeper
 from llmhub.gateway.call import Call, Caller, dropped_note
 from llmhub.gateway.fitting import asked_cap, fitting_cap, with_cap
-from llmhub.gateway.tokens import (
-    MEDIA_PART_TOKENS_CEILING,
-    body_tokens_ceiling,
-    count_images,
-    media_parts,
-    prompt_tokens_ceiling,
-    prompt_tokens_estimate,
-)
+from llmhub.gateway.tokens import PromptSize, measure
 from llmhub.providers.base import ChatRequest, Usage
 from llmhub.providers.registry import passes_through, takes_param
 
@@ -36,7 +29,7 @@ def max_output(request: ChatRequest, spec: ModelSpec) -> int:
     return limit * max(1, int(request.params.get("n") or 1))
 
 
-def _plan_chain(request: ChatRequest, models: dict[str, ModelSpec], prompt_estimate: int) -> list[ModelSpec]:
+def _plan_chain(request: ChatRequest, models: dict[str, ModelSpec], size: PromptSize) -> list[ModelSpec]:
     """The models to try, in order, keeping only those that can take this request."""
     names = [request.model, *request.fallbacks]
     specs: list[ModelSpec] = []
@@ -44,7 +37,7 @@ def _plan_chain(request: ChatRequest, models: dict[str, ModelSpec], prompt_estim
         specs.append(find_model(models, name))
     if not request.fallbacks:
         specs += [models[n] for n in specs[0].fallbacks if n in models and models[n] not in specs]
-    has_images = count_images(request.messages) > 0
+    has_images, prompt_estimate = size.images > 0, size.estimate
     fitting = [
         s
         for s in specs
@@ -77,33 +70,22 @@ async def plan(caller: Caller, request: ChatRequest) -> Call:
     cache_generations.start_watching()  # other workers' key, budget and catalog changes reach this one
     snap = await asnapshot()
     tools = request.params.get("tools") or request.params.get("functions")
-    estimate = prompt_tokens_estimate(request.messages, tools)
+    native_body = request.native.body if request.native is not None else None
+    size = measure(request.messages, tools, request.params, native_body)  # once: every estimate derives from it
+    estimate = size.estimate
     auto = None
     if auto_router.is_auto(request.model):
         auto = await auto_router.resolve_auto(caller.team_id, request, snap.models, estimate)
     _provider_models(request, snap.models)
     chain_request = request if auto is None else dataclasses.replace(request, model=auto.model)
-    chain = _allowed(_plan_chain(chain_request, snap.models, estimate), caller)
+    chain = _allowed(_plan_chain(chain_request, snap.models, size), caller)
     call = Call(caller=caller, request=request, chain=chain)
-    call.prompt_estimate = estimate
+    call.prompt_estimate, call.images = estimate, size.images
     if auto is not None:
         call.route, call.baseline = auto.route, auto.baseline
-    sent = _sent_tokens_ceiling(request)  # before the hold: nothing may fail between admission and the answer
-    await _hold_credits(call, prompt_tokens_ceiling(request.messages, tools), count_images(request.messages))
-    call.prompt_ceiling = max(call.prompt_ceiling, sent)
+    await _hold_credits(call, size.ceiling, size.images)
+    call.prompt_ceiling = max(call.prompt_ceiling, size.sent_ceiling)
     return call
-
-
-def _sent_tokens_ceiling(request: ChatRequest) -> int:
-    """An upper estimate of all an upstream may bill as input (what its reported prompt is bounded by): the
-    messages and every parameter (tools, a response schema), or the client's own body when it passes through,
-    and for each audio, video or document part the most it may count (the hub cannot size those)."""
-    sent = prompt_tokens_ceiling(request.messages, request.params)
-    media = media_parts(request.messages)
-    if request.native is not None:
-        sent = max(sent, body_tokens_ceiling(request.native.body))
-        media = max(media, media_parts(request.native.body))
-    return sent + media * MEDIA_PART_TOKENS_CEILING
 
 
 async def plan_for_chain(caller: Caller, request: ChatRequest, chain: list[ModelSpec], *, prompt_ceiling: int) -> Call:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from typing import Any
 
 MESSAGE_OVERHEAD = 4
@@ -81,6 +82,60 @@ def media_parts(node: Any) -> int:
     ):
         own = 1
     return own + sum(media_parts(value) for value in node.values() if isinstance(value, (dict, list)))
+
+
+@dataclass(frozen=True, slots=True)
+class PromptSize:
+    """One request's prompt measured once (`measure`), and every estimate planning and metering derive from it."""
+
+    message_bytes: int  # the messages' text, tool calls and per-message overhead
+    tools_bytes: int  # the tool (or function) definitions
+    params_bytes: int  # every parameter the upstream is sent (tools and response schemas among them)
+    images: int
+    media: int  # parts carrying media the hub cannot size (audio, video, documents)
+    body_ceiling: int = 0  # a passed-through client body's upper estimate (0: none)
+
+    @property
+    def estimate(self) -> int:
+        """`prompt_tokens_estimate`: context-window checks and silent upstreams."""
+        return math.ceil((self.message_bytes + self.tools_bytes) / 4) + self.images * 765
+
+    @property
+    def ceiling(self) -> int:
+        """`prompt_tokens_ceiling`: what the hold prices."""
+        return math.ceil((self.message_bytes + self.tools_bytes) / 2) + self.images * IMAGE_TOKENS_CEILING
+
+    @property
+    def sent_ceiling(self) -> int:
+        """An upper estimate of all an upstream may bill as input (what its reported prompt is bounded by): the
+        messages and every parameter, or the client's own body when it passes through, and for each audio,
+        video or document part the most it may count."""
+        sent = math.ceil((self.message_bytes + self.params_bytes) / 2) + self.images * IMAGE_TOKENS_CEILING
+        return max(sent, self.body_ceiling) + self.media * MEDIA_PART_TOKENS_CEILING
+
+
+def measure(messages: list[dict[str, Any]], tools: Any, params: dict[str, Any], native_body: Any = None) -> PromptSize:
+    """Walk a request's messages once (text bytes and images together) and size its parameters."""
+    message_bytes = images = 0
+    for message in messages:
+        text, found = text_and_images(message.get("content"))
+        message_bytes += len(text.encode()) + MESSAGE_OVERHEAD * 4
+        images += found
+        if message.get("tool_calls"):
+            message_bytes += len(str(message["tool_calls"]).encode())
+    media = media_parts(messages)
+    body_ceiling = 0
+    if native_body is not None:
+        body_ceiling = body_tokens_ceiling(native_body)
+        media = max(media, media_parts(native_body))
+    return PromptSize(
+        message_bytes=message_bytes,
+        tools_bytes=len(str(tools).encode()) if tools else 0,
+        params_bytes=len(str(params).encode()) if params else 0,
+        images=images,
+        media=media,
+        body_ceiling=body_ceiling,
+    )
 
 
 def prompt_tokens_estimate(messages: list[dict[str, Any]], tools: Any = None) -> int:

@@ -52,7 +52,7 @@ def bounded(call: Call, usage: Usage) -> Usage:
     counts = [usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens, usage.cache_write_tokens,
               usage.reasoning_tokens]  # fmt: skip
     clamped = usage.clamped or any(n > MAX_COUNT for n in counts)
-    prompt, completion, cached, writes, reasoning = (min(max(n, 0), MAX_COUNT) for n in counts)
+    prompt, completion, cached, writes, reasoning = [min(max(n, 0), MAX_COUNT) for n in counts]
     limit = min(max_output(call.request, spec), MAX_COUNT)
     if completion > limit:
         completion, clamped = limit, True
