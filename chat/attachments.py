@@ -14,18 +14,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from chat.models import ChatImage, Message
-from llmhub.errors import InvalidRequest, RateLimited
+from llmhub.errors import InvalidRequest, RateLimited, RequestTooLarge
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_IMAGES = 4
 ALLOWED_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 UNSENT_KEPT_FOR = timedelta(days=1)  # an upload never sent with a message is dropped after this
+UNSENT_SWEEP_SECONDS = 300.0  # how often each worker looks for them without waiting for an upload
+MB = 1024 * 1024
 _DATA_URL = re.compile(r"^data:(image/[a-z+.-]+);base64,([A-Za-z0-9+/=\s]+)$")
 _STORED_URL = re.compile(r"^/c/images/([0-9]{1,18})$")
 # The file's first bytes must agree with the declared type: a renamed file is refused.
@@ -53,26 +55,74 @@ def check_image(kind: str, raw: bytes) -> None:
 
 
 def check_upload_quota(owner: Any, size: int) -> None:
-    """429 past CHAT_UPLOADS_PER_HOUR images or CHAT_UPLOAD_MB_PER_HOUR megabytes uploaded by one person in
-    the last hour (sent or not): one member cannot fill the database with pictures."""
+    """Refuse an upload of `size` bytes past any quota, each counting sent and unsent images alike: per person
+    and per team in the last hour, count and megabytes (429, `upload_quota`), and bytes kept in all per person
+    and per team (413, `storage_quota`). A team's figures are its members' uploads; a person in several teams
+    counts in each. One member, or a team together, cannot fill the database with pictures."""
     since = timezone.now() - timedelta(hours=1)
-    recent = ChatImage.objects.filter(owner=owner, created_at__gte=since).aggregate(n=Count("id"), size=Sum("size"))
-    if recent["n"] >= settings.CHAT_UPLOADS_PER_HOUR:
-        raise RateLimited(
-            _("You attached %(n)s images in the last hour, the most allowed. Wait a while, then attach again.")
-            % {"n": recent["n"]},
-            code="upload_quota",
+    totals = {
+        "n": Count("id", filter=Q(created_at__gte=since)),
+        "hour": Sum("size", filter=Q(created_at__gte=since), default=0),
+        "kept": Sum("size", default=0),
+    }
+    mine = ChatImage.objects.filter(owner=owner).aggregate(**totals)
+    _check_hour(mine, size, count=settings.CHAT_UPLOADS_PER_HOUR, mb=settings.CHAT_UPLOAD_MB_PER_HOUR, team="")
+    _check_kept(mine["kept"] + size, settings.CHAT_STORED_MB_PER_PERSON, team="")
+    teams: Any = (  # one row per team the uploader is in, its members' totals (annotations stubs cannot type)
+        ChatImage.objects.filter(owner__memberships__team__memberships__user=owner)
+        .values("owner__memberships__team_id", "owner__memberships__team__name")
+        .annotate(**totals)
+        .order_by("owner__memberships__team_id")
+    )
+    for team in teams:
+        name = team["owner__memberships__team__name"]
+        _check_hour(
+            team, size, count=settings.CHAT_TEAM_UPLOADS_PER_HOUR, mb=settings.CHAT_TEAM_UPLOAD_MB_PER_HOUR, team=name
         )
-    if (recent["size"] or 0) + size > settings.CHAT_UPLOAD_MB_PER_HOUR * 1024 * 1024:
+        _check_kept(team["kept"] + size, settings.CHAT_STORED_MB_PER_TEAM, team=name)
+
+
+def _check_hour(recent: dict[str, Any], size: int, *, count: int, mb: int, team: str) -> None:
+    if recent["n"] >= count:
         raise RateLimited(
-            _("You attached %(mb)s MB of images in the last hour, the most allowed. Wait a while, then attach again.")
-            % {"mb": settings.CHAT_UPLOAD_MB_PER_HOUR},
-            code="upload_quota",
+            str(_TEAM_COUNT if team else _OWN_COUNT) % {"n": recent["n"], "team": team}, code="upload_quota"
         )
+    if recent["hour"] + size > mb * MB:
+        raise RateLimited(str(_TEAM_MB if team else _OWN_MB) % {"mb": mb, "team": team}, code="upload_quota")
+
+
+def _check_kept(total: int, mb: int, *, team: str) -> None:
+    if total > mb * MB:
+        raise RequestTooLarge(str(_TEAM_KEPT if team else _OWN_KEPT) % {"mb": mb, "team": team}, code="storage_quota")
+
+
+_OWN_COUNT = gettext_lazy(
+    "You attached %(n)s images in the last hour, the most allowed. Wait a while, then attach again."
+)
+_OWN_MB = gettext_lazy(
+    "You attached %(mb)s MB of images in the last hour, the most allowed. Wait a while, then attach again."
+)
+_TEAM_COUNT = gettext_lazy(
+    "Your team %(team)s has attached %(n)s images in the last hour, the most allowed for a team. "
+    "Wait a while, then attach again."
+)
+_TEAM_MB = gettext_lazy(
+    "Your team %(team)s has attached %(mb)s MB of images in the last hour, the most allowed for a team. "
+    "Wait a while, then attach again."
+)
+_OWN_KEPT = gettext_lazy(
+    "The images you keep in the chat would pass %(mb)s MB, the most kept for one person. "
+    "Delete conversations with images you no longer need, then attach again."
+)
+_TEAM_KEPT = gettext_lazy(
+    "The images your team %(team)s keeps in the chat would pass %(mb)s MB, the most kept for a team. "
+    "Delete conversations with images you no longer need, then attach again."
+)
 
 
 def forget_unsent_images() -> int:
-    """Drop everyone's uploads never sent with a message after UNSENT_KEPT_FOR; how many went."""
+    """Drop everyone's uploads never sent with a message after UNSENT_KEPT_FOR; how many went. Run at each
+    upload and on every worker's sweeper timer (every UNSENT_SWEEP_SECONDS, registered in chat/apps.py)."""
     stale = timezone.now() - UNSENT_KEPT_FOR
     deleted, _by_model = ChatImage.objects.filter(message__isnull=True, created_at__lt=stale).delete()
     return deleted
@@ -81,8 +131,8 @@ def forget_unsent_images() -> int:
 def store_image(owner: Any, kind: str, raw: bytes) -> ChatImage:
     """Keep an uploaded image until it is sent (and then as long as its message), within the upload quota."""
     check_image(kind, raw)
+    forget_unsent_images()  # anyone's, not only this person's; first, so expired uploads count against no quota
     check_upload_quota(owner, len(raw))
-    forget_unsent_images()  # anyone's, not only this person's: an upload is the moment to look
     return ChatImage.objects.create(owner=owner, content_type=kind, data=raw, size=len(raw))
 
 

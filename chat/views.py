@@ -19,7 +19,7 @@ from chat.message_view import format_cost, message_context, message_json
 from chat.model_picker import model_groups, remember_model
 from chat.models import ChatImage, Conversation
 from chat.page_context import chat_page
-from llmhub.errors import HubError, NotFound
+from llmhub.errors import HubError, InvalidRequest, NotFound, RequestTooLarge
 
 
 def _mine(request: HttpRequest, conversation_id: int) -> Conversation:
@@ -66,14 +66,14 @@ def messages_json(request: HttpRequest, conversation_id: int) -> JsonResponse:
 def upload_image(request: HttpRequest) -> JsonResponse:
     """An image attached in the chat, stored before its message is sent (the socket carries only its URL)."""
     upload = request.FILES.get("image")
-    if upload is None:
-        return JsonResponse({"error": {"message": _("Choose an image to attach.")}}, status=400)
-    if (upload.size or 0) > attachments.MAX_IMAGE_BYTES:
-        return JsonResponse({"error": {"message": str(attachments.TOO_LARGE)}}, status=413)
     try:
+        if upload is None:
+            raise InvalidRequest(_("Choose an image to attach."), code="no_image")
+        if (upload.size or 0) > attachments.MAX_IMAGE_BYTES:
+            raise RequestTooLarge(str(attachments.TOO_LARGE), code="image_too_large")
         image = attachments.store_image(request.user, upload.content_type or "", upload.read())
-    except HubError as exc:
-        return JsonResponse({"error": {"message": exc.message}}, status=exc.status)
+    except HubError as exc:  # {"error": {"code", "message", "type"}}: the page shows the message
+        return JsonResponse(exc.as_openai(), status=exc.status)
     return JsonResponse({"id": image.id, "url": attachments.image_url(image.id)}, status=201)
 
 

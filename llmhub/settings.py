@@ -198,6 +198,12 @@ HUB_URL = env.str("HUB_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Chat image uploads per person and hour (chat/attachments.py): at most this many, and this many megabytes.
 CHAT_UPLOADS_PER_HOUR = env.int("CHAT_UPLOADS_PER_HOUR", default=40)
 CHAT_UPLOAD_MB_PER_HOUR = env.int("CHAT_UPLOAD_MB_PER_HOUR", default=60)
+# The same for a team together (its members' uploads), and the megabytes of images kept in all (sent or not)
+# per person and per team.
+CHAT_TEAM_UPLOADS_PER_HOUR = env.int("CHAT_TEAM_UPLOADS_PER_HOUR", default=200)
+CHAT_TEAM_UPLOAD_MB_PER_HOUR = env.int("CHAT_TEAM_UPLOAD_MB_PER_HOUR", default=300)
+CHAT_STORED_MB_PER_PERSON = env.int("CHAT_STORED_MB_PER_PERSON", default=500)
+CHAT_STORED_MB_PER_TEAM = env.int("CHAT_STORED_MB_PER_TEAM", default=5000)
 # Request bodies: vision requests carry data: URLs, so allow large JSON but refuse anything past this.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BYTES", default=20 * 1024 * 1024)
 

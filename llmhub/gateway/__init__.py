@@ -14,6 +14,7 @@ from llmhub.gateway.planning import plan
 from llmhub.gateway.response_cache import CacheMode, mode_from_headers
 from llmhub.gateway.route_scoring import TASKS, TIERS
 from llmhub.gateway.streaming import Stream, StreamEvent, open_stream
+from llmhub.gateway.sweeper import add_chore
 from llmhub.gateway.tokens import prompt_tokens_estimate
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "Result",
     "Stream",
     "StreamEvent",
+    "add_chore",
     "circuit_states",
     "complete",
     "count_input_tokens",

@@ -193,6 +193,19 @@ def test_unreadable_huge_or_wrong_type_attachment_is_refused_in_the_page(page_fo
     assert not ChatImage.objects.exists()
 
 
+def test_a_teams_upload_quota_is_shown_in_the_page(settings, page_for, alice, bob, upstream, tmp_path):
+    settings.CHAT_TEAM_UPLOADS_PER_HOUR = 2
+    for _ in range(2):  # bob's uploads fill the team's hour
+        ChatImage.objects.create(owner=bob.user, content_type="image/png", data=PNG, size=len(PNG))
+    image = tmp_path / "pixel.png"
+    image.write_bytes(PNG)
+    page = page_for(alice)
+    page.get_by_label("Attach image").set_input_files(str(image))
+    expect(page.get_by_role("alert")).to_contain_text("Your team Acme has attached 2 images in the last hour")
+    expect(page.locator("#attachments img")).to_have_count(0)
+    assert not ChatImage.objects.filter(owner=alice.user).exists()
+
+
 def test_four_large_photos_are_shrunk_uploaded_and_sent(page_for, alice, upstream, tmp_path):
     from tests.chat.test_attachments import big_png, jpeg_size
 

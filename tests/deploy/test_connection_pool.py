@@ -1,5 +1,8 @@
 """Two real hub workers on PostgreSQL under page and API load hold no more database connections than the
-README's formula allows: workers × (DB_POOL_MAX + 1), the pool of each worker plus its pipeline."""
+README's formula allows: workers × (DB_POOL_MAX + 1), the pool of each worker plus its pipeline. The test lane
+itself is bounded the same way: the pytest process (its live hub included) holds at most its pool plus its
+event loops' pipelines, and after its teardown's closing leaves nobody on the test database, so it can be
+dropped."""
 
 from __future__ import annotations
 
@@ -13,8 +16,10 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from django.conf import settings
 from django.db import connection
 
+from llmhub.infra.db_executor import close_db_connections
 from tests.hub_process import free_port, spawn_hub, stop_hub, wait_until_serving
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,30 +29,38 @@ BOUND = WORKERS * (POOL_MAX + 1)
 APP_NAME = "llmhub-pool-test"
 
 
-def _worker_connections() -> int:
-    """The workers' connections to the test database (they name themselves through PGAPPNAME)."""
+def _connections(application_name: str | None = APP_NAME) -> int:
+    """Connections to the test database: the workers' (they name themselves through PGAPPNAME), or with
+    `application_name=None` everyone's but this count's own."""
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
     params.pop("context", None)
     with psycopg.connect(**params, autocommit=True) as conn:
         row = conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
-            [APP_NAME],
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND (%(name)s::text IS NULL OR application_name = %(name)s::text)",
+            {"name": application_name},
         ).fetchone()
     return int(row[0]) if row else 0
 
 
-class PeakWatcher:
-    """Samples the workers' connection count every 50 ms while the load runs; `peak` is the most seen."""
+def _worker_connections() -> int:
+    return _connections(APP_NAME)
 
-    def __init__(self) -> None:
+
+class PeakWatcher:
+    """Samples a connection count (default: the workers') every 50 ms while the load runs; `peak` is the most
+    seen."""
+
+    def __init__(self, count: Any = _worker_connections) -> None:
         self.peak = 0
+        self._count = count
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
     def _watch(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, _worker_connections())
+            self.peak = max(self.peak, self._count())
             time.sleep(0.05)
 
     def __enter__(self) -> PeakWatcher:
@@ -59,10 +72,14 @@ class PeakWatcher:
         self._thread.join(5)
 
 
+def _postgresql_only(why: str = "hub processes cannot share the SQLite test database") -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip(f"{why}; runs in the PostgreSQL lane")
+
+
 @pytest.fixture
 def pooled_fleet(upstream: Any) -> Iterator[list[str]]:
-    if connection.vendor != "postgresql":
-        pytest.skip("hub processes cannot share the SQLite test database; runs in the PostgreSQL lane")
+    _postgresql_only()
     ports = [free_port() for _ in range(WORKERS)]
     # DEBUG: static files from the source folders (no collectstatic manifest in a checkout).
     env = {"DB_POOL_MAX": str(POOL_MAX), "PGAPPNAME": APP_NAME, "LOGIN_FAILURES_PER_ADDRESS": "10000", "DEBUG": "true"}
@@ -106,3 +123,43 @@ def test_page_and_api_load_stays_within_the_pool_bound(pooled_fleet, alice):
     assert 0 < watcher.peak <= BOUND, f"peak {watcher.peak} connections, bound {BOUND}"
     # Idle again: no thread keeps a borrowed connection; what stays open is the pools' and pipelines' own.
     assert _worker_connections() <= BOUND
+
+
+def _lane_bound() -> int:
+    """What the pytest process may hold (README, "Database connections"): its pool, shared by the test thread,
+    the live hub's threads and the database threads, plus one pipeline for the live hub's event loop and one
+    for a test's own loop (a closed loop's is closed when the next loop opens one)."""
+    return int(settings.DB_POOL_MAX) + 2
+
+
+def test_the_test_lane_borrows_from_a_bounded_pool():
+    _postgresql_only("SQLite has no connection pool")
+    database = settings.DATABASES["default"]
+    assert settings.DB_POOL and database["CONN_MAX_AGE"] == 0  # no thread or request keeps a connection
+    assert database["OPTIONS"]["pool"]["max_size"] == settings.DB_POOL_MAX
+    assert settings.DB_POOL_MAX <= settings.DB_THREADS + 4
+
+
+def test_a_burst_through_the_test_lanes_live_hub_stays_within_its_bound_and_leaves_the_database_droppable(
+    settings, hub_url, alice
+):
+    _postgresql_only("the SQLite lane keeps one connection per thread")
+    settings.LOGIN_FAILURES_PER_ADDRESS = 10_000  # every sign-in attempt comes from 127.0.0.1
+    base = hub_url.removesuffix("/v1")
+    assert _connections(None) <= _lane_bound()  # what earlier tests in this session left open
+    jobs = 40  # 80 page requests and 80 API requests, 12 at a time
+    with PeakWatcher(lambda: _connections(None)) as watcher, ThreadPoolExecutor(max_workers=12) as pool:
+        logins = [pool.submit(_failed_login, base, n) for n in range(jobs)]
+        calls = [pool.submit(_api_calls, base, alice.key) for n in range(jobs)]
+        statuses = [status for job in [*logins, *calls] for status in job.result()]
+    assert statuses.count(200) == 3 * jobs and statuses.count(401) == jobs, sorted(set(statuses))
+    assert 0 < watcher.peak <= _lane_bound(), f"peak {watcher.peak} connections, bound {_lane_bound()}"
+    # The session's teardown: the hub's connections (conftest's django_db_setup), then Django's pool, as
+    # destroy_test_db closes it before DROP DATABASE. Nobody may be left, or the drop fails.
+    close_db_connections()
+    connection.close()
+    connection.close_pool()  # type: ignore[attr-defined]  # PostgreSQL's wrapper (skipped elsewhere)
+    deadline = time.monotonic() + 5  # a request's thread may still be handing its connection back
+    while (left := _connections(None)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert left == 0, f"{left} connection(s) to the test database after closing: it could not be dropped"
