@@ -3,12 +3,11 @@
 // thumb again takes the vote back.
 import { t } from "./i18n.js";
 
-function thumb(rate, label, symbol, pressed) {
+function thumb(rate, label, pressed) {
   const node = document.createElement("button");
   node.type = "button";
   node.className = "ghost thumb";
   node.dataset.rate = rate;
-  node.textContent = symbol;
   node.title = label;
   node.setAttribute("aria-label", label);
   node.setAttribute("aria-pressed", String(pressed));
@@ -29,8 +28,8 @@ export function feedbackControls(id, feedback) {
   note.dataset.feedbackNote = "";
   note.setAttribute("aria-haspopup", "dialog");
   group.append(
-    thumb("up", t("Good answer"), "👍", rating === "up"),
-    thumb("down", t("Bad answer"), "👎", rating === "down"),
+    thumb("up", t("Good answer"), rating === "up"),
+    thumb("down", t("Bad answer"), rating === "down"),
     note,
   );
   show(group, rating, feedback?.note || "");

@@ -108,9 +108,9 @@ def test_the_board_shows_thumbs_beside_the_rating_and_lists_models_rated_only_by
     page.force_login(alice.user)
     html = page.get("/compare/leaderboard/", secure=True).content.decode()
     claude_row = html[html.index("<td>claude-3-5-sonnet</td>") :].split("</tr>")[0]
-    assert "👍 2 · 👎 0" in claude_row and "100%" in claude_row and "$0.003250" in claude_row
+    assert "2 up, 0 down" in claude_row and "100%" in claude_row and "$0.003250" in claude_row
     o1_row = html[html.index("<td>o1-mini</td>") :].split("</tr>")[0]
-    assert "👍 0 · 👎 1" in o1_row and "0%" in o1_row and "—" in o1_row
+    assert "0 up, 1 down" in o1_row and "0%" in o1_row and "—" in o1_row
 
 
 def test_a_member_sees_their_teams_board_read_only(upstream, alice, bob):
@@ -121,7 +121,7 @@ def test_a_member_sees_their_teams_board_read_only(upstream, alice, bob):
     page = client.get("/compare/leaderboard/", secure=True)
     assert page.status_code == 200
     html = page.content.decode()
-    assert '<option value="acme" selected>' in html and "👍 1 · 👎 0" in html
+    assert '<option value="acme" selected>' in html and "1 up, 0 down" in html
     assert 'href="/compare/leaderboard/"' in client.get("/", secure=True).content.decode()  # and the nav offers it
 
 
