@@ -1,15 +1,20 @@
 """The per-team model leaderboard from compare votes: a Bradley–Terry rating with its uncertainty, win rate
-and cost per win; models with too few votes are listed apart instead of ranked."""
+and cost per win; models with too few votes are listed apart instead of ranked. Beside the rating, the thumbs
+people gave the model's chat answers (chat/answer_feedback.py)."""
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q, Sum
 
+from billing.access import member_teams
+from billing.models import Team
+from chat.answer_feedback import Thumbs, thumbs_by_model
 from chat.models import CompareAnswer
 
 MIN_CONTESTS = 5  # fewer voted comparisons than this: "not enough votes", no rank
@@ -27,6 +32,7 @@ class Standing:
     cost: Decimal
     rating: int = BASE
     margin: int = 0  # ± of a 95% interval, in rating points
+    thumbs: Thumbs = field(default_factory=Thumbs)
 
     @property
     def win_rate(self) -> float:
@@ -124,6 +130,21 @@ def leaderboard(team_id: int) -> list[Standing]:
 
 
 def board(team_id: int) -> Board:
+    """The ranked and the too-few standings, each with the model's thumbs; a model rated only by thumbs is
+    listed with the too-few (it has no compare rating yet)."""
     standings = leaderboard(team_id)
+    thumbs = thumbs_by_model(team_id)
+    for s in standings:
+        s.thumbs = thumbs.pop(s.model, s.thumbs)
+    standings += [Standing(model, 0, 0, Decimal("0"), thumbs=t) for model, t in thumbs.items()]
     too_few = sorted((s for s in standings if not s.enough_votes), key=lambda s: (-s.contests, s.model))
     return Board([s for s in standings if s.enough_votes], too_few)
+
+
+def teams_with_board(user: Any) -> list[Team]:
+    """The teams whose leaderboard this user may read: their own teams (hub staff: every team)."""
+    return list(Team.objects.order_by("name")) if user.is_staff else member_teams(user)
+
+
+def sees_board(user: Any) -> bool:
+    return bool(user.is_staff) or Team.objects.filter(memberships__user=user).exists()

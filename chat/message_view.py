@@ -6,9 +6,10 @@ from decimal import Decimal
 from typing import Any
 
 from billing.display import exact_amount, format_usd
+from chat.answer_feedback import feedback_json, owner_feedback, rateable
 from chat.attachments import shown_urls
 from chat.markdown_render import render_markdown
-from chat.models import Message
+from chat.models import AnswerFeedback, Message
 from chat.versions import version_info
 
 
@@ -43,7 +44,12 @@ def route_view(message: Message) -> dict[str, str] | None:
     }
 
 
-def message_json(message: Message, versions: dict[int, list[int]] | None = None) -> dict[str, Any]:
+def message_json(
+    message: Message,
+    versions: dict[int, list[int]] | None = None,
+    feedback: dict[int, AnswerFeedback] | None = None,
+) -> dict[str, Any]:
+    """`feedback`: the reader's votes by answer id, read once for a page; without it, the owner's is read."""
     body: dict[str, Any] = {
         "id": message.id,
         "role": message.role,
@@ -66,12 +72,18 @@ def message_json(message: Message, versions: dict[int, list[int]] | None = None)
             versions=version_info(message, versions),
             asked=message.asked,
             route=route_view(message),
+            rateable=rateable(message),
+            feedback=feedback_json(feedback.get(message.id) if feedback is not None else owner_feedback(message)),
         )
     return body
 
 
-def message_context(message: Message, versions: dict[int, list[int]] | None = None) -> dict[str, Any]:
-    """A message for templates/chat/_message.html."""
+def message_context(
+    message: Message,
+    versions: dict[int, list[int]] | None = None,
+    feedback: dict[int, AnswerFeedback] | None = None,
+) -> dict[str, Any]:
+    """A message for templates/chat/_message.html; `feedback`: the reader's votes by answer id."""
     info = version_info(message, versions) if message.role == Message.ASSISTANT else None
     ids: list[int] = info["ids"] if info else []
     index: int = info["index"] if info else 0
@@ -87,4 +99,6 @@ def message_context(message: Message, versions: dict[int, list[int]] | None = No
         "html": render_markdown(message.content) if message.role == Message.ASSISTANT else "",
         "images": image_urls(message),
         "cost": format_cost(message.cost),
+        "rateable": rateable(message),
+        "feedback": feedback_json((feedback or {}).get(message.id)),
     }

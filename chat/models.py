@@ -137,3 +137,17 @@ class ChatPreference(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_preference")
     model = models.CharField(max_length=100)
     updated_at = models.DateTimeField(auto_now=True)
+
+
+class AnswerFeedback(models.Model):
+    """A person's thumbs up or down on one version of an answer, with an optional note; one per person, changeable."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="feedback")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="answer_feedback")
+    good = models.BooleanField(help_text="Thumbs up (a good answer) or down")
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "user"], name="chat_feedback_one_per_person")]

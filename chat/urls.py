@@ -9,6 +9,7 @@ urlpatterns = [
     path("c/images", views.upload_image, name="image-upload"),
     path("c/model", views.model_preference, name="model-preference"),
     path("c/images/<int:image_id>", views.image, name="image"),
+    path("c/answers/<int:message_id>/feedback", views.answer_feedback, name="answer-feedback"),
     path("c/<int:conversation_id>/", views.conversation, name="conversation"),
     path("c/<int:conversation_id>/messages", views.messages_json, name="conversation-messages"),
     path("c/<int:conversation_id>/rename", views.rename, name="conversation-rename"),

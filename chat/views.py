@@ -11,10 +11,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from billing.access import admin_teams
 from chat import attachments, chat_turns, compare_history, compare_runs, conversations, exports, versions
+from chat.answer_feedback import feedback_json, feedback_of, parse_feedback, rate_answer
 from chat.interrupted import finalise_interrupted
-from chat.leaderboard import board
+from chat.leaderboard import board, teams_with_board
 from chat.message_view import format_cost, message_context, message_json
 from chat.model_picker import model_groups, remember_model
 from chat.models import ChatImage, Conversation
@@ -45,7 +45,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
     found = _opened(request, conversation_id)
     kept = versions.versions_by_question(found)
-    messages = [message_context(m, kept) for m in versions.thread(found)]
+    thread = list(versions.thread(found))
+    mine = feedback_of(request.user, [m.id for m in thread])
+    messages = [message_context(m, kept, mine) for m in thread]
     total = format_cost(versions.billed_total(found))
     context = chat_page(
         request.user, request.GET.get("q", "").strip(), conversation=found, messages=messages, total=total
@@ -58,7 +60,9 @@ def messages_json(request: HttpRequest, conversation_id: int) -> JsonResponse:
     found = _opened(request, conversation_id)
     total = format_cost(versions.billed_total(found))
     kept = versions.versions_by_question(found)
-    return JsonResponse({"messages": [message_json(m, kept) for m in versions.thread(found)], "total": total})
+    thread = list(versions.thread(found))
+    mine = feedback_of(request.user, [m.id for m in thread])
+    return JsonResponse({"messages": [message_json(m, kept, mine) for m in thread], "total": total})
 
 
 @login_required
@@ -200,9 +204,26 @@ def compare_continue(request: HttpRequest, run_id: int, answer_id: int) -> JsonR
 
 @login_required
 def leaderboard_page(request: HttpRequest) -> HttpResponse:
-    """A team's leaderboard, for its team admins (hub staff: every team)."""
-    teams = admin_teams(request.user)
+    """A team's leaderboard, read-only, for its members (hub staff: every team); another team's is not found."""
+    teams = teams_with_board(request.user)
     if not teams:
-        raise PermissionDenied("The leaderboard is for team admins.")
-    team = next((t for t in teams if t.slug == request.GET.get("team", "")), teams[0])
+        raise PermissionDenied("The leaderboard is for members of a team.")
+    asked = request.GET.get("team", "")
+    team = next((t for t in teams if t.slug == asked), None if asked else teams[0])
+    if team is None:
+        raise Http404(_("No such team."))
     return render(request, "chat/leaderboard.html", {"teams": teams, "team": team, "board": board(team.id)})
+
+
+@login_required
+@require_POST
+def answer_feedback(request: HttpRequest, message_id: int) -> JsonResponse:
+    """Thumbs up or down, with an optional note, on one of the user's answers; a null rating takes it back."""
+    try:
+        good, note = parse_feedback(json.loads(request.body or b"null"))
+        feedback = rate_answer(user=request.user, message_id=message_id, good=good, note=note)
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
+        return JsonResponse(InvalidRequest(_("Send a JSON object with a rating.")).as_openai(), status=400)
+    except HubError as exc:
+        return JsonResponse(exc.as_openai(), status=exc.status)
+    return JsonResponse(feedback_json(feedback))

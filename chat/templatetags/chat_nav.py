@@ -1,4 +1,4 @@
-"""What the chat's navigation offers this user (the leaderboard is for team admins and hub staff)."""
+"""What the chat's navigation offers this user (the leaderboard is for members of a team and hub staff)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from billing.access import nav_roles
+from chat.leaderboard import sees_board
 
 register = template.Library()
 
@@ -14,4 +14,4 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def sees_leaderboard(context: dict[str, Any]) -> bool:
     request = context.get("request")
-    return request is not None and bool(nav_roles(request)["manages_team"])
+    return request is not None and request.user.is_authenticated and sees_board(request.user)

@@ -61,12 +61,15 @@ def _voice(model: str) -> tuple[str, str]:
 
 
 def demo_text(model: str, messages: list[dict[str, Any]], variant: int = 0) -> str:
-    """A labelled answer whose opening and structure depend on the model, long when a long one is asked for."""
+    """A labelled answer whose opening and structure depend on the model, long when a long one is asked for.
+
+    The text never names the model: a blind comparison must not give its columns away (the chat and the API
+    say which model answered beside the text)."""
     said = last_user_text(messages).strip().replace("\n", " ")
     opening, heading = _voice(model)
     quoted = said if len(said) <= 160 else said[:157] + "..."
     parts = [
-        f"**Demo mode** · `{model}` — {opening}",
+        f"**Demo mode** — {opening}",
         f"You said: \u201c{quoted}\u201d" + (f" (answer {variant + 1})" if variant else ""),
     ]
     rng = random.Random(f"{model}:{variant}:{said}")
@@ -198,7 +201,7 @@ def choices_for(request: dict[str, Any]) -> list[Choice]:
             out.append(Choice(text, None, "stop", max(1, len(text) // 4)))
             continue
         if isinstance(fmt, dict) and fmt.get("type") == "json_object":
-            text = json.dumps({"answer": f"Demo mode answer from {model}", "you_said": hint[:80]})
+            text = json.dumps({"answer": "Demo mode answer", "you_said": hint[:80]})
             out.append(Choice(text, None, "stop", max(1, len(text) // 4)))
             continue
         text = _after_tool(messages) if answered_tool else demo_text(model, messages, variant)

@@ -2,6 +2,7 @@
 import { Attachments } from "./chat_attach.js";
 import { ReconnectingSocket } from "./chat_socket.js";
 import * as dom from "./chat_dom.js";
+import { setupFeedback } from "./chat_feedback.js";
 import { setupModelPicker } from "./chat_models.js";
 import { t } from "./i18n.js";
 
@@ -276,6 +277,7 @@ messages.addEventListener("click", (e) => {
   const copy = e.target.closest("[data-copy-answer]");
   if (copy) dom.copyText(copy.closest("article").querySelector(".msg-body").innerText, copy);
 });
+setupFeedback(messages, csrf, showNotice);
 document.querySelectorAll("[data-suggest]").forEach((b) => b.addEventListener("click", () => { input.value = b.dataset.suggest; autosize(); input.focus(); }));
 document.querySelectorAll("form[data-confirm]").forEach((f) => f.addEventListener("submit", (e) => { if (!confirm(f.dataset.confirm)) e.preventDefault(); }));
 const toggle = $("sidebar-toggle");

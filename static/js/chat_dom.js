@@ -1,5 +1,6 @@
 // Building chat messages in the page. Model text is only ever set with textContent; the only HTML
 // put into the page is what the server rendered and sanitised.
+import { feedbackControls } from "./chat_feedback.js";
 import { pageLocale, t } from "./i18n.js";
 
 export function formatCost(value) {
@@ -195,6 +196,7 @@ function metaFooter(done) {
     meta.append(el("span", "", hasFirst ? t("%s ms (first token %s ms)", done.latency_ms, done.ttft_ms) : t("%s ms", done.latency_ms)));
   }
   meta.append(button(t("Copy"), { "data-copy-answer": "" }));
+  if (done.rateable) meta.append(feedbackControls(done.id, done.feedback));
   return meta;
 }
 

@@ -15,6 +15,7 @@ from chat.compare_runs import create_run
 from chat.models import CompareAnswer, CompareRun, Conversation
 from tests.chat.conftest import open_socket, session_cookie
 from tests.fake_upstream import Reply
+from tests.provider_env import clear_provider_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 MODELS = ["gpt-4o", "claude-3-5-sonnet"]
@@ -56,6 +57,30 @@ async def test_blind_run_reveals_no_model_name_before_the_vote(chat_ready, alice
     assert not any(name in json.dumps(events) for name in MODELS)
     page = (await sync_to_async(client.get)(f"/compare/{run.id}/", secure=True)).content.decode()
     assert "Model A" in page and not any(name in grid_and_history(page) for name in MODELS)
+
+
+@pytest.fixture
+def demo_answers(chat_ready, live_hub, settings):
+    """No provider configured: every model answers from the hub's offline demo upstream, over real HTTP."""
+    from llmhub import catalog
+
+    settings.AISA_API_KEY = ""
+    clear_provider_env(settings)
+    settings.DEMO_UPSTREAM_URL = live_hub.url + "/demo-upstream/v1"
+    catalog.invalidate()
+    yield
+    catalog.invalidate()
+
+
+async def test_blind_demo_answers_do_not_name_their_models(demo_answers, alice):
+    run = await sync_to_async(create_run)(alice.user, "Hi", MODELS, blind=True)
+    events = await _finish_run(run, await sync_to_async(session_cookie)(alice))
+    assert not any(name in json.dumps(events) for name in MODELS)
+    answers = [a async for a in CompareAnswer.objects.filter(run=run)]
+    assert [a.status for a in answers] == ["done", "done"]
+    assert all(a.content.startswith("**Demo mode**") for a in answers)  # still plainly the demo
+    assert not any(name in a.content for a in answers for name in MODELS)
+    assert answers[0].content != answers[1].content  # each model keeps its own voice
 
 
 async def test_the_vote_reveals_the_model_names(chat_ready, alice):

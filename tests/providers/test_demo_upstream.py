@@ -96,6 +96,18 @@ def test_demo_text_differs_by_model(demo_hub):
     assert len({say("gpt-4.1"), say("claude-3-opus"), say("gemini-2.0-flash")}) == 3
 
 
+def test_demo_answers_never_name_their_model(demo_hub):
+    """A blind comparison must not be given away by the text (the API's `model` field still says it)."""
+    for model in ("gpt-4o-mini", "claude-3-opus", "gemini-2.0-flash"):
+        for fmt in (None, {"type": "json_object"}):
+            extra = {"response_format": fmt} if fmt else {}
+            answer = demo_hub.chat.completions.create(
+                model=model, messages=[{"role": "user", "content": "Hi"}], **extra
+            )
+            assert "Demo mode" in answer.choices[0].message.content
+            assert model not in answer.choices[0].message.content and answer.model == model
+
+
 def test_demo_honours_max_tokens_n_and_stop(demo_hub):
     answer = demo_hub.chat.completions.create(
         model="gpt-4o", messages=[{"role": "user", "content": "Hi"}], max_tokens=5, n=2

@@ -38,6 +38,7 @@ CATALOGS = [
             "static/js/chat.js",
             "static/js/chat_dom.js",
             "static/js/chat_attach.js",
+            "static/js/chat_feedback.js",
             "static/js/chat_models.js",
             "static/js/chat_socket.js",
             "static/js/compare.js",
