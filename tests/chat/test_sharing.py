@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -54,7 +55,7 @@ def share(person, conversation, scope="team", expires="7"):
     return response.json()
 
 
-def path_of(link: dict) -> str:
+def path_of(link: dict[str, Any]) -> str:
     return re.sub(r"^https?://[^/]+", "", link["url"])
 
 
@@ -66,6 +67,7 @@ def test_owner_makes_a_team_link_that_expires_in_the_days_chosen(lisbon, alice):
     stored = SharedLink.objects.get(id=link["id"])
     assert link["url"].endswith(f"/s/{stored.token}/") and len(stored.token) >= 43
     assert stored.scope == "team" and stored.created_by_id == alice.user.pk
+    assert stored.expires_at is not None
     assert timedelta(days=7) - (stored.expires_at - timezone.now()) < timedelta(minutes=1)
     assert [m["content"] for m in stored.snapshot["messages"]] == ["Where to eat?", "Try **pastéis**."]
 
