@@ -164,6 +164,27 @@ def test_team_link_sends_a_signed_out_visitor_to_sign_in(lisbon, alice):
     assert response["Location"].startswith("/accounts/login/") and "next=/s/" in response["Location"]
 
 
+def test_a_member_who_leaves_the_team_loses_a_team_link(lisbon, alice, bob):
+    from billing.models import Membership
+
+    link = share(alice, lisbon, "team")
+    assert get(client_for(bob), path_of(link)).status_code == 200
+    Membership.objects.filter(user=bob.user).delete()
+    assert get(client_for(bob), path_of(link)).status_code == 404
+
+
+def test_links_stop_with_their_conversation_or_a_switched_off_owner(lisbon, alice):
+    link = share(alice, lisbon, "public", "1")
+    alice.user.is_active = False
+    alice.user.save()
+    assert get(Client(), path_of(link)).status_code == 404
+    alice.user.is_active = True
+    alice.user.save()
+    assert get(Client(), path_of(link)).status_code == 200
+    lisbon.delete()
+    assert get(Client(), path_of(link)).status_code == 404 and not SharedLink.objects.exists()
+
+
 def test_public_link_opens_without_sign_in_and_shows_no_money(lisbon, alice, charlie):
     link = share(alice, lisbon, "public", "30")
     for client in (Client(), client_for(charlie)):
