@@ -151,3 +151,30 @@ class AnswerFeedback(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["message", "user"], name="chat_feedback_one_per_person")]
+
+
+class SharedLink(models.Model):
+    """A read-only link to a conversation as it was when the link was made (a snapshot, like ChatGPT's
+    shared links: later messages, edits and renames do not reach it). Team-only links open for signed-in
+    members of the conversation's team; public ones for anyone holding the link, and always expire.
+
+    The token is a 256-bit random slug kept as is (not hashed) so the owner can copy the link again from
+    their list: anyone who can read this table can read the conversations themselves anyway.
+    """
+
+    TEAM, PUBLIC = "team", "public"
+    SCOPES = [(TEAM, "team"), (PUBLIC, "public")]
+
+    token = models.CharField(max_length=64, unique=True)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="shared_links")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shared_links")
+    scope = models.CharField(max_length=10, choices=SCOPES)
+    # {"title": ..., "messages": [{"role", "content", "model", "status", "cost", "images": [ChatImage ids], ...}]}
+    snapshot = models.JSONField(default=dict)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Never, if empty (team-only links only)")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="chat_share_owner_recent")]

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from chat import views
+from chat import share_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,6 +15,12 @@ urlpatterns = [
     path("c/<int:conversation_id>/rename", views.rename, name="conversation-rename"),
     path("c/<int:conversation_id>/delete", views.delete, name="conversation-delete"),
     path("c/<int:conversation_id>/export.<str:fmt>", views.export, name="conversation-export"),
+    path("c/<int:conversation_id>/share", share_views.share_create, name="conversation-share"),
+    path("c/<int:conversation_id>/shares", share_views.conversation_links, name="conversation-shares"),
+    path("shared/", share_views.shared_links, name="shared-links"),
+    path("shared/<int:link_id>/revoke", share_views.share_revoke, name="shared-link-revoke"),
+    path("s/<str:token>/", share_views.shared_conversation, name="shared-conversation"),
+    path("s/<str:token>/images/<int:image_id>", share_views.shared_image, name="shared-image"),
     path("compare/", views.compare, name="compare"),
     path("compare/new", views.compare_create, name="compare-new"),
     path("compare/<int:run_id>/", views.compare, name="compare-run"),

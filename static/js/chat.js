@@ -4,6 +4,7 @@ import { ReconnectingSocket } from "./chat_socket.js";
 import * as dom from "./chat_dom.js";
 import { setupFeedback } from "./chat_feedback.js";
 import { setupModelPicker } from "./chat_models.js";
+import { setupShare } from "./chat_share.js";
 import { t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -186,6 +187,7 @@ async function ensureConversation() {
   $("export-md").href = `/c/${body.id}/export.md`;
   $("export-json").href = `/c/${body.id}/export.json`;
   $("conversation-menu").hidden = false;
+  $("share-open").hidden = false;
   connect();
 }
 
@@ -248,6 +250,7 @@ $("composer").addEventListener("submit", (e) => { e.preventDefault(); send(); })
 stopButton.addEventListener("click", stop);
 $("regenerate").addEventListener("click", () => act({ action: "regenerate" }));
 setupModelPicker(modelPicker, $("model-search"), $("model-info"), csrf, updateComposer);
+setupShare(() => conversationId, csrf);
 // A new chat billed to another team: the sidebar names that team and shows its credits.
 $("team")?.addEventListener("change", (e) => {
   const picked = e.target.selectedOptions[0];
