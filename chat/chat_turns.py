@@ -95,7 +95,8 @@ async def watch_for_interrupted(conversation_id: int) -> None:
 
 
 def _done_event(message: Message) -> dict[str, Any]:
-    return {"kind": "done", **message_json(message), "credits_remaining": None}
+    # An interrupted answer has just been finalised (and is not rateable): no vote to read, none read here (async).
+    return {"kind": "done", **message_json(message, feedback={}), "credits_remaining": None}
 
 
 def stop_local(conversation_id: int) -> bool:
@@ -170,7 +171,7 @@ async def handle_action(user: Any, conversation_id: int, action: dict[str, Any])
     if turn.dropped_after is not None:
         event["dropped_after"] = turn.dropped_after
     if turn.user_message is not None:
-        event["user"] = message_json(turn.user_message)
+        event["user"] = message_json(turn.user_message, feedback={})  # a question: never rated
     await broadcast(conversation_id, event)
     return None
 
