@@ -139,3 +139,23 @@ def test_the_picker_speaks_chinese(page_for, alice, upstream):
     box.press("Enter")
     expect(page.locator("#model-info")).to_contain_text("此处一条典型消息约")
     expect(page.get_by_role("button", name="☆ 收藏")).to_be_visible()
+
+
+def test_without_javascript_the_native_select_is_the_picker(browser, live_hub, alice, upstream):
+    context = browser.new_context(java_script_enabled=False, base_url=live_hub.url)
+    try:
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        page.locator("#id_username").fill(alice.user.username)
+        page.locator("#id_password").fill(alice.password)
+        page.locator("#id_password").press("Enter")
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        select = page.get_by_label("Model", exact=True)
+        expect(select).to_be_visible()
+        assert select.evaluate("el => el.tagName") == "SELECT"
+        expect(page.locator("#model-combo")).to_be_hidden()
+        expect(page.locator("#model-actions")).to_be_hidden()  # stars need the script
+        select.select_option("o1")
+        expect(select).to_have_value("o1")
+    finally:
+        context.close()
