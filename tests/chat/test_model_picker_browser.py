@@ -159,3 +159,20 @@ def test_without_javascript_the_native_select_is_the_picker(browser, live_hub, a
         expect(select).to_have_value("o1")
     finally:
         context.close()
+
+
+def test_a_team_admin_pins_the_default_a_member_then_starts_with(page_for, alice, bob, upstream):
+    page = page_for(alice)
+    box = combobox(page)
+    box.fill("claude-3-opus")
+    box.press("Enter")
+    page.get_by_role("button", name="Team default").click()
+    expect(page.get_by_role("button", name="Team default")).to_have_attribute("aria-pressed", "true")
+    member = page_for(bob)
+    expect(combobox(member)).to_have_value("claude-3-opus")  # bob never picked: his new chat starts there
+    expect(member.get_by_role("button", name="Team default")).to_have_count(0)  # only admins set it
+    combobox(member).focus()
+    member.keyboard.press("ArrowDown")
+    pinned = member.locator("#model-listbox [role=group]").nth(1)
+    expect(pinned.locator(".model-group-label")).to_have_text("Pinned")
+    expect(pinned.get_by_role("option")).to_contain_text("team default")
