@@ -98,6 +98,25 @@ def recent_usage(user: Any, limit: int = 25) -> list[UsageRecord]:
     return list(UsageRecord.objects.filter(user=user).select_related("team").order_by("-created_at")[:limit])
 
 
+@dataclass(frozen=True)
+class ModelUse:
+    """How many requests asked for each model since a time: by one person, and by their team."""
+
+    mine: dict[str, int]
+    team: dict[str, int]
+
+
+def model_use(*, user_id: int, team_id: int | None, since: dt.datetime) -> ModelUse:
+    """Requests per model asked for (`model_requested`, so "auto:code" counts as itself) since `since`, by the
+    person and by their team; each a walk of its (user|team, created_at) index."""
+
+    def counts(**who: int) -> dict[str, int]:
+        rows = UsageRecord.objects.filter(created_at__gte=since, **who).order_by().values("model_requested")
+        return dict(rows.annotate(n=Count("id")).values_list("model_requested", "n"))
+
+    return ModelUse(mine=counts(user_id=user_id), team=counts(team_id=team_id) if team_id is not None else {})
+
+
 def usage_records(spend: SpendFilter) -> QuerySet[UsageRecord]:
     """The usage records behind a spend view, newest first (for drill-down and CSV)."""
     return (

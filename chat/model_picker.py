@@ -1,15 +1,20 @@
 """The chat's model picker: catalog models grouped by family with exact prices, context and abilities,
-the cost router's `auto` routes, and each user's remembered choice."""
+the cost router's `auto` routes, each user's remembered choice, and the order a person's list is shown in
+(auto routes, their pins, then families and models by use and recency)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from billing.selectors import ModelUse
 from chat.models import ChatPreference
+from chat.typical_message import TypicalMessage, approximately, typical_cost
 from llmhub.catalog import ModelSpec, snapshot
 from llmhub.gateway import TASKS, TIERS, serves_embeddings
 
@@ -29,6 +34,12 @@ class ModelChoice:
     price_out: str = ""
     context: str = ""
     abilities: str = ""
+    estimate: str = ""  # "$0.00042": one typical message in this conversation, rounded for reading
+    estimate_exact: Decimal | None = None
+    pin: str = ""  # "team" (the team's default) or "favourite"
+    uses: int = 0  # the person's requests for it lately
+    deprecated: bool = False
+    recency: tuple[Decimal, str] = field(default=(Decimal(0), ""), repr=False)
 
 
 def price(value: Decimal) -> str:
@@ -73,6 +84,8 @@ def model_choice(spec: ModelSpec) -> ModelChoice:
         price_out=price_out,
         context=context,
         abilities=", ".join(abilities),
+        deprecated=spec.deprecated,
+        recency=recency(spec.name),
     )
 
 
@@ -129,3 +142,72 @@ def remember_model(user: Any, name: str) -> bool:
         return False
     ChatPreference.objects.update_or_create(user=user, defaults={"model": name})
     return True
+
+
+# The catalog keeps no release dates, so how new a model is is read from its name: dates first taken out
+# (2024-08-06, 20241022, 0613, 2411), then the first version number (3-5 and 3.5 alike), never a size (70b).
+DATE = re.compile(r"(?<!\d)(20\d\d-\d\d-\d\d|20\d{6}|\d{4})(?!\d)")
+VERSION = re.compile(r"(?<![\d.])(\d{1,2})(?:[.-](\d)(?!\d))?(?![\dbBkKmM])")
+
+
+def recency(name: str) -> tuple[Decimal, str]:
+    """A sort key, larger for newer: the version in the name (gpt-4.1 > gpt-4o > gpt-3.5-turbo;
+    claude-sonnet-4-5 > claude-3-5-sonnet), then its date (gpt-4o-2024-08-06 > gpt-4o-2024-05-13)."""
+    dates = DATE.findall(name)
+    version = VERSION.search(DATE.sub("", name))
+    number = Decimal(f"{version[1]}.{version[2] or 0}") if version else Decimal(0)
+    return number, max((d.replace("-", "").rjust(8, "0") for d in dates), default="")
+
+
+@dataclass
+class PickerGroup:
+    key: str  # "auto", "pinned" or the family's name (the pinned rows' own family is on each row)
+    label: str
+    choices: list[ModelChoice]
+
+
+def ranked_groups(
+    models: Iterable[ModelSpec],
+    *,
+    use: ModelUse,
+    favourites: list[str],
+    team_default: str,
+    message: TypicalMessage,
+) -> list[PickerGroup]:
+    """A person's picker: the auto routes, then their pins (the team's default, then their favourites in
+    the order starred), then the families most used by them, then by their team, then in catalog order;
+    in a family, models they use most first, then their team's, then the newest; deprecated ones last.
+    Each model says what a typical message here costs at its prices."""
+    choices: dict[str, ModelChoice] = {c.name: c for c in auto_choices()}
+    families: dict[str, list[ModelChoice]] = {}
+    for spec in models:
+        if serves_embeddings(spec):
+            continue  # embedding models cannot chat
+        choice = model_choice(spec)
+        choice.estimate_exact = typical_cost(message, spec.prices)
+        choice.estimate = approximately(choice.estimate_exact)
+        choices[spec.name] = choice
+        families.setdefault(choice.family, []).append(choice)
+    for choice in choices.values():
+        choice.uses = use.mine.get(choice.name, 0)
+
+    pinned = []
+    for name, kind in [(team_default, "team"), *((f, "favourite") for f in favourites)]:
+        found = choices.get(name)
+        if found is not None and not found.pin:
+            found.pin = kind
+            pinned.append(found)
+
+    def model_order(c: ModelChoice) -> tuple[Any, ...]:
+        newest = (-c.recency[0], tuple(-ord(ch) for ch in c.recency[1]))
+        return (c.deprecated, -c.uses, -use.team.get(c.name, 0), newest, c.name)
+
+    def family_order(item: tuple[int, tuple[str, list[ModelChoice]]]) -> tuple[int, int, int]:
+        position, (_family, members) = item
+        return (-sum(c.uses for c in members), -sum(use.team.get(c.name, 0) for c in members), position)
+
+    routes = [choices[name] for name in AUTO_ROUTES if not choices[name].pin]
+    groups = [PickerGroup("auto", _("Auto (cost router)"), routes), PickerGroup("pinned", _("Pinned"), pinned)]
+    for _position, (family, members) in sorted(enumerate(families.items()), key=family_order):
+        groups.append(PickerGroup(family, family, sorted((c for c in members if not c.pin), key=model_order)))
+    return [group for group in groups if group.choices]

@@ -178,3 +178,24 @@ class SharedLink(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["created_by", "-created_at"], name="chat_share_owner_recent")]
+
+
+class ModelFavourite(models.Model):
+    """A model a person starred in the picker: pinned near the top of their list in every chat."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="model_favourites")
+    model = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "model"], name="chat_one_favourite_per_model")]
+
+
+class TeamModelDefault(models.Model):
+    """The model a team's admins chose for the team: pinned first in its members' pickers and the model a
+    member's new chat starts with until they pick another."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="chat_model_default")
+    model = models.CharField(max_length=100)
+    updated_at = models.DateTimeField(auto_now=True)

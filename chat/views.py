@@ -17,8 +17,9 @@ from chat.interrupted import finalise_interrupted
 from chat.leaderboard import board, teams_with_board
 from chat.message_view import format_cost, message_context, message_json
 from chat.model_picker import model_groups, remember_model
+from chat.model_pins import set_favourite, set_team_default
 from chat.models import ChatImage, Conversation
-from chat.page_context import chat_page
+from chat.page_context import chat_page, picker_context
 from llmhub.errors import HubError, InvalidRequest, NotFound, RequestTooLarge
 
 
@@ -113,13 +114,47 @@ def model_preference(request: HttpRequest) -> JsonResponse:
             {
                 "error": {
                     "code": "model_not_found",
-                    "message": "That model is not offered.",
+                    "message": _("That model is not offered."),
                     "type": "invalid_request_error",
                 }
             },
             status=400,
         )
     return JsonResponse({"model": request.POST["model"]})
+
+
+@login_required
+@require_POST
+def model_favourite(request: HttpRequest) -> JsonResponse:
+    """Star (favourite=1) or unstar (favourite=0) a model in the person's picker."""
+    name, starred = request.POST.get("model", ""), request.POST.get("favourite") == "1"
+    try:
+        set_favourite(request.user, name, starred=starred)
+    except HubError as exc:
+        return JsonResponse(exc.as_openai(), status=exc.status)
+    return JsonResponse({"model": name, "favourite": starred})
+
+
+@login_required
+@require_POST
+def team_model_default(request: HttpRequest) -> JsonResponse:
+    """A team admin pins a model (empty: none) for the whole team."""
+    name = request.POST.get("model", "")
+    try:
+        team = set_team_default(request.user, request.POST.get("team", ""), name)
+    except HubError as exc:
+        return JsonResponse(exc.as_openai(), status=exc.status)
+    return JsonResponse({"team": team.slug, "model": name})
+
+
+@login_required
+def model_estimates(request: HttpRequest, conversation_id: int) -> JsonResponse:
+    """What a typical next message costs in the conversation, per model, after it grew."""
+    found = _mine(request, conversation_id)
+    context = picker_context(request.user, found.team, found)
+    message = context["typical_message"]
+    estimates = {c.name: c.estimate for group in context["picker_groups"] for c in group.choices if c.estimate}
+    return JsonResponse({"history": message.history_tokens, "answer": message.answer_tokens, "estimates": estimates})
 
 
 @login_required

@@ -109,6 +109,7 @@ function onEvent(event) {
     const node = article(event.id);
     if (node) dom.finishAnswer(node, event);
     showTotal(event.total);
+    if (event.total !== undefined && conversationId) models.refreshEstimates(conversationId);
     if (streamingId === event.id) streamingId = null;
     if (event.credits_remaining !== null) {
       document.querySelectorAll("[data-credits]").forEach((n) => { n.textContent = dom.formatCredits(event.credits_remaining); });
@@ -249,7 +250,7 @@ function autosize() {
 $("composer").addEventListener("submit", (e) => { e.preventDefault(); send(); });
 stopButton.addEventListener("click", stop);
 $("regenerate").addEventListener("click", () => act({ action: "regenerate" }));
-setupModelPicker(modelPicker, $("model-search"), $("model-info"), csrf, updateComposer);
+const models = setupModelPicker(modelPicker, $("model-info"), csrf, updateComposer, showNotice);
 setupShare(() => conversationId, csrf);
 // A new chat billed to another team: the sidebar names that team and shows its credits.
 $("team")?.addEventListener("change", (e) => {

@@ -39,7 +39,7 @@ def test_a_member_cap_set_on_the_team_page_refuses_the_members_next_chat_message
     admin.screenshot(path=str(ARTIFACTS / "team-page-money-controls.png"), full_page=True)
 
     member = page_for(bob)
-    member.get_by_label("Model").select_option("gpt-4o")
+    member.locator("#model").select_option("gpt-4o")
     _send(member, "Hello")
     error = member.locator("article.msg-assistant").last.locator(".msg-error")
     expect(error).to_contain_text("bob's monthly cap of $0.01 on team acme", timeout=10000)
@@ -77,7 +77,7 @@ def test_a_members_credit_request_approved_by_staff_raises_the_balance(page_for,
 def test_the_chats_cost_line_opens_the_request_page(page_for, alice, upstream):
     upstream.script("gpt-4o", Reply(text="The answer is 4.", prompt_tokens=12, completion_tokens=5))
     page = page_for(alice)
-    page.get_by_label("Model").select_option("gpt-4o")
+    page.locator("#model").select_option("gpt-4o")
     _send(page, "What is 2+2?")
     answer = page.locator("article.msg-assistant").last
     expect(answer).to_have_attribute("data-status", "done", timeout=10000)

@@ -49,11 +49,14 @@ def test_the_router_accepts_every_auto_route_offered():
 
 def test_the_picker_shows_families_prices_context_abilities_and_auto(upstream, alice):
     page = client_for(alice).get("/", secure=True).content.decode()
-    assert '<optgroup label="Auto (cost router)">' in page and '<optgroup label="GPT">' in page
+    assert (
+        '<optgroup label="Auto (cost router)" data-group="auto">' in page
+        and '<optgroup label="GPT" data-group="GPT">' in page
+    )
     for route in ("auto", "auto:code", "auto:fast"):
         assert f'<option value="{route}"' in page
     assert "gpt-4o-mini — $0.15 / $0.60 per 1M · 128K · vision · tools" in page
-    assert '<label for="model-search" class="visually-hidden">' in page
+    assert 'role="combobox"' in page and 'role="listbox"' in page  # the combobox drawn over the select
 
 
 def test_the_choice_is_remembered_per_user(upstream, alice, bob):
@@ -92,19 +95,21 @@ async def test_an_auto_routed_answer_shows_the_model_chosen_and_why(chat_ready, 
 def test_search_pick_by_keyboard_and_the_choice_is_remembered(page_for, alice, upstream):
     upstream.script("deepseek-coder", Reply(text="Here is code."))
     page = page_for(alice)
-    search = page.get_by_label("Search the list by name, family or ability")
-    search.fill("coder")
-    expect(page.locator("#model-info")).to_contain_text("match")
-    search.press("Enter")  # picks the first match and moves to the list
-    expect(page.get_by_label("Model", exact=True)).to_be_focused()
-    expect(page.get_by_label("Model", exact=True)).to_have_value("deepseek-coder")
+    combobox = page.get_by_role("combobox", name="Model")
+    combobox.fill("coder")
+    expect(page.locator("#model-status")).to_contain_text("match")
+    combobox.press("Enter")  # picks the first match
+    expect(combobox).to_have_value("deepseek-coder")
+    expect(page.locator("#model")).to_have_value("deepseek-coder")
     expect(page.locator("#model-info")).to_contain_text("$0.14 in / $0.28 out per 1M tokens")
-    page.get_by_label("Model", exact=True).select_option("gpt-4o-mini")
+    page.locator("#model").select_option("gpt-4o-mini")  # the select is still the form control
+    expect(combobox).to_have_value("gpt-4o-mini")
     expect(page.locator("#model-info")).to_contain_text("$0.15 in / $0.60 out per 1M tokens · 128K context")
-    page.get_by_label("Model", exact=True).select_option("auto:code")
+    combobox.fill("auto:code")
+    combobox.press("Enter")
     send(page, "Write a function")
     finished(page, "Here is code.")
     expect(answers(page).last.locator(".msg-route")).to_contain_text("auto:code chose deepseek-coder")
     expect(answers(page).last.locator(".msg-model")).to_have_text("deepseek-coder")
     page.goto("/")  # a new chat starts with the remembered choice
-    expect(page.get_by_label("Model", exact=True)).to_have_value("auto:code")
+    expect(page.get_by_role("combobox", name="Model")).to_have_value("auto:code")
