@@ -98,7 +98,7 @@ FIELD_LABELS: dict[str, Any] = {
     "amount": _("Amount"),
     "period": _("Period"),
     "is_hard": _("Hard limit"),
-    "alert_at_percent": _("Alert at %"),
+    "alert_at_percent": _("Alert at percent of the limit"),
     "is_active": _("Active"),
     "rpm_limit": _("Requests per minute"),
     "tpm_limit": _("Tokens per minute"),
