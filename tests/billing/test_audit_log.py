@@ -183,3 +183,25 @@ def test_deleting_a_person_leaves_their_entries(alice, acme):
     alice.user.delete()
     kept = AuditEntry.objects.get(pk=by_alice.pk)
     assert (kept.actor_label, kept.after) == ("alice", {"name": "Acme Ltd"})
+
+
+def test_teams_and_members_made_from_the_command_line_are_logged_as_the_hub_itself():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("create_team", "initech", "--name", "Initech", "--credits", "10", stdout=StringIO())
+    call_command("create_key", "milton", "--team", "initech", stdout=StringIO(), stderr=StringIO())
+    team = _only("team.create")
+    assert (team.actor_id, team.team_label, team.after["slug"], team.after["name"]) == (
+        None,
+        "Initech",
+        "initech",
+        "Initech",
+    )
+    member = _only("membership.create")
+    assert (member.team_label, member.after["user"], member.after["role"]) == ("Initech", "milton", "member")
+    assert _only("credits.grant").after == {"balance": "10.00", "amount": "10.00"}
+    assert _only("key.create").after["user"] == "milton"
+    call_command("create_team", "initech", stdout=StringIO())  # exists: nothing new
+    assert AuditEntry.objects.filter(action="team.create").count() == 1

@@ -121,7 +121,7 @@ def test_the_log_is_paged_newest_first(client, staff, acme):
 def test_csv_text_cannot_become_a_spreadsheet_formula(client, staff, acme):
     record(staff.user, "key.create", Target.of("key", 9, '=HYPERLINK("http://evil")', acme), after={"name": "@x"})
     [row] = _csv(_as(client, staff).get("/audit/export.csv"))
-    assert row["target"] == "'=HYPERLINK(\"http://evil\")"
+    assert row["target"] == '\'=HYPERLINK("http://evil")'
     assert (row["actor"], row["team"], row["action"]) == ("root", "Acme", "key.create")
     assert row["after"] == '{"name": "@x"}' and row["before"] == "{}"
 
