@@ -23,6 +23,7 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.decorators import sync_and_async_middleware
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from billing.display import exact_amount
 from billing.models import AuditEntry, Budget, Team
@@ -138,6 +139,23 @@ FIELD_LABELS: dict[str, Any] = {
     "new": _("New models"),
     "repriced": _("Repriced"),
     "disabled": _("Disabled until priced"),
+    "prefix": _("Prefix"),
+}
+
+# Stored codes of some fields, in words (field -> code -> label).
+VALUE_LABELS: dict[str, dict[str, Any]] = {
+    "period": {
+        "daily": _("Daily"),
+        "weekly": _("Weekly (from Monday)"),
+        "monthly": _("Monthly"),
+        "total": _("In total (never resets)"),
+    },
+    "role": {"member": _("Member"), "admin": _("Team admin")},
+    "state": {
+        "open": pgettext_lazy("credit request", "open"),
+        "approved": pgettext_lazy("credit request", "approved"),
+        "declined": pgettext_lazy("credit request", "declined"),
+    },
 }
 
 # Columns that change on their own or say nothing a person decided.

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from billing.access import teams_administered
-from billing.audit_log import ACTIONS, FIELD_LABELS, TARGET_TYPES
+from billing.audit_log import ACTIONS, FIELD_LABELS, TARGET_TYPES, VALUE_LABELS
 from billing.csv_export import spreadsheet_texts
 from billing.models import AuditEntry, Team
 
@@ -129,23 +129,30 @@ def audit_rows(entries: list[AuditEntry]) -> list[AuditRow]:
 
 
 def field_changes(before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
-    """Each field the entry names, as before → after in words ("–" where a side has none)."""
-    names = list(dict.fromkeys([*after, *before]))
-    return [
-        FieldChange(str(FIELD_LABELS.get(name, name)), _shown(before.get(name)), _shown(after.get(name)))
-        for name in names
-    ]
+    """Each field the entry names, as before → after in words ("–" where a side has none); a field empty on
+    both sides (a new row's blank name) is left out."""
+    changes = []
+    for name in dict.fromkeys([*after, *before]):
+        old, new = _shown(name, before.get(name)), _shown(name, after.get(name))
+        if old != "–" or new != "–":
+            changes.append(FieldChange(str(FIELD_LABELS.get(name, name)), old, new))
+    return changes
 
 
-def _shown(value: Any) -> str:
+def _shown(name: str, value: Any) -> str:
+    label = VALUE_LABELS.get(name, {}).get(value) if isinstance(value, str) else None
+    return str(label) if label is not None else _words(value)
+
+
+def _words(value: Any) -> str:
     if value is None or value == "" or value == [] or value == {}:
         return "–"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, list):
-        return ", ".join(_shown(item) for item in value)
+        return ", ".join(_words(item) for item in value)
     if isinstance(value, dict):
-        return "; ".join(f"{key}: {_shown(item)}" for key, item in value.items())
+        return "; ".join(f"{key}: {_words(item)}" for key, item in value.items())
     return str(value)
 
 

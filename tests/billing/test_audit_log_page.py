@@ -24,7 +24,12 @@ def _as(client, person):
 @pytest.fixture
 def entries(alice, staff, acme, globex):
     """One entry in each team and one hub-wide, by different people."""
-    record(alice.user, "budget.create", Target.of("budget", 1, "acme-budget", acme), after={"amount": "50.00"})
+    record(
+        alice.user,
+        "budget.create",
+        Target.of("budget", 1, "acme-budget", acme),
+        after={"amount": "50.00", "period": "monthly", "name": ""},
+    )
     record(staff.user, "credits.grant", Target.of("ledger_entry", 2, "globex-grant", globex), {"balance": "50.00"},
            {"balance": "75.00"})  # fmt: skip
     record(staff.user, "provider.change", Target.of("provider", 3, "hub-wide-provider"), {"enabled": True},
@@ -39,6 +44,7 @@ def test_staff_read_every_teams_entries_and_the_hub_wide_ones(client, staff, ent
     page = _as(client, staff).get("/audit/").content.decode()
     assert "acme-budget" in page and "globex-grant" in page and "hub-wide-provider" in page
     assert "Balance</span>: 50.00 → 75.00" in page and "Enabled</span>: yes → no" in page
+    assert "Period</span>: – → Monthly" in page and "Note</span>" not in page  # codes in words; blanks left out
 
 
 def test_a_team_admin_reads_only_their_teams_entries(client, alice, entries):
