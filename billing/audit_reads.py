@@ -81,7 +81,7 @@ class AuditFilterForm(forms.Form):
         if data["start"]:
             entries = entries.filter(at__gte=_midnight(data["start"]))
         if data["end"]:
-            entries = entries.filter(at__lt=_midnight(data["end"] + dt.timedelta(days=1)))
+            entries = entries.filter(at__lt=_midnight(min(data["end"], LATEST) + dt.timedelta(days=1)))
         return entries
 
     @property
@@ -89,8 +89,13 @@ class AuditFilterForm(forms.Form):
         return self.is_valid() and any(self.cleaned_data.values())
 
 
+# Dates outside these are taken as these: 0001-01-01 or 9999-12-31 would overflow once moved to UTC.
+EARLIEST, LATEST = dt.date(1970, 1, 1), dt.date(9000, 1, 1)
+
+
 def _midnight(day: dt.date) -> dt.datetime:
     """The start of a day in the hub's time zone (the days the page's dates mean)."""
+    day = min(max(day, EARLIEST), LATEST)
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_default_timezone())
 
 

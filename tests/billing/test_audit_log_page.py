@@ -136,3 +136,14 @@ def test_the_page_speaks_chinese(client, staff, entries):
     client.cookies["django_language"] = "zh-hans"
     page = _as(client, staff).get("/audit/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "审计日志" in page and "Audit log" not in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["page=abc", "page=99999", "team=abc", "team=-1", "action=bogus", "start=junk", "end=2026-13-45",
+     "actor=" + "x" * 500, "start=0001-01-01&end=9999-12-31"],
+)  # fmt: skip
+def test_odd_queries_answer_the_page_not_an_error(client, staff, entries, query):
+    _as(client, staff)
+    assert client.get(f"/audit/?{query}").status_code == 200
+    assert client.get(f"/audit/export.csv?{query}").status_code == 200
