@@ -1,14 +1,19 @@
-"""Admin for teams and keys; the ledgers are read-only here (money moves only through billing.ledger)."""
+"""Admin for teams, people and keys; the ledgers and the audit log are read-only here (money moves only through
+billing.ledger). Every save and delete here is in the audit log (billing.audit_admin)."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db.models import Model
 from django.http import HttpRequest
 
+from billing.audit_admin import AuditedAdmin
 from billing.models import (
+    AuditEntry,
     BillingAlert,
     Budget,
     BudgetSpend,
@@ -30,7 +35,7 @@ class MembershipInline(admin.TabularInline[Membership, Team]):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin[Team]):
+class TeamAdmin(AuditedAdmin[Team]):
     list_display = [
         "slug",
         "name",
@@ -47,7 +52,7 @@ class TeamAdmin(admin.ModelAdmin[Team]):
 
 
 @admin.register(HubKey)
-class HubKeyAdmin(admin.ModelAdmin[HubKey]):
+class HubKeyAdmin(AuditedAdmin[HubKey]):
     list_display = [
         "prefix",
         "name",
@@ -119,7 +124,7 @@ class UsageDailyRollupAdmin(ReadOnlyAdmin[UsageDailyRollup]):
 
 
 @admin.register(Budget)
-class BudgetAdmin(admin.ModelAdmin[Budget]):
+class BudgetAdmin(AuditedAdmin[Budget]):
     list_display = ["__str__", "team", "user", "key", "period", "amount", "alert_at_percent", "is_active"]
     list_filter = ["period", "is_active", "team"]
     raw_id_fields = ["user", "key"]
@@ -137,3 +142,21 @@ class BudgetSpendAdmin(ReadOnlyAdmin[BudgetSpend]):
 class BillingAlertAdmin(ReadOnlyAdmin[BillingAlert]):
     list_display = ["created_at", "team", "kind", "message", "resolved_at", "expires_at"]
     list_filter = ["kind", "team"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin[AuditEntry]):
+    list_display = ["at", "actor_label", "team_label", "action", "target_type", "target_label", "ip"]
+    list_filter = ["action", "target_type"]
+    search_fields = ["actor_label", "team_label", "target_label", "request_id"]
+    date_hierarchy = "at"
+
+
+User = get_user_model()
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class AuditedUserAdmin(AuditedAdmin[Any], UserAdmin):  # type: ignore[type-arg]
+    """Django's user admin, with its saves (staff and active flags, names, email) in the audit log."""

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.audit_log import Target, record
 from billing.display import usd_text
 from billing.ledger import grant_credits
 from billing.models import CreditRequest, Membership, Team
@@ -56,8 +57,21 @@ def credit_request_decide(*, request_id: int, by: Any, approve: bool, note: str 
         asked.state = CreditRequest.APPROVED if approve else CreditRequest.DECLINED
         asked.decided_by, asked.decided_at, asked.note = by, timezone.now(), note.strip()[:300]
         asked.save(update_fields=["grant", "state", "decided_by", "decided_at", "note"])
+        _audit(asked, team, by)
     _tell_team(asked, team)
     return asked
+
+
+def _audit(asked: CreditRequest, team: Team, by: Any) -> None:
+    """One entry per decision; an approval's grant is its ledger row, named here rather than logged again."""
+    label = f"{usd_text(asked.amount)} by {asked.requested_by.get_username()}"
+    after: dict[str, Any] = {"state": asked.state, "note": asked.note}
+    if asked.grant is not None:
+        after |= {"ledger_entry": asked.grant.pk, "balance": asked.grant.balance_after}
+    target = Target.of("credit_request", asked.pk, label, team)
+    record(
+        by, f"credit_request.{'approve' if asked.grant else 'decline'}", target, {"state": CreditRequest.OPEN}, after
+    )
 
 
 def _tell_team(asked: CreditRequest, team: Team) -> None:

@@ -28,14 +28,14 @@ class _Echo:
         return value
 
 
-def _text(value: str) -> str:
+def spreadsheet_text(value: str) -> str:
     """Neutralise spreadsheet formulas in text that came from users (key names, slugs, usernames, models)."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def _texts(*values: str) -> list[str]:
+def spreadsheet_texts(*values: str) -> list[str]:
     """Every text column of a row neutralised: slugs, usernames and ids can start with "=" or "-" too."""
-    return [_text(value) for value in values]
+    return [spreadsheet_text(value) for value in values]
 
 
 def record_rows(spend: SpendFilter) -> Iterator[list[str]]:
@@ -51,7 +51,7 @@ def record_rows(spend: SpendFilter) -> Iterator[list[str]]:
         cost += record.cost
         charged += row_charged
         yield [
-            record.created_at.isoformat(), *_texts(record.request_id, record.team.slug, record.user.username,
+            record.created_at.isoformat(), *spreadsheet_texts(record.request_id, record.team.slug, record.user.username,
             record.key.prefix if record.key else "", record.source, record.client_tool, record.model_requested,
             record.model_served, record.provider, record.status, record.error_code),
             str(record.prompt_tokens), str(record.completion_tokens), str(record.cached_tokens),
@@ -94,7 +94,7 @@ def breakdown_rows(spend: SpendFilter, dimension: str) -> Iterator[list[str]]:
     yield [dimension, "requests", "tokens", "cost_usd"]
     rows = spend_by(spend, dimension)
     for row in rows:
-        yield [_text(row.label), str(row.requests), str(row.tokens), exact_amount(row.cost)]
+        yield [spreadsheet_text(row.label), str(row.requests), str(row.tokens), exact_amount(row.cost)]
     total = sum((row.cost for row in rows), ZERO)
     yield ["TOTAL", str(sum(r.requests for r in rows)), str(sum(r.tokens for r in rows)), exact_amount(total)]
 

@@ -15,6 +15,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from billing import cache_generations
+from billing.audit_log import record, snapshot
 from billing.models import HubKey, Membership, Team
 from llmhub.errors import AuthenticationFailed, PermissionDenied
 
@@ -60,8 +61,11 @@ def hash_key(plaintext: str) -> str:
     return hashlib.sha256(plaintext.encode()).hexdigest()
 
 
-def issue_key(*, user: Any, team: Team, name: str = "", expires_at: dt.datetime | None = None) -> tuple[HubKey, str]:
-    """Create a key for a member of `team`. Returns the row and the plaintext, which is never stored."""
+def issue_key(
+    *, user: Any, team: Team, name: str = "", expires_at: dt.datetime | None = None, by: Any = None
+) -> tuple[HubKey, str]:
+    """Create a key for a member of `team`. Returns the row and the plaintext, which is never stored.
+    The audit log names `by` as its maker (None: a command or the hub itself)."""
     if not Membership.objects.filter(user=user, team=team).exists():
         raise AuthenticationFailed(f"{user} is not a member of team {team.slug}.", code="not_a_member")
     plaintext = KEY_PREFIX + secrets.token_urlsafe(32)
@@ -73,6 +77,7 @@ def issue_key(*, user: Any, team: Team, name: str = "", expires_at: dt.datetime 
         hashed_key=hash_key(plaintext),
         expires_at=expires_at,
     )
+    record(by, "key.create", key, after=snapshot(key, ("user", "name", "prefix", "expires_at")))
     return key, plaintext
 
 

@@ -12,10 +12,16 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from billing.access import teams_administered
+from billing.audit_log import record, snapshot, target_of
+from billing.display import exact_amount
 from billing.keys import forget_key
 from billing.models import Budget, HubKey, Membership, Team
 from billing.money import to_usd
 from llmhub.errors import InvalidRequest
+
+# What the audit log keeps of a budget and of a key's settings.
+BUDGET_FIELDS = ("user", "key", "name", "amount", "period", "is_hard", "alert_at_percent", "is_active")
+KEY_FIELDS = ("rpm_limit", "tpm_limit", "allowed_models", "expires_at")
 
 
 @dataclass(frozen=True)
@@ -33,8 +39,11 @@ def team_budgets(team: Team) -> QuerySet[Budget]:
     return Budget.objects.filter(team=team, key__isnull=True).select_related("user").order_by("user__username", "pk")
 
 
-def budget_save(*, team: Team, terms: BudgetTerms, user_id: int | None = None, budget_id: int | None = None) -> Budget:
-    """Create a budget for the team (user_id None) or a member cap, or change one of the team's budgets."""
+def budget_save(
+    *, team: Team, terms: BudgetTerms, user_id: int | None = None, budget_id: int | None = None, by: Any = None
+) -> Budget:
+    """Create a budget for the team (user_id None) or a member cap, or change one of the team's budgets;
+    `by` (who did it) is written to the audit log."""
     if user_id is not None and not Membership.objects.filter(team=team, user_id=user_id).exists():
         raise InvalidRequest("That person is not a member of this team.", param="member")
     if budget_id is None:
@@ -44,19 +53,27 @@ def budget_save(*, team: Team, terms: BudgetTerms, user_id: int | None = None, b
         if found is None:
             raise InvalidRequest("No such budget on this team.", param="budget")
         budget = found
+    before = snapshot(budget, BUDGET_FIELDS) if budget.pk else {}
     budget.amount = to_usd(terms.amount)
     budget.period = terms.period
     budget.is_hard = terms.is_hard
     budget.alert_at_percent = terms.alert_at_percent
     budget.is_active = True
-    budget.save()
+    with transaction.atomic():
+        budget.save()
+        record(by, "budget.change" if before else "budget.create", budget, before, snapshot(budget, BUDGET_FIELDS))
     return budget
 
 
-def budget_remove(*, team: Team, budget_id: int) -> bool:
+def budget_remove(*, team: Team, budget_id: int, by: Any = None) -> bool:
     """Delete one of the team's budgets or member caps (its spend counters go with it). False if none."""
-    deleted, _ = Budget.objects.filter(team=team, key__isnull=True, pk=budget_id).delete()
-    return bool(deleted)
+    budget = Budget.objects.filter(team=team, key__isnull=True, pk=budget_id).select_related("user").first()
+    if budget is None:
+        return False
+    with transaction.atomic():
+        record(by, "budget.delete", target_of(budget), snapshot(budget, BUDGET_FIELDS))
+        budget.delete()
+    return True
 
 
 def settable_key(user: Any, key_id: int) -> HubKey | None:
@@ -79,9 +96,10 @@ def key_budget(key: HubKey) -> Budget | None:
     return Budget.objects.filter(key=key).order_by("pk").first()
 
 
-def key_update_settings(*, key: HubKey, settings: KeySettings) -> HubKey:
+def key_update_settings(*, key: HubKey, settings: KeySettings, by: Any = None) -> HubKey:
     """Save a key's limits and its own budget (one per key), then drop its cached lookup so they apply now."""
     with transaction.atomic():
+        before = _key_settings_now(key)
         key.rpm_limit = settings.rpm_limit
         key.tpm_limit = settings.tpm_limit
         key.allowed_models = sorted(set(settings.allowed_models))
@@ -99,5 +117,15 @@ def key_update_settings(*, key: HubKey, settings: KeySettings) -> HubKey:
             budget.period = settings.budget_period
             budget.is_active = True
             budget.save()
+        record(by, "key.change", key, before, _key_settings_now(key))
     forget_key(key)
     return key
+
+
+def _key_settings_now(key: HubKey) -> dict[str, Any]:
+    """A key's limits and its own budget, as the audit log keeps them."""
+    budget = key_budget(key)
+    return {
+        **snapshot(key, KEY_FIELDS),
+        "budget": None if budget is None else f"{exact_amount(budget.amount)} {budget.period}",
+    }

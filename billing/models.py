@@ -6,13 +6,14 @@ Money fields are Decimal with 8 places (see billing/money.py). Ledger rows are n
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 
 class DecimalDigits(TypedDict):
@@ -435,3 +436,70 @@ class CreditRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} for {self.team_id} ({self.state})"
+
+
+class AppendOnly(Exception):
+    """An attempt to change or delete an append-only row."""
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    """Entries are appended, never changed: bulk updates and deletes are refused like a single row's."""
+
+    def update(self, **kwargs: object) -> int:
+        raise AppendOnly("The audit log is append-only: entries cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnly("The audit log is append-only: entries cannot be deleted.")
+
+
+class AuditEntry(models.Model):
+    """Who changed what, from what to what, and when: one row per staff or team-admin action (billing/audit_log.py).
+
+    Append-only (refused here, and by a trigger on PostgreSQL). The actor and team are kept as labels too and
+    their links carry no database constraint, so deleting a person or a team never touches the log."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    actor_label = models.CharField(max_length=150, blank=True, help_text="username then; empty: the hub itself")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    team_label = models.CharField(max_length=100, blank=True)
+    action = models.CharField(max_length=40, help_text="a code of billing.audit_log.ACTIONS")
+    target_type = models.CharField(max_length=40)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(max_length=200, blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["team", "at"], name="billing_audit_team_at_idx"),
+            models.Index(fields=["actor", "at"], name="billing_audit_actor_at_idx"),
+            models.Index(fields=["action", "at"], name="billing_audit_action_at_idx"),
+        ]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label or 'hub'} {self.action} {self.target_label}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnly("The audit log is append-only: entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnly("The audit log is append-only: entries cannot be deleted.")

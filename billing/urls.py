@@ -1,10 +1,10 @@
-"""URLs of billing: sign in/out, keys, usage, team credits, and the staff pages."""
+"""URLs of billing: sign in/out, keys, usage, team credits, the audit log, and the staff pages."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from billing.login_throttle import ThrottledAuthenticationForm
-from billing.views import controls, credit_requests, keys, requests, staff, team, usage
+from billing.views import audit, controls, credit_requests, keys, requests, staff, team, usage
 
 urlpatterns = [
     path(
@@ -36,4 +36,6 @@ urlpatterns = [
     path("staff/spend/export.csv", staff.spend_export, name="billing-spend-export"),
     path("staff/credits/", staff.credits_page, name="billing-credits"),
     path("staff/price-match/", staff.price_match, name="billing-price-match"),
+    path("audit/", audit.audit_log_page, name="billing-audit-log"),
+    path("audit/export.csv", audit.audit_log_export, name="billing-audit-export"),
 ]

@@ -1,4 +1,4 @@
-"""Admin for providers (secret write-only) and the model catalog."""
+"""Admin for providers (secret write-only) and the model catalog; saves and deletes go in the audit log."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from billing.audit_admin import AuditedAdmin
 from llmhub.models import CatalogModel, CatalogSync, Deployment, ModelAlias, PriceVersion, Provider, RoutingPolicy
 
 # Form fields a catalog sync also writes: an admin's edit to one of them is kept from then on.
@@ -37,7 +38,7 @@ class ProviderForm(forms.ModelForm[Provider]):
 
 
 @admin.register(Provider)
-class ProviderAdmin(admin.ModelAdmin[Provider]):
+class ProviderAdmin(AuditedAdmin[Provider]):
     form = ProviderForm
     list_display = ["name", "wire_format", "base_url", "enabled", "has_key", "updated_at"]
     actions = ["test_providers"]
@@ -86,7 +87,7 @@ class PriceVersionInline(admin.TabularInline[PriceVersion, CatalogModel]):
 
 
 @admin.register(CatalogModel)
-class CatalogModelAdmin(admin.ModelAdmin[CatalogModel]):
+class CatalogModelAdmin(AuditedAdmin[CatalogModel]):
     list_display = [
         "name",
         "family",
@@ -139,6 +140,6 @@ class CatalogSyncAdmin(admin.ModelAdmin[CatalogSync]):
 
 
 @admin.register(RoutingPolicy)
-class RoutingPolicyAdmin(admin.ModelAdmin[RoutingPolicy]):
+class RoutingPolicyAdmin(AuditedAdmin[RoutingPolicy]):
     list_display = ["team", "tier_models", "task_routes", "baseline_model", "updated_at"]
     search_fields = ["team__name", "team__slug"]

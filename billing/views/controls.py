@@ -26,7 +26,7 @@ def budget_add(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return credits_page(request, team, invalid={"budget_form": form})
     try:
-        budget = budget_save(team=team, terms=form.terms(), user_id=form.cleaned_data["member"])
+        budget = budget_save(team=team, terms=form.terms(), user_id=form.cleaned_data["member"], by=request.user)
     except HubError as exc:
         form.add_error("member", exc.message)
         return credits_page(request, team, invalid={"budget_form": form})
@@ -44,7 +44,7 @@ def budget_change(request: HttpRequest, slug: str, budget_id: int) -> HttpRespon
     form = BudgetForm(request.POST, team=team, prefix=f"b{budget.pk}")
     if not form.is_valid():
         return credits_page(request, team, invalid={f"budget_{budget.pk}": form})
-    budget = budget_save(team=team, terms=form.terms(), user_id=budget.user_id, budget_id=budget.pk)
+    budget = budget_save(team=team, terms=form.terms(), user_id=budget.user_id, budget_id=budget.pk, by=request.user)
     messages.success(request, _("Saved %(what)s.") % {"what": describe(budget)})
     return redirect("billing-team-credits", slug=team.slug)
 
@@ -53,7 +53,7 @@ def budget_change(request: HttpRequest, slug: str, budget_id: int) -> HttpRespon
 @require_POST
 def budget_delete(request: HttpRequest, slug: str, budget_id: int) -> HttpResponse:
     team = team_for_admin(request.user, slug)
-    if not budget_remove(team=team, budget_id=budget_id):
+    if not budget_remove(team=team, budget_id=budget_id, by=request.user):
         raise Http404(_("No such budget."))
     messages.success(request, _("Budget removed."))
     return redirect("billing-team-credits", slug=team.slug)
@@ -67,7 +67,7 @@ def key_settings_page(request: HttpRequest, key_id: int) -> HttpResponse:
         raise Http404(_("No such key."))
     form = KeySettingsForm(request.POST) if request.method == "POST" else KeySettingsForm.for_key(key, key_budget(key))
     if request.method == "POST" and form.is_valid():
-        key_update_settings(key=key, settings=form.key_settings())
+        key_update_settings(key=key, settings=form.key_settings(), by=request.user)
         saved = _("Settings of key “%(name)s” saved: they apply to its next request.")
         messages.success(request, saved % {"name": key.name or key.prefix})
         if is_team_admin(request.user, key.team):

@@ -30,6 +30,7 @@ def keys_page(request: HttpRequest) -> HttpResponse:
             team=form.cleaned_data["team"],
             name=form.cleaned_data["name"],
             expires_at=form.expires_at(),
+            by=request.user,
         )
         form = KeyCreateForm(teams=teams, initial={"team": created.team_id})
     context = {

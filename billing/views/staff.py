@@ -16,12 +16,12 @@ from billing.charts import bar_breakdown, time_series
 from billing.csv_export import breakdown_rows, csv_response, record_rows
 from billing.display import usd_text
 from billing.forms import GrantForm, SpendFilterForm
-from billing.ledger import grant_credits
 from billing.models import UsageRecord
 from billing.refusals import refusal_counts
 from billing.reports import DIMENSIONS, SpendFilter, daily_spend, filter_choices, spend_overview, spend_totals
 from billing.rollups import Sums
 from billing.selectors import audit_trail, page_of, price_mismatches, usage_records
+from billing.services import credits_grant
 from llmhub.errors import HubError
 
 # (dimension, column heading, chart title) of each spend breakdown.
@@ -110,7 +110,7 @@ def credits_page(request: HttpRequest) -> HttpResponse:
     form = GrantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            entry = grant_credits(**form.cleaned_data, by=request.user)
+            entry = credits_grant(**form.cleaned_data, by=request.user)
         except HubError as exc:
             form.add_error("amount", exc.message)
         else:

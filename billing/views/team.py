@@ -98,7 +98,7 @@ def set_threshold(request: HttpRequest, slug: str) -> HttpResponse:
     form = ThresholdForm(request.POST)
     if not form.is_valid():
         return credits_page(request, team, invalid={"form": form})
-    team_set_low_balance_threshold(team=team, threshold=form.cleaned_data["threshold"])
+    team_set_low_balance_threshold(team=team, threshold=form.cleaned_data["threshold"], by=request.user)
     messages.success(request, _("Low-balance threshold saved."))
     return redirect("billing-team-credits", slug=team.slug)
 
@@ -110,7 +110,7 @@ def set_webhook(request: HttpRequest, slug: str) -> HttpResponse:
     form = WebhookForm(request.POST)
     if not form.is_valid():
         return credits_page(request, team, invalid={"webhook_form": form})
-    team_set_alert_webhook(team=team, url=form.cleaned_data["url"])
+    team_set_alert_webhook(team=team, url=form.cleaned_data["url"], by=request.user)
     messages.success(request, _("Alert webhook saved.") if team.alert_webhook_url else _("Alert webhook removed."))
     return redirect("billing-team-credits", slug=team.slug)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
+from billing.audit_log import Target, record
 from llmhub.catalog.genai_import import Entry, entries, genai_model_for
 from llmhub.catalog.history import row_prices, set_row_prices
 from llmhub.catalog.seed import seed_catalog
@@ -68,6 +69,7 @@ class SyncPlan:
         return f"catalog: {self.total} models ({', '.join(parts)})"
 
     def apply(self) -> CatalogSync:
+        old_prices = {c.name: _price_line_of(row_prices(c.row)) for c in self.repriced if c.row is not None}
         with transaction.atomic():
             for order, change in enumerate(self.new):
                 if change.entry is None:
@@ -92,13 +94,27 @@ class SyncPlan:
                     ModelAlias.objects.get_or_create(
                         alias=alias, defaults={"model": CatalogModel.objects.get(name=name)}
                     )
-            return CatalogSync.objects.create(
+            synced = CatalogSync.objects.create(
                 source=self.source,
                 new=[c.name for c in self.new],
                 repriced=[c.name for c in self.repriced],
                 deprecated=self.deprecated,
                 disabled=self.disabled,
             )
+            self._audit(synced, old_prices)
+            return synced
+
+    def _audit(self, synced: CatalogSync, old_prices: dict[str, str]) -> None:
+        """One audit entry per applied sync: the prices each repriced model had and has, what came and went."""
+        new_prices = {c.name: _price_line(c.entry) for c in self.repriced if c.entry is not None}
+        after = {
+            "new": synced.new,
+            "repriced": new_prices,
+            "deprecated": synced.deprecated,
+            "disabled": synced.disabled,
+        }
+        label = f"{self.source}: {self.summary()}"
+        record(None, "catalog.sync", Target.of("catalog_sync", synced.pk, label), {"repriced": old_prices}, after)
 
 
 def _price_line_of(prices: Any) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from billing.audit_log import record, snapshot
 from billing.keys import issue_key
 from billing.models import Membership, Team
 
@@ -28,7 +29,9 @@ class Command(BaseCommand):
         if created:
             user.set_unusable_password()
             user.save()
-        Membership.objects.get_or_create(user=user, team=team)
+        membership, joined = Membership.objects.get_or_create(user=user, team=team)
+        if joined:
+            record(None, "membership.create", membership, after=snapshot(membership))
         key, plaintext = issue_key(user=user, team=team, name=options["name"])
         self.stderr.write(f"key {key.prefix}… for {user.username} on team {team.slug} (shown once):")
         self.stdout.write(plaintext)

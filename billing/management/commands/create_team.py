@@ -7,8 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from billing.ledger import grant_credits
+from billing.audit_log import record, snapshot
 from billing.models import Team
+from billing.services import credits_grant
 
 
 class Command(BaseCommand):
@@ -27,7 +28,9 @@ class Command(BaseCommand):
         team, created = Team.objects.get_or_create(
             slug=options["slug"], defaults={"name": options["name"] or options["slug"]}
         )
+        if created:
+            record(None, "team.create", team, after=snapshot(team))
         if created and credits > 0:
-            grant_credits(team=team, amount=credits, memo="starting credits")
+            credits_grant(team=team, amount=credits, memo="starting credits")
         state = "created" if created else "exists"
         self.stdout.write(f"team {team.slug} {state}; balance ${team.balance}")

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from billing.ledger import grant_credits
 from billing.models import Team
+from billing.services import credits_grant
 from llmhub.errors import HubError
 
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
         try:
             amount = Decimal(options["amount"])
             team = Team.objects.get(slug=options["slug"])
-            entry = grant_credits(team=team, amount=amount, memo=options["memo"])
+            entry = credits_grant(team=team, amount=amount, memo=options["memo"])
         except InvalidOperation as exc:
             raise CommandError(f"AMOUNT must be a number, not {options['amount']!r}") from exc
         except Team.DoesNotExist as exc:
