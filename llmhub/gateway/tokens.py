@@ -65,6 +65,8 @@ def body_tokens_ceiling(body: Any) -> int:
 MEDIA_PART_TOKENS_CEILING = 200_000
 _MEDIA_TYPES = {"input_audio", "audio", "input_file", "file", "document", "video", "video_url", "audio_url"}
 _MEDIA_KEYS = {"fileData", "file_data"}
+# A client body's fields that describe tools or the answer's shape, never the prompt's media.
+_SCHEMA_KEYS = {"tools", "functions", "tool_choice", "toolConfig", "tool_config", "response_format", "text"}
 
 
 def media_parts(node: Any) -> int:
@@ -127,6 +129,8 @@ def measure(messages: list[dict[str, Any]], tools: Any, params: dict[str, Any], 
     body_ceiling = 0
     if native_body is not None:
         body_ceiling = body_tokens_ceiling(native_body)
+        if isinstance(native_body, dict):  # media sit in the turns, not in tool schemas (an agent's are large)
+            native_body = {key: value for key, value in native_body.items() if key not in _SCHEMA_KEYS}
         media = max(media, media_parts(native_body))
     return PromptSize(
         message_bytes=message_bytes,

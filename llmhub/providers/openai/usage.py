@@ -37,12 +37,16 @@ def usage_from_openai(raw: Any) -> Usage | None:
         except InvalidOperation:
             upstream_cost = None
     try:
-        details = {
-            "input_audio": _count(prompt_details, "audio_tokens"),
-            "input_image": _count(prompt_details, "image_tokens"),
-            "output_audio": _count(completion_details, "audio_tokens"),
-            "output_image": _count(completion_details, "image_tokens"),
-        }
+        details = (
+            {
+                "input_audio": _count(prompt_details, "audio_tokens"),
+                "input_image": _count(prompt_details, "image_tokens"),
+                "output_audio": _count(completion_details, "audio_tokens"),
+                "output_image": _count(completion_details, "image_tokens"),
+            }
+            if prompt_details or completion_details
+            else {}
+        )
         return Usage(
             prompt_tokens=_count(raw, "prompt_tokens"),
             completion_tokens=_count(raw, "completion_tokens"),
