@@ -17,6 +17,7 @@ from llmhub.errors import HubError, InsufficientCredits, InvalidRequest
 from llmhub.gateway import auto_router, charging, response_cache, sweeper
 from llmhub.gateway.call import Call, Caller, dropped_note
 from llmhub.gateway.fitting import asked_cap, fitting_cap, with_cap
+from llmhub.gateway.hosted_tools import HOSTED_CALL_PROMPT_TOKENS, hosted_call_allowance
 from llmhub.gateway.tokens import (
     MEDIA_PART_TOKENS_CEILING,
     body_tokens_ceiling,
@@ -88,22 +89,25 @@ async def plan(caller: Caller, request: ChatRequest) -> Call:
     call.prompt_estimate = estimate
     if auto is not None:
         call.route, call.baseline = auto.route, auto.baseline
-    sent = _sent_tokens_ceiling(request)  # before the hold: nothing may fail between admission and the answer
-    await _hold_credits(call, prompt_tokens_ceiling(request.messages, tools), count_images(request.messages))
-    call.prompt_ceiling = max(call.prompt_ceiling, sent)
+    # Measured before the hold: nothing may fail between admission and the answer.
+    sent, call.media_tokens = _sent_tokens_ceiling(request)
+    call.hosted_calls = hosted_call_allowance(request)
+    await _hold_credits(call, sent + call.hosted_calls * HOSTED_CALL_PROMPT_TOKENS, count_images(request.messages))
+    call.prompt_ceiling = sent  # the prompt bound adds the hosted calls the upstream reports it ran
     return call
 
 
-def _sent_tokens_ceiling(request: ChatRequest) -> int:
-    """An upper estimate of all an upstream may bill as input (what its reported prompt is bounded by): the
-    messages and every parameter (tools, a response schema), or the client's own body when it passes through,
-    and for each audio, video or document part the most it may count (the hub cannot size those)."""
+def _sent_tokens_ceiling(request: ChatRequest) -> tuple[int, int]:
+    """An upper estimate of all an upstream may bill as input (what the hold prices and its reported prompt is
+    bounded by): the messages and every parameter (tools, a response schema), or the client's own body when it
+    passes through, and for each audio, video or document part the most it may count (the hub cannot size
+    those). Returns (the whole estimate, the media's share of it)."""
     sent = prompt_tokens_ceiling(request.messages, request.params)
     media = media_parts(request.messages)
     if request.native is not None:
         sent = max(sent, body_tokens_ceiling(request.native.body))
         media = max(media, media_parts(request.native.body))
-    return sent + media * MEDIA_PART_TOKENS_CEILING
+    return sent + media * MEDIA_PART_TOKENS_CEILING, media * MEDIA_PART_TOKENS_CEILING
 
 
 async def plan_for_chain(caller: Caller, request: ChatRequest, chain: list[ModelSpec], *, prompt_ceiling: int) -> Call:
@@ -171,7 +175,8 @@ def service_tier(request: ChatRequest) -> str | None:
 
 
 def _hold(call: Call, prompt_tokens: int, images: int) -> Decimal:
-    """The request's worst case: the most it can cost on any model of its chain."""
+    """The request's worst case: the most it can cost on any model of its chain, its media at their rate and the
+    hosted tool calls it allows at their per-call price."""
     return max(
         worst_case_cost(
             prompt_tokens=prompt_tokens,
@@ -179,6 +184,8 @@ def _hold(call: Call, prompt_tokens: int, images: int) -> Decimal:
             images=images,
             prices=s.prices,
             service_tier=service_tier(call.request),
+            media_tokens=call.media_tokens,
+            hosted_calls=call.hosted_calls,
         )
         for s in call.chain
     )
@@ -216,6 +223,8 @@ async def _admit_with_a_fitting_cap(call: Call, refused: InsufficientCredits, pr
             choices=choices,
             current=current // choices,
             service_tier=service_tier(call.request),
+            media_tokens=call.media_tokens,
+            hosted_calls=call.hosted_calls,
         )
     if cap is None:
         if isinstance(refused.available, Decimal) and refused.code == "insufficient_credits":
