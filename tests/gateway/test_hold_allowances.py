@@ -136,6 +136,21 @@ def test_a_request_without_hosted_tools_holds_nothing_for_them(openai_client, op
     assert raw.http_response.status_code == 200
 
 
+def test_the_output_cap_is_lowered_to_fit_beside_the_searches(openai_client, openai_direct, acme):
+    # Three searches hold about $0.63; gpt-4.1's 32,768 output tokens ($0.26) do not fit beside them in $0.70.
+    Team.objects.filter(pk=acme.pk).update(balance=Decimal("0.70"))
+    openai_direct.script("gpt-4.1", ResponsesReply(text="Found.", prompt_tokens=900, completion_tokens=60,
+                                                   web_searches=3))  # fmt: skip
+    raw = openai_client.responses.with_raw_response.create(
+        model="gpt-4.1", input="What is new today?", tools=[{"type": "web_search"}], max_tool_calls=3
+    )
+    lowered = int(raw.headers["x-llmhub-max-tokens-lowered"])
+    assert 256 <= lowered < 32_768
+    assert Decimal("0.63") + lowered * Decimal("8") / 1_000_000 <= Decimal("0.70")
+    assert openai_direct.requests_for("/v1/responses")[-1].body["max_output_tokens"] == lowered
+    assert not wait_for_record(raw.headers["x-request-id"]).tokens_clamped
+
+
 # --- Anthropic: web search with max_uses --------------------------------------------------------------------
 
 
