@@ -133,6 +133,12 @@ def cost_of(usage: Usage, prices: Prices, *, service_tier: str | None = None) ->
     threshold, to every token of its kind. Hosted tool calls cost their per-call price.
     """
     prices = prices.for_service_tier(service_tier)
+    per_request = prices.request if usage.total_tokens else ZERO
+    return to_usd(_unrounded_cost(usage, prices) + per_request)
+
+
+def _unrounded_cost(usage: Usage, prices: Prices) -> Decimal:
+    """`cost_of` before quantising, without the per-request fee, at `prices` as they are (no service tier)."""
     size = usage.prompt_tokens
     cached = min(usage.cached_tokens, size)
     writes = min(usage.cache_write_tokens, size - cached)
@@ -160,31 +166,74 @@ def cost_of(usage: Usage, prices: Prices, *, service_tier: str | None = None) ->
         priced = max(0, min(count, counts[parent]))  # never more than the kind it is part of
         counts[parent] -= priced
         token_cost += priced * (rate - rates[parent])
-    per_request = prices.request if usage.total_tokens else ZERO
     calls = ZERO
     if usage.server_tool_requests and prices.per_call:
         per_call = dict(prices.per_call)
         calls = sum((max(0, n) * per_call.get(tool, ZERO) for tool, n in usage.server_tool_requests.items()), ZERO)
-    return to_usd(token_cost / MILLION + usage.images * prices.image + per_request + calls)
+    return token_cost / MILLION + usage.images * prices.image + calls
+
+
+# Prompt token kinds media may be billed as (audio, image, video tokens), each part of the uncached input.
+MEDIA_DETAILS = ("input_audio", "input_image", "input_video")
+
+
+def _worst_usage(
+    *, prompt_tokens: int, output_tokens: int, images: int, media_tokens: int, hosted_calls: int, prices: Prices
+) -> Usage:
+    """The usage a request's worst case is priced as: `media_tokens` of its prompt at the dearest media rate the
+    model has (when above its input rate), `hosted_calls` at its dearest per-call price."""
+    details: dict[str, int] = {}
+    if media_tokens > 0:
+        input_rate = prices.rate("input", prompt_tokens) or ZERO
+        rated = [(prices.rate(name, prompt_tokens), name) for name in MEDIA_DETAILS]
+        dearest = max(((rate, name) for rate, name in rated if rate is not None and rate > input_rate), default=None)
+        if dearest is not None:
+            details[dearest[1]] = media_tokens
+    calls: dict[str, int] = {}
+    if hosted_calls > 0 and prices.per_call:
+        calls[max(prices.per_call, key=lambda priced: priced[1])[0]] = hosted_calls
+    return Usage(prompt_tokens=prompt_tokens, completion_tokens=output_tokens, images=images, token_details=details,
+                 server_tool_requests=calls)  # fmt: skip
 
 
 def worst_case_cost(
-    *, prompt_tokens: int, max_output_tokens: int, images: int, prices: Prices, service_tier: str | None = None
+    *,
+    prompt_tokens: int,
+    max_output_tokens: int,
+    images: int,
+    prices: Prices,
+    service_tier: str | None = None,
+    media_tokens: int = 0,
+    hosted_calls: int = 0,
 ) -> Decimal:
-    """The most a request can cost: its prompt at full input price plus every output token allowed."""
-    usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=max_output_tokens, images=images)
-    return cost_of(usage, prices, service_tier=service_tier)
+    """The most a request can cost: its prompt at full input price (`media_tokens` of it, audio, video or
+    documents the hub cannot size, at the model's dearest media rate), every output token allowed, and
+    `hosted_calls` hosted tool calls at the model's dearest per-call price (the tokens they may add to the
+    prompt are the caller's to count in `prompt_tokens`)."""
+    prices = prices.for_service_tier(service_tier)
+    usage = _worst_usage(prompt_tokens=prompt_tokens, output_tokens=max_output_tokens, images=images,
+                         media_tokens=media_tokens, hosted_calls=hosted_calls, prices=prices)  # fmt: skip
+    return cost_of(usage, prices)
 
 
 def affordable_output_tokens(
-    available: Decimal, *, prompt_tokens: int, images: int, prices: Prices, service_tier: str | None = None
+    available: Decimal,
+    *,
+    prompt_tokens: int,
+    images: int,
+    prices: Prices,
+    service_tier: str | None = None,
+    media_tokens: int = 0,
+    hosted_calls: int = 0,
 ) -> int:
     """The inverse of `worst_case_cost`: the largest output cap whose worst case (the prompt at full input price,
-    the images, the per-request fee, every output token) costs at most `available`, at the prices `service_tier`
-    pays. 0 when not even the rest fits; a free output price fits any cap (the largest count a column takes)."""
+    its media at their rate, the images, the hosted calls, the per-request fee, every output token) costs at most
+    `available`, at the prices `service_tier` pays. 0 when not even the rest fits; a free output price fits any
+    cap (the largest count a column takes)."""
     prices = prices.for_service_tier(service_tier)
-    fixed = (prompt_tokens * (prices.rate("input", prompt_tokens) or ZERO)) / MILLION + images * prices.image
-    room = available - fixed - prices.request  # a fee is charged whenever tokens are: a cap of 1 or more
+    rest = _worst_usage(prompt_tokens=prompt_tokens, output_tokens=0, images=images, media_tokens=media_tokens,
+                        hosted_calls=hosted_calls, prices=prices)  # fmt: skip
+    room = available - _unrounded_cost(rest, prices) - prices.request  # the fee is charged once any token is
     if room <= ZERO:
         return 0
     output_rate = prices.rate("output", prompt_tokens) or ZERO
@@ -193,6 +242,6 @@ def affordable_output_tokens(
     cap = min(int(room * MILLION / output_rate), MAX_OUTPUT_COUNT)  # int() floors a positive Decimal
     # The exact worst case of `cap` fits; its rounding to the cent's millionth cannot push it over `available`.
     while cap > 0 and worst_case_cost(prompt_tokens=prompt_tokens, max_output_tokens=cap, images=images,
-                                      prices=prices) > available:  # fmt: skip
+                                      prices=prices, media_tokens=media_tokens, hosted_calls=hosted_calls) > available:  # fmt: skip
         cap -= 1
     return cap

@@ -60,7 +60,9 @@ class Call:
     prompt_estimate: int = 0
     prompt_ceiling: int = 0  # the hold's upper estimate of prompt tokens: what an upstream's count is held to
     images: int = 0  # image parts in the request's messages (measured once, in planning)
-    held: Decimal | None = None  # the credit hold admitted: a clamped (lying) usage is charged no more
+    held: Decimal | None = None  # the credit hold admitted: no settlement charges more (charging.usage_draft)
+    media_tokens: int = 0  # of the hold's prompt, what media parts may bill (priced at the dearest media rate)
+    hosted_calls: int = 0  # the hosted tool calls the hold covers (gateway.hosted_tools)
     route: dict[str, Any] | None = None
     served: ModelSpec | None = None
     target: Target | None = None

@@ -222,10 +222,11 @@ def usage_draft(call: Call, usage: Usage, status: str, error_code: str = "", ttf
     tier = call.request.params.get("service_tier")
     service_tier = tier if isinstance(tier, str) else None
     cost = cost_of(usage, spec.prices, service_tier=service_tier) if spec is not None else ZERO
-    if usage.clamped and call.held is not None:
-        # The upstream reported more than the request could use: what it may cost is what was held (and so
-        # counted against the team's hard budgets), never more.
-        cost = min(cost, call.held)
+    clamped = usage.clamped
+    if call.held is not None and cost > call.held:
+        # More than the request was admitted for (a lying upstream, more hosted calls than the hold allowed): what
+        # it may cost is what was held, and so counted against the team's hard budgets, never more; flagged.
+        cost, clamped = call.held, True
     if call.route is not None and call.baseline is not None and call.cache_status != "hit":
         # Savings = baseline_cost - cost: the same tokens priced at the model the client would otherwise use.
         call.route["baseline_cost"] = str(cost_of(usage, call.baseline.prices, service_tier=service_tier))
@@ -246,7 +247,7 @@ def usage_draft(call: Call, usage: Usage, status: str, error_code: str = "", ttf
         reasoning_tokens=usage.reasoning_tokens,
         images=usage.images,
         tokens_estimated=usage.estimated,
-        tokens_clamped=usage.clamped,
+        tokens_clamped=clamped,
         cost=cost,
         price_version=spec.prices.version if spec is not None else 0,
         upstream_cost=usage.upstream_cost,

@@ -31,13 +31,21 @@ def fitting_cap(
     choices: int,
     current: int,
     service_tier: str | None = None,
+    media_tokens: int = 0,
+    hosted_calls: int = 0,
 ) -> int | None:
     """The largest per-choice output cap whose hold (priced as the hold is: the service tier's prices, the
-    per-request fee) fits in `available` on every model of the chain, or None when it is under the floor or
-    no smaller than the cap the hold already assumed."""
+    per-request fee, the media and the hosted calls) fits in `available` on every model of the chain, or None
+    when it is under the floor or no smaller than the cap the hold already assumed."""
     cap = min(
         affordable_output_tokens(
-            available, prompt_tokens=prompt_tokens, images=images, prices=spec.prices, service_tier=service_tier
+            available,
+            prompt_tokens=prompt_tokens,
+            images=images,
+            prices=spec.prices,
+            service_tier=service_tier,
+            media_tokens=media_tokens,
+            hosted_calls=hosted_calls,
         )
         // max(1, choices)
         for spec in chain

@@ -17,7 +17,8 @@ from llmhub.errors import HubError, InsufficientCredits, InvalidRequest
 from llmhub.gateway import auto_router, charging, response_cache, sweeper
 from llmhub.gateway.call import Call, Caller, dropped_note
 from llmhub.gateway.fitting import asked_cap, fitting_cap, with_cap
-from llmhub.gateway.tokens import PromptSize, measure
+from llmhub.gateway.hosted_tools import HOSTED_CALL_PROMPT_TOKENS, hosted_call_allowance
+from llmhub.gateway.tokens import MEDIA_PART_TOKENS_CEILING, PromptSize, measure
 from llmhub.providers.base import ChatRequest, Usage
 from llmhub.providers.registry import passes_through, takes_param
 
@@ -83,8 +84,11 @@ async def plan(caller: Caller, request: ChatRequest) -> Call:
     call.prompt_estimate, call.images = estimate, size.images
     if auto is not None:
         call.route, call.baseline = auto.route, auto.baseline
-    await _hold_credits(call, size.ceiling, size.images)
-    call.prompt_ceiling = max(call.prompt_ceiling, size.sent_ceiling)
+    # Measured before the hold: nothing may fail between admission and the answer.
+    sent, call.media_tokens = size.sent_ceiling, size.media * MEDIA_PART_TOKENS_CEILING
+    call.hosted_calls = hosted_call_allowance(request)
+    await _hold_credits(call, sent + call.hosted_calls * HOSTED_CALL_PROMPT_TOKENS, size.images)
+    call.prompt_ceiling = sent  # the prompt bound adds the hosted calls the upstream reports it ran
     return call
 
 
@@ -153,7 +157,8 @@ def service_tier(request: ChatRequest) -> str | None:
 
 
 def _hold(call: Call, prompt_tokens: int, images: int) -> Decimal:
-    """The request's worst case: the most it can cost on any model of its chain."""
+    """The request's worst case: the most it can cost on any model of its chain, its media at their rate and the
+    hosted tool calls it allows at their per-call price."""
     return max(
         worst_case_cost(
             prompt_tokens=prompt_tokens,
@@ -161,6 +166,8 @@ def _hold(call: Call, prompt_tokens: int, images: int) -> Decimal:
             images=images,
             prices=s.prices,
             service_tier=service_tier(call.request),
+            media_tokens=call.media_tokens,
+            hosted_calls=call.hosted_calls,
         )
         for s in call.chain
     )
@@ -198,6 +205,8 @@ async def _admit_with_a_fitting_cap(call: Call, refused: InsufficientCredits, pr
             choices=choices,
             current=current // choices,
             service_tier=service_tier(call.request),
+            media_tokens=call.media_tokens,
+            hosted_calls=call.hosted_calls,
         )
     if cap is None:
         if isinstance(refused.available, Decimal) and refused.code == "insufficient_credits":

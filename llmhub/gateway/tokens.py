@@ -103,15 +103,10 @@ class PromptSize:
         return math.ceil((self.message_bytes + self.tools_bytes) / 4) + self.images * 765
 
     @property
-    def ceiling(self) -> int:
-        """`prompt_tokens_ceiling`: what the hold prices."""
-        return math.ceil((self.message_bytes + self.tools_bytes) / 2) + self.images * IMAGE_TOKENS_CEILING
-
-    @property
     def sent_ceiling(self) -> int:
-        """An upper estimate of all an upstream may bill as input (what its reported prompt is bounded by): the
-        messages and every parameter, or the client's own body when it passes through, and for each audio,
-        video or document part the most it may count."""
+        """An upper estimate of all an upstream may bill as input (what the hold prices and its reported prompt is
+        bounded by): the messages and every parameter, or the client's own body when it passes through, and for
+        each audio, video or document part the most it may count."""
         sent = math.ceil((self.message_bytes + self.params_bytes) / 2) + self.images * IMAGE_TOKENS_CEILING
         return max(sent, self.body_ceiling) + self.media * MEDIA_PART_TOKENS_CEILING
 

@@ -1,7 +1,7 @@
 """Upstream usage held to what the request could have used: counts non-negative and within a database
 integer, output at most the request's max output × n, the prompt at most the hub's own upper estimate of it
 (× PROMPT_BOUND_FACTOR + PROMPT_BOUND_SLACK), and a reported cost kept only when it is finite and plausible.
-A count cut down is flagged on the usage record (and its charge is then held to the hold: charging.py)."""
+A count cut down is flagged on the usage record; any charge above the hold is cut to it (charging.usage_draft)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from llmhub.catalog import cost_of
 from llmhub.catalog.pricing import DETAIL_OF
 from llmhub.gateway.call import Call
 from llmhub.gateway.charging import MAX_COUNT
+from llmhub.gateway.hosted_tools import HOSTED_CALL_PROMPT_TOKENS, MAX_SERVER_TOOL_CALLS
 from llmhub.gateway.planning import max_output
 from llmhub.providers.base import Usage
 
@@ -20,14 +21,10 @@ from llmhub.providers.base import Usage
 # price for the same tokens, plus a cent: beyond that it is noise, not a price.
 PLAUSIBLE_COST_FACTOR = 10
 PLAUSIBLE_COST_SLACK = Decimal("0.01")
-# Hosted tool calls one answer can bill, per tool: beyond this an upstream's count is noise, not searches.
-MAX_SERVER_TOOL_CALLS = 100
 # The prompt an upstream may report: the hold's upper estimate (2 bytes a token, images at their ceiling) times
 # this factor, plus this many tokens for what the upstream adds itself (chat templates, tool schemas it renders).
 PROMPT_BOUND_FACTOR = 2
 PROMPT_BOUND_SLACK = 1_000
-# What one hosted tool call (a web search, a fetched page, a file search) may add to the prompt the upstream bills.
-HOSTED_CALL_PROMPT_TOKENS = 100_000
 
 
 def counts_valid(usage: Usage) -> bool:

@@ -28,9 +28,9 @@ def synced(hub_url):
 
 
 def complete(hub_url: str, key: str, model: str, prompt_tokens: int = 0, **extra: object) -> Decimal:
-    """The cost of one request whose prompt is about `prompt_tokens` long (the hub bounds an upstream's prompt
-    count by its own estimate of the prompt, so a test's scripted count needs a prompt that size)."""
-    content = "hi " + "a" * prompt_tokens
+    """The cost of one request whose prompt is about `prompt_tokens` long (the hub charges no more than its hold,
+    which sizes a prompt at 2 bytes a token, so a test's scripted count needs a prompt of twice as many bytes)."""
+    content = "hi " + "a" * (2 * prompt_tokens)
     response = httpx.post(
         f"{hub_url}/chat/completions",
         headers={"Authorization": f"Bearer {key}"},

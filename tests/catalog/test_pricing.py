@@ -91,13 +91,22 @@ _rates = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("200"), places
 _fees = st.sampled_from([Decimal("0"), Decimal("0.005"), Decimal("0.5")])
 
 
+_details = st.lists(st.tuples(st.sampled_from(["input_audio", "input_image", "input_video"]), _rates), max_size=3,
+                    unique_by=lambda detail: detail[0]).map(tuple)  # fmt: skip
+_per_call = st.lists(st.tuples(st.sampled_from(["web_search", "file_search"]), _fees), max_size=2,
+                     unique_by=lambda priced: priced[0]).map(tuple)  # fmt: skip
+
+
 @st.composite
 def _prices(draw: st.DrawFn) -> Prices:
-    priority = Prices(input=draw(_rates), output=draw(_rates), request=draw(_fees))
-    tiers = (Tier("output", 1_000, draw(_rates)),) if draw(st.booleans()) else ()
+    priority = Prices(input=draw(_rates), output=draw(_rates), request=draw(_fees), details=draw(_details),
+                      per_call=draw(_per_call))  # fmt: skip
+    tiers: tuple[Tier, ...] = (Tier("output", 1_000, draw(_rates)),) if draw(st.booleans()) else ()
+    tiers += (Tier("input_audio", 100_000, draw(_rates)),) if draw(st.booleans()) else ()
     return Prices(
         input=draw(_rates), output=draw(_rates), image=draw(st.sampled_from([Decimal("0"), Decimal("0.01")])),
-        request=draw(_fees), tiers=tiers, variants=(("priority", priority),),
+        request=draw(_fees), tiers=tiers, variants=(("priority", priority),), details=draw(_details),
+        per_call=draw(_per_call),
     )  # fmt: skip
 
 
@@ -105,17 +114,24 @@ def _prices(draw: st.DrawFn) -> Prices:
 @given(
     prices=_prices(),
     available=st.decimals(min_value=Decimal("0"), max_value=Decimal("50"), places=8),
-    prompt_tokens=st.integers(0, 200_000),
+    text_tokens=st.integers(0, 200_000),
+    media_tokens=st.sampled_from([0, 200_000, 400_000]),
+    hosted_calls=st.integers(0, 5),
     images=st.integers(0, 3),
     tier=st.sampled_from([None, "priority", "flex"]),
 )
-def test_the_affordable_cap_is_the_largest_whose_worst_case_fits(prices, available, prompt_tokens, images, tier):
+def test_the_affordable_cap_is_the_largest_whose_worst_case_fits(
+    prices, available, text_tokens, media_tokens, hosted_calls, images, tier
+):
+    # As planning holds: the media and the hosted calls' prompt are part of the prompt.
+    prompt_tokens = text_tokens + media_tokens + hosted_calls * 100_000
+    extras = {"media_tokens": media_tokens, "hosted_calls": hosted_calls}
     cap = affordable_output_tokens(available, prompt_tokens=prompt_tokens, images=images, prices=prices,
-                                   service_tier=tier)  # fmt: skip
+                                   service_tier=tier, **extras)  # fmt: skip
 
     def worst(output: int) -> Decimal:
         return worst_case_cost(prompt_tokens=prompt_tokens, max_output_tokens=output, images=images, prices=prices,
-                               service_tier=tier)  # fmt: skip
+                               service_tier=tier, **extras)  # fmt: skip
 
     if cap > 0:
         assert worst(cap) <= available
@@ -137,3 +153,23 @@ def test_the_affordable_cap_is_priced_at_the_service_tier_with_the_fee():
         == 8333
     )
     assert affordable_output_tokens(Decimal("0.4"), prompt_tokens=0, images=0, prices=prices) == 0
+
+
+def test_media_tokens_are_held_at_the_dearest_media_rate_above_the_input_rate():
+    # 200,000 media tokens of a 200,100-token prompt at $1/M (audio), the rest at $0.30/M, 100 output at $2.50/M.
+    hold = worst_case_cost(prompt_tokens=200_100, max_output_tokens=100, images=0, prices=DETAILED,
+                           media_tokens=200_000)  # fmt: skip
+    assert hold == Decimal("0.20028000")
+    cheap_media = Prices(input=Decimal("2"), output=Decimal("8"), details=(("input_image", Decimal("1")),))
+    assert worst_case_cost(prompt_tokens=1_000, max_output_tokens=0, images=0, prices=cheap_media,
+                           media_tokens=1_000) == Decimal("0.002")  # fmt: skip
+
+
+def test_hosted_calls_are_held_at_the_dearest_per_call_price():
+    prices = Prices(input=Decimal("2"), output=Decimal("8"),
+                    per_call=(("file_search", Decimal("0.0025")), ("web_search", Decimal("0.01"))))  # fmt: skip
+    # Three calls at $0.01, and the 300,000 prompt tokens the caller counted for them at $2/M.
+    assert worst_case_cost(prompt_tokens=300_000, max_output_tokens=0, images=0, prices=prices,
+                           hosted_calls=3) == Decimal("0.63")  # fmt: skip
+    assert affordable_output_tokens(Decimal("0.64"), prompt_tokens=300_000, images=0, prices=prices,
+                                    hosted_calls=3) == 1250  # fmt: skip

@@ -18,7 +18,14 @@ from tests.providers import recorded_anthropic as shapes
 pytestmark = pytest.mark.django_db(transaction=True)
 
 UPSTREAM_ID = "claude-3-5-sonnet-20241022"  # the anthropic deployment of the catalog's claude-3-5-sonnet
-ASK = {"model": "claude-3-5-sonnet", "max_tokens": 1024, "messages": [{"role": "user", "content": "Paris weather?"}]}
+# The hosted tool, declared as Anthropic's clients declare it: the hold covers its `max_uses` searches.
+WEB_SEARCH = {"type": "web_search_20250305", "name": "web_search", "max_uses": 5}
+ASK = {
+    "model": "claude-3-5-sonnet",
+    "max_tokens": 1024,
+    "messages": [{"role": "user", "content": "Paris weather?"}],
+    "tools": [WEB_SEARCH],
+}
 EXACT = Decimal("0.00000001")
 
 
