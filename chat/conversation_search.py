@@ -42,7 +42,11 @@ def marked(text: str, query: str, context: int | None = None) -> Segments:
         if len(after) > context:
             cut = after[:context]
             after = (cut.rsplit(" ", 1)[0] if " " in cut[-15:] else cut) + "…"
-    segments = [{"text": before, "mark": False}, {"text": text[start:end], "mark": True}, {"text": after, "mark": False}]
+    segments = [
+        {"text": before, "mark": False},
+        {"text": text[start:end], "mark": True},
+        {"text": after, "mark": False},
+    ]
     return [s for s in segments if s["text"]]
 
 

@@ -21,9 +21,7 @@ class Conversation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     # Organising the sidebar (chat/organise.py): a folder of the owner's (unfiled when it is deleted), and a pin.
-    folder = models.ForeignKey(
-        "Folder", on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations"
-    )
+    folder = models.ForeignKey("Folder", on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations")
     pinned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

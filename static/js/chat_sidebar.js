@@ -135,7 +135,7 @@ async function runSearch(query) {
   if (!response.ok) { status.textContent = t("Search failed. Try again."); return; }
   const body = await response.json();
   resultList.replaceChildren(...body.results.map(resultItem));
-  status.textContent = body.results.length ? t("%s conversations match.", body.results.length) : t("No conversations match “%s”.", query);
+  status.textContent = body.results.length ? t("Matching conversations: %s", body.results.length) : t("No conversations match “%s”.", query);
   results.hidden = false;
   list.hidden = true;
 }
