@@ -74,6 +74,10 @@ list.addEventListener("keydown", (e) => {
     e.stopPropagation();
   }
 });
+// A click elsewhere closes an open "…" menu.
+document.addEventListener("click", (e) => {
+  document.querySelectorAll(".conv-actions[open]").forEach((menu) => { if (!menu.contains(e.target)) menu.open = false; });
+});
 $("folder-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   const input = $("folder-name");
