@@ -9,14 +9,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Max, Q
 
 from chat.models import Conversation, Message
 
 MAX_QUERY_CHARS = 200
 MAX_RESULTS = 20
 CONTEXT_CHARS = 60
-MESSAGES_READ = 200  # matching messages read to find snippets (the newest first)
 
 Segments = list[dict[str, Any]]
 
@@ -66,13 +65,14 @@ def search_conversations(user: Any, query: str) -> list[dict[str, Any]]:
             :MAX_RESULTS
         ]
     )
-    texts: dict[int, str] = {}
-    for conversation_id, content in (
+    # The newest matching message of each conversation found: at most MAX_RESULTS texts are read.
+    newest = (
         messages.filter(conversation_id__in=[c.id for c in found])
-        .order_by("-id")
-        .values_list("conversation_id", "content")[:MESSAGES_READ]
-    ):
-        texts.setdefault(conversation_id, content)
+        .values("conversation_id")
+        .annotate(newest=Max("id"))
+        .values_list("newest", flat=True)
+    )
+    texts = dict(Message.objects.filter(id__in=list(newest)).values_list("conversation_id", "content"))
     return [
         {
             "id": conversation.id,

@@ -101,3 +101,12 @@ def test_search_needs_a_signed_in_person(client):
 def test_marked_without_a_match_shows_the_start():
     assert marked("abc", "zzz", 60) == [{"text": "abc", "mark": False}]
     assert marked("Straße", "STRASSE") == [{"text": "Straße", "mark": False}]
+
+
+def test_the_snippet_comes_from_the_newest_matching_message(alice):
+    conversation = new_conversation(alice, title="Log")
+    conversation.messages.create(role="user", content="first kiwi")
+    conversation.messages.create(role="assistant", content="no match")
+    conversation.messages.create(role="user", content="second kiwi")
+    [result] = search(alice, "kiwi").json()["results"]
+    assert joined(result["snippet"]) == "second kiwi"
