@@ -20,6 +20,9 @@ class Conversation(models.Model):
     max_tokens = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # Organising the sidebar (chat/organise.py): a folder of the owner's (unfiled when it is deleted), and a pin.
+    folder = models.ForeignKey("Folder", on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations")
+    pinned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -199,3 +202,18 @@ class TeamModelDefault(models.Model):
     team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="chat_model_default")
     model = models.CharField(max_length=100)
     updated_at = models.DateTimeField(auto_now=True)
+
+
+class Folder(models.Model):
+    """A person's folder of conversations in the chat sidebar."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_folders")
+    name = models.CharField(max_length=80)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name

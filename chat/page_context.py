@@ -13,6 +13,7 @@ from chat.conversations import conversations_for, default_model, team_for, teams
 from chat.message_view import format_credits
 from chat.model_picker import is_choosable, ranked_groups, remembered_model
 from chat.model_pins import favourites_of, team_default
+from chat.sidebar import sidebar_for, zone_named
 from chat.typical_message import typical_message
 from llmhub.catalog import snapshot
 
@@ -40,12 +41,16 @@ def picker_context(user: Any, team: Any, conversation: Any = None) -> dict[str, 
     }
 
 
-def chat_page(user: Any, query: str = "", **extra: Any) -> dict[str, Any]:
+def chat_page(user: Any, query: str = "", *, zone: str = "", **extra: Any) -> dict[str, Any]:
+    """`zone`: the browser's time zone (its cookie), for the sidebar's date groups."""
     conversation = extra.get("conversation")
     team = conversation.team if conversation else team_for(user)
     context = {
         "teams": teams_of(user),
-        "conversations": conversations_for(user, query)[:200],
+        # A search without scripts lists its matches; otherwise the sidebar shows pins, folders and dates.
+        "conversations": conversations_for(user, query)[:200] if query else [],
+        "sidebar": None if query else sidebar_for(user, zone_named(zone)),
+        "current_id": conversation.id if conversation else None,
         "query": query,
         "team": team,
         "credits": format_credits(team.balance) if team else "",

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from chat import share_views, views
+from chat import organise_views, share_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -24,6 +24,14 @@ urlpatterns = [
     path("shared/<int:link_id>/revoke", share_views.share_revoke, name="shared-link-revoke"),
     path("s/<str:token>/", share_views.shared_conversation, name="shared-conversation"),
     path("s/<str:token>/images/<int:image_id>", share_views.shared_image, name="shared-image"),
+    # Organise and find (the sidebar): its list, folders, pins, moves, live search.
+    path("c/list", organise_views.conversation_list, name="conversation-list"),
+    path("c/search", organise_views.search, name="conversation-search"),
+    path("c/folders/new", organise_views.folder_new, name="folder-new"),
+    path("c/folders/<int:folder_id>/rename", organise_views.folder_rename, name="folder-rename"),
+    path("c/folders/<int:folder_id>/delete", organise_views.folder_delete, name="folder-delete"),
+    path("c/<int:conversation_id>/pin", organise_views.pin, name="conversation-pin"),
+    path("c/<int:conversation_id>/folder", organise_views.move, name="conversation-move"),
     path("compare/", views.compare, name="compare"),
     path("compare/new", views.compare_create, name="compare-new"),
     path("compare/<int:run_id>/", views.compare, name="compare-run"),

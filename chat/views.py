@@ -20,6 +20,7 @@ from chat.model_picker import model_groups, remember_model
 from chat.model_pins import set_favourite, set_team_default
 from chat.models import ChatImage, Conversation
 from chat.page_context import chat_page, picker_context
+from chat.sidebar import TIME_ZONE_COOKIE
 from llmhub.errors import HubError, InvalidRequest, NotFound, RequestTooLarge
 
 
@@ -39,7 +40,8 @@ def _opened(request: HttpRequest, conversation_id: int) -> Conversation:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "chat/chat.html", chat_page(request.user, request.GET.get("q", "").strip()))
+    context = chat_page(request.user, request.GET.get("q", "").strip(), zone=request.COOKIES.get(TIME_ZONE_COOKIE, ""))
+    return render(request, "chat/chat.html", context)
 
 
 @login_required
@@ -51,7 +53,12 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
     messages = [message_context(m, kept, mine) for m in thread]
     total = format_cost(versions.billed_total(found))
     context = chat_page(
-        request.user, request.GET.get("q", "").strip(), conversation=found, messages=messages, total=total
+        request.user,
+        request.GET.get("q", "").strip(),
+        zone=request.COOKIES.get(TIME_ZONE_COOKIE, ""),
+        conversation=found,
+        messages=messages,
+        total=total,
     )
     return render(request, "chat/chat.html", context)
 

@@ -5,6 +5,7 @@ import * as dom from "./chat_dom.js";
 import { setupFeedback } from "./chat_feedback.js";
 import { setupModelPicker } from "./chat_models.js";
 import { setupShare } from "./chat_share.js";
+import { reloadList } from "./chat_sidebar.js";
 import { t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -158,17 +159,8 @@ function connect() {
   });
 }
 
-function addToSidebar(id, url) {
-  $("no-conversations")?.remove();
-  document.querySelectorAll("#conv-list a[aria-current]").forEach((a) => a.removeAttribute("aria-current"));
-  const item = document.createElement("li");
-  const link = document.createElement("a");
-  link.href = url;
-  link.dataset.conversation = id;
-  link.setAttribute("aria-current", "page");
-  link.textContent = t("New chat");
-  item.append(link);
-  $("conv-list").prepend(item);
+async function addToSidebar(id) {
+  await reloadList(String(id)); // the sidebar's list, drawn by the server, with the new chat under Today
 }
 
 async function ensureConversation() {
@@ -181,7 +173,7 @@ async function ensureConversation() {
   if (!response.ok) throw new Error(body.error?.message || t("Could not start a conversation."));
   conversationId = body.id;
   history.replaceState(null, "", body.url);
-  addToSidebar(body.id, body.url);
+  await addToSidebar(body.id);
   // The page was a new chat: point its conversation menu at the conversation just made.
   $("rename-form").action = `/c/${body.id}/rename`;
   $("delete-form").action = `/c/${body.id}/delete`;
