@@ -66,6 +66,7 @@ def message_json(message: Message, versions: dict[int, list[int]] | None = None)
             versions=version_info(message, versions),
             asked=message.asked,
             route=route_view(message),
+            refusal=message.refusal if message.status == Message.ERROR else None,
         )
     return body
 
@@ -87,4 +88,5 @@ def message_context(message: Message, versions: dict[int, list[int]] | None = No
         "html": render_markdown(message.content) if message.role == Message.ASSISTANT else "",
         "images": image_urls(message),
         "cost": format_cost(message.cost),
+        "refusal": message.refusal if message.status == Message.ERROR else None,
     }
