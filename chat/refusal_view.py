@@ -7,7 +7,7 @@ The API keeps its own messages (billing/refusal_wording.py, billing/budgets.py):
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -53,6 +53,12 @@ def shown_time(moment: dt.datetime) -> str:
     return f"{formats.date_format(local, 'DATETIME_FORMAT')} ({local.tzname()})"
 
 
+def dollars(amount: Decimal, *, rounding: str) -> str:
+    """Money in a member's sentence: whole cents, a cost rounded up and what is left rounded down (never more
+    hopeful than the ledger); the payload keeps the exact amounts."""
+    return usd_text(amount.quantize(Decimal("0.01"), rounding=rounding))
+
+
 def suggested_amount(hold: Decimal, available: Decimal) -> Decimal:
     """What to ask for: the shortfall of this answer rounded up to whole dollars, at least $5."""
     shortfall = max(hold - max(available, ZERO), ZERO)
@@ -71,9 +77,9 @@ def _credits(refused: InsufficientCredits, team: Team) -> dict[str, Any]:
         words = _("%(team)s has no credits left, so this answer cannot run.") % {"team": team.name}
     else:
         words = _("This answer could cost up to %(hold)s; %(team)s has %(left)s left.") % {
-            "hold": usd_text(hold),
+            "hold": dollars(hold, rounding=ROUND_CEILING),
             "team": team.name,
-            "left": usd_text(available),
+            "left": dollars(available, rounding=ROUND_FLOOR),
         }
     decides = who_decides(team)
     words += " " + _("Ask for credits: %(who)s will decide.") % {"who": decides.label}
@@ -98,8 +104,8 @@ def _limit(refused: BudgetExceeded, team: Team) -> dict[str, Any]:
         "team": team.name,
         "period": _period_word(budget.period),
         "limit": usd_text(budget.amount),
-        "hold": usd_text(hold),
-        "left": usd_text(left),
+        "hold": dollars(hold, rounding=ROUND_CEILING),
+        "left": dollars(left, rounding=ROUND_FLOOR),
     }
     if budget.user_id is not None:
         code = "member_cap"

@@ -194,7 +194,7 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="llmhub@localhost")
 # The hub's public address, for links in emails (alerts, credit requests): SITE_URL (HUB_URL, its older name,
 # still read); else the first of ALLOWED_HOSTS on the scheme HTTPS_ONLY implies, on that scheme's own port.
-# `make run` and `make serve` set it from their HOST and PORT. Never a guessed port.
+# `make run` sets it from its HOST and PORT. Never a guessed port.
 SITE_URL = (
     env.str("SITE_URL", default="")
     or env.str("HUB_URL", default="")
