@@ -60,7 +60,7 @@ def test_the_decision_email_links_through_site_url_to_a_page_the_member_can_open
     mail.outbox.clear()
     _as(client, staff.user).post(f"/staff/credit-requests/{asked.pk}/decide/", {"decision": "approve"})
     [email] = [m for m in mail.outbox if m.to == ["bob@example.com"]]
-    [link] = re.findall(r"https?://\S+", email.body)
+    [link] = re.findall(r"https?://\S+", str(email.body))
     assert link == "https://hub.example.org/teams/acme/credits/ask/" and ":8000" not in email.body
     page = _as(client, bob.user).get(link.removeprefix(settings.SITE_URL))
     assert page.status_code == 200 and "approved" in page.content.decode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -47,13 +48,19 @@ def member(research):
     return user
 
 
+def _shown(refused: Any, **where: Any) -> dict[str, Any]:
+    refusal = refusal_for(refused, **where)
+    assert refusal is not None
+    return refusal
+
+
 def _out_of_credits(hold: str = "4.80", available: str = "0.12") -> InsufficientCredits:
     return InsufficientCredits("api words", available=Decimal(available), hold=Decimal(hold))
 
 
 def test_out_of_credits_reads_as_plain_words_with_the_teams_name(upstream, research):
     with translation.override("en"):
-        refusal = refusal_for(_out_of_credits(), team_id=research.pk, request=_request())
+        refusal = _shown(_out_of_credits(), team_id=research.pk, request=_request())
     assert refusal["code"] == "out_of_credits" and refusal["team"] == "Acme Research"
     assert refusal["words"] == (
         "This answer could cost up to $4.80; Acme Research has $0.12 left. Ask for credits: the hub's staff will decide."
@@ -66,20 +73,20 @@ def test_out_of_credits_reads_as_plain_words_with_the_teams_name(upstream, resea
 
 def test_out_of_credits_in_chinese(upstream, research):
     with translation.override("zh-hans"):
-        refusal = refusal_for(_out_of_credits(), team_id=research.pk, request=_request())
+        refusal = _shown(_out_of_credits(), team_id=research.pk, request=_request())
     assert refusal["words"] == "这条回答最多可能花费 $4.80；Acme Research 还剩 $0.12。 申请额度：由平台管理员决定。"
 
 
 def test_a_team_with_nothing_left_is_told_so(upstream, research):
     with translation.override("en"):
-        refusal = refusal_for(_out_of_credits(available="-0.5"), team_id=research.pk, request=_request())
+        refusal = _shown(_out_of_credits(available="-0.5"), team_id=research.pk, request=_request())
     assert refusal["words"].startswith("Acme Research has no credits left, so this answer cannot run.")
     assert refusal["left"] == "0.00"
 
 
 def test_member_sentences_show_whole_cents_a_cost_rounded_up_and_what_is_left_down(upstream, research):
     with translation.override("en"):
-        refusal = refusal_for(_out_of_credits("0.1638675", "0.019"), team_id=research.pk, request=_request())
+        refusal = _shown(_out_of_credits("0.1638675", "0.019"), team_id=research.pk, request=_request())
     assert refusal["words"].startswith("This answer could cost up to $0.17; Acme Research has $0.01 left.")
     assert (refusal["cost_up_to"], refusal["left"]) == ("0.1638675", "0.019")
 
@@ -105,7 +112,7 @@ def _cap_refusal(member, research, *, period=Budget.MONTHLY, user=True):
 def test_a_member_cap_names_the_team_the_limit_and_when_it_starts_again(upstream, research, member, settings):
     settings.TIME_ZONE = "UTC"
     with translation.override("en"):
-        refusal = refusal_for(_cap_refusal(member, research), team_id=research.pk, request=_request())
+        refusal = _shown(_cap_refusal(member, research), team_id=research.pk, request=_request())
     assert refusal["code"] == "member_cap"
     assert refusal["resets_at"] == "2027-01-01T00:00:00+00:00"
     assert refusal["resets_shown"] == "1 Jan 2027 00:00 (UTC)"
@@ -123,14 +130,14 @@ def test_a_cap_names_the_team_admins_who_can_raise_it(upstream, research, member
     lead = get_user_model().objects.create_user("lena", "lena@example.com", "pw", first_name="Lena", last_name="Wu")
     Membership.objects.create(user=lead, team=research, role=Membership.ADMIN)
     with translation.override("en"):
-        refusal = refusal_for(_cap_refusal(member, research), team_id=research.pk, request=_request())
+        refusal = _shown(_cap_refusal(member, research), team_id=research.pk, request=_request())
     assert refusal["words"].endswith("To raise it, ask Lena Wu.")
 
 
 def test_a_team_budget_in_chinese(upstream, research, member, settings):
     settings.TIME_ZONE = "Asia/Shanghai"
     with translation.override("zh-hans"):
-        refusal = refusal_for(
+        refusal = _shown(
             _cap_refusal(member, research, period=Budget.DAILY, user=False), team_id=research.pk, request=_request()
         )
     assert refusal["code"] == "team_budget"
@@ -187,10 +194,10 @@ def test_unknown_and_unfit_models_are_left_out(upstream):
 def test_the_refusal_offers_the_cheapest_chat_model_that_fits_what_is_left(upstream, research):
     request = _request("hi", model="gpt-4o")
     refused = _out_of_credits(hold="0.20", available="0.0001")
-    refusal = refusal_for(refused, team_id=research.pk, request=request)
+    refusal = _shown(refused, team_id=research.pk, request=request)
     chat_models = [n for n in snapshot().models if not n.startswith(("text-embedding", "gemini-embedding"))]
     fitting = [n for n in chat_models if n != "gpt-4o" and _floor_cost(n, request) <= Decimal("0.0001")]
     cheapest = min(fitting, key=lambda n: (_floor_cost(n, request), n))
     assert refusal["cheaper_model"] == cheapest == "deepseek-coder"
-    nothing = refusal_for(_out_of_credits(available="0"), team_id=research.pk, request=request)
+    nothing = _shown(_out_of_credits(available="0"), team_id=research.pk, request=request)
     assert "cheaper_model" not in nothing
