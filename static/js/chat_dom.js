@@ -161,7 +161,7 @@ export function refusalNode(refusal, words) {
   if (refusal.resets_at) Object.assign(text.dataset, { resetsAt: refusal.resets_at, resetsShown: refusal.resets_shown });
   box.append(text);
   const actions = el("p", "refusal-actions");
-  if (refusal.ask_url && refusal.ask_url.startsWith("/")) {
+  if (refusal.ask_url && /^\/(?!\/)/.test(refusal.ask_url)) {  // a path on this hub, never another site
     const ask = el("a", "button", t("Ask for credits"));
     ask.href = refusal.ask_url;
     actions.append(ask);
