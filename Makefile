@@ -57,7 +57,7 @@ run: install-runtime
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py bootstrap_demo --url http://$(HOST):$(PORT)
 	HTTPS_ONLY=$${HTTPS_ONLY:-false} DEMO_UPSTREAM_URL=$${DEMO_UPSTREAM_URL:-http://$(HOST):$(PORT)/demo-upstream/v1} \
-		$(BIN)/daphne -b $(HOST) -p $(PORT) llmhub.asgi:application
+		SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(BIN)/daphne -b $(HOST) -p $(PORT) llmhub.asgi:application
 
 # A deploy's one-off steps, on every release: migrations, the catalog brought up to the installed
 # genai-prices (new models, repricings; admin edits win; a later genai-prices release arrives with

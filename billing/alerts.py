@@ -143,7 +143,7 @@ def _dispatch(alert: BillingAlert, extra: dict[str, Any]) -> None:
         subject=f"[LLM Hub] {team.name}: {alert.message}"[:200],
         body=(
             f"{alert.message}\n\nTeam: {team.name} ({team.slug})\n"
-            f"Balance, burn rate and budgets: {settings.HUB_URL}{reverse('billing-team-credits', args=[team.slug])}\n"
+            f"Balance, burn rate and budgets: {settings.SITE_URL}{reverse('billing-team-credits', args=[team.slug])}\n"
         ),
         recipients=recipients,
         webhook_url=team.alert_webhook_url,

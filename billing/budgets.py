@@ -30,6 +30,12 @@ TOTAL_PERIOD_START = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 class BudgetExceeded(InsufficientCredits):
     code = "budget_exceeded"
 
+    # The facts behind the words, for the chat's own wording (chat/refusal_view.py); set by budget_exceeded().
+    budget: Budget
+    spent: Decimal
+    reserved: Decimal
+    resets_at: dt.datetime | None
+
 
 @dataclass(frozen=True)
 class Period:
@@ -256,4 +262,7 @@ def budget_exceeded(
         "page), or lower max_tokens."
     )
     retry_after = (period.end - now).total_seconds() if period.end else None
-    return BudgetExceeded(message, retry_after=retry_after)
+    refused = BudgetExceeded(message, retry_after=retry_after, hold=amount)
+    refused.budget, refused.resets_at = budget, period.end
+    refused.spent, refused.reserved = to_usd(row.spent), to_usd(row.reserved)
+    return refused

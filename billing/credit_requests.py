@@ -4,6 +4,7 @@ hub admins are emailed when one is opened, the requester and the team admins whe
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing.audit_log import Target, record
 from billing.display import usd_text
@@ -23,6 +25,20 @@ from billing.money import to_usd
 from llmhub.errors import InvalidRequest, NotFound
 
 log = logging.getLogger("llmhub.billing.credit_requests")
+
+
+@dataclass(frozen=True)
+class Deciders:
+    """Who decides a team's credit requests, as the member is told."""
+
+    label: str  # "the hub's staff"
+    team_has_admin: bool  # a team with no admin still reaches staff: they decide every team's requests
+
+
+def who_decides(team: Team) -> Deciders:
+    """Staff decide credit requests (their queue lists every team's, whether or not the team has an admin)."""
+    has_admin = Membership.objects.filter(team=team, role=Membership.ADMIN, user__is_active=True).exists()
+    return Deciders(label=_("the hub's staff"), team_has_admin=has_admin)
 
 
 def credit_request_open(*, team: Team, by: Any, amount: Decimal, reason: str) -> CreditRequest:
@@ -36,7 +52,7 @@ def credit_request_open(*, team: Team, by: Any, amount: Decimal, reason: str) ->
     _mail(
         f"[LLM Hub] {team.name} asks for {usd_text(asked.amount)} of credits",
         f"{by.get_username()} asks for {usd_text(asked.amount)} for team {team.name} ({team.slug}):\n\n"
-        f"{asked.reason}\n\nApprove or decline: {settings.HUB_URL}{reverse('billing-credit-requests')}\n",
+        f"{asked.reason}\n\nApprove or decline: {settings.SITE_URL}{reverse('billing-credit-requests')}\n",
         list(staff.values_list("email", flat=True)),
     )
     return asked
@@ -75,8 +91,9 @@ def _audit(asked: CreditRequest, team: Team, by: Any) -> None:
 
 
 def _tell_team(asked: CreditRequest, team: Team) -> None:
+    """The requester gets a link to their own requests (a page they can open); the team's admins, to its credits."""
     admins = Membership.objects.filter(team=team, role=Membership.ADMIN, user__is_active=True).exclude(user__email="")
-    recipients = {asked.requested_by.email, *admins.values_list("user__email", flat=True)} - {""}
+    admin_emails = set(admins.values_list("user__email", flat=True)) - {asked.requested_by.email, ""}
     what = "approved" if asked.state == CreditRequest.APPROVED else "declined"
     note = (
         f"\n\nNote from {asked.decided_by.get_username() if asked.decided_by else 'staff'}: {asked.note}"
@@ -84,12 +101,16 @@ def _tell_team(asked: CreditRequest, team: Team) -> None:
         else ""
     )
     granted = f" The team's balance is now {usd_text(team.balance)}." if asked.grant else ""
+    subject = f"[LLM Hub] Credit request for {team.name} {what}: {usd_text(asked.amount)}"
+    told = f"The request for {usd_text(asked.amount)} by {asked.requested_by.get_username()} was {what}.{granted}{note}"
+    mine = f"{settings.SITE_URL}{reverse('billing-ask-credits', args=[team.slug])}"
     _mail(
-        f"[LLM Hub] Credit request for {team.name} {what}: {usd_text(asked.amount)}",
-        f"The request for {usd_text(asked.amount)} by {asked.requested_by.get_username()} was {what}.{granted}{note}"
-        f"\n\nTeam credits: {settings.HUB_URL}{reverse('billing-team-credits', args=[team.slug])}\n",
-        sorted(recipients),
+        subject,
+        f"{told}\n\nYour credit requests: {mine}\n",
+        [asked.requested_by.email] if asked.requested_by.email else [],
     )
+    credits = f"{settings.SITE_URL}{reverse('billing-team-credits', args=[team.slug])}"
+    _mail(subject, f"{told}\n\nTeam credits: {credits}\n", sorted(admin_emails))
 
 
 def _mail(subject: str, body: str, recipients: list[str]) -> None:

@@ -157,7 +157,7 @@ def reserve_credits(
         available = balance - reserved
         if available < amount:
             raise InsufficientCredits(
-                insufficient_credits_message(hold=amount, available=available), available=available
+                insufficient_credits_message(hold=amount, available=available), available=available, hold=amount
             )
         spend_ids = budgets.hold_against_budgets(
             budgets.budgets_for(team_id=team_id, user_id=user_id, key_id=key_id), amount, now

@@ -107,7 +107,9 @@ def hold(
         if held or existed:
             return
         available = rows.money(balance) - rows.money(reserved)
-        raise InsufficientCredits(insufficient_credits_message(hold=amount, available=available), available=available)
+        raise InsufficientCredits(
+            insufficient_credits_message(hold=amount, available=available), available=available, hold=amount
+        )
 
     return Statement(_HOLD_SQL, params, finish, fallback)
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("teams/<slug:slug>/budgets/", controls.budget_add, name="billing-budget-add"),
     path("teams/<slug:slug>/budgets/<int:budget_id>/", controls.budget_change, name="billing-budget-change"),
     path("teams/<slug:slug>/budgets/<int:budget_id>/delete/", controls.budget_delete, name="billing-budget-delete"),
+    path("credits/ask/", credit_requests.ask_credits_start, name="billing-ask-credits-start"),
     path("teams/<slug:slug>/credits/ask/", credit_requests.ask_credits, name="billing-ask-credits"),
     path("staff/credit-requests/", credit_requests.credit_requests_page, name="billing-credit-requests"),
     path(

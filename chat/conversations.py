@@ -254,5 +254,6 @@ def finish_message(message_id: int, outcome: Outcome) -> Message:
         latency_ms=outcome.latency_ms,
         ttft_ms=outcome.ttft_ms,
         route=outcome.route,
+        refusal=outcome.refusal,
     )
     return Message.objects.select_related("conversation").get(id=message_id)

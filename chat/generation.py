@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from billing.access import require_spender
 from billing.display import exact_amount
+from chat.refusal_view import refusal_for
 from llmhub.errors import HubError
 from llmhub.gateway import Call, Caller, StreamEvent, open_stream, plan
 from llmhub.infra.db_executor import run_db
@@ -47,6 +48,7 @@ class Outcome:
     parts: list[str] = field(default_factory=list)
     route: dict[str, Any] | None = None  # an auto-routed answer: the router's decision (Call.route)
     notice: str = ""  # how the gateway ran it, e.g. with a lowered output cap so it fits the team's credits
+    refusal: dict[str, Any] | None = None  # a 402/429 before it ran, for the page's words and buttons
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -61,6 +63,7 @@ class Outcome:
             "latency_ms": self.latency_ms,
             "ttft_ms": self.ttft_ms,
             "notice": self.notice,
+            "refusal": self.refusal,
         }
 
 
@@ -116,6 +119,15 @@ async def stream_answer(caller: Caller, request: ChatRequest, outcome: Outcome, 
                 await _apply(event, outcome, on_delta, started)
     except HubError as exc:
         outcome.status, outcome.error, outcome.error_code = "error", explain(exc), exc.code
+        if exc.status == 402:
+            outcome.refusal = await run_db(
+                in_current_language(refusal_for), exc, team_id=caller.team_id, request=request
+            )
+            if outcome.refusal is not None:
+                outcome.error = outcome.refusal["words"]  # the plain words, also where the page is read again
+        elif exc.status == 429:
+            wait = max(1, math.ceil(float(exc.retry_after))) if exc.retry_after else None
+            outcome.refusal = {"code": "rate_limited", "words": outcome.error, "retry_after": wait}
     except asyncio.CancelledError:
         outcome.status = "cancelled"
         raise

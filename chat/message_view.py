@@ -74,6 +74,7 @@ def message_json(
             route=route_view(message),
             rateable=rateable(message),
             feedback=feedback_json(feedback.get(message.id) if feedback is not None else owner_feedback(message)),
+            refusal=message.refusal if message.status == Message.ERROR else None,
         )
     return body
 
@@ -101,4 +102,5 @@ def message_context(
         "cost": format_cost(message.cost),
         "rateable": rateable(message),
         "feedback": feedback_json((feedback or {}).get(message.id)),
+        "refusal": message.refusal if message.status == Message.ERROR else None,
     }

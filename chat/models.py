@@ -69,6 +69,8 @@ class Message(models.Model):
     # An auto-routed answer: the route asked for ("auto:code") and the router's decision (its `route` record).
     routed_as = models.CharField(max_length=100, blank=True)
     route = models.JSONField(null=True, blank=True)
+    # A refusal before the answer ran (402, 429): its facts and plain words for the page (chat/refusal_view.py).
+    refusal = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -80,11 +80,13 @@ class InsufficientCredits(HubError):
     code = "insufficient_credits"
     type = "insufficient_quota"
 
-    def __init__(self, message: str, *, available: object = None, **kwargs: object) -> None:
+    def __init__(self, message: str, *, available: object = None, hold: object = None, **kwargs: object) -> None:
         super().__init__(message, **kwargs)  # type: ignore[arg-type]  # the keyword arguments of HubError
         # The team's available credits (a Decimal) when the refusal is the balance, so the gateway can lower
         # the output cap to what fits; None for budgets and member caps.
         self.available = available
+        # What the request would have held (a Decimal), for the chat's plain words; None when not known.
+        self.hold = hold
 
 
 class PermissionDenied(HubError):

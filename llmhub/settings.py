@@ -193,8 +193,14 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="llmhub@localhost")
-# Where the hub is reached, for links in emails (alerts, credit requests).
-HUB_URL = env.str("HUB_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The hub's public address, for links in emails (alerts, credit requests): SITE_URL (HUB_URL, its older name,
+# still read); else the first of ALLOWED_HOSTS on the scheme HTTPS_ONLY implies, on that scheme's own port.
+# `make run` sets it from its HOST and PORT. Never a guessed port.
+SITE_URL = (
+    env.str("SITE_URL", default="")
+    or env.str("HUB_URL", default="")
+    or f"{'https' if HTTPS_ONLY else 'http'}://{next((h for h in ALLOWED_HOSTS if h not in ('*', '')), 'localhost').lstrip('.')}"
+).rstrip("/")
 
 # Chat image uploads per person and hour (chat/attachments.py): at most this many, and this many megabytes.
 CHAT_UPLOADS_PER_HOUR = env.int("CHAT_UPLOADS_PER_HOUR", default=40)

@@ -11,8 +11,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from billing.access import is_team_admin, staff_required
-from billing.credit_requests import credit_request_decide, credit_request_open, decided_requests, open_requests
+from billing.access import is_team_admin, member_teams, staff_required
+from billing.credit_requests import (
+    credit_request_decide,
+    credit_request_open,
+    decided_requests,
+    open_requests,
+    who_decides,
+)
 from billing.display import usd_text
 from billing.limit_forms import CreditRequestForm, DecisionForm
 from billing.models import CreditRequest, Team
@@ -28,18 +34,28 @@ def _member_team(user: Any, slug: str) -> Team:
 
 
 @login_required
+def ask_credits_start(request: HttpRequest) -> HttpResponse:
+    """The nav's "Ask for credits": straight to the ask page of the person's team, or a choice of their teams."""
+    teams = member_teams(request.user)
+    if len(teams) == 1:
+        return redirect("billing-ask-credits", slug=teams[0].slug)
+    return render(request, "billing/ask_credits_teams.html", {"teams": teams})
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def ask_credits(request: HttpRequest, slug: str) -> HttpResponse:
     """Any member of the team asks for credits; team admins see the same form on the team page."""
     team = _member_team(request.user, slug)
     manages = request.user.is_staff or is_team_admin(request.user, team)
-    form = CreditRequestForm(request.POST or None)
+    # The chat's "Ask for credits" suggests an amount (?amount=); the form checks it like a typed one.
+    form = CreditRequestForm(request.POST or None, initial={"amount": request.GET.get("amount", "")[:20]})
     if request.method == "POST" and form.is_valid():
         asked = credit_request_open(team=team, by=request.user, **form.cleaned_data)
         messages.success(
             request,
-            _("You asked for %(amount)s for %(team)s. The hub admins are told by email; you will be too.")
-            % {"amount": usd_text(asked.amount), "team": team.name},
+            _("You asked for %(amount)s for %(team)s. %(who)s will decide and are told by email; you will be too.")
+            % {"amount": usd_text(asked.amount), "team": team.name, "who": who_decides(team).label.capitalize()},
         )
         return (
             redirect("billing-team-credits", slug=team.slug) if manages else redirect("billing-ask-credits", slug=slug)
@@ -47,7 +63,13 @@ def ask_credits(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and manages:
         return credits_page(request, team, invalid={"credit_request_form": form})
     mine = CreditRequest.objects.filter(team=team, requested_by_id=request.user.pk).select_related("decided_by")
-    context = {"team": team, "form": form, "mine": list(mine.order_by("-created_at")[:10]), "manages": manages}
+    context = {
+        "team": team,
+        "form": form,
+        "mine": list(mine.order_by("-created_at")[:10]),
+        "manages": manages,
+        "decides": who_decides(team),
+    }
     return render(request, "billing/ask_credits.html", context, status=400 if form.errors else 200)
 
 

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from billing.access import member_teams
 from billing.charts import bar_breakdown, time_series
 from billing.forms import RangeForm
 from billing.refusals import refusal_counts
@@ -28,5 +29,6 @@ def my_usage(request: HttpRequest) -> HttpResponse:
         "by_model": by_model,
         "recent": recent_usage(request.user),
         "refusals": refusal_counts(spend),
+        "my_teams": member_teams(request.user),
     }
     return render(request, "billing/usage.html", context)

@@ -10,7 +10,7 @@ from llmhub.gateway.completion import complete
 from llmhub.gateway.embeddings import EmbeddingResult, embed, serves_embeddings
 from llmhub.gateway.health import DeploymentHealth, circuit_states, forget_health, health_of, record_test
 from llmhub.gateway.native_calls import count_input_tokens
-from llmhub.gateway.planning import plan
+from llmhub.gateway.planning import cheapest_fitting_model, plan
 from llmhub.gateway.response_cache import CacheMode, mode_from_headers
 from llmhub.gateway.route_scoring import TASKS, TIERS
 from llmhub.gateway.streaming import Stream, StreamEvent, open_stream
@@ -29,6 +29,7 @@ __all__ = [
     "Stream",
     "StreamEvent",
     "add_chore",
+    "cheapest_fitting_model",
     "circuit_states",
     "complete",
     "count_input_tokens",

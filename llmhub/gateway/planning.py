@@ -4,15 +4,18 @@ response cache consulted first. `open_call` is the one prologue of completions a
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+
+from django.conf import settings
 
 from billing import cache_generations
 from billing.keys import check_model_allowed
 from billing.ledger import HoldMeter
 from billing.money import ZERO
 from billing.refusal_wording import insufficient_credits_message
-from llmhub.catalog import ModelSpec, asnapshot, cost_of, find_model, worst_case_cost
+from llmhub.catalog import ModelSpec, asnapshot, cost_of, find_model, snapshot, worst_case_cost
 from llmhub.errors import HubError, InsufficientCredits, InvalidRequest
 from llmhub.gateway import auto_router, charging, response_cache, sweeper
 from llmhub.gateway.call import Call, Caller, dropped_note
@@ -85,11 +88,17 @@ async def plan(caller: Caller, request: ChatRequest) -> Call:
     if auto is not None:
         call.route, call.baseline = auto.route, auto.baseline
     # Measured before the hold: nothing may fail between admission and the answer.
-    sent, call.media_tokens = size.sent_ceiling, size.media * MEDIA_PART_TOKENS_CEILING
-    call.hosted_calls = hosted_call_allowance(request)
-    await _hold_credits(call, sent + call.hosted_calls * HOSTED_CALL_PROMPT_TOKENS, size.images)
-    call.prompt_ceiling = sent  # the prompt bound adds the hosted calls the upstream reports it ran
+    await _hold_credits(call, _held_prompt(call, size), size.images)
+    call.prompt_ceiling = size.sent_ceiling  # the prompt bound adds the hosted calls the upstream reports it ran
     return call
+
+
+def _held_prompt(call: Call, size: PromptSize) -> int:
+    """The prompt tokens `call`'s hold prices: all that may be sent, and what each hosted tool call the request
+    allows may add; notes on `call` the media share and the hosted calls, which the hold prices at their rates."""
+    call.media_tokens = size.media * MEDIA_PART_TOKENS_CEILING
+    call.hosted_calls = hosted_call_allowance(call.request)
+    return size.sent_ceiling + call.hosted_calls * HOSTED_CALL_PROMPT_TOKENS
 
 
 async def plan_for_chain(caller: Caller, request: ChatRequest, chain: list[ModelSpec], *, prompt_ceiling: int) -> Call:
@@ -210,17 +219,60 @@ async def _admit_with_a_fitting_cap(call: Call, refused: InsufficientCredits, pr
         )
     if cap is None:
         if isinstance(refused.available, Decimal) and refused.code == "insufficient_credits":
+            hold = _hold(call, prompt_tokens, images)
             refused = InsufficientCredits(
-                insufficient_credits_message(
-                    hold=_hold(call, prompt_tokens, images), available=refused.available, output_cap=current
-                ),
+                insufficient_credits_message(hold=hold, available=refused.available, output_cap=current),
                 available=refused.available,
+                hold=hold,
             )
         await charging.record_refusal(call, refused)
         raise refused
     call.lowered_cap = (asked_cap(call.request), cap)
     call.request = with_cap(call.request, cap)
     await _admit(call, _hold(call, prompt_tokens, images))
+
+
+def cheapest_fitting_model(request: ChatRequest, candidates: Iterable[str], room: Decimal) -> str | None:
+    """The model among `candidates` on which `request` would be admitted with `room` dollars left (its worst-case
+    hold fits, or does with the output cap lowered down to OUTPUT_CAP_FLOOR, as `plan` would), or None.
+
+    Cheapest by what this prompt plus OUTPUT_CAP_FLOOR output tokens costs on the model (a short answer), then
+    by name. A candidate that cannot take the request itself (images, context window, tools) is left out.
+    Reads the catalog snapshot: call it off the event loop. The chat's "Use a cheaper model".
+    """
+    models = snapshot().models
+    tools = request.params.get("tools") or request.params.get("functions")
+    size = measure(request.messages, tools, request.params, None)
+    choices = max(1, int(request.params.get("n") or 1))
+    tier = service_tier(request)
+    priced: list[tuple[Decimal, str]] = []
+    for name in dict.fromkeys(candidates):
+        if name not in models:
+            continue
+        on_it = dataclasses.replace(request, model=name, fallbacks=[])
+        try:
+            chain = _plan_chain(on_it, models, size)
+        except HubError:
+            continue
+        if chain[0].name != name:
+            continue
+        call = Call(caller=Caller(user_id=0, team_id=0), request=on_it, chain=chain)
+        prompt = _held_prompt(call, size)
+        extras = {"media_tokens": call.media_tokens, "hosted_calls": call.hosted_calls}
+        if _hold(call, prompt, size.images) > room:
+            current = min(max_output(on_it, spec) for spec in chain)
+            cap = fitting_cap(
+                chain=chain, available=room, prompt_tokens=prompt, images=size.images, choices=choices,
+                current=current // choices, service_tier=tier, **extras,
+            )  # fmt: skip
+            if cap is None:
+                continue
+        short = worst_case_cost(
+            prompt_tokens=prompt, max_output_tokens=settings.OUTPUT_CAP_FLOOR, images=size.images,
+            prices=chain[0].prices, service_tier=tier, **extras,
+        )  # fmt: skip
+        priced.append((short, name))
+    return min(priced)[1] if priced else None
 
 
 def _meter(call: Call) -> HoldMeter:

@@ -207,6 +207,13 @@ async function send() {
   }
 }
 
+// "Use a cheaper model": the same message again on the model the server found fits what is left.
+function retryCheaper(model) {
+  if ([...modelPicker.options].some((o) => o.value === model)) modelPicker.value = model;
+  modelPicker.dispatchEvent(new Event("change"));
+  act({ action: "regenerate", model });
+}
+
 function stop() {
   if (streamingId !== null && socket) socket.send({ action: "stop" });
 }
@@ -270,6 +277,8 @@ messages.addEventListener("click", (e) => {
   if (edit) startEdit(Number(edit.dataset.edit));
   const version = e.target.closest("[data-version]");
   if (version && version.dataset.version && streamingId === null) socket?.send({ action: "version", message_id: Number(version.dataset.version) });
+  const cheaper = e.target.closest("[data-cheaper]");
+  if (cheaper && streamingId === null) retryCheaper(cheaper.dataset.cheaper);
   const copy = e.target.closest("[data-copy-answer]");
   if (copy) dom.copyText(copy.closest("article").querySelector(".msg-body").innerText, copy);
 });
@@ -292,6 +301,7 @@ document.addEventListener("keydown", (e) => {
 });
 
 dom.decorateCode(messages);
+dom.showLocalTimes(messages);
 messages.querySelectorAll("article.msg-assistant").forEach((n) => { if (n.dataset.status === "streaming") streamingId = Number(n.dataset.id); });
 if (conversationId) connect();
 messages.scrollTop = messages.scrollHeight;

@@ -125,7 +125,9 @@ export function finishAnswer(article, done) {
   body.className = "msg-body markdown";
   body.innerHTML = done.html; // sanitised on the server (chat/markdown_render.py)
   article.querySelectorAll(".msg-error, .msg-note, .msg-meta").forEach((n) => n.remove());
-  if (done.status === "error") {
+  if (done.status === "error" && done.refusal) {
+    article.append(refusalNode(done.refusal, done.error));
+  } else if (done.status === "error") {
     const error = el("p", "msg-error", done.error);
     error.setAttribute("role", "alert");
     article.append(error);
@@ -148,6 +150,49 @@ export function finishAnswer(article, done) {
   }
   article.append(metaFooter(done));
   decorateCode(article);
+}
+
+// A refusal before the answer ran (chat/refusal_view.py): the server's plain words, the reset time in the
+// browser's own time zone, and its buttons: ask for credits (a prefilled request) and retry on a cheaper model.
+export function refusalNode(refusal, words) {
+  const box = el("div", "msg-error refusal");
+  box.setAttribute("role", "alert");
+  box.dataset.refusal = refusal.code;
+  const text = el("p", "refusal-words", words);
+  if (refusal.resets_at) Object.assign(text.dataset, { resetsAt: refusal.resets_at, resetsShown: refusal.resets_shown });
+  box.append(text);
+  const actions = el("p", "refusal-actions");
+  if (refusal.ask_url && /^\/(?!\/)/.test(refusal.ask_url)) {  // a path on this hub, never another site
+    const ask = el("a", "button", t("Ask for credits"));
+    ask.href = refusal.ask_url;
+    actions.append(ask);
+  }
+  if (refusal.cheaper_model) {
+    const retry = el("button", "", t("Use a cheaper model (%s)", refusal.cheaper_model));
+    retry.type = "button";
+    retry.dataset.cheaper = refusal.cheaper_model;
+    actions.append(retry);
+  }
+  if (actions.childNodes.length) box.append(actions);
+  showLocalTimes(box);
+  return box;
+}
+
+// The reset time of a budget or cap, which the server wrote in the hub's zone, in the reader's zone instead.
+export function showLocalTimes(root) {
+  root.querySelectorAll("[data-resets-at]").forEach((node) => {
+    const moment = new Date(node.dataset.resetsAt);
+    const shown = node.dataset.resetsShown;
+    if (Number.isNaN(moment.getTime()) || !shown || !node.textContent.includes(shown)) return;
+    const local = new Intl.DateTimeFormat(pageLocale(), {
+      year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+    }).format(moment);
+    const [before, ...after] = node.textContent.split(shown);
+    const time = el("time", "", local);
+    time.dateTime = node.dataset.resetsAt;
+    node.replaceChildren(before, time, after.join(shown));
+    delete node.dataset.resetsAt;
+  });
 }
 
 // An auto-routed answer says which model the cost router chose and why.

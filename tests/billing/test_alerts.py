@@ -25,7 +25,10 @@ def charge(person, request_id: str, cost: str, now: dt.datetime | None = None) -
     wait_for_deliveries()
 
 
-def test_low_balance_alert_over_http_emails_admins_and_posts_webhook(hub_url, upstream, alice, bob, acme, webhook):
+def test_low_balance_alert_over_http_emails_admins_and_posts_webhook(
+    hub_url, upstream, alice, bob, acme, webhook, settings
+):
+    settings.SITE_URL = "https://hub.example.org"
     acme.low_balance_threshold = Decimal("99.999")
     acme.alert_webhook_url = webhook.url
     acme.save()
@@ -43,7 +46,7 @@ def test_low_balance_alert_over_http_emails_admins_and_posts_webhook(hub_url, up
     assert email.to == ["alice@example.com"]  # the team admin, not bob the member
     # Cents at or above a dollar (the threshold form takes cents; this one was set directly), and a link.
     assert "The team's balance is below $100.00: $99.99 left." in email.subject
-    assert "http://127.0.0.1:8000/teams/acme/credits/" in email.body
+    assert "https://hub.example.org/teams/acme/credits/" in email.body  # SITE_URL, never a guessed port
     [payload] = webhook.received
     assert payload["event"] == "billing.low_balance" and payload["team"] == "acme"
     assert Decimal(payload["balance"]) < Decimal("99.999")

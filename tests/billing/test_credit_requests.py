@@ -62,9 +62,11 @@ def test_staff_approve_and_the_balance_rises_by_that_amount(client, bob, alice, 
     asked.refresh_from_db()
     assert asked.state == "approved" and asked.grant is not None and asked.grant.amount == Decimal("40")
     assert asked.grant.kind == CreditLedgerEntry.GRANT and asked.grant.created_by_id == staff.user.pk
-    [email] = mail.outbox
-    assert sorted(email.to) == ["alice@example.com", "bob@example.com"]
-    assert "approved" in email.subject and "enjoy" in email.body and "$140.00" in email.body
+    to_bob, to_alice = mail.outbox  # the requester and the team's admin, each with a page they can open
+    assert (to_bob.to, to_alice.to) == (["bob@example.com"], ["alice@example.com"])
+    for email in (to_bob, to_alice):
+        assert "approved" in email.subject and "enjoy" in email.body and "$140.00" in email.body
+    assert "/teams/acme/credits/ask/" in to_bob.body and "/teams/acme/credits/\n" in to_alice.body
     assert "approved" in _as(client, bob).get("/teams/acme/credits/ask/").content.decode()
 
 

@@ -42,8 +42,10 @@ def test_a_member_cap_set_on_the_team_page_refuses_the_members_next_chat_message
     member.locator("#model").select_option("gpt-4o")
     _send(member, "Hello")
     error = member.locator("article.msg-assistant").last.locator(".msg-error")
-    expect(error).to_contain_text("bob's monthly cap of $0.01 on team acme", timeout=10000)
-    expect(error).to_contain_text("It resets at")
+    # The member reads plain words: the team's name (not its slug) and when the cap starts again.
+    expect(error).to_contain_text("Your monthly limit on Acme is $0.01.", timeout=10000)
+    expect(error).to_contain_text("It starts again on")
+    expect(error).to_contain_text("To raise it, ask alice.")
     assert "out of credits" not in error.inner_text()
     member.screenshot(path=str(ARTIFACTS / "chat-refused-by-member-cap.png"))
 

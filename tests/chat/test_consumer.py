@@ -148,7 +148,10 @@ async def test_insufficient_credits_is_a_clear_message_in_the_conversation(chat_
     await socket.send_json_to({"action": "send", "content": "hello"})
     done = (await events_until(socket, "done"))[-1]
     assert done["status"] == "error"
-    assert "Insufficient credits" in done["error"] and "admin" in done["error"]  # the gateway's own 402 text
+    # The chat's plain words, not the API's ("Insufficient credits … max_tokens"), and a way to ask.
+    assert done["error"].startswith("This answer could cost up to $0.17; Acme has $0.00 left. Ask for credits")
+    assert "max_tokens" not in done["error"]
+    assert done["refusal"]["ask_url"].startswith("/teams/acme/credits/ask/")
     answer = await Message.objects.aget(id=done["id"])
     assert answer.status == "error" and answer.error_code == "insufficient_credits"
     assert chat_ready.requests_for("/chat/completions") == []
