@@ -12,7 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from billing.access import is_team_admin, staff_required
-from billing.credit_requests import credit_request_decide, credit_request_open, decided_requests, open_requests
+from billing.credit_requests import (
+    credit_request_decide,
+    credit_request_open,
+    decided_requests,
+    open_requests,
+    routed_to_leads,
+)
 from billing.display import usd_text
 from billing.limit_forms import CreditRequestForm, DecisionForm
 from billing.models import CreditRequest, Team
@@ -36,11 +42,12 @@ def ask_credits(request: HttpRequest, slug: str) -> HttpResponse:
     form = CreditRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         asked = credit_request_open(team=team, by=request.user, **form.cleaned_data)
-        messages.success(
-            request,
-            _("You asked for %(amount)s for %(team)s. The hub admins are told by email; you will be too.")
-            % {"amount": usd_text(asked.amount), "team": team.name},
+        told = (
+            _("You asked for %(amount)s for %(team)s. The team’s admins are told by email; you will be too.")
+            if routed_to_leads(asked)
+            else _("You asked for %(amount)s for %(team)s. The hub admins are told by email; you will be too.")
         )
+        messages.success(request, told % {"amount": usd_text(asked.amount), "team": team.name})
         return (
             redirect("billing-team-credits", slug=team.slug) if manages else redirect("billing-ask-credits", slug=slug)
         )
