@@ -8,17 +8,9 @@ import pytest
 from billing.keys import issue_key
 from billing.models import HubKey, Membership
 from billing.refusals import record_refusal
-from tests.conftest import Person
+from tests.billing.conftest import lead_of
 
 pytestmark = pytest.mark.django_db
-
-
-def lead_of(team, username="gina") -> Person:
-    from django.contrib.auth import get_user_model
-
-    user = get_user_model().objects.create_user(username, f"{username}@example.com", "correct-horse-battery")
-    Membership.objects.create(user=user, team=team, role=Membership.ADMIN)
-    return Person(user=user, key="")
 
 
 def _get(client, person, url):
