@@ -11,6 +11,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from billing.lead_allowance import Allowance
 from billing.limits import BudgetTerms, KeySettings
 from billing.models import Budget, HubKey, Membership, Team
 from billing.rollups import hub_day
@@ -167,8 +168,10 @@ class LeadAllowanceForm(forms.Form):
     )  # fmt: skip
 
     @classmethod
-    def for_allowance(cls, per_request: Decimal | None, per_month: Decimal | None) -> LeadAllowanceForm:
+    def for_allowance(cls, allowance: Allowance | None) -> LeadAllowanceForm:
         def shown(value: Decimal | None) -> Decimal | None:
             return None if value is None else value.quantize(Decimal("0.01"))
 
-        return cls(initial={"per_request": shown(per_request), "per_month": shown(per_month)})
+        if allowance is None:
+            return cls()
+        return cls(initial={"per_request": shown(allowance.per_request), "per_month": shown(allowance.per_month)})

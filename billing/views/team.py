@@ -96,8 +96,7 @@ def credits_page(request: HttpRequest, team: Team, *, invalid: dict[str, Any] | 
         ],
         "decision_form": DecisionForm(),
         "allowance": allowance,
-        "allowance_form": invalid.get("allowance_form")
-        or LeadAllowanceForm.for_allowance(allowance and allowance.per_request, allowance and allowance.per_month),
+        "allowance_form": invalid.get("allowance_form") or LeadAllowanceForm.for_allowance(allowance),
     }
     return render(request, "billing/team_credits.html", context, status=400 if invalid else 200)
 
