@@ -60,7 +60,14 @@ def ask_credits(request: HttpRequest, slug: str) -> HttpResponse:
 
 @staff_required
 def credit_requests_page(request: HttpRequest) -> HttpResponse:
-    context = {"open": list(open_requests()), "decided": decided_requests(), "form": DecisionForm()}
+    asked = list(open_requests())
+    context = {
+        "open": asked,
+        "decided": decided_requests(),
+        "form": DecisionForm(),
+        # Requests the team's own admins may decide too (within the allowance staff set for the team).
+        "leads_may_decide": {one.pk for one in asked if routed_to_leads(one)},
+    }
     return render(request, "billing/credit_requests.html", context)
 
 

@@ -150,3 +150,15 @@ def test_the_team_page_offers_the_decision_only_within_the_allowance(client, ali
     assert f"/teams/acme/credit-requests/{small.pk}/decide/" in page
     assert f"/teams/acme/credit-requests/{large.pk}/decide/" not in page
     assert "up to $50.00 each" in page
+
+
+def test_the_staff_queue_names_requests_the_leads_may_decide_and_who_decided(client, alice, bob, staff, acme):
+    allowance_set(team=acme, per_request=Decimal("50"), per_month=None, by=staff.user)
+    small = _ask(acme, bob, "10")
+    _ask(acme, bob, "90")
+    client.force_login(staff.user)
+    page = client.get("/staff/credit-requests/").content.decode()
+    assert page.count("the team’s admins may decide it too") == 1
+    _decide(client, alice, small)
+    client.force_login(staff.user)
+    assert "decided by alice (Team admin)" in client.get("/staff/credit-requests/").content.decode()
