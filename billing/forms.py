@@ -184,6 +184,8 @@ class TeamRequestFilterForm(forms.Form):
     def __init__(self, *args: Any, team: Team, choices: dict[str, list[Any]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.team = team
+        shown = SpendFilter.last_days(30)  # From and To show the default range rather than blanks
+        self.fields["start"].initial, self.fields["end"].initial = shown.start, shown.end
         fields = cast(dict[str, forms.ChoiceField], self.fields)
         fields["member"].choices = [("", _("Everyone")), *choices["members"]]
         fields["model"].choices = [("", _("All models"))] + [(m, m) for m in choices["models"]]

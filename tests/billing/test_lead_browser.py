@@ -57,8 +57,14 @@ def test_a_lead_reads_the_member_page_in_chinese(page_for, alice, bob, spend):
     page.wait_for_url(f"**/teams/acme/members/{bob.user.pk}/")
     expect(page.locator("#models-title")).to_have_text("使用的模型")
     expect(page.locator("#member-refusals-title")).to_have_text("被拒绝的请求")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling on a phone
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "lead-member-page-zh-phone.png"), full_page=True)
+    page.goto("/teams/acme/requests/?status=refused")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.goto("/teams/acme/requests/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(ARTIFACTS / "lead-team-requests-zh-phone.png"), full_page=True)
 
 
 def test_a_lead_approves_a_members_request_on_the_team_page(page_for, alice, bob, staff, acme):

@@ -96,9 +96,11 @@ def test_the_list_pages(client, alice, spend):
     assert first[0].request_id in page_two and "Page 2 of 2" in page_two
 
 
-def test_an_empty_list_says_what_to_do(client, alice):
+def test_an_empty_list_says_what_to_do_and_shows_the_default_dates(client, alice):
     page = _list(client, alice)
     assert "No requests match these filters." in page
+    today = timezone.localdate()
+    assert f'value="{today}"' in page and f'value="{today - dt.timedelta(days=29)}"' in page
 
 
 def test_bad_filters_fall_back_without_an_error_page(client, alice, spend):
