@@ -112,6 +112,8 @@ def clean_date_range(data: dict[str, Any]) -> dict[str, Any]:
     today = hub_day(timezone.now())
     data["end"] = data.get("end") or today
     data["start"] = data.get("start") or data["end"] - dt.timedelta(days=29)
+    if (data["end"] - today).days > MAX_RANGE_DAYS:  # also keeps the day after `end` inside the calendar
+        raise forms.ValidationError(_("Pick an end date within a year from today."))
     if data["start"] > data["end"]:
         raise forms.ValidationError(_("The start date is after the end date."))
     if (data["end"] - data["start"]).days >= MAX_RANGE_DAYS:

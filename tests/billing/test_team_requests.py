@@ -141,3 +141,16 @@ def test_the_refused_csv_lists_who_when_and_why_prefixed(client, alice, bob):
     assert row["user"] == "bob" and row["status"] == "402" and row["code"] == "insufficient_credits"
     assert row["message"] == "'-1 credits left" and row["model"] == "'+gpt"
     assert row["created_at_utc"] == refusal.created_at.isoformat()
+
+
+@pytest.mark.parametrize("query", ["?end=9999-12-31", "?start=9999-12-31", "?start=0001-01-01&end=0001-01-02"])
+def test_dates_at_the_calendars_edges_are_not_a_server_error(client, alice, query):
+    client.force_login(alice.user)
+    assert client.get(f"/teams/acme/requests/{query}").status_code == 200
+    assert client.get(f"/teams/acme/requests/export.csv{query}").status_code == 200
+
+
+def test_the_staff_spend_pages_share_the_date_checks(client, staff):
+    client.force_login(staff.user)
+    assert client.get("/staff/spend/?end=9999-12-31").status_code == 200
+    assert client.get("/staff/spend/records/?end=9999-12-31").status_code == 200
