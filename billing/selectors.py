@@ -77,10 +77,10 @@ def team_keys_for_admin(user: Any) -> list[TeamKeys]:
     return [TeamKeys(team, by_team[team.pk]) for team in teams]
 
 
-def team_key_rows(team: Team) -> list[KeyRow]:
-    """Every key of one team with its spend this calendar month, active keys first (the team page)."""
+def team_key_rows(team: Team, *, user_id: int | None = None) -> list[KeyRow]:
+    """Every key of one team (or of one member on it) with its spend this calendar month, active keys first."""
     keys = list(
-        HubKey.objects.filter(team=team)
+        HubKey.objects.filter(team=team, **({} if user_id is None else {"user_id": user_id}))
         .select_related("user")
         .defer("hashed_key")
         .order_by("revoked_at", "-created_at")
@@ -91,7 +91,7 @@ def team_key_rows(team: Team) -> list[KeyRow]:
 
 def member_key_rows(team: Team, user_id: int) -> list[KeyRow]:
     """One member's keys of one team with their spend this calendar month (the member page; no secrets)."""
-    return [row for row in team_key_rows(team) if row.key.user_id == user_id]
+    return team_key_rows(team, user_id=user_id)
 
 
 def team_filter_choices(team: Team) -> dict[str, list[Any]]:
