@@ -1,5 +1,6 @@
-"""Credit requests: a team member asks for credits, staff approve (a grant in the ledger) or decline; the
-hub admins are emailed when one is opened, the requester and the team admins when it is decided."""
+"""Credit requests: a team member asks for credits, staff approve (a grant in the ledger) or decline, and so
+may the team's admins within the allowance staff set (billing/lead_allowance.py). Whoever may decide is
+emailed when one is opened, the requester and the team admins when it is decided."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from billing.audit_log import Target, record
 from billing.display import usd_text
+from billing.lead_allowance import allowance_of, check_lead_decision, lead_may_decide
 from billing.ledger import grant_credits
 from billing.models import CreditRequest, Membership, Team
 from billing.money import to_usd
@@ -36,8 +38,11 @@ class Deciders:
 
 
 def who_decides(team: Team) -> Deciders:
-    """Staff decide credit requests (their queue lists every team's, whether or not the team has an admin)."""
+    """Who decides the team's credit requests: its admins within the allowance staff set them, staff above it
+    (staff's queue lists every team's requests, whether or not the team has an admin)."""
     has_admin = Membership.objects.filter(team=team, role=Membership.ADMIN, user__is_active=True).exists()
+    if has_admin and allowance_of(team) is not None:
+        return Deciders(label=_("your team's admins, or the hub's staff above their allowance"), team_has_admin=True)
     return Deciders(label=_("the hub's staff"), team_has_admin=has_admin)
 
 
@@ -48,31 +53,56 @@ def credit_request_open(*, team: Team, by: Any, amount: Decimal, reason: str) ->
     if amount <= 0:
         raise InvalidRequest("Ask for a positive amount.", param="amount")
     asked = CreditRequest.objects.create(team=team, requested_by=by, amount=to_usd(amount), reason=reason.strip())
-    staff = get_user_model().objects.filter(is_staff=True, is_active=True).exclude(email="")
+    leads = _leads_who_may_decide(asked)
+    where = reverse("billing-team-credits", args=[team.slug]) if leads else reverse("billing-credit-requests")
+    deciders = leads or list(
+        get_user_model().objects.filter(is_staff=True, is_active=True).exclude(email="").values_list("email", flat=True)
+    )
     _mail(
         f"[LLM Hub] {team.name} asks for {usd_text(asked.amount)} of credits",
         f"{by.get_username()} asks for {usd_text(asked.amount)} for team {team.name} ({team.slug}):\n\n"
-        f"{asked.reason}\n\nApprove or decline: {settings.SITE_URL}{reverse('billing-credit-requests')}\n",
-        list(staff.values_list("email", flat=True)),
+        f"{asked.reason}\n\nApprove or decline: {settings.SITE_URL}{where}\n",
+        deciders,
     )
     return asked
 
 
-def credit_request_decide(*, request_id: int, by: Any, approve: bool, note: str = "") -> CreditRequest:
-    """Approve (grant the amount, linked to the request) or decline an open request, exactly once."""
+def _leads_who_may_decide(asked: CreditRequest) -> list[str]:
+    """The emails of the team's admins who may decide this request within their allowance (none: staff)."""
+    allowance = allowance_of(asked.team)
+    admins = Membership.objects.filter(team=asked.team, role=Membership.ADMIN, user__is_active=True).select_related(
+        "user"
+    )
+    return [m.user.email for m in admins if m.user.email and lead_may_decide(asked, allowance, m.user)]
+
+
+def routed_to_leads(asked: CreditRequest) -> bool:
+    """Whether the team's admins may decide this request (else it waits for the hub admins)."""
+    return bool(_leads_who_may_decide(asked))
+
+
+def credit_request_decide(
+    *, request_id: int, by: Any, approve: bool, note: str = "", lead_of: Team | None = None
+) -> CreditRequest:
+    """Approve (grant the amount, linked to the request) or decline an open request, exactly once.
+
+    `lead_of`: decided by an admin of that team, who may decide only its requests within its allowance."""
     with transaction.atomic():
         asked = CreditRequest.objects.select_for_update().filter(pk=request_id).first()
-        if asked is None:
+        if asked is None or (lead_of is not None and asked.team_id != lead_of.pk):
             raise NotFound("No such credit request.")
         if asked.state != CreditRequest.OPEN:
             raise InvalidRequest(f"This request was already {asked.state}.", param="request")
+        if lead_of is not None:
+            check_lead_decision(asked, by)
+            asked.decided_by_lead = True
         team = Team.objects.get(pk=asked.team_id)
         if approve:
             memo = f"Credit request #{asked.pk} by {asked.requested_by.get_username()}: {asked.reason}"
             asked.grant = grant_credits(team=team, amount=asked.amount, memo=memo[:300], by=by)
         asked.state = CreditRequest.APPROVED if approve else CreditRequest.DECLINED
         asked.decided_by, asked.decided_at, asked.note = by, timezone.now(), note.strip()[:300]
-        asked.save(update_fields=["grant", "state", "decided_by", "decided_at", "note"])
+        asked.save(update_fields=["grant", "state", "decided_by", "decided_at", "note", "decided_by_lead"])
         _audit(asked, team, by)
     _tell_team(asked, team)
     return asked
@@ -128,6 +158,10 @@ def open_requests() -> QuerySet[CreditRequest]:
         .select_related("team", "requested_by")
         .order_by("created_at")
     )
+
+
+def open_requests_of(team: Team) -> list[CreditRequest]:
+    return list(open_requests().filter(team=team))
 
 
 def recent_requests(team: Team, limit: int = 10) -> list[CreditRequest]:

@@ -1,4 +1,5 @@
-"""CSV exports of the spend review, streamed row by row, with exact Decimal totals that match the ledger."""
+"""CSV exports of usage records (the spend review's, a team's) and of refusals, streamed row by row, with
+exact Decimal totals that match the ledger and every user-written text cell kept from being a formula."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 
 from asgiref.sync import sync_to_async
+from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 
 from billing.display import exact_amount
-from billing.models import UsageRecord
+from billing.models import Refusal, UsageRecord
 from billing.money import ZERO
 from billing.reports import SpendFilter, spend_by
-from billing.selectors import usage_records
 
 RECORD_HEADER = [
     "created_at_utc", "request_id", "team", "user", "key", "source", "client_tool", "model_requested", "model_served",
@@ -38,13 +39,13 @@ def spreadsheet_texts(*values: str) -> list[str]:
     return [spreadsheet_text(value) for value in values]
 
 
-def record_rows(spend: SpendFilter) -> Iterator[list[str]]:
-    """One row per usage record, then a TOTAL row; charged_usd is the ledger's charge for the record."""
+def record_rows(records: QuerySet[UsageRecord]) -> Iterator[list[str]]:
+    """One row per usage record (of selectors.usage_records or a narrower set), then a TOTAL row;
+    charged_usd is the ledger's charge for the record."""
     yield RECORD_HEADER
     prompt = completion = 0
     cost = charged = ZERO
-    records = usage_records(spend).select_related("charge")
-    for record in records.iterator(chunk_size=2000):
+    for record in records.select_related("team", "user", "key", "charge").iterator(chunk_size=2000):
         row_charged = _charged(record)
         prompt += record.prompt_tokens
         completion += record.completion_tokens
@@ -87,6 +88,20 @@ def _charged(record: UsageRecord) -> Decimal:
         return -record.charge.amount
     except UsageRecord.charge.RelatedObjectDoesNotExist:
         return ZERO  # synthetic records (generate_usage) carry no charge
+
+
+REFUSAL_HEADER = ["created_at_utc", "request_id", "user", "key", "model", "status", "code", "message"]
+
+
+def refusal_rows(refusals: QuerySet[Refusal]) -> Iterator[list[str]]:
+    """One row per refused request: who, when, which key and model, and why (never charged, so no money)."""
+    yield REFUSAL_HEADER
+    for refusal in refusals.select_related("user", "key").iterator(chunk_size=2000):
+        yield [
+            refusal.created_at.isoformat(), *spreadsheet_texts(refusal.request_id, refusal.user.username if refusal.user else "",
+            refusal.key.prefix if refusal.key else "", refusal.model), str(refusal.status),
+            *spreadsheet_texts(refusal.code, refusal.message),
+        ]  # fmt: skip
 
 
 def breakdown_rows(spend: SpendFilter, dimension: str) -> Iterator[list[str]]:

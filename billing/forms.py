@@ -107,6 +107,20 @@ class RangeForm(forms.Form):
         return (self.is_valid() and self.cleaned_data["days"]) or 30
 
 
+def clean_date_range(data: dict[str, Any]) -> dict[str, Any]:
+    """From and To of a filter form: the last 30 days by default, at most MAX_RANGE_DAYS, in order."""
+    today = hub_day(timezone.now())
+    data["end"] = data.get("end") or today
+    data["start"] = data.get("start") or data["end"] - dt.timedelta(days=29)
+    if (data["end"] - today).days > MAX_RANGE_DAYS:  # also keeps the day after `end` inside the calendar
+        raise forms.ValidationError(_("Pick an end date within a year from today."))
+    if data["start"] > data["end"]:
+        raise forms.ValidationError(_("The start date is after the end date."))
+    if (data["end"] - data["start"]).days >= MAX_RANGE_DAYS:
+        raise forms.ValidationError(_("Pick a range of at most %(days)s days.") % {"days": MAX_RANGE_DAYS})
+    return data
+
+
 class SpendFilterForm(forms.Form):
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("From"))
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("To"))
@@ -127,15 +141,7 @@ class SpendFilterForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         super().clean()
-        data = self.cleaned_data
-        today = hub_day(timezone.now())
-        data["end"] = data.get("end") or today
-        data["start"] = data.get("start") or data["end"] - dt.timedelta(days=29)
-        if data["start"] > data["end"]:
-            raise forms.ValidationError(_("The start date is after the end date."))
-        if (data["end"] - data["start"]).days >= MAX_RANGE_DAYS:
-            raise forms.ValidationError(_("Pick a range of at most %(days)s days.") % {"days": MAX_RANGE_DAYS})
-        return data
+        return clean_date_range(self.cleaned_data)
 
     def spend_filter(self) -> SpendFilter:
         """The filter the form describes (the last 30 days when it is empty or invalid)."""
@@ -151,3 +157,55 @@ class SpendFilterForm(forms.Form):
             provider=data["provider"],
             client_tool=data["tool"],
         )
+
+
+REFUSED = "refused"
+
+
+class TeamRequestFilterForm(forms.Form):
+    """The team's request list (for its admins): dates, member, model, tool and status, refused included."""
+
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("From"))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("To"))
+    member = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label=_("Member"))
+    model = forms.ChoiceField(required=False, label=_("Model"))
+    tool = forms.ChoiceField(required=False, label=_("Tool"))
+    status = forms.ChoiceField(
+        required=False,
+        label=_("Status"),
+        choices=[
+            ("", _("All answered")),
+            ("ok", _("ok")),
+            ("error", _("error")),
+            ("cancelled", _("cancelled")),
+            ("interrupted", _("interrupted")),
+            (REFUSED, _("Refused")),
+        ],
+    )
+
+    def __init__(self, *args: Any, team: Team, choices: dict[str, list[Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.team = team
+        shown = SpendFilter.last_days(30)  # From and To show the default range rather than blanks
+        self.fields["start"].initial, self.fields["end"].initial = shown.start, shown.end
+        fields = cast(dict[str, forms.ChoiceField], self.fields)
+        fields["member"].choices = [("", _("Everyone")), *choices["members"]]
+        fields["model"].choices = [("", _("All models"))] + [(m, m) for m in choices["models"]]
+        fields["tool"].choices = [("", _("All tools")), *choices["tools"]]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        return clean_date_range(self.cleaned_data)
+
+    def spend_filter(self) -> SpendFilter:
+        """The team's filter the form describes (its last 30 days when the form is empty or invalid)."""
+        if not self.is_valid():
+            return SpendFilter.last_days(30, team_id=self.team.pk)
+        data = self.cleaned_data
+        return SpendFilter(
+            start=data["start"], end=data["end"], team_id=self.team.pk, user_id=data["member"],
+            model=data["model"], client_tool=data["tool"],
+        )  # fmt: skip
+
+    def chosen_status(self) -> str:
+        return str(self.cleaned_data.get("status") or "") if self.is_valid() else ""

@@ -11,6 +11,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from billing.lead_allowance import Allowance
 from billing.limits import BudgetTerms, KeySettings
 from billing.models import Budget, HubKey, Membership, Team
 from billing.rollups import hub_day
@@ -152,3 +153,25 @@ class CreditRequestForm(forms.Form):
 
 class DecisionForm(forms.Form):
     note = forms.CharField(required=False, max_length=300, label=_("Note to the team"))
+
+
+class LeadAllowanceForm(forms.Form):
+    """What a team's admins may approve of their members' credit requests (staff set it; both empty: nothing)."""
+
+    per_request = forms.DecimalField(
+        required=False, min_value=Decimal("0.01"), max_digits=12, decimal_places=2, label=_("Per request (USD)"),
+        help_text=_("The most a team admin may approve at once. Empty: no limit per request."),
+    )  # fmt: skip
+    per_month = forms.DecimalField(
+        required=False, min_value=Decimal("0.01"), max_digits=12, decimal_places=2, label=_("Per month (USD)"),
+        help_text=_("The most the team admins may approve together in a calendar month. Empty: no monthly limit."),
+    )  # fmt: skip
+
+    @classmethod
+    def for_allowance(cls, allowance: Allowance | None) -> LeadAllowanceForm:
+        def shown(value: Decimal | None) -> Decimal | None:
+            return None if value is None else value.quantize(Decimal("0.01"))
+
+        if allowance is None:
+            return cls()
+        return cls(initial={"per_request": shown(allowance.per_request), "per_month": shown(allowance.per_month)})

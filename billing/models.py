@@ -428,6 +428,8 @@ class CreditRequest(models.Model):
     grant = models.OneToOneField(
         CreditLedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_request"
     )
+    # Decided by a team admin within the team's LeadAllowance (counts against its monthly amount), not by staff.
+    decided_by_lead = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -503,3 +505,21 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnly("The audit log is append-only: entries cannot be deleted.")
+
+
+class LeadAllowance(models.Model):
+    """What a team's admins may approve of their members' credit requests, set by staff; above it (or
+    with no allowance at all) a request goes to the staff queue. Null amounts: no limit of that kind."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="lead_allowance")
+    per_request = models.DecimalField(**MONEY, null=True, blank=True, help_text="Most a lead may approve at once")
+    per_month = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Most the leads may approve in a calendar month, together"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"lead allowance of {self.team_id}: {self.per_request} / {self.per_month}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from billing.models import Refusal
 from billing.reports import SpendFilter
@@ -71,6 +71,15 @@ def refusal_counts(spend: SpendFilter) -> RefusalCounts:
     return RefusalCounts(**counts)
 
 
+def refusals_matching(spend: SpendFilter) -> QuerySet[Refusal]:
+    """The refusals in the filter's range, narrowed by its team, user, key and model (as asked), newest first.
+    Refusals keep no tool: a tool filter does not narrow them."""
+    refusals = Refusal.objects.filter(spend.people_q())
+    if spend.model:
+        refusals = refusals.filter(model=spend.model)
+    return refusals.select_related("user", "key").order_by("-created_at", "-id")
+
+
 def recent_refusals(spend: SpendFilter, limit: int = 20) -> list[Refusal]:
     """The latest refusals in the filter's range, newest first."""
-    return list(Refusal.objects.filter(spend.people_q()).select_related("user", "key").order_by("-created_at")[:limit])
+    return list(refusals_matching(spend)[:limit])

@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from billing.access import teams_administered
 from billing.budgets import period_of
-from billing.models import Budget, CreditLedgerEntry, HubKey, Team, UsageRecord
+from billing.models import Budget, CreditLedgerEntry, HubKey, Refusal, Team, UsageDailyRollup, UsageRecord
 from billing.money import ZERO, to_usd
-from billing.reports import SpendFilter, key_spend
+from billing.reports import SpendFilter, key_spend, tool_choices
 from billing.rollups import hub_day, price_mismatch_q, routing_savings, with_price_gap
 
 PAGE_SIZE = 50
@@ -76,16 +77,37 @@ def team_keys_for_admin(user: Any) -> list[TeamKeys]:
     return [TeamKeys(team, by_team[team.pk]) for team in teams]
 
 
-def team_key_rows(team: Team) -> list[KeyRow]:
-    """Every key of one team with its spend this calendar month, active keys first (the team page)."""
+def team_key_rows(team: Team, *, user_id: int | None = None) -> list[KeyRow]:
+    """Every key of one team (or of one member on it) with its spend this calendar month, active keys first."""
     keys = list(
-        HubKey.objects.filter(team=team)
+        HubKey.objects.filter(team=team, **({} if user_id is None else {"user_id": user_id}))
         .select_related("user")
         .defer("hashed_key")
         .order_by("revoked_at", "-created_at")
     )
     spend = key_spend([key.pk for key in keys], since=hub_day(timezone.now()).replace(day=1))
     return [KeyRow(key, spend.get(key.pk, Decimal("0"))) for key in keys]
+
+
+def member_key_rows(team: Team, user_id: int) -> list[KeyRow]:
+    """One member's keys of one team with their spend this calendar month (the member page; no secrets)."""
+    return team_key_rows(team, user_id=user_id)
+
+
+def team_filter_choices(team: Team) -> dict[str, list[Any]]:
+    """Values for the team request list's filter menus: its members, the models it used, the tools."""
+    used = UsageDailyRollup.objects.filter(team=team).order_by().values_list("user_id", "model").distinct()
+    people = Q(memberships__team=team) | Q(pk__in={user_id for user_id, _ in used})
+    members = get_user_model().objects.filter(people).distinct().order_by("username").values_list("pk", "username")
+    refused = Refusal.objects.filter(team=team).exclude(model="").order_by().values_list("model", flat=True)
+    models = {model for _, model in used} | set(refused.distinct())
+    return {"members": list(members), "models": sorted(models), "tools": tool_choices()}
+
+
+def team_records(spend: SpendFilter, status: str = "") -> QuerySet[UsageRecord]:
+    """The usage records of a (team) filter, narrowed to one status when given; newest first."""
+    records = usage_records(spend)
+    return records.filter(status=status) if status else records
 
 
 def revocable_key(user: Any, key_id: int) -> HubKey | None:

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from billing.login_throttle import ThrottledAuthenticationForm
-from billing.views import audit, controls, credit_requests, keys, requests, staff, team, usage
+from billing.views import audit, controls, credit_requests, keys, lead, requests, staff, team, usage
 
 urlpatterns = [
     path(
@@ -26,6 +26,15 @@ urlpatterns = [
     path("teams/<slug:slug>/budgets/<int:budget_id>/delete/", controls.budget_delete, name="billing-budget-delete"),
     path("credits/ask/", credit_requests.ask_credits_start, name="billing-ask-credits-start"),
     path("teams/<slug:slug>/credits/ask/", credit_requests.ask_credits, name="billing-ask-credits"),
+    path("teams/<slug:slug>/members/<int:user_id>/", lead.member_page, name="billing-team-member"),
+    path("teams/<slug:slug>/requests/", lead.team_requests, name="billing-team-requests"),
+    path("teams/<slug:slug>/requests/export.csv", lead.team_requests_export, name="billing-team-requests-export"),
+    path(
+        "teams/<slug:slug>/credit-requests/<int:request_id>/decide/",
+        lead.decide_team_credit_request,
+        name="billing-team-credit-request-decide",
+    ),
+    path("teams/<slug:slug>/credits/lead-allowance/", lead.set_lead_allowance, name="billing-team-lead-allowance"),
     path("staff/credit-requests/", credit_requests.credit_requests_page, name="billing-credit-requests"),
     path(
         "staff/credit-requests/<int:request_id>/decide/",

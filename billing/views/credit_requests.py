@@ -17,6 +17,7 @@ from billing.credit_requests import (
     credit_request_open,
     decided_requests,
     open_requests,
+    routed_to_leads,
     who_decides,
 )
 from billing.display import usd_text
@@ -52,11 +53,12 @@ def ask_credits(request: HttpRequest, slug: str) -> HttpResponse:
     form = CreditRequestForm(request.POST or None, initial={"amount": request.GET.get("amount", "")[:20]})
     if request.method == "POST" and form.is_valid():
         asked = credit_request_open(team=team, by=request.user, **form.cleaned_data)
-        messages.success(
-            request,
-            _("You asked for %(amount)s for %(team)s. %(who)s will decide and are told by email; you will be too.")
-            % {"amount": usd_text(asked.amount), "team": team.name, "who": who_decides(team).label.capitalize()},
+        told = (
+            _("You asked for %(amount)s for %(team)s. The team’s admins are told by email; you will be too.")
+            if routed_to_leads(asked)
+            else _("You asked for %(amount)s for %(team)s. The hub admins are told by email; you will be too.")
         )
+        messages.success(request, told % {"amount": usd_text(asked.amount), "team": team.name})
         return (
             redirect("billing-team-credits", slug=team.slug) if manages else redirect("billing-ask-credits", slug=slug)
         )
@@ -75,7 +77,14 @@ def ask_credits(request: HttpRequest, slug: str) -> HttpResponse:
 
 @staff_required
 def credit_requests_page(request: HttpRequest) -> HttpResponse:
-    context = {"open": list(open_requests()), "decided": decided_requests(), "form": DecisionForm()}
+    asked = list(open_requests())
+    context = {
+        "open": asked,
+        "decided": decided_requests(),
+        "form": DecisionForm(),
+        # Requests the team's own admins may decide too (within the allowance staff set for the team).
+        "leads_may_decide": {one.pk for one in asked if routed_to_leads(one)},
+    }
     return render(request, "billing/credit_requests.html", context)
 
 

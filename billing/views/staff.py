@@ -22,6 +22,7 @@ from billing.reports import DIMENSIONS, SpendFilter, daily_spend, filter_choices
 from billing.rollups import Sums
 from billing.selectors import audit_trail, page_of, price_mismatches, usage_records
 from billing.services import credits_grant
+from billing.views.paging import page_number, query_without_page
 from llmhub.errors import HubError
 
 # (dimension, column heading, chart title) of each spend breakdown.
@@ -36,10 +37,6 @@ BREAKDOWNS = [
 
 def _filter_form(request: HttpRequest) -> SpendFilterForm:
     return SpendFilterForm(request.GET or None, choices=filter_choices())
-
-
-def _page_number(request: HttpRequest) -> int:
-    return int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1
 
 
 @staff_required
@@ -68,13 +65,6 @@ def spend_review(request: HttpRequest) -> HttpResponse:
     return render(request, "billing/spend_review.html", context)
 
 
-def _query_without_page(request: HttpRequest) -> str:
-    """The current filters as a query string, for links to other pages of the same list."""
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
 def _record_list(
     request: HttpRequest,
     template: str,
@@ -85,8 +75,8 @@ def _record_list(
     form = _filter_form(request)
     spend = form.spend_filter()
     totals = spend_totals(spend)
-    page = page_of(records(spend), _page_number(request), count(totals))
-    context = {"form": form, "page": page, "totals": totals, "query": _query_without_page(request)}
+    page = page_of(records(spend), page_number(request), count(totals))
+    context = {"form": form, "page": page, "totals": totals, "query": query_without_page(request)}
     return render(request, template, context)
 
 
@@ -102,7 +92,7 @@ def spend_export(request: HttpRequest) -> HttpResponseBase:
     name = f"spend-{spend.start}-{spend.end}"
     if group in DIMENSIONS:
         return csv_response(breakdown_rows(spend, group), f"{name}-by-{group}.csv")
-    return csv_response(record_rows(spend), f"{name}-records.csv")
+    return csv_response(record_rows(usage_records(spend)), f"{name}-records.csv")
 
 
 @staff_required
@@ -121,7 +111,7 @@ def credits_page(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, recorded % {"amount": usd_text(entry.amount), "team": entry.team.name})
             return redirect("billing-credits")
-    page = page_of(audit_trail(), _page_number(request), audit_trail().count())
+    page = page_of(audit_trail(), page_number(request), audit_trail().count())
     return render(request, "billing/credits.html", {"form": form, "page": page}, status=400 if form.errors else 200)
 
 

@@ -16,9 +16,10 @@ from billing.access import admin_teams, is_team_admin, team_for_admin, team_for_
 from billing.alerts import send_test_alert
 from billing.budgets import spent_this_period
 from billing.charts import bar_breakdown, time_series
-from billing.credit_requests import recent_requests
+from billing.credit_requests import open_requests_of, recent_requests
 from billing.forms import ThresholdForm, WebhookForm
-from billing.limit_forms import BudgetForm, CreditRequestForm
+from billing.lead_allowance import allowance_of, lead_may_decide
+from billing.limit_forms import BudgetForm, CreditRequestForm, DecisionForm, LeadAllowanceForm
 from billing.limits import team_budgets
 from billing.models import Team
 from billing.refusals import recent_refusals, refusal_counts
@@ -61,6 +62,7 @@ def credits_page(request: HttpRequest, team: Team, *, invalid: dict[str, Any] | 
     narrowed = spend.with_tool(request.GET.get("tool", ""))
     invalid = invalid or {}
     budgets = list(team_budgets(team))
+    allowance = allowance_of(team)
     context = {
         "team": team,
         "credits": team_credits(team),
@@ -87,6 +89,14 @@ def credits_page(request: HttpRequest, team: Team, *, invalid: dict[str, Any] | 
         "recent_refusals": recent_refusals(spend, limit=10),
         "credit_requests": recent_requests(team),
         "credit_request_form": invalid.get("credit_request_form") or CreditRequestForm(),
+        # Members' open requests, each with whether this user may decide it here (staff: always).
+        "open_requests": [
+            (asked, request.user.is_staff or lead_may_decide(asked, allowance, request.user))
+            for asked in open_requests_of(team)
+        ],
+        "decision_form": DecisionForm(),
+        "allowance": allowance,
+        "allowance_form": invalid.get("allowance_form") or LeadAllowanceForm.for_allowance(allowance),
     }
     return render(request, "billing/team_credits.html", context, status=400 if invalid else 200)
 

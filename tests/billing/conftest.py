@@ -140,3 +140,14 @@ def draft_for(person: Any, request_id: str, cost: str | Decimal, **extra: Any) -
         status="ok",
         **extra,
     )
+
+
+def lead_of(team: Any, username: str = "gina") -> Person:
+    """A team admin (lead) of `team`, without a key."""
+    from django.contrib.auth import get_user_model
+
+    from billing.models import Membership
+
+    user = get_user_model().objects.create_user(username, f"{username}@example.com", "correct-horse-battery")
+    Membership.objects.create(user=user, team=team, role=Membership.ADMIN)
+    return Person(user=user, key="")

@@ -39,7 +39,7 @@ def test_a_team_without_an_admin_asks_staff_who_see_it_in_their_queue(client, lo
     response = client.post("/teams/lonely/credits/ask/", {"amount": "25", "reason": "field study"})
     assert response.status_code == 302
     told = client.get(response.url).content.decode()
-    assert "The hub&#x27;s staff will decide" in told
+    assert "The hub admins are told by email" in told
     [email] = mail.outbox
     assert email.to == ["root@example.com"] and "Lonely Lab" in email.subject
     queue = _as(client, staff.user).get("/staff/credit-requests/")

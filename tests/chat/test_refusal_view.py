@@ -160,7 +160,10 @@ def _floor_cost(model: str, request: ChatRequest) -> Decimal:
     """What the request costs on `model` with the output cap at its floor (256 tokens): the least it is admitted at."""
     size = measure(request.messages, None, request.params)
     return worst_case_cost(
-        prompt_tokens=size.sent_ceiling, max_output_tokens=256, images=size.images, prices=snapshot().models[model].prices
+        prompt_tokens=size.sent_ceiling,
+        max_output_tokens=256,
+        images=size.images,
+        prices=snapshot().models[model].prices,
     )
 
 
