@@ -12,6 +12,22 @@ from django.test import Client
 ORIGIN = b"http://127.0.0.1"
 
 
+def client_for(person: Any = None, **options: Any) -> Client:
+    """A test client signed in as `person` (anonymous without one)."""
+    client = Client(**options)
+    if person is not None:
+        client.force_login(person.user)
+    return client
+
+
+def get(client: Client, url: str) -> Any:
+    return client.get(url, secure=True)
+
+
+def post(client: Client, url: str, data: Any = None, **extra: Any) -> Any:
+    return client.post(url, data or {}, secure=True, **extra)
+
+
 def session_cookie(person: Any) -> bytes:
     client = Client()
     client.force_login(person.user)

@@ -12,15 +12,9 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 
 from chat.models import AnswerFeedback, Message
-from tests.chat.conftest import new_conversation
+from tests.chat.conftest import client_for, new_conversation
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(person, **kwargs) -> Client:
-    client = Client(**kwargs)
-    client.force_login(person.user)
-    return client
 
 
 def rate(client: Client, answer_id: int, body) -> Any:

@@ -8,23 +8,16 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.test import Client
 from playwright.sync_api import expect
 
 from chat.compare_runs import create_run
 from chat.models import CompareAnswer, CompareRun, Conversation
-from tests.chat.conftest import open_socket, session_cookie
+from tests.chat.conftest import client_for, open_socket, session_cookie
 from tests.fake_upstream import Reply
 from tests.provider_env import clear_provider_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 MODELS = ["gpt-4o", "claude-3-5-sonnet"]
-
-
-def client_for(person) -> Client:
-    client = Client()
-    client.force_login(person.user)
-    return client
 
 
 def grid_and_history(html: str) -> str:

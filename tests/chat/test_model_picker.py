@@ -13,17 +13,11 @@ from playwright.sync_api import expect
 
 from chat.model_picker import AUTO_ROUTES, price, tokens
 from chat.models import ChatPreference, Message
-from tests.chat.conftest import events_until, new_conversation, open_socket, session_cookie
+from tests.chat.conftest import client_for, events_until, new_conversation, open_socket, session_cookie
 from tests.chat.test_chat_browser import answers, finished, send
 from tests.fake_upstream import Reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def client_for(person) -> Client:
-    client = Client()
-    client.force_login(person.user)
-    return client
 
 
 @pytest.mark.parametrize(

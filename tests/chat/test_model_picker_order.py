@@ -16,16 +16,10 @@ from chat.model_picker import AUTO_ROUTES, ranked_groups, recency
 from chat.models import Message, ModelFavourite, TeamModelDefault
 from chat.typical_message import TYPICAL_ANSWER_TOKENS, TYPICAL_QUESTION_TOKENS, TypicalMessage, approximately
 from llmhub.catalog import snapshot
-from tests.chat.conftest import new_conversation
+from tests.chat.conftest import client_for, new_conversation
 
 NEW_CHAT = TypicalMessage(0, TYPICAL_ANSWER_TOKENS)
 NO_USE = ModelUse(mine={}, team={})
-
-
-def client_for(person) -> Client:
-    client = Client()
-    client.force_login(person.user)
-    return client
 
 
 def groups(*, use=NO_USE, favourites=(), team_default="", message=NEW_CHAT):

@@ -4,22 +4,11 @@ its conversations, the sidebar's sections."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from chat.models import Conversation, Folder
-from tests.chat.conftest import new_conversation
+from tests.chat.conftest import client_for, new_conversation, post
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(person, **options) -> Client:
-    client = Client(**options)
-    client.force_login(person.user)
-    return client
-
-
-def post(client: Client, url: str, data=None):
-    return client.post(url, data or {}, secure=True)
 
 
 def test_create_rename_and_delete_a_folder(alice):

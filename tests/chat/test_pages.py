@@ -14,23 +14,9 @@ from billing.models import UsageRecord
 from chat.compare_runs import create_run
 from chat.leaderboard import leaderboard
 from chat.models import CompareVote, Conversation
-from tests.chat.conftest import new_conversation
+from tests.chat.conftest import client_for, get, new_conversation, post
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(person) -> Client:
-    client = Client()
-    client.force_login(person.user)
-    return client
-
-
-def get(client: Client, url: str):
-    return client.get(url, secure=True)
-
-
-def post(client: Client, url: str, data=None, **extra):
-    return client.post(url, data or {}, secure=True, **extra)
 
 
 @pytest.fixture

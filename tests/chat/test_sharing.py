@@ -15,28 +15,13 @@ from django.test import Client
 from django.utils import timezone
 
 from chat.models import ChatImage, SharedLink
-from tests.chat.conftest import new_conversation
+from tests.chat.conftest import client_for, get, new_conversation, post
 
 pytestmark = pytest.mark.django_db
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
-
-
-def client_for(person=None) -> Client:
-    client = Client()
-    if person is not None:
-        client.force_login(person.user)
-    return client
-
-
-def get(client: Client, url: str):
-    return client.get(url, secure=True)
-
-
-def post(client: Client, url: str, data=None, **extra):
-    return client.post(url, data or {}, secure=True, **extra)
 
 
 @pytest.fixture
