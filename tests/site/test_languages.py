@@ -56,7 +56,7 @@ def test_browser_language_we_lack_falls_back_to_english():
 def test_chat_composer_labels_in_chinese(upstream, alice):
     text = signed_in(alice).get("/", secure=True, HTTP_ACCEPT_LANGUAGE=ZH_CN).content.decode()
     assert '<label for="message" class="visually-hidden">消息</label>' in text
-    assert '<label for="model" class="inline-label">模型</label>' in text
+    assert '<label for="model" class="inline-label" id="model-label">模型</label>' in text
     assert '<button type="submit" id="send">发送</button>' in text
 
 
