@@ -40,13 +40,19 @@ def test_team_admin_sees_spend_by_tool(client, alice, tool_spend):
     assert "?tool=openai-python" not in page  # charlie's spend is another team's
 
 
-def test_team_page_filtered_by_tool_shows_only_its_members_spend(client, alice, tool_spend):
+def test_team_page_filtered_by_tool_shows_only_its_members_spend(client, alice, bob, tool_spend):
     page = _page(client, alice, "/teams/acme/credits/?tool=codex")
     assert '<option value="codex" selected>Codex CLI</option>' in page
     assert "show only requests sent by Codex CLI" in page
     members = page.split("Member spend, last 30 days")[1].split("</table>")[0]
-    assert '<th scope="row">bob</th><td class="hide-phone">Member</td><td class="num">1</td>' in members
-    assert '<th scope="row">alice</th><td class="hide-phone">Team admin</td><td class="num">0</td>' in members
+    assert (
+        f'members/{bob.user.pk}/" title="See this member’s spend, keys and refusals">bob</a></th><td class="hide-phone">Member</td><td class="num">1</td>'
+        in members
+    )
+    assert (
+        f'members/{alice.user.pk}/" title="See this member’s spend, keys and refusals">alice</a></th><td class="hide-phone">Team admin</td><td class="num">0</td>'
+        in members
+    )
 
 
 def test_team_page_ignores_a_tool_it_does_not_know(client, alice, tool_spend):

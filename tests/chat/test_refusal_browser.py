@@ -26,7 +26,7 @@ def test_a_member_out_of_credit_reads_plain_words_and_a_cheaper_model_answers(pa
     Team.objects.filter(pk=acme.pk).update(name="Acme Research", balance=Decimal("0.0001"))
     upstream.script("deepseek-coder", Reply(text="A cheap answer."))
     page = page_for(bob)
-    page.get_by_label("Model").select_option("o1")
+    page.locator("#model").select_option("o1")
     _send(page, "hi")
     refusal = page.locator("article.msg-assistant").last.locator(".refusal")
     expect(refusal).to_contain_text("This answer could cost up to $", timeout=10000)
@@ -52,7 +52,7 @@ def test_a_member_out_of_credit_reads_plain_words_and_a_cheaper_model_answers(pa
     expect(answer).to_contain_text("A cheap answer.", timeout=10000)
     expect(answer).to_have_attribute("data-status", "done")
     expect(answer.locator(".msg-model")).to_have_text("deepseek-coder")
-    assert page.get_by_label("Model").input_value() == "deepseek-coder"
+    assert page.locator("#model").input_value() == "deepseek-coder"
     assert Message.objects.filter(status="done", model="deepseek-coder").count() == 1
 
 
