@@ -240,4 +240,4 @@ def _finished(message_id: int, outcome: Outcome) -> dict[str, Any]:
 
 
 async def _finish(conversation_id: int, message_id: int, outcome: Outcome) -> None:
-    await broadcast(conversation_id, await run_db(_finished, message_id, outcome))
+    await broadcast(conversation_id, await run_db(in_current_language(_finished), message_id, outcome))
