@@ -42,7 +42,8 @@ function updateComposer() {
   const blocked = attachments.urls.length > 0 && !visionOk();
   $("vision-hint").hidden = visionOk();
   sendButton.disabled = blocked || streamingId !== null || attachments.uploading > 0 || Boolean(outgoing?.sent);
-  const pending = outgoing !== null && !outgoing.sent;
+  // Pending: waiting for a socket that is down (not one still opening for a new chat).
+  const pending = outgoing !== null && !outgoing.sent && document.body.dataset.socket === "reconnecting";
   $("pending-note").hidden = !pending;
   $("composer").dataset.pending = pending ? "1" : "";
   sendButton.hidden = streamingId !== null;
@@ -199,7 +200,7 @@ function connect() {
     onStatus: (status, info) => {
       document.body.dataset.socket = status;
       banner.update(status, info);
-      if (status === "reconnecting" && outgoing?.sent === false) updateComposer();
+      updateComposer();
     },
   });
 }

@@ -22,6 +22,7 @@ class Line:
 
     def __init__(self, page):
         self.cut = False
+        self.drop_after_send = False  # the line goes down right after the page's next message reaches the server
         self.live = []
         page.route_web_socket("**/ws/chat/**", self._open)
 
@@ -29,8 +30,15 @@ class Line:
         if self.cut:
             ws.close(code=1001, reason="network down")
             return
-        ws.connect_to_server()
+        server = ws.connect_to_server()
+        ws.on_message(lambda message: self._from_page(server, message))
         self.live.append(ws)
+
+    def _from_page(self, server, message):
+        server.send(message)
+        if self.drop_after_send and '"send"' in message:
+            self.drop_after_send = False
+            self.drop()
 
     def drop(self):
         self.cut = True
@@ -188,3 +196,26 @@ def test_compare_on_a_phone_scrolls_the_answers_into_view_as_they_start(page_for
     expect(first.locator("h2")).to_be_in_viewport(timeout=3000)
     expect(first.locator(".msg-body")).to_be_in_viewport()
     assert page.locator(".compare-col[data-status='done']").count() == 0  # scrolled while they were writing
+
+
+def test_a_message_whose_acknowledgement_was_lost_is_not_sent_twice(page_for, alice, upstream):
+    upstream.script("gpt-4o-mini", Reply(text="first answer"), Reply(text="second answer"), Reply(text="extra"))
+    page = page_for(alice)
+    line = Line(page)
+    page.goto("/")
+    box(page).fill("first question")
+    box(page).press("Enter")
+    expect(answers(page).last).to_have_attribute("data-status", "done", timeout=10000)
+    line.drop_after_send = True  # the server gets the message, the page never hears it did
+    box(page).fill("second question")
+    box(page).press("Enter")
+    expect(page.locator("#connection")).to_contain_text("Connection lost")
+    line.restore()
+    expect(page.locator("#connection")).to_have_text("Connected again.", timeout=12000)
+    expect(answers(page).last).to_contain_text("second answer", timeout=10000)
+    expect(box(page)).to_have_value("")
+    page.wait_for_timeout(1000)
+    assert list(Message.objects.filter(role="user").values_list("content", flat=True)) == [
+        "first question",
+        "second question",
+    ]
