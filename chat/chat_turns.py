@@ -170,6 +170,9 @@ async def handle_action(user: Any, conversation_id: int, action: dict[str, Any])
     }
     if turn.dropped_after is not None:
         event["dropped_after"] = turn.dropped_after
+    client_id = action.get("client_id")
+    if isinstance(client_id, str) and len(client_id) <= 64:
+        event["client_id"] = client_id  # the page empties its composer only on this acknowledgement
     if turn.user_message is not None:
         event["user"] = message_json(turn.user_message, feedback={})  # a question: never rated
     await broadcast(conversation_id, event)
@@ -240,4 +243,4 @@ def _finished(message_id: int, outcome: Outcome) -> dict[str, Any]:
 
 
 async def _finish(conversation_id: int, message_id: int, outcome: Outcome) -> None:
-    await broadcast(conversation_id, await run_db(_finished, message_id, outcome))
+    await broadcast(conversation_id, await run_db(in_current_language(_finished), message_id, outcome))

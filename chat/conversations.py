@@ -255,5 +255,6 @@ def finish_message(message_id: int, outcome: Outcome) -> Message:
         ttft_ms=outcome.ttft_ms,
         route=outcome.route,
         refusal=outcome.refusal,
+        fallback=outcome.fallback,
     )
     return Message.objects.select_related("conversation").get(id=message_id)

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from billing.access import require_spender
 from billing.display import exact_amount
+from chat.provider_failures import explain_upstream, fallback_record
 from chat.refusal_view import refusal_for
 from llmhub.errors import HubError
 from llmhub.gateway import Call, Caller, StreamEvent, open_stream, plan
@@ -47,6 +48,7 @@ class Outcome:
     ttft_ms: int | None = None
     parts: list[str] = field(default_factory=list)
     route: dict[str, Any] | None = None  # an auto-routed answer: the router's decision (Call.route)
+    fallback: dict[str, Any] | None = None  # served by a later model of the chain: which one failed, and why
     notice: str = ""  # how the gateway ran it, e.g. with a lowered output cap so it fits the team's credits
     refusal: dict[str, Any] | None = None  # a 402/429 before it ran, for the page's words and buttons
 
@@ -83,10 +85,7 @@ def explain(exc: HubError) -> str:
             ) % {"seconds": seconds}
         return _("Too many requests right now. Wait a moment, then press Regenerate.")
     if exc.status in (502, 503, 504):
-        return _(
-            "The model's provider did not answer properly (%(reason)s) Press Regenerate to try again, or pick "
-            "another model."
-        ) % {"reason": exc.message}
+        return explain_upstream(exc)
     return exc.message
 
 
@@ -149,4 +148,6 @@ def _fill_metering(outcome: Outcome, call: Call) -> None:
         outcome.prompt_tokens = call.settled.prompt_tokens
         outcome.completion_tokens = call.settled.completion_tokens
     outcome.route = call.route
+    if call.served is not None and call.chain:
+        outcome.fallback = fallback_record(call.attempts, call.chain[0].name, call.served.name)
     outcome.notice = call.notice or ""

@@ -10,6 +10,7 @@ from chat.answer_feedback import feedback_json, owner_feedback, rateable
 from chat.attachments import shown_urls
 from chat.markdown_render import render_markdown
 from chat.models import AnswerFeedback, Message
+from chat.provider_failures import fallback_note
 from chat.versions import version_info
 
 
@@ -72,6 +73,7 @@ def message_json(
             versions=version_info(message, versions),
             asked=message.asked,
             route=route_view(message),
+            fallback_note=fallback_note(message.fallback),
             rateable=rateable(message),
             feedback=feedback_json(feedback.get(message.id) if feedback is not None else owner_feedback(message)),
             refusal=message.refusal if message.status == Message.ERROR else None,
@@ -91,6 +93,7 @@ def message_context(
     return {
         "m": message,
         "route": route_view(message),
+        "fallback_note": fallback_note(message.fallback),
         "versions": {
             "count": len(ids),
             "number": index + 1,

@@ -71,6 +71,8 @@ class Message(models.Model):
     route = models.JSONField(null=True, blank=True)
     # A refusal before the answer ran (402, 429): its facts and plain words for the page (chat/refusal_view.py).
     refusal = models.JSONField(null=True, blank=True)
+    # Served by a later model of the chain: {"asked", "served", "code"} (chat/provider_failures.py says why).
+    fallback = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

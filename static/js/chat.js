@@ -1,5 +1,6 @@
 // The chat page: composer, keyboard shortcuts, the conversation's websocket and its events.
 import { Attachments } from "./chat_attach.js";
+import { ConnectionBanner, loadDraft, moveDraft, saveDraft } from "./chat_connection.js";
 import { ReconnectingSocket } from "./chat_socket.js";
 import * as dom from "./chat_dom.js";
 import { setupFeedback } from "./chat_feedback.js";
@@ -21,6 +22,10 @@ let conversationId = JSON.parse($("conversation-id").textContent || '""') || nul
 let socket = null;
 let streamingId = null;
 let refreshing = null;
+// The message being sent: it stays in the box until the server acknowledges it (the "turn" event carrying its
+// client_id). While the socket is down it waits here, marked pending, and goes when the socket is back.
+let outgoing = null;
+const banner = new ConnectionBanner($("connection"));
 
 const attachments = new Attachments($("attachments"), updateComposer, showNotice, csrf);
 
@@ -36,7 +41,11 @@ function visionOk() {
 function updateComposer() {
   const blocked = attachments.urls.length > 0 && !visionOk();
   $("vision-hint").hidden = visionOk();
-  sendButton.disabled = blocked || streamingId !== null || attachments.uploading > 0;
+  sendButton.disabled = blocked || streamingId !== null || attachments.uploading > 0 || Boolean(outgoing?.sent);
+  // Pending: waiting for a socket that is down (not one still opening for a new chat).
+  const pending = outgoing !== null && !outgoing.sent && document.body.dataset.socket === "reconnecting";
+  $("pending-note").hidden = !pending;
+  $("composer").dataset.pending = pending ? "1" : "";
   sendButton.hidden = streamingId !== null;
   stopButton.hidden = streamingId === null;
   const last = messages.querySelector("article.msg:last-of-type");
@@ -83,6 +92,7 @@ function onEvent(event) {
     dom.setStreamingText(node, event.streaming.text, event.streaming.n, event.streaming.html);
     streamingId = event.streaming.id;
   } else if (event.kind === "turn") {
+    if (outgoing && event.client_id === outgoing.client_id) acknowledged();
     if (event.dropped_after !== undefined) dropAfter(event.dropped_after);
     const sent = event.user && article(event.user.id);
     if (sent) sent.querySelector(".user-text").textContent = event.user.content; // edited in another tab
@@ -124,6 +134,7 @@ function onEvent(event) {
     const old = (event.hidden && article(event.hidden)) || article(event.message.id);
     if (old) old.replaceWith(dom.renderMessage(event.message));
   } else if (event.kind === "notice") {
+    if (outgoing?.sent) outgoing = null; // refused: the text stays in the box to fix and send again
     showNotice(event.error);
   }
   updateComposer();
@@ -144,17 +155,52 @@ async function refresh() {
 
 function startRefresh() {
   refreshing = refresh().finally(() => { refreshing = null; });
+  return refreshing;
+}
+
+// The server has the message: only now does the box empty (unless something else was typed since).
+function acknowledged() {
+  if (input.value === outgoing.content) { input.value = ""; saveDraft(conversationId, ""); autosize(); }
+  attachments.clear();
+  outgoing = null;
+}
+
+function lastUserId(list) {
+  return Math.max(0, ...[...list].filter((m) => m.role === "user").map((m) => Number(m.id)));
+}
+
+// Send the waiting message if the socket is open now; otherwise it stays pending until it is.
+function deliver() {
+  if (!outgoing || outgoing.sent || !socket) return;
+  const { sent, after, ...frame } = outgoing;
+  outgoing.sent = socket.sendNow(frame);
+  updateComposer();
+}
+
+// Back after a drop: a message sent just before it may have arrived (its acknowledgement was lost). The
+// conversation read again says so: its newest question is that text. Otherwise it is sent now, once.
+async function resume() {
+  await startRefresh();
+  if (outgoing?.sent) {
+    const users = [...messages.querySelectorAll('article.msg[data-role="user"]')];
+    const last = users[users.length - 1];
+    if (last && Number(last.dataset.id) > outgoing.after && last.querySelector(".user-text")?.textContent === outgoing.content) {
+      acknowledged();
+    } else {
+      outgoing.sent = false;
+    }
+  }
+  deliver();
 }
 
 function connect() {
   socket = new ReconnectingSocket(`/ws/chat/${conversationId}/`, {
     onEvent,
-    onOpen: (again) => { if (again) startRefresh(); },
-    onStatus: (status) => {
+    onOpen: (again) => { if (again) resume(); else deliver(); },
+    onStatus: (status, info) => {
       document.body.dataset.socket = status;
-      if (status === "reconnecting") showNotice(t("Connection lost. Reconnecting…"));
-      else if (status === "open" && notice.textContent === t("Connection lost. Reconnecting…")) showNotice("");
-      else if (status === "refused") showNotice(t("This conversation cannot be opened. Sign in again."));
+      banner.update(status, info);
+      updateComposer();
     },
   });
 }
@@ -172,6 +218,7 @@ async function ensureConversation() {
   const body = await response.json();
   if (!response.ok) throw new Error(body.error?.message || t("Could not start a conversation."));
   conversationId = body.id;
+  moveDraft(body.id);
   history.replaceState(null, "", body.url);
   await addToSidebar(body.id);
   // The page was a new chat: point its conversation menu at the conversation just made.
@@ -200,11 +247,18 @@ async function send() {
   const content = input.value;
   if (streamingId !== null || sendButton.disabled) return;
   if (!content.trim() && attachments.urls.length === 0) { input.focus(); return; }
-  if (await act({ action: "send", content, images: attachments.urls })) {
-    input.value = "";
-    attachments.clear();
-    autosize();
+  showNotice("");
+  try {
+    await ensureConversation();
+  } catch (err) {
+    showNotice(err.message);
+    return;
   }
+  // Sent again while pending: the newer text replaces the waiting one (still one message).
+  const clientId = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+  const after = lastUserId([...messages.querySelectorAll("article.msg")].map((n) => n.dataset));
+  outgoing = { ...settings(), action: "send", content, images: attachments.urls, client_id: clientId, sent: false, after };
+  deliver();
 }
 
 // "Use a cheaper model": the same message again on the model the server found fits what is left.
@@ -257,7 +311,7 @@ $("team")?.addEventListener("change", (e) => {
   if ($("credits-team")) $("credits-team").textContent = picked.textContent;
   if ($("credits")) $("credits").textContent = picked.dataset.credits;
 });
-input.addEventListener("input", autosize);
+input.addEventListener("input", () => { autosize(); saveDraft(conversationId, input.value); });
 input.addEventListener("keydown", (e) => {
   if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); }
 });
@@ -283,7 +337,7 @@ messages.addEventListener("click", (e) => {
   if (copy) dom.copyText(copy.closest("article").querySelector(".msg-body").innerText, copy);
 });
 setupFeedback(messages, csrf, showNotice);
-document.querySelectorAll("[data-suggest]").forEach((b) => b.addEventListener("click", () => { input.value = b.dataset.suggest; autosize(); input.focus(); }));
+document.querySelectorAll("[data-suggest]").forEach((b) => b.addEventListener("click", () => { input.value = b.dataset.suggest; saveDraft(conversationId, input.value); autosize(); input.focus(); }));
 document.querySelectorAll("form[data-confirm]").forEach((f) => f.addEventListener("submit", (e) => { if (!confirm(f.dataset.confirm)) e.preventDefault(); }));
 const toggle = $("sidebar-toggle");
 const layout = $("chat-layout");
@@ -303,6 +357,8 @@ document.addEventListener("keydown", (e) => {
 dom.decorateCode(messages);
 dom.showLocalTimes(messages);
 messages.querySelectorAll("article.msg-assistant").forEach((n) => { if (n.dataset.status === "streaming") streamingId = Number(n.dataset.id); });
+if (!input.value) input.value = loadDraft(conversationId); // a reload keeps what was being typed
+autosize();
 if (conversationId) connect();
 messages.scrollTop = messages.scrollHeight;
 updateComposer();

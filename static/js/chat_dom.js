@@ -142,6 +142,12 @@ export function finishAnswer(article, done) {
   }
   setVersions(article, done.versions, done.asked);
   setRoute(article, done.route);
+  if (done.fallback_note) {
+    // Served by another model than the one picked: which one failed and why (chat/provider_failures.py).
+    const fallback = el("p", "msg-note msg-fallback", done.fallback_note);
+    fallback.setAttribute("role", "status");
+    article.append(fallback);
+  }
   if (done.notice) {
     // The gateway ran the answer differently than asked (a lowered output cap so it fits the credits).
     const notice = el("p", "msg-note msg-notice", done.notice);

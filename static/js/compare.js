@@ -10,6 +10,17 @@ let runId = JSON.parse($("run-id").textContent || '""') || null;
 let blind = JSON.parse($("run-blind").textContent || "false") === true;
 let socket = null;
 let running = 0;
+let followed = false; // the answers were scrolled into view once, when the first one started
+
+// On a phone the columns are below the form: bring them into view as the first answer starts writing.
+function followAnswers() {
+  if (followed) return;
+  followed = true;
+  const rect = grid.getBoundingClientRect();
+  if (rect.top >= 0 && rect.top < window.innerHeight * 0.6) return; // already in sight
+  const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  grid.scrollIntoView({ behavior: still ? "auto" : "smooth", block: "start" });
+}
 
 function showNotice(text) {
   $("notice").textContent = text;
@@ -95,6 +106,7 @@ function onEvent(event) {
   } else if (event.kind === "delta") {
     if (!isNextDelta(col.dataset, event.n)) return;
     col.dataset.started = "1";
+    followAnswers();
     if (showRendered(col, event.html, event.n)) return;
     if (col.dataset.rendered === undefined) {
       if (body.textContent === "…") body.textContent = "";
@@ -143,6 +155,7 @@ $("compare-form").addEventListener("submit", async (e) => {
   blind = body.blind === true;
   history.replaceState(null, "", body.url);
   grid.replaceChildren(...body.answers.map((a) => column(a.id, a.label, a.model)));
+  followed = false;
   listRun(body.url, form.get("prompt"));
   setRunning(body.answers.length);
   socket = new ReconnectingSocket(`/ws/compare/${runId}/`, { onEvent, onOpen: () => {} });
