@@ -12,7 +12,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.template.loader import render_to_string
@@ -255,6 +257,20 @@ def send_password_link(user: Any) -> None:
     """Email the link, also to people with no usable password yet (made by create_key): it is how they set one."""
     body = render_to_string("registration/password_reset_email.txt", {"user": user, "link": password_link(user)})
     send_mail(_("Set your LLM Hub password"), body, settings.DEFAULT_FROM_EMAIL, [user.email])
+
+
+def user_set_email_and_send_link(*, user_id: int, email: str, by: Any) -> Any:
+    """Give an account with no email one (a key owner made by create_key) and send it a password link."""
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise InvalidRequest(_("Enter a valid email address."), param="email") from exc
+    person = _person(user_id)
+    before = snapshot(person, ("email",))
+    person.email = email
+    person.save(update_fields=["email"])
+    record(by, "user.change", person, before, snapshot(person, ("email",)))
+    return user_send_password_link(user_id=user_id, by=by)
 
 
 def user_send_password_link(*, user_id: int, by: Any) -> Any:

@@ -15,6 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from billing.models import Membership, Team
 from billing.people import send_password_link
 
+
+class TeamChoiceField(forms.ModelChoiceField[Team]):
+    """Teams by name, sent by slug."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
 ROLE_CHOICES = [(Membership.MEMBER, _("Member")), (Membership.ADMIN, _("Team admin"))]
 
 
@@ -25,9 +33,10 @@ class InviteForm(forms.Form):
     def __init__(self, *args: Any, teams: QuerySet[Team] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if teams is not None:  # staff pick the team; a lead invites to the page's team
-            self.fields["team"] = forms.ModelChoiceField(
+            self.fields["team"] = TeamChoiceField(
                 queryset=teams, label=_("Team"), to_field_name="slug", empty_label=None
             )
+            self.order_fields(["email", "team", "role"])
         self.fields["email"].widget.attrs["autocomplete"] = "off"
 
 
@@ -37,7 +46,7 @@ class RoleForm(forms.Form):
 
 class PeopleFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label=_("Name or email"))
-    team = forms.ModelChoiceField(
+    team = TeamChoiceField(
         queryset=Team.objects.order_by("name"), required=False, to_field_name="slug", label=_("Team"),
         empty_label=_("Every team"),
     )  # fmt: skip

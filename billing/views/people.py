@@ -88,6 +88,7 @@ STAFF_ACTIONS: dict[str, tuple[Callable[..., Any], Any]] = {
     "deactivate": (partial(people.user_set_active, active=False), gettext_lazy("%(name)s is switched off.")),
     "activate": (partial(people.user_set_active, active=True), gettext_lazy("%(name)s is switched on again.")),
     "password": (people.user_send_password_link, gettext_lazy("A password link was sent to %(name)s.")),
+    "email": (people.user_set_email_and_send_link, gettext_lazy("A password link was sent to %(name)s.")),
     "staff": (partial(people.user_set_staff, staff=True), gettext_lazy("%(name)s is now hub staff.")),
     "unstaff": (partial(people.user_set_staff, staff=False), gettext_lazy("%(name)s is no longer hub staff.")),
 }
@@ -103,6 +104,8 @@ def staff_person_action(request: HttpRequest, user_id: int) -> HttpResponseBase:
         messages.error(request, _("Unknown action."))
         return back
     change, said = STAFF_ACTIONS[action]
+    if action == "email":
+        change = partial(change, email=request.POST.get("email", "").strip())
     return _acting(request, lambda: str(said) % _named(change(user_id=user_id, by=by)), back)
 
 

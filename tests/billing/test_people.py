@@ -248,3 +248,21 @@ def test_the_team_page_lists_members_and_open_invitations(client, alice, bob):
     _invite(client, alice, email="dora@example.org")
     page = client.get("/teams/acme/people/").content.decode()
     assert "dora@example.org" in page and "No open invitation." not in page
+
+
+def test_staff_give_a_key_owner_an_email_and_send_the_link(client, settings, staff, acme):
+    settings.SITE_URL = "https://hub.example.org"
+    call_command("create_key", "erin", "--team", "acme", stdout=io.StringIO())
+    erin = get_user_model().objects.get(username="erin")
+    page = _as(client, staff).get("/staff/people/?q=erin").content.decode()
+    assert "Save and send password link" in page
+    bad = client.post(f"/staff/people/{erin.pk}/", {"action": "email", "email": "not an email"}, follow=True)
+    assert "Enter a valid email address." in bad.content.decode() and not mail.outbox
+    client.post(f"/staff/people/{erin.pk}/", {"action": "email", "email": "erin@example.org"})
+    assert mail.outbox[-1].to == ["erin@example.org"]
+    path = _link_path(settings)
+    client.logout()
+    form = client.get(path, follow=True)
+    client.post(form.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert client.login(username="erin", password=NEW_PASSWORD)
+    assert AuditEntry.objects.get(action="user.change").after == {"email": "erin@example.org"}
