@@ -169,13 +169,18 @@ def _membership(team: Team, user_id: int, *, lock: bool = False) -> Membership:
     return membership
 
 
+def _locked_membership(team: Team, user_id: int) -> Membership:
+    """The member's row, locked after every admin row of the team (in id order, so two leads changing each
+    other at once queue instead of deadlocking): the admin count read next cannot change under us."""
+    list(Membership.objects.select_for_update().filter(team=team, role=Membership.ADMIN).order_by("pk").values("pk"))
+    return _membership(team, user_id, lock=True)
+
+
 def _keep_an_admin(team: Team, membership: Membership) -> None:
     """Refuse to leave a team without admins: nobody could then invite, decide or answer its members."""
     if membership.role != Membership.ADMIN:
         return
-    # Locking every admin row serialises two leads demoting each other at once.
-    admins = list(Membership.objects.select_for_update().filter(team=team, role=Membership.ADMIN).values_list("pk"))
-    if len(admins) <= 1:
+    if Membership.objects.filter(team=team, role=Membership.ADMIN).count() <= 1:
         raise InvalidRequest(
             _("%(name)s is the team's last admin: make someone else an admin first.")
             % {"name": membership.user.get_username()},
@@ -187,7 +192,7 @@ def member_set_role(*, team: Team, user_id: int, role: str, by: Any) -> Membersh
     if role not in (Membership.MEMBER, Membership.ADMIN):
         raise InvalidRequest(_("Pick member or team admin."), param="role")
     with transaction.atomic():
-        membership = _membership(team, user_id, lock=True)
+        membership = _locked_membership(team, user_id)
         if membership.role == role:
             return membership
         if role == Membership.MEMBER:
@@ -202,7 +207,7 @@ def member_set_role(*, team: Team, user_id: int, role: str, by: Any) -> Membersh
 def member_remove(*, team: Team, user_id: int, by: Any) -> None:
     """Out of the team: their keys for it stop at the next request, their chat at the next answer."""
     with transaction.atomic():
-        membership = _membership(team, user_id, lock=True)
+        membership = _locked_membership(team, user_id)
         _keep_an_admin(team, membership)
         before = snapshot(membership)
         membership.delete()  # the key cache is told by the post_delete signal (billing/keys.py)
