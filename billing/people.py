@@ -86,6 +86,9 @@ def invite(*, team: Team, email: str, role: str, by: Any) -> Membership | Invita
         membership = Membership.objects.create(team=team, user=found, role=role)
         record(by, "membership.create", membership, after=snapshot(membership), team=team)
         return membership
+    waiting = open_invitations(team).filter(email__iexact=email, expires_at__gt=timezone.now())
+    if waiting.exists():
+        raise InvalidRequest(_("%(email)s is invited already: send the invitation again below.") % {"email": email})
     with transaction.atomic():
         invitation = Invitation(email=email, team=team, role=role, invited_by=by if by is not None else None)
         token = _new_token(invitation)

@@ -266,3 +266,11 @@ def test_staff_give_a_key_owner_an_email_and_send_the_link(client, settings, sta
     client.post(form.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert client.login(username="erin", password=NEW_PASSWORD)
     assert AuditEntry.objects.get(action="user.change").after == {"email": "erin@example.org"}
+
+
+def test_inviting_the_same_email_twice_points_to_resend(client, alice):
+    _invite(client, alice)
+    again = _invite(client, alice, email="DORA@example.org")
+    assert again.status_code == 302 and len(mail.outbox) == 1
+    assert "invited already" in client.get("/teams/acme/people/").content.decode()
+    assert Invitation.objects.count() == 1
