@@ -40,6 +40,11 @@ ACTIONS: dict[str, Any] = {
     "user.create": _("Person created"),
     "user.change": _("Person changed"),
     "user.delete": _("Person deleted"),
+    "user.password_link": _("Password link sent"),
+    "invitation.create": _("Invitation sent"),
+    "invitation.resend": _("Invitation sent again"),
+    "invitation.cancel": _("Invitation cancelled"),
+    "invitation.accept": _("Invitation accepted"),
     "budget.create": _("Budget or cap set"),
     "budget.change": _("Budget or cap changed"),
     "budget.delete": _("Budget or cap removed"),
@@ -75,6 +80,7 @@ TARGET_TYPES: dict[str, Any] = {
     "team": _("Team"),
     "membership": _("Membership"),
     "user": _("Person"),
+    "invitation": _("Invitation"),
     "budget": _("Team budget"),
     "member_cap": _("Member cap"),
     "key_budget": _("Key budget"),
@@ -142,6 +148,8 @@ FIELD_LABELS: dict[str, Any] = {
     "repriced": _("Repriced"),
     "disabled": _("Disabled until priced"),
     "prefix": _("Prefix"),
+    "username": _("Username"),
+    "accepted_by": _("Accepted by"),
 }
 
 # Stored codes of some fields, in words (field -> code -> label).

@@ -4,13 +4,50 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from billing.login_throttle import ThrottledAuthenticationForm
-from billing.views import audit, controls, credit_requests, keys, lead, requests, staff, team, usage
+from billing.people_forms import HubPasswordResetForm
+from billing.views import audit, controls, credit_requests, keys, lead, people, requests, staff, team, usage
 
 urlpatterns = [
     path(
         "accounts/login/", auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm), name="login"
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Password reset: Django's views; links on SITE_URL and to people with no password yet (HubPasswordResetForm).
+    path(
+        "accounts/password/reset/",
+        auth_views.PasswordResetView.as_view(form_class=HubPasswordResetForm),
+        name="password_reset",
+    ),
+    path("accounts/password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"
+    ),
+    path("join/<str:token>/", people.accept_invitation, name="billing-invitation-accept"),
+    path("people/", people.people_start, name="billing-people-start"),
+    path("staff/people/", people.staff_people, name="billing-people"),
+    path("staff/people/<int:user_id>/", people.staff_person_action, name="billing-person-action"),
+    path("teams/<slug:slug>/people/", people.team_people, name="billing-team-people"),
+    path("teams/<slug:slug>/people/<int:user_id>/role/", people.team_member_role, name="billing-team-member-role"),
+    path(
+        "teams/<slug:slug>/people/<int:user_id>/remove/", people.team_member_remove, name="billing-team-member-remove"
+    ),
+    path(
+        "teams/<slug:slug>/invitations/<int:invitation_id>/resend/",
+        people.team_invitation_action,
+        {"action": "resend"},
+        name="billing-team-invitation-resend",
+    ),
+    path(
+        "teams/<slug:slug>/invitations/<int:invitation_id>/cancel/",
+        people.team_invitation_action,
+        {"action": "cancel"},
+        name="billing-team-invitation-cancel",
+    ),
     path("keys/", keys.keys_page, name="billing-keys"),
     path("keys/<int:key_id>/revoke/", keys.revoke_key_page, name="billing-key-revoke"),
     path("keys/<int:key_id>/settings/", controls.key_settings_page, name="billing-key-settings"),

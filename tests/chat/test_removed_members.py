@@ -102,3 +102,41 @@ async def test_compare_run_of_a_removed_member_answers_nothing_billed(chat_ready
     assert not await UsageRecord.objects.aexists()
     assert not chat_ready.requests_for("/chat/completions")
     await socket.disconnect()
+
+
+async def test_removed_on_the_team_people_page_is_refused_on_the_open_socket(chat_ready, alice, bob):
+    """The lead's "Remove" (billing/people.py) reaches a socket opened before it, like any membership change."""
+    from django.test import Client
+
+    conversation = await sync_to_async(new_conversation)(bob)
+    socket = await _connected(f"/ws/chat/{conversation.id}/", await sync_to_async(session_cookie)(bob))
+    lead = Client()
+    await sync_to_async(lead.force_login)(alice.user)
+    removed = await sync_to_async(lead.post)(f"/teams/acme/people/{bob.user.pk}/remove/", secure=True)
+    assert removed.status_code == 302
+
+    done = await _ask(socket)
+
+    assert done["status"] == "error" and "no longer a member" in done["error"]
+    assert not chat_ready.requests_for("/chat/completions")
+    await socket.disconnect()
+
+
+async def test_switched_off_on_the_staff_people_page_is_refused_on_the_open_socket(chat_ready, bob):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    conversation = await sync_to_async(new_conversation)(bob)
+    socket = await _connected(f"/ws/chat/{conversation.id}/", await sync_to_async(session_cookie)(bob))
+    root = await get_user_model().objects.acreate(username="root", is_staff=True)
+    staff = Client()
+    await sync_to_async(staff.force_login)(root)
+    switched = await sync_to_async(staff.post)(f"/staff/people/{bob.user.pk}/", {"action": "deactivate"}, secure=True)
+    assert switched.status_code == 302
+
+    done = await _ask(socket)
+
+    assert done["status"] == "error" and "switched off" in done["error"]
+    assert not await UsageRecord.objects.filter(user=bob.user).aexists()
+    assert not chat_ready.requests_for("/chat/completions")
+    await socket.disconnect()

@@ -1,4 +1,6 @@
-"""create_key USERNAME --team SLUG [--name NAME]: prints the new key alone on the last line of stdout."""
+"""create_key USERNAME --team SLUG [--name NAME] [--email EMAIL]: prints the new key alone on the last line of
+stdout. A user it creates has no password: with --email they set one through "Forgot your password?" on the
+sign-in page (or staff send them a password link from the People page)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("username")
         parser.add_argument("--team", required=True)
         parser.add_argument("--name", default="")
+        parser.add_argument("--email", default="", help="the owner's email, where a password link can be sent")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -28,6 +31,9 @@ class Command(BaseCommand):
         user, created = get_user_model().objects.get_or_create(username=options["username"])
         if created:
             user.set_unusable_password()
+        if options["email"] and not user.email:
+            user.email = options["email"]
+        if created or options["email"]:
             user.save()
         membership, joined = Membership.objects.get_or_create(user=user, team=team)
         if joined:
