@@ -138,7 +138,8 @@ class SpendFilterForm(forms.Form):
     def __init__(self, data: QueryDict, *, choices: dict[str, list[Any]]) -> None:
         data = data.copy()
         preset = data.pop("preset", [""])[-1]
-        if preset in dict(PRESETS):
+        chosen = preset in dict(PRESETS)
+        if chosen:
             data["start"], data["end"] = (day.isoformat() for day in preset_range(preset))
         self.query = data  # the form's own copy: clean() writes the range in effect back into it
         super().__init__(data)
@@ -148,7 +149,8 @@ class SpendFilterForm(forms.Form):
         fields["model"].choices = [("", _("All models"))] + [(m, m) for m in choices["models"]]
         fields["provider"].choices = [("", _("All providers"))] + [(p, p) for p in choices["providers"]]
         fields["tool"].choices = [("", _("All tools")), *choices["tools"]]
-        self.preset = matching_preset(*self.range_shown())
+        # The preset clicked (This month and Last 7 days are the same days on the 7th), else the one that fits.
+        self.preset = preset if chosen and self.is_valid() else matching_preset(*self.range_shown())
 
     def clean(self) -> dict[str, Any]:
         super().clean()

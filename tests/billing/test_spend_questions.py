@@ -76,6 +76,14 @@ def test_a_preset_link_fills_from_and_to_with_its_range(client, staff, monkeypat
     assert 'data-preset="last_month" aria-current="true"' in page
 
 
+def test_the_preset_clicked_is_marked_even_when_another_has_the_same_days(client, staff, monkeypatch):
+    _freeze(monkeypatch, dt.datetime(2026, 12, 7, 12, tzinfo=dt.UTC))  # this month is the last 7 days
+    client.force_login(staff.user)
+    page = client.get("/staff/spend/?preset=this_month").content.decode()
+    assert 'data-preset="this_month" aria-current="true"' in page
+    assert 'data-preset="7d" aria-current' not in page
+
+
 def test_the_default_range_shows_in_from_and_to_instead_of_blanks(client, staff, monkeypatch):
     _freeze(monkeypatch, dt.datetime(2026, 3, 15, 12, tzinfo=dt.UTC))
     client.force_login(staff.user)
@@ -259,7 +267,7 @@ def test_the_spend_review_draws_the_stacked_trend_with_a_table(alice, spend, cli
     client.force_login(staff.user)
     page = client.get("/staff/spend/").content.decode()
     assert "Spend per day by model" in page
-    assert page.count('class="seg-0"') == 1 and page.count('class="seg-1"') == 1
+    assert page.count('class="seg-0"') == 2 and page.count('class="seg-1"') == 2  # wide and phone drawings
     assert '<th scope="col" class="num">claude-sonnet-4</th>' in page  # the table's column, for screen readers
     assert '<p><a class="button-secondary" href="/staff/spend/records/?' in page and "sort=cost&amp;top=20" in page
 

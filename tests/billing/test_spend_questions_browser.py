@@ -70,4 +70,5 @@ def test_staff_read_spend_review_in_chinese_on_a_phone(page_for, staff, alice, s
     expect(page.locator("figure.chart-stacked figcaption")).to_have_text("按模型的每日支出")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "staff-spend-review-zh-phone.png"), full_page=True)
+    page.locator("figure.chart-stacked").screenshot(path=str(ARTIFACTS / "staff-trend-by-model-phone.png"))
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
