@@ -35,6 +35,11 @@ PAGES = [
     ("Spend review, 90 days, one model", STAFF, "/staff/spend/?start={d90}&model=gpt-4o"),
     ("Usage records, page 1", STAFF, "/staff/spend/records/"),
     ("Usage records, page 200", STAFF, "/staff/spend/records/?page=200"),
+    ("Spend review, last 7 days (comparison, trend by model)", STAFF, "/staff/spend/?preset=7d"),
+    ("Usage records, priciest 20 of 30 days", STAFF, "/staff/spend/records/?sort=cost&top=20"),
+    ("Usage records, priciest 20 of 90 days", STAFF, "/staff/spend/records/?start={d90}&sort=cost&top=20"),
+    ("Usage records, most tokens, 7 days", STAFF, "/staff/spend/records/?preset=7d&sort=tokens"),
+    ("Usage records, slowest, 7 days", STAFF, "/staff/spend/records/?preset=7d&sort=latency"),
     ("Price match, 30 days", STAFF, "/staff/price-match/"),
     ("Credits and audit trail", STAFF, "/staff/credits/"),
 ]

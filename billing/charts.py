@@ -179,3 +179,87 @@ def _share(value: Decimal, total: Decimal) -> str:
         return "–"
     percent = value * 100 / total
     return "<1%" if 0 < percent < 1 else f"{percent:.0f}%"
+
+
+SERIES_COLOURS = 6  # .seg-0 … .seg-5 in billing.css: the top five models and "other"
+
+
+def stacked_days(
+    title: str,
+    days: Sequence[tuple[dt.date, dict[str, Decimal]]],
+    labels: dict[str, str],
+    *,
+    headers: tuple[str, str],
+    fmt: Callable[[Decimal], str] = format_usd,
+    axis_fmt: Callable[[float], str] = short_usd,
+) -> Chart:
+    """One bar a day, stacked by series (in `labels`' order), with a legend; the table (Day, each series,
+    Total; `headers` names the first and last column) carries the same exact numbers for screen readers."""
+    keys = list(labels)
+    totals = [sum(parts.values(), Decimal(0)) for _, parts in days]
+    rows = [
+        (day.isoformat(), *(fmt(parts[k]) for k in keys), fmt(total))
+        for (day, parts), total in zip(days, totals, strict=True)
+    ]
+    table_headers = (headers[0], *(labels[k] for k in keys), headers[1])
+    if not days or not any(totals):
+        return Chart(title, mark_safe(""), table_headers, rows, empty=True, kind="stacked")
+    desc = f"{title}: {', '.join(labels.values())}. Total {fmt(sum(totals, Decimal(0)))}."
+    drawn = [
+        _stacked_svg(days, totals, labels, title, desc, fmt, axis_fmt, width=960, font=13, marks=8, css="wide"),
+        _stacked_svg(days, totals, labels, title, desc, fmt, axis_fmt, width=440, font=15, marks=4, css="compact"),
+    ]
+    legend = "".join(
+        f'<li><span class="swatch seg-{i % SERIES_COLOURS}" aria-hidden="true"></span>{escape(labels[k])}</li>'
+        for i, k in enumerate(keys)
+    )
+    svg = "".join(drawn) + f'<ul class="legend">{legend}</ul>'
+    return Chart(title, mark_safe(svg), table_headers, rows, kind="stacked")
+
+
+def _stacked_svg(
+    days: Sequence[tuple[dt.date, dict[str, Decimal]]],
+    totals: list[Decimal],
+    labels: dict[str, str],
+    title: str,
+    desc: str,
+    fmt: Callable[[Decimal], str],
+    axis_fmt: Callable[[float], str],
+    *,
+    width: int,
+    font: int,
+    marks: int,
+    css: str,
+) -> str:
+    height, left, right, top, bottom = 250, 8 + font * 4, 14, 12, font + 24
+    plot_w, plot_h = width - left - right, height - top - bottom
+    top_value, step = _nice_ceiling(float(max(totals)))
+    slot = plot_w / len(days)
+    head, tail = _svg_open(width, height, title, desc, f"stacked {css}")
+    parts = [head]
+    for i in range(5):
+        gy = top + plot_h - plot_h * step * i / top_value
+        parts.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{gy:.1f}" y2="{gy:.1f}"/>')
+        parts.append(
+            f'<text class="axis" x="{left - 6}" y="{gy + font / 3:.1f}" text-anchor="end" font-size="{font}">'
+            f"{escape(axis_fmt(step * i))}</text>"
+        )
+    for n, (day, values) in enumerate(days):
+        base = float(top + plot_h)
+        for index, key in enumerate(labels):
+            h = plot_h * float(values[key]) / top_value
+            if h <= 0:
+                continue
+            base -= h
+            parts.append(
+                f'<rect class="seg-{index % SERIES_COLOURS}" x="{left + n * slot + slot * 0.1:.1f}" y="{base:.1f}" '
+                f'width="{slot * 0.8:.1f}" height="{h:.1f}"><title>{day:%d %b} · {escape(labels[key])}: '
+                f"{escape(fmt(values[key]))}</title></rect>"
+            )
+    for i in _label_positions(len(days), marks):
+        parts.append(
+            f'<text class="axis" x="{left + (i + 0.5) * slot:.1f}" y="{height - 8}" text-anchor="middle" '
+            f'font-size="{font}">{days[i][0]:%d %b}</text>'
+        )
+    parts.append(tail)
+    return "".join(parts)

@@ -7,12 +7,14 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import CreditLedgerEntry, Team
 from billing.reports import SpendFilter
 from billing.rollups import hub_day
+from billing.spend_periods import PRESETS, matching_preset, preset_range
 from billing.webhooks import MAX_URL_LENGTH, validate_webhook_url
 
 MAX_RANGE_DAYS = 366
@@ -122,6 +124,9 @@ def clean_date_range(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class SpendFilterForm(forms.Form):
+    """The staff spend filters. A `preset` in the query (billing/spend_periods.PRESETS) sets From and To; after
+    cleaning, From and To hold the range in effect, so the fields never show blank for the default range."""
+
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("From"))
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("To"))
     team = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label=_("Team"))
@@ -130,18 +135,32 @@ class SpendFilterForm(forms.Form):
     provider = forms.ChoiceField(required=False, label=_("Provider"))
     tool = forms.ChoiceField(required=False, label=_("Tool"))
 
-    def __init__(self, *args: Any, choices: dict[str, list[Any]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, data: QueryDict, *, choices: dict[str, list[Any]]) -> None:
+        data = data.copy()
+        preset = data.pop("preset", [""])[-1]
+        chosen = preset in dict(PRESETS)
+        if chosen:
+            data["start"], data["end"] = (day.isoformat() for day in preset_range(preset))
+        self.query = data  # the form's own copy: clean() writes the range in effect back into it
+        super().__init__(data)
         fields = cast(dict[str, forms.ChoiceField], self.fields)  # every field set here is a ChoiceField
         fields["team"].choices = [("", _("All teams")), *choices["teams"]]
         fields["user"].choices = [("", _("All users")), *choices["users"]]
         fields["model"].choices = [("", _("All models"))] + [(m, m) for m in choices["models"]]
         fields["provider"].choices = [("", _("All providers"))] + [(p, p) for p in choices["providers"]]
         fields["tool"].choices = [("", _("All tools")), *choices["tools"]]
+        # The preset clicked (This month and Last 7 days are the same days on the 7th), else the one that fits.
+        self.preset = preset if chosen and self.is_valid() else matching_preset(*self.range_shown())
 
     def clean(self) -> dict[str, Any]:
         super().clean()
-        return clean_date_range(self.cleaned_data)
+        cleaned = clean_date_range(self.cleaned_data)
+        self.query["start"], self.query["end"] = cleaned["start"].isoformat(), cleaned["end"].isoformat()
+        return cleaned
+
+    def range_shown(self) -> tuple[dt.date, dt.date]:
+        spend = self.spend_filter()
+        return spend.start, spend.end
 
     def spend_filter(self) -> SpendFilter:
         """The filter the form describes (the last 30 days when it is empty or invalid)."""
@@ -157,6 +176,36 @@ class SpendFilterForm(forms.Form):
             provider=data["provider"],
             client_tool=data["tool"],
         )
+
+
+class RecordListForm(SpendFilterForm):
+    """The staff usage-record list: the spend filters, an order (billing/selectors.RECORD_ORDERS) and a top-N cut."""
+
+    sort = forms.ChoiceField(
+        required=False,
+        label=_("Sort by"),
+        choices=[
+            ("newest", _("Newest first")),
+            ("oldest", _("Oldest first")),
+            ("cost", _("Priciest first")),
+            ("cheapest", _("Cheapest first")),
+            ("tokens", _("Most tokens first")),
+            ("latency", _("Slowest first")),
+        ],
+    )
+    top = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        label=_("Show"),
+        choices=[("", _("All, in pages")), (20, _("Top 20")), (100, _("Top 100"))],
+    )
+
+    def order(self) -> str:
+        return str(self.cleaned_data.get("sort") or "newest") if self.is_valid() else "newest"
+
+    def top_n(self) -> int | None:
+        return self.cleaned_data.get("top") if self.is_valid() else None
 
 
 REFUSED = "refused"

@@ -77,10 +77,11 @@ class SpendFilter:
                 q &= Q(**{name: getattr(self, name)})
         return q
 
-    def record_q(self) -> Q:
-        """The same selection over usage records (model as rollups key it: served, else requested)."""
+    def record_q(self, *, dated: bool = True) -> Q:
+        """The same selection over usage records (model as rollups key it: served, else requested); without
+        the date range when `dated` is False (for a caller that writes the range itself)."""
         since, until = self.moments()
-        q = Q(created_at__gte=since, created_at__lt=until)
+        q = Q(created_at__gte=since, created_at__lt=until) if dated else Q()
         for name in ("team_id", "user_id", "key_id", "provider", "client_tool"):
             if getattr(self, name):
                 q &= Q(**{name: getattr(self, name)})
@@ -123,6 +124,35 @@ def daily_spend(spend: SpendFilter) -> list[tuple[dt.date, Decimal]]:
     """Cost per day over the whole range, days without usage included as zero."""
     by_day = {row["day"]: to_usd(row["cost"]) for row in _rollups(spend).values("day").annotate(cost=Sum("cost"))}
     return [(day, by_day.get(day, ZERO)) for day in (spend.start + dt.timedelta(n) for n in range(spend.days))]
+
+
+OTHER_MODELS = ""  # the key of the "other" series in daily_spend_by_model
+
+
+@dataclass(frozen=True)
+class StackedDays:
+    """Cost per day per series (the top models, then OTHER_MODELS for the rest when there is any)."""
+
+    series: list[str]
+    days: list[tuple[dt.date, dict[str, Decimal]]]
+
+
+def daily_spend_by_model(spend: SpendFilter, top: int = 5) -> StackedDays:
+    """Cost per day of the `top` costliest models of the range, the rest summed as one "other" series; every
+    day of the range present; each day's parts add up to that day's spend (one grouped read of the rollups)."""
+    cells: dict[tuple[dt.date, str], Decimal] = {}
+    for row in _rollups(spend).values("day", "model").annotate(cost=Sum("cost")):
+        key = (row["day"], row["model"])
+        cells[key] = cells.get(key, ZERO) + to_usd(row["cost"] or ZERO)
+    by_model: dict[str, Decimal] = {}
+    for (_day, model), cost in cells.items():
+        by_model[model] = by_model.get(model, ZERO) + cost
+    leaders = [m for m, _cost in sorted(by_model.items(), key=lambda item: (-item[1], item[0]))[:top]]
+    series = leaders + ([OTHER_MODELS] if len(by_model) > len(leaders) else [])
+    per_day = {spend.start + dt.timedelta(n): dict.fromkeys(series, ZERO) for n in range(spend.days)}
+    for (day, model), cost in cells.items():
+        per_day[day][model if model in leaders else OTHER_MODELS] += cost
+    return StackedDays(series, list(per_day.items()))
 
 
 def spend_by(spend: SpendFilter, dimension: str) -> list[BreakdownRow]:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, DateTimeField, F, Func, Q, QuerySet, Sum
 from django.utils import timezone
 
 from billing.access import teams_administered
@@ -23,6 +23,7 @@ from billing.reports import SpendFilter, key_spend, tool_choices
 from billing.rollups import hub_day, price_mismatch_q, routing_savings, with_price_gap
 
 PAGE_SIZE = 50
+REQUEST_ID_MAX = UsageRecord._meta.get_field("request_id").max_length or 64
 MILLION = Decimal(1_000_000)  # prices are quoted per million tokens
 
 
@@ -146,6 +147,58 @@ def usage_records(spend: SpendFilter) -> QuerySet[UsageRecord]:
         .select_related("team", "user", "key")
         .order_by("-created_at", "-id")
     )
+
+
+# The staff record list's orders. Priciest (cheapest) first walks the (cost, created_at) index from its end
+# and stops at the page's end; the others read the date range (created_at index) and keep its top.
+RECORD_ORDERS: dict[str, tuple[str, ...]] = {
+    "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
+    "cost": ("-cost", "-created_at", "-id"),
+    "cheapest": ("cost", "created_at", "id"),
+    "tokens": ("-total", "-created_at", "-id"),
+    "latency": ("-latency_ms", "-created_at", "-id"),
+}
+SORTED_IN_MEMORY = 20_000  # up to this many records in range, reading them all and sorting is as quick
+
+
+class _UnindexedOnSqlite(Func):
+    """The column as it is; on SQLite written `+column`, which keeps SQLite's planner off that column's index.
+    Its planner does not weigh LIMIT: left alone it reads a whole date range and sorts it rather than walk the
+    cost index and stop at the twentieth row (PostgreSQL weighs it and needs no hint)."""
+
+    arity = 1
+    template = "%(expressions)s"
+    output_field = DateTimeField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(compiler, connection, template="+%(expressions)s", **extra)
+
+
+def sorted_records(spend: SpendFilter, order: str = "newest", *, matching: int = 0) -> QuerySet[UsageRecord]:
+    """The usage records behind a spend view in one of RECORD_ORDERS (newest first for an unknown one).
+    `matching` (from the rollups) is how many there are: many, and a cost order walks the cost index.
+    No joins (team, user and key are fetched for the page after), so the order is the plan's to choose."""
+    records = UsageRecord.objects.filter(spend.record_q())
+    if order in ("cost", "cheapest") and matching > SORTED_IN_MEMORY:
+        since, until = spend.moments()
+        records = (
+            UsageRecord.objects.alias(at=_UnindexedOnSqlite("created_at"))
+            .filter(spend.record_q(dated=False))
+            .filter(at__gte=since, at__lt=until)
+        )
+    if order == "tokens":
+        records = records.alias(total=F("prompt_tokens") + F("completion_tokens"))
+    records = records.prefetch_related("team", "user", "key")
+    return records.order_by(*RECORD_ORDERS.get(order, RECORD_ORDERS["newest"]))
+
+
+def find_record(request_id: str) -> UsageRecord | None:
+    """A usage record by its exact request id (staff search); None for no match or an impossible id."""
+    request_id = request_id.strip()
+    if not request_id or len(request_id) > REQUEST_ID_MAX or "\x00" in request_id:
+        return None
+    return UsageRecord.objects.filter(request_id=request_id).only("request_id").first()
 
 
 @dataclass(frozen=True)

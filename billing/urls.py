@@ -80,6 +80,7 @@ urlpatterns = [
     ),
     path("staff/spend/", staff.spend_review, name="billing-spend"),
     path("staff/spend/records/", staff.spend_records, name="billing-spend-records"),
+    path("staff/spend/find/", staff.find_request, name="billing-spend-find"),
     path("staff/spend/export.csv", staff.spend_export, name="billing-spend-export"),
     path("staff/credits/", staff.credits_page, name="billing-credits"),
     path("staff/price-match/", staff.price_match, name="billing-price-match"),

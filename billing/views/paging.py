@@ -14,3 +14,11 @@ def query_without_page(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
+
+
+def query_without(request: HttpRequest, *names: str) -> str:
+    """The current filters without these (and the page), for links that set them: date presets, sort links."""
+    query = request.GET.copy()
+    for name in ("page", *names):
+        query.pop(name, None)
+    return query.urlencode()

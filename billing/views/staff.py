@@ -1,4 +1,5 @@
-"""Staff pages: spend review with drill-down and CSV, credit grants with their audit trail, price match."""
+"""Staff pages: spend review (presets, the previous period, the trend by model) with drill-down, sortable and
+top-N record lists, request-id search and CSV; credit grants with their audit trail; price match."""
 
 from __future__ import annotations
 
@@ -12,17 +13,26 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from billing.access import staff_required
-from billing.charts import bar_breakdown, time_series
+from billing.charts import Chart, bar_breakdown, stacked_days, time_series
 from billing.csv_export import breakdown_rows, csv_response, record_rows
 from billing.display import usd_text
-from billing.forms import GrantForm, SpendFilterForm
+from billing.forms import GrantForm, RecordListForm, SpendFilterForm
 from billing.models import UsageRecord
+from billing.money import ZERO
 from billing.refusals import refusal_counts
-from billing.reports import DIMENSIONS, SpendFilter, daily_spend, filter_choices, spend_overview, spend_totals
+from billing.reports import (
+    DIMENSIONS,
+    SpendFilter,
+    daily_spend_by_model,
+    filter_choices,
+    spend_overview,
+    spend_totals,
+)
 from billing.rollups import Sums
-from billing.selectors import audit_trail, page_of, price_mismatches, usage_records
+from billing.selectors import audit_trail, find_record, page_of, price_mismatches, sorted_records, usage_records
 from billing.services import credits_grant
-from billing.views.paging import page_number, query_without_page
+from billing.spend_periods import PRESETS, compare_with_previous
+from billing.views.paging import page_number, query_without, query_without_page
 from llmhub.errors import HubError
 
 # (dimension, column heading, chart title) of each spend breakdown.
@@ -36,7 +46,16 @@ BREAKDOWNS = [
 
 
 def _filter_form(request: HttpRequest) -> SpendFilterForm:
-    return SpendFilterForm(request.GET or None, choices=filter_choices())
+    return SpendFilterForm(request.GET, choices=filter_choices())
+
+
+def _daily_charts(spend: SpendFilter) -> tuple[Chart, Chart]:
+    """Spend per day, and the same stacked by model, from one read of the rollups."""
+    stacked = daily_spend_by_model(spend)
+    labels = {model: model or _("Other models") for model in stacked.series}
+    per_day = [(day, sum(parts.values(), ZERO)) for day, parts in stacked.days]
+    by_model = stacked_days(_("Spend per day by model"), stacked.days, labels, headers=(_("Day"), _("Total")))
+    return time_series(_("Spend per day"), per_day), by_model
 
 
 @staff_required
@@ -53,12 +72,17 @@ def spend_review(request: HttpRequest) -> HttpResponse:
         )
         for dimension, heading, title in BREAKDOWNS
     ]
+    over_time, by_model = _daily_charts(spend)
     context = {
         "form": form,
         "spend": spend,
         "totals": totals,
         "refusals": refusal_counts(spend),
-        "over_time": time_series(_("Spend per day"), daily_spend(spend)),
+        "comparison": compare_with_previous(spend, totals),
+        "presets": PRESETS,
+        "preset_query": query_without(request, "start", "end", "preset"),
+        "over_time": over_time,
+        "by_model": by_model,
         "breakdowns": breakdowns,
         "query": request.GET.urlencode(),
     }
@@ -82,7 +106,35 @@ def _record_list(
 
 @staff_required
 def spend_records(request: HttpRequest) -> HttpResponse:
-    return _record_list(request, "billing/spend_records.html", usage_records, lambda totals: totals.requests)
+    form = RecordListForm(request.GET, choices=filter_choices())
+    spend, top = form.spend_filter(), form.top_n()
+    totals = spend_totals(spend)
+    records = sorted_records(spend, form.order(), matching=totals.requests)
+    if top:
+        page = page_of(records, 1, min(top, totals.requests), size=top)
+    else:
+        page = page_of(records, page_number(request), totals.requests)
+    context = {
+        "form": form, "page": page, "totals": totals, "top": top, "presets": PRESETS,
+        "query": query_without_page(request), "preset_query": query_without(request, "start", "end", "preset"),
+        "sort_query": query_without(request, "sort"),
+    }  # fmt: skip
+    return render(request, "billing/spend_records.html", context)
+
+
+@staff_required
+def find_request(request: HttpRequest) -> HttpResponse:
+    """The request-id search box: straight to the request's page, or back with a message saying none matched."""
+    typed = request.GET.get("request_id", "")
+    record = find_record(typed)
+    if record is not None:
+        return redirect("billing-request", request_id=record.request_id)
+    if typed.strip():
+        messages.error(request, _("No request has the id “%(id)s”.") % {"id": typed.strip()[:80]})
+    else:
+        messages.error(request, _("Type a request id to look it up."))
+    back = "billing-spend-records" if request.GET.get("back") == "records" else "billing-spend"
+    return redirect(back)
 
 
 @staff_required

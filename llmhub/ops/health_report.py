@@ -1,5 +1,7 @@
-"""Each deployment's health over a window, from the usage records' attempts: success rate, upstream latency,
-time to first token, the last errors (codes and request ids only: no upstream text reaches the page)."""
+"""Each deployment's health over a window, from the usage records: success rate and the time each attempt took
+to the upstream's response headers (its `attempts`), time to first token of streams (`ttft_ms`) and the full
+duration of answered requests (`latency_ms`, until the last byte), the last errors (codes and request ids only:
+no upstream text reaches the page)."""
 
 from __future__ import annotations
 
@@ -28,8 +30,9 @@ class DeploymentStats:
     ok: int = 0
     failed: int = 0
     skipped: int = 0
-    latencies_ms: list[int] = field(default_factory=list)
-    ttfts_ms: list[int] = field(default_factory=list)
+    latencies_ms: list[int] = field(default_factory=list)  # to the response headers: a stream's has just begun
+    ttfts_ms: list[int] = field(default_factory=list)  # streams only: to the first token of the answer
+    durations_ms: list[int] = field(default_factory=list)  # answered requests, start to the last byte
     errors: list[AttemptError] = field(default_factory=list)
 
     @property
@@ -56,6 +59,14 @@ class DeploymentStats:
     def ttft_p95(self) -> int | None:
         return percentile(self.ttfts_ms, 0.95)
 
+    @property
+    def duration_p50(self) -> int | None:
+        return percentile(self.durations_ms, 0.50)
+
+    @property
+    def duration_p95(self) -> int | None:
+        return percentile(self.durations_ms, 0.95)
+
 
 def percentile(values: list[int], q: float) -> int | None:
     """The nearest-rank percentile (None for no values)."""
@@ -77,24 +88,29 @@ def deployment_stats(*, hours: int) -> list[DeploymentStats]:
     records = (
         UsageRecord.objects.filter(created_at__gte=since)
         .order_by("-created_at")
-        .values_list("request_id", "created_at", "attempts", "model_served", "provider", "ttft_ms")[:RECORDS_READ]
+        .values_list(
+            "request_id", "created_at", "attempts", "model_served", "provider", "ttft_ms", "latency_ms", "status"
+        )[:RECORDS_READ]
     )
-    for request_id, created_at, attempts, model_served, provider, ttft_ms in records:
+    for request_id, created_at, attempts, model_served, provider, ttft_ms, latency_ms, status in records:
         for attempt in attempts or []:
             name = f"{attempt.get('model', '')}@{attempt.get('provider', '')}"
             entry = stats.setdefault(name, DeploymentStats(name))
-            status = attempt.get("status")
-            if status == "ok":
+            outcome = attempt.get("status")
+            if outcome == "ok":
                 entry.ok += 1
                 entry.latencies_ms.append(int(attempt.get("ms", 0)))
-            elif status == "error":
+            elif outcome == "error":
                 entry.failed += 1
                 if len(entry.errors) < ERRORS_SHOWN:
                     entry.errors.append(AttemptError(created_at, str(attempt.get("code", "")), request_id))
-            elif status == "skipped":
+            elif outcome == "skipped":
                 entry.skipped += 1
-        if ttft_ms is not None and model_served:
-            stats.setdefault(
-                f"{model_served}@{provider}", DeploymentStats(f"{model_served}@{provider}")
-            ).ttfts_ms.append(ttft_ms)
+        if not model_served:
+            continue
+        served = stats.setdefault(f"{model_served}@{provider}", DeploymentStats(f"{model_served}@{provider}"))
+        if ttft_ms is not None:
+            served.ttfts_ms.append(ttft_ms)
+        if status == UsageRecord.OK:
+            served.durations_ms.append(latency_ms)
     return list(stats.values())

@@ -82,3 +82,33 @@ def test_signed_out_visitors_are_sent_to_log_in(client, db):
     response = client.get("/staff/health/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def _settled(person, request_id: str, **facts):
+    from decimal import Decimal
+
+    from billing.ledger import UsageDraft, settle_usage
+    from billing.models import HubKey
+
+    key = HubKey.objects.filter(user=person.user).first()
+    draft = UsageDraft(
+        request_id=request_id, user_id=person.user.pk, team_id=key.team_id, key_id=key.pk,
+        model_requested="gpt-4o", model_served="gpt-4o", provider="openai", cost=Decimal("0.01"),
+        **{"status": "ok", **facts},
+    )  # fmt: skip
+    settle_usage(draft)
+
+
+def test_health_shows_time_to_headers_first_token_and_full_duration_apart(alice, client, staff):
+    # A 12 s stream whose headers came after 2 ms and first token after 800 ms; a 3.1 s plain answer.
+    attempt = {"model": "gpt-4o", "provider": "openai", "status": "ok", "code": ""}
+    _settled(alice, "req-stream", stream=True, attempts=[{**attempt, "ms": 2}], ttft_ms=800, latency_ms=12_000)
+    _settled(alice, "req-plain", attempts=[{**attempt, "ms": 3000}], latency_ms=3100)
+    _settled(alice, "req-failed", attempts=[{**attempt, "status": "error", "ms": 5}], latency_ms=60_000, status="error")
+    client.force_login(staff.user)
+    row = row_of(client.get("/staff/health/").content.decode(), "gpt-4o@openai")
+    assert 'data-stat="headers">2 ms / 3.0 s</td>' in row  # the ok attempts, to the response headers
+    assert 'data-stat="ttft">800 ms / 800 ms</td>' in row  # streams only
+    assert 'data-stat="duration">3.1 s / 12.0 s</td>' in row  # answered requests, the failed one left out
+    chinese = client.get("/staff/health/", HTTP_ACCEPT_LANGUAGE="zh-Hans").content.decode()
+    assert "至响应头 p50 / p95" in chinese and "首个令牌 p50 / p95" in chinese and "完整耗时 p50 / p95" in chinese
