@@ -221,3 +221,22 @@ class Folder(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SavedPrompt(models.Model):
+    """A prompt in the library, inserted in the composer with "/": personal (seen by its owner only) or a team's
+    (seen by the team's members, edited by its admins and its author). chat/prompt_library.py decides who."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_prompts")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="saved_prompts")
+    title = models.CharField(max_length=120)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        indexes = [models.Index(fields=["owner", "team"], name="chat_prompt_owner_team")]
+
+    def __str__(self) -> str:
+        return self.title

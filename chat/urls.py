@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from chat import organise_views, share_views, views
+from chat import organise_views, prompt_views, share_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -32,6 +32,12 @@ urlpatterns = [
     path("c/folders/<int:folder_id>/delete", organise_views.folder_delete, name="folder-delete"),
     path("c/<int:conversation_id>/pin", organise_views.pin, name="conversation-pin"),
     path("c/<int:conversation_id>/folder", organise_views.move, name="conversation-move"),
+    # The prompt library: its page, and the composer's "/" list.
+    path("prompts/", prompt_views.prompts_page, name="prompts"),
+    path("prompts/new", prompt_views.prompt_new, name="prompt-new"),
+    path("prompts/<int:prompt_id>/edit", prompt_views.prompt_edit, name="prompt-edit"),
+    path("prompts/<int:prompt_id>/delete", prompt_views.prompt_delete, name="prompt-delete"),
+    path("prompts.json", prompt_views.prompts_json, name="prompts-json"),
     path("compare/", views.compare, name="compare"),
     path("compare/new", views.compare_create, name="compare-new"),
     path("compare/<int:run_id>/", views.compare, name="compare-run"),

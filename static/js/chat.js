@@ -5,6 +5,7 @@ import { ReconnectingSocket } from "./chat_socket.js";
 import * as dom from "./chat_dom.js";
 import { setupFeedback } from "./chat_feedback.js";
 import { setupModelPicker } from "./chat_models.js";
+import { PromptPicker } from "./chat_prompts.js";
 import { setupShare } from "./chat_share.js";
 import { reloadList } from "./chat_sidebar.js";
 import { t } from "./i18n.js";
@@ -312,6 +313,8 @@ $("team")?.addEventListener("change", (e) => {
   if ($("credits")) $("credits").textContent = picked.dataset.credits;
 });
 input.addEventListener("input", () => { autosize(); saveDraft(conversationId, input.value); });
+// Before the Enter-sends listener below: while the "/" list is open, its keys are the list's.
+new PromptPicker(input, $("prompt-listbox"), $("prompt-status"), () => { autosize(); saveDraft(conversationId, input.value); });
 input.addEventListener("keydown", (e) => {
   if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); }
 });
