@@ -85,7 +85,7 @@ def test_making_someone_staff_in_the_user_admin_is_logged(admin_client, bob):
 
 
 def test_a_provider_added_in_the_admin_is_logged_with_its_key_as_a_fingerprint(admin_client, settings):
-    form = {"name": "openai", "wire_format": "openai", "base_url": "http://127.0.0.1:9/v1", "enabled": "on",
+    form = {"kind": "openai", "wire_format": "openai", "base_url": "http://127.0.0.1:9/v1", "enabled": "on",
             "api_key": "sk-very-secret"}  # fmt: skip
     assert admin_client.post("/admin/llmhub/provider/add/", form, secure=True).status_code == 302
     [entry] = _entries("provider.create")
