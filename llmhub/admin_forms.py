@@ -40,7 +40,11 @@ class ProviderForm(forms.ModelForm[Provider]):
         choices=[("", _("Default for the provider")), *WIRE_FORMATS],
     )
     base_url = forms.URLField(
-        label=_("Base URL"), required=False, max_length=300, assume_scheme="https", help_text=_("Leave blank for the provider's default.")
+        label=_("Base URL"),
+        required=False,
+        max_length=300,
+        assume_scheme="https",
+        help_text=_("Leave blank for the provider's default."),
     )
     api_key = forms.CharField(
         label=_("API key"),
@@ -56,7 +60,9 @@ class ProviderForm(forms.ModelForm[Provider]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [(name, kind.label) for name, kind in kinds().items()]
-        self.fields["kind"].choices = [*choices, (CUSTOM, _("Custom (OpenAI-compatible)"))]
+        kind_field = self.fields["kind"]
+        assert isinstance(kind_field, forms.ChoiceField)
+        kind_field.choices = [*choices, (CUSTOM, _("Custom (OpenAI-compatible)"))]
         self.fields["kind"].widget.attrs["data-provider-defaults"] = json.dumps(kind_defaults())
         if self.instance.pk:
             known = self.instance.name in kinds()
@@ -64,7 +70,8 @@ class ProviderForm(forms.ModelForm[Provider]):
             self.initial["slug"] = "" if known else self.instance.name
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         kind = data.get("kind")
         if kind == CUSTOM:
             name = (data.get("slug") or "").strip()
@@ -136,7 +143,8 @@ class CatalogModelForm(forms.ModelForm[CatalogModel]):
         return names
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         tiers: list[list[Any]] = []
         seen: set[int] = set()
         for row in range(TIER_ROWS):

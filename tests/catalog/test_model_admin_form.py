@@ -11,7 +11,7 @@ import pytest
 from billing.models import AuditEntry
 from llmhub.catalog.history import row_prices
 from llmhub.models import CatalogModel
-from tests.billing.test_audit_admin import _form_data
+from tests.admin_pages import admin_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def change(client: Any, name: str, **fields: str) -> Any:
     row = CatalogModel.objects.get(name=name)
     url = f"/admin/llmhub/catalogmodel/{row.pk}/change/"
-    data = _form_data(client.get(url, secure=True)) | fields
+    data = admin_form_data(client.get(url, secure=True)) | fields
     return client.post(url, data, secure=True)
 
 

@@ -57,4 +57,13 @@ def test_the_catalog_model_form_fits_a_laptop(page_for, acme):
     page = page_for(Person(user=staff, key=""), width=1280, height=800)
     page.goto(f"/admin/llmhub/catalogmodel/{CatalogModel.objects.get(name='gpt-4o').pk}/change/")
     assert page.locator("#id_fallbacks").is_visible() and page.locator("#id_tier0_above").is_visible()
-    assert no_horizontal_overflow(page), page.evaluate("document.documentElement.scrollWidth")
+    wide = page.evaluate(
+        "[...document.querySelectorAll('*')].filter(e => e.getBoundingClientRect().right > 1280)"
+        ".map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 15)"
+    )
+    assert no_horizontal_overflow(page), wide
+    # The deployments table fits its box too (not just hidden behind an inner scrollbar).
+    assert page.evaluate(
+        "[...document.querySelectorAll('.inline-group .tabular fieldset.module')]"
+        ".every(box => box.scrollWidth <= box.clientWidth)"
+    )
