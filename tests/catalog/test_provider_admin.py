@@ -152,3 +152,14 @@ def test_the_connection_messages_are_translated(admin_client, settings):
     )
     [message] = [str(m) for m in get_messages(response.wsgi_request)]
     assert message.startswith("my-gateway：连接失败：")
+
+
+def test_the_slug_error_is_translated(admin_client):
+    response = admin_client.post(
+        ADD,
+        {"kind": "custom", "slug": "Bad_Slug", "base_url": "http://127.0.0.1:9/v1", "enabled": "on"},
+        secure=True,
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert "只能使用小写字母、数字和连字符" in " ".join(errors(response)["slug"])
+    assert "自定义（兼容 OpenAI）" in response.content.decode()
