@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from billing.audit_admin import AuditedAdmin
+from llmhub.admin_forms import CatalogModelForm, ProviderForm
 from llmhub.models import CatalogModel, CatalogSync, Deployment, ModelAlias, PriceVersion, Provider, RoutingPolicy
 
 # Form fields a catalog sync also writes: an admin's edit to one of them is kept from then on.
@@ -25,23 +27,29 @@ SYNCED_FIELDS = {
 }
 
 
-class ProviderForm(forms.ModelForm[Provider]):
-    api_key = forms.CharField(
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text="Stored encrypted; never shown again. Leave blank to keep the current key.",
-    )
-
-    class Meta:
-        model = Provider
-        fields = ["name", "wire_format", "base_url", "enabled"]
-
-
 @admin.register(Provider)
 class ProviderAdmin(AuditedAdmin[Provider]):
     form = ProviderForm
     list_display = ["name", "wire_format", "base_url", "enabled", "has_key", "updated_at"]
-    actions = ["test_providers"]
+    actions = ["test_connection", "test_providers"]
+    fieldsets = [(None, {"fields": ["kind", "slug", "wire_format", "base_url", "api_key", "enabled"]})]
+
+    class Media:
+        js = ["js/provider_form.js"]
+        css = {"all": ["css/admin_forms.css"]}
+
+    @admin.action(description=_("Test connection: list the provider's models"))
+    def test_connection(self, request: HttpRequest, queryset: QuerySet[Provider]) -> None:
+        from llmhub.catalog.connection import check_connection
+
+        for row in queryset[:10]:
+            result = check_connection(row.name)
+            if result.ok:
+                text = gettext("%(name)s: connected, %(count)s models listed.")
+                self.message_user(request, text % {"name": row.name, "count": result.detail}, messages.SUCCESS)
+            else:
+                text = gettext("%(name)s: connection failed: %(error)s")
+                self.message_user(request, text % {"name": row.name, "error": result.detail}, messages.ERROR)
 
     @admin.action(description="Test: send one tiny request (shows latency or the error)")
     def test_providers(self, request: HttpRequest, queryset: QuerySet[Provider]) -> None:
@@ -59,6 +67,7 @@ class ProviderAdmin(AuditedAdmin[Provider]):
         from llmhub.catalog.snapshot import build_snapshot, serving_summary
 
         before = build_snapshot()
+        obj.name = form.instance.name
         if form.cleaned_data.get("api_key"):
             obj.set_api_key(form.cleaned_data["api_key"])
         super().save_model(request, obj, form, change)
@@ -88,6 +97,11 @@ class PriceVersionInline(admin.TabularInline[PriceVersion, CatalogModel]):
 
 @admin.register(CatalogModel)
 class CatalogModelAdmin(AuditedAdmin[CatalogModel]):
+    form = CatalogModelForm
+
+    class Media:
+        css = {"all": ["css/admin_forms.css"]}
+
     list_display = [
         "name",
         "family",
@@ -116,7 +130,10 @@ class CatalogModelAdmin(AuditedAdmin[CatalogModel]):
             self.message_user(request, result.message(), messages.SUCCESS if result.ok else messages.ERROR)
 
     def save_model(self, request: HttpRequest, obj: CatalogModel, form: Any, change: bool) -> None:
-        edited = SYNCED_FIELDS & set(form.changed_data)
+        changed = set(form.changed_data)
+        if any(name.startswith("tier") for name in changed):
+            changed.add("price_tiers")
+        edited = SYNCED_FIELDS & changed
         if edited:
             obj.admin_edited = sorted(set(obj.admin_edited or ()) | edited)
         super().save_model(request, obj, form, change)

@@ -7,41 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.forms import MultiWidget
 
 from billing.display import exact_amount
 from billing.models import AuditEntry, Membership
 from llmhub.models import CatalogModel, Provider
+from tests.admin_pages import admin_form_data
 
 pytestmark = pytest.mark.django_db
-
-
-def _form_data(response: Any) -> dict[str, Any]:
-    """What the admin change page would post back unchanged: its form and every inline formset."""
-    data: dict[str, Any] = {}
-
-    def add(form: Any) -> None:
-        for bound in form:
-            value = bound.value()
-            if value is None or bound.field.disabled:
-                continue
-            if isinstance(bound.field.widget, MultiWidget):
-                for index, part in enumerate(bound.field.widget.decompress(value) or []):
-                    data[f"{bound.html_name}_{index}"] = "" if part is None else str(part)
-            elif isinstance(value, bool):
-                if value:
-                    data[bound.html_name] = "on"
-            elif isinstance(value, list | tuple):
-                data[bound.html_name] = [str(item) for item in value]
-            else:
-                data[bound.html_name] = value if isinstance(value, str) else str(value)  # value() is prepared
-
-    add(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        add(inline.formset.management_form)
-        for form in inline.formset.forms:
-            add(form)
-    return data
 
 
 def _entries(action: str) -> list[AuditEntry]:
@@ -50,7 +22,7 @@ def _entries(action: str) -> list[AuditEntry]:
 
 def test_a_role_change_in_the_team_admin_is_logged(admin_client, alice, bob, acme):
     page = admin_client.get(f"/admin/billing/team/{acme.pk}/change/", secure=True)
-    data = _form_data(page)
+    data = admin_form_data(page)
     [index] = [k.split("-")[1] for k, v in data.items() if k.endswith("-id") and v == str(bob_membership(bob).pk)]
     data[f"memberships-{index}-role"] = "admin"
     response = admin_client.post(f"/admin/billing/team/{acme.pk}/change/", data, secure=True)
@@ -66,7 +38,7 @@ def bob_membership(bob: Any) -> Membership:
 
 
 def test_removing_a_member_in_the_team_admin_is_logged(admin_client, alice, bob, acme):
-    data = _form_data(admin_client.get(f"/admin/billing/team/{acme.pk}/change/", secure=True))
+    data = admin_form_data(admin_client.get(f"/admin/billing/team/{acme.pk}/change/", secure=True))
     [index] = [k.split("-")[1] for k, v in data.items() if k.endswith("-id") and v == str(bob_membership(bob).pk)]
     data[f"memberships-{index}-DELETE"] = "on"
     assert admin_client.post(f"/admin/billing/team/{acme.pk}/change/", data, secure=True).status_code == 302
@@ -76,7 +48,7 @@ def test_removing_a_member_in_the_team_admin_is_logged(admin_client, alice, bob,
 
 
 def test_making_someone_staff_in_the_user_admin_is_logged(admin_client, bob):
-    data = _form_data(admin_client.get(f"/admin/auth/user/{bob.user.pk}/change/", secure=True))
+    data = admin_form_data(admin_client.get(f"/admin/auth/user/{bob.user.pk}/change/", secure=True))
     data["is_staff"] = "on"
     response = admin_client.post(f"/admin/auth/user/{bob.user.pk}/change/", data, secure=True)
     assert response.status_code == 302, response.content[:3000]
@@ -85,7 +57,7 @@ def test_making_someone_staff_in_the_user_admin_is_logged(admin_client, bob):
 
 
 def test_a_provider_added_in_the_admin_is_logged_with_its_key_as_a_fingerprint(admin_client, settings):
-    form = {"name": "openai", "wire_format": "openai", "base_url": "http://127.0.0.1:9/v1", "enabled": "on",
+    form = {"kind": "openai", "wire_format": "openai", "base_url": "http://127.0.0.1:9/v1", "enabled": "on",
             "api_key": "sk-very-secret"}  # fmt: skip
     assert admin_client.post("/admin/llmhub/provider/add/", form, secure=True).status_code == 302
     [entry] = _entries("provider.create")
@@ -93,7 +65,7 @@ def test_a_provider_added_in_the_admin_is_logged_with_its_key_as_a_fingerprint(a
     assert entry.after["base_url"] == "http://127.0.0.1:9/v1" and entry.after["api_key"].startswith("set (")
     assert "sk-very-secret" not in str(entry.after)
     provider = Provider.objects.get(name="openai")
-    data = _form_data(admin_client.get(f"/admin/llmhub/provider/{provider.pk}/change/", secure=True))
+    data = admin_form_data(admin_client.get(f"/admin/llmhub/provider/{provider.pk}/change/", secure=True))
     data["api_key"] = "sk-another-secret"
     assert admin_client.post(f"/admin/llmhub/provider/{provider.pk}/change/", data, secure=True).status_code == 302
     [changed] = _entries("provider.change")
@@ -103,7 +75,7 @@ def test_a_provider_added_in_the_admin_is_logged_with_its_key_as_a_fingerprint(a
 def test_a_price_change_and_a_new_deployment_in_the_model_admin_are_logged(admin_client):
     row = CatalogModel.objects.get(name="gpt-4o")
     url = f"/admin/llmhub/catalogmodel/{row.pk}/change/"
-    data = _form_data(admin_client.get(url, secure=True))
+    data = admin_form_data(admin_client.get(url, secure=True))
     old_price = row.input_price
     data["input_price"] = "3.25"
     total = int(data["deployments-TOTAL_FORMS"])

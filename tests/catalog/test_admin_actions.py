@@ -61,7 +61,7 @@ def test_adding_a_provider_says_what_changed(admin_client, settings):
     response = admin_client.post(
         "/admin/llmhub/provider/add/",
         {
-            "name": "openai",
+            "kind": "openai",
             "wire_format": "openai",
             "base_url": "http://127.0.0.1:9/v1",
             "enabled": "on",
