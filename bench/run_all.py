@@ -1,6 +1,7 @@
 """`make bench`: every benchmark, one after another, printing its figures.
 
-Gateway overhead on SQLite and PostgreSQL (daphne, uvicorn and granian), passthrough beside translation, then each further bench
+Gateway overhead on SQLite and PostgreSQL (daphne, uvicorn and granian), passthrough beside translation, the
+calls each path makes per request, then each further bench
 module that is present (a 4-worker fleet on PostgreSQL + Redis, dashboards at 1M records, the
 auto-router's labelled set).
 """
@@ -16,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/llmhub_bench")
-FURTHER = ["bench.native_bench", "bench.fleet_bench", "bench.router_eval", "bench.dashboards"]
+FURTHER = ["bench.native_bench", "bench.call_count", "bench.fleet_bench", "bench.router_eval", "bench.dashboards"]
 
 
 def run(module: str, *args: str) -> int:
@@ -29,6 +30,7 @@ def smoke() -> int:
     second per point, to show they run end to end (tests/deploy/test_bench_entrypoints.py); no figures to quote."""
     failures = run("bench.gateway_bench", "--servers", "uvicorn", "--seconds", "0.3")
     failures += run("bench.native_bench", "--seconds", "0.3")
+    failures += run("bench.call_count", "--requests", "5")
     failures += run("bench.router_eval")
     return 1 if failures else 0
 

@@ -37,3 +37,5 @@ def test_make_bench_runs_end_to_end_in_smoke_mode():
     errors = re.findall(r"errors: (\d+)\)", result.stdout)
     assert errors and set(errors) == {"0"}  # every request of every point answered 200
     assert "auto router" in result.stdout
+    counted = re.findall(r"chat completions → OpenAI \(reference\) +(\d+)\n", result.stdout)
+    assert counted and int(counted[0]) > 100  # the call counter counted a request's work
