@@ -37,6 +37,16 @@ def pytest_configure(config: Any) -> None:
     settings.CATALOG_SYNC_ON_MIGRATE = False
 
 
+@pytest.fixture(autouse=True)
+def _english_after_each_test() -> Iterator[None]:
+    """Each test starts in the default language: a page or socket served in Chinese activates that language on
+    the thread that served it, and a later test on the same thread must not inherit it."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     """pytest-django's test database, with every connection the hub opened closed before it is dropped: the
