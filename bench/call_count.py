@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from pathlib import Path
 import aiohttp
 
 from bench.gateway_bench import PY, ROOT, SERVERS, free_port, prepare_database, wait_for, wait_for_port
-from bench.native_bench import CLAUDE_DIRECT, PATHS, body_for, headers_for
+from bench.native_bench import CLAUDE_DIRECT, PATHS, body_for, headers_for, prepared_env
 
 # Run inside the hub process: count calls on every thread; SIGUSR1 starts over, SIGUSR2 writes the total.
 COUNTING_HUB = """
@@ -95,19 +94,7 @@ def main() -> None:
     args = parser.parse_args()
     upstream_port = free_port()
     upstream_url = f"http://127.0.0.1:{upstream_port}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{ROOT / 'bench' / '.bench-db.sqlite3'}",
-        "AISA_API_KEY": "bench-upstream-key",
-        "AISA_BASE_URL": upstream_url + "/v1",
-        "ANTHROPIC_API_KEY": "bench-anthropic-key",
-        "ANTHROPIC_BASE_URL": upstream_url + "/anthropic/v1",
-        "HTTPS_ONLY": "false",
-        "DEBUG": "false",
-        "LOG_LEVEL": "ERROR",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("REDIS_URL", None)
+    env = prepared_env(upstream_url)
     key = prepare_database(env)
     subprocess.run([PY, str(ROOT / "manage.py"), "shell", "-c", CLAUDE_DIRECT], env=env, check=True, cwd=ROOT)
     upstream = subprocess.Popen([PY, "-m", "bench.upstream_server", "--port", str(upstream_port)], cwd=ROOT, env=env)

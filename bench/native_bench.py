@@ -97,17 +97,12 @@ async def measure(upstream: str, hub: str, key: str, seconds: float, hub_pid: in
     return figures
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""))
-    parser.add_argument("--json", default="", help="also write the figures to this file")
-    args = parser.parse_args()
-    upstream_port, hub_port = free_port(), free_port()
-    upstream_url, hub_url = f"http://127.0.0.1:{upstream_port}", f"http://127.0.0.1:{hub_port}"
+def prepared_env(upstream_url: str, database_url: str = "") -> dict[str, str]:
+    """The hub's environment for these benchmarks: AIsa and Anthropic both at the fake upstream (`upstream_url`),
+    the bench's own database (SQLite unless `database_url`), no Redis."""
     env = {
         **os.environ,
-        "DATABASE_URL": args.database_url or f"sqlite:///{ROOT / 'bench' / '.bench-db.sqlite3'}",
+        "DATABASE_URL": database_url or f"sqlite:///{ROOT / 'bench' / '.bench-db.sqlite3'}",
         "AISA_API_KEY": "bench-upstream-key",
         "AISA_BASE_URL": upstream_url + "/v1",
         "ANTHROPIC_API_KEY": "bench-anthropic-key",
@@ -118,6 +113,18 @@ def main() -> None:
         "PYTHONPATH": str(ROOT),
     }
     env.pop("REDIS_URL", None)
+    return env
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""))
+    parser.add_argument("--json", default="", help="also write the figures to this file")
+    args = parser.parse_args()
+    upstream_port, hub_port = free_port(), free_port()
+    upstream_url, hub_url = f"http://127.0.0.1:{upstream_port}", f"http://127.0.0.1:{hub_port}"
+    env = prepared_env(upstream_url, args.database_url)
     key = prepare_database(env)
     subprocess.run([PY, str(ROOT / "manage.py"), "shell", "-c", CLAUDE_DIRECT], env=env, check=True, cwd=ROOT)
     database = "PostgreSQL" if env["DATABASE_URL"].startswith("postgres") else "SQLite"
