@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from billing.models import UsageRecord
+from billing.ledger import UsageDraft, settle_usage
 from billing.selectors import ModelUse
 from chat.model_picker import AUTO_ROUTES, ranked_groups, recency
 from chat.models import Message, ModelFavourite, TeamModelDefault
@@ -30,10 +30,14 @@ def groups(*, use=NO_USE, favourites=(), team_default="", message=NEW_CHAT):
 
 
 def used(person, team, model, times=1):
+    """`times` settled requests (each a usage record and its charge, as the gateway writes them) on `model`."""
     for _ in range(times):
-        UsageRecord.objects.create(
-            request_id=uuid.uuid4().hex, user=person.user, team=team, model_requested=model, model_served=model
-        )
+        settle_usage(
+            UsageDraft(
+                request_id=f"req-{uuid.uuid4().hex}", user_id=person.user.pk, team_id=team.pk, key_id=None,
+                model_requested=model, model_served=model, cost=Decimal("0.0001"), status="ok", source="chat",
+            )
+        )  # fmt: skip
 
 
 def page_of(person, path="/") -> str:
