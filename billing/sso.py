@@ -136,13 +136,13 @@ def _create_account(claims: Mapping[str, Any], provider: str, team: Team | None)
 
 
 def _join(user: Any, team: Team, role: str, groups: list[str]) -> None:
-    """Make `user` a member of `team` with `role`, audited, as the provider's groups say. The hub itself is
-    the actor. A change that would leave the team without an admin is skipped (the People page can do it)."""
+    """Make `user` a member of `team` with `role`, as the provider's groups say; audited with the person signing
+    in as the actor and the groups as the reason. A change leaving the team without an admin is skipped."""
     membership = Membership.objects.select_for_update().filter(team=team, user=user).first()
     why = {"sso_groups": groups}
     if membership is None:
         membership = Membership.objects.create(team=team, user=user, role=role)
-        record(None, "membership.create", membership, after={**snapshot(membership), **why}, team=team)
+        record(user, "membership.create", membership, after={**snapshot(membership), **why}, team=team)
         return
     if membership.role == role:
         return
@@ -155,7 +155,7 @@ def _join(user: Any, team: Team, role: str, groups: list[str]) -> None:
     before = snapshot(membership)
     membership.role = role
     membership.save(update_fields=["role"])
-    record(None, "membership.change", membership, before, {**snapshot(membership), **why}, team=team)
+    record(user, "membership.change", membership, before, {**snapshot(membership), **why}, team=team)
 
 
 def _accept(invitation: Invitation, user: Any, provider: str) -> None:

@@ -46,6 +46,10 @@ def enabled() -> bool:
     return bool(settings.OIDC_ISSUER_URL and settings.OIDC_CLIENT_ID)
 
 
+def issuer() -> str:
+    return str(settings.OIDC_ISSUER_URL).rstrip("/")
+
+
 def provider_name() -> str:
     return str(settings.OIDC_PROVIDER_NAME)
 
@@ -57,23 +61,23 @@ def unreachable() -> SsoFailed:
 
 def discovery() -> dict[str, Any]:
     """The provider's discovery document (cached a few minutes); its issuer must be the configured one."""
-    issuer = settings.OIDC_ISSUER_URL
+    expected = issuer()
     now = time.monotonic()
-    cached = _discovered.get(issuer)
+    cached = _discovered.get(expected)
     if cached is not None and now - cached[0] < DISCOVERY_SECONDS:
         return cached[1]
     with _discovery_lock:
         try:
-            answer = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=settings.OIDC_TIMEOUT)
+            answer = requests.get(f"{expected}/.well-known/openid-configuration", timeout=settings.OIDC_TIMEOUT)
             answer.raise_for_status()
             document = answer.json()
         except (requests.RequestException, ValueError) as exc:
             raise unreachable() from exc
-        if not isinstance(document, dict) or str(document.get("issuer", "")).rstrip("/") != issuer:
+        if not isinstance(document, dict) or str(document.get("issuer", "")).rstrip("/") != expected:
             raise unreachable()
         if any(not isinstance(document.get(key), str) for key in _ENDPOINTS.values()):
             raise unreachable()
-        _discovered[issuer] = (now, document)
+        _discovered[expected] = (now, document)
         return document
 
 
@@ -133,7 +137,7 @@ class ClaimsBackend(OIDCAuthenticationBackend):
         payload = super().verify_token(token, **kwargs)
         audience = payload.get("aud")
         audiences = audience if isinstance(audience, list) else [audience]
-        if str(payload.get("iss", "")).rstrip("/") != settings.OIDC_ISSUER_URL:
+        if str(payload.get("iss", "")).rstrip("/") != issuer():
             raise SuspiciousOperation("ID token from another issuer")
         if self.OIDC_RP_CLIENT_ID not in audiences or not payload.get("sub"):
             raise SuspiciousOperation("ID token for another client, or naming nobody")
@@ -146,7 +150,7 @@ class ClaimsBackend(OIDCAuthenticationBackend):
         if not isinstance(userinfo, dict) or userinfo.get("sub") != payload.get("sub"):
             raise SsoFailed(_("%(provider)s answered for someone else.") % {"provider": provider_name()}, status=502)
         claims = {**payload, **userinfo}
-        return sso.sign_in(claims=claims, issuer=settings.OIDC_ISSUER_URL, invitation_token=self.invitation_token)
+        return sso.sign_in(claims=claims, issuer=issuer(), invitation_token=self.invitation_token)
 
 
 def start(request: HttpRequest) -> HttpResponseBase:

@@ -167,7 +167,7 @@ LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
 OIDC_ISSUER_URL = env.str("OIDC_ISSUER_URL", default="").rstrip("/")
 OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
 OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
-OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="single sign-on")  # "Sign in with <name>"
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="SSO")  # the button says "Sign in with <name>"
 OIDC_SCOPES = env.str("OIDC_SCOPES", default="openid email profile")
 OIDC_SIGN_ALGO = env.str("OIDC_SIGN_ALGO", default="RS256")
 OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MODULES = ROOT / ".oidc"
 SCRIPT = ROOT / "clients" / "oidc" / "provider.mjs"
 CLIENT_ID = "llmhub-test"
-CLIENT_SECRET = "client-secret-never-logged-5f1c"
+CLIENT_SECRET = "client-secret-never-logged-5f1c2a9d"
 # login -> password and the claims the provider gives. Groups: eng-leads -> acme admin, eng -> acme member.
 ACCOUNTS: dict[str, dict[str, Any]] = {
     "dora": {

@@ -61,7 +61,7 @@ def test_a_new_person_signs_in_and_lands_in_the_mapped_team_as_admin(hub_root, s
     assert made.after["sso_provider"] == "Example ID" and made.team_id == acme.pk
     joined = AuditEntry.objects.get(action="membership.create", target_id=str(dora.memberships.get().pk))
     assert joined.after["role"] == "admin" and joined.after["sso_groups"] == ["eng-leads"]
-    assert joined.actor is None  # the hub, following the provider's groups
+    assert joined.actor == dora  # the person signing in; the groups say why
 
 
 def test_each_sign_in_applies_the_groups_again_and_audits_a_role_change(hub_root, sso, settings, acme, alice):
