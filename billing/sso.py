@@ -13,8 +13,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,6 +70,20 @@ def default_team() -> tuple[str, str] | None:
     """OIDC_DEFAULT_TEAM as (slug, role), or None when unset."""
     text = settings.OIDC_DEFAULT_TEAM.strip()
     return _team_and_role(text, "OIDC_DEFAULT_TEAM") if text else None
+
+
+def check_settings(**kwargs: Any) -> list[checks.CheckMessage]:
+    """A system check (`manage.py check`, every start): a malformed OIDC_GROUP_MAP or OIDC_DEFAULT_TEAM is named
+    before anyone tries to sign in, instead of failing their sign-in."""
+    errors: list[checks.CheckMessage] = []
+    for read in (lambda: parse_group_map(settings.OIDC_GROUP_MAP), default_team):
+        try:
+            read()
+        except ImproperlyConfigured as exc:
+            errors.append(checks.Error(str(exc), id="billing.E001"))
+    if settings.OIDC_ISSUER_URL and not settings.OIDC_SIGN_ALGO.startswith(("RS", "ES")):
+        errors.append(checks.Error("OIDC_SIGN_ALGO must be an RS* or ES* algorithm", id="billing.E002"))
+    return errors
 
 
 def groups_of(claims: Mapping[str, Any], claim: str = "groups") -> list[str]:
@@ -179,6 +194,13 @@ def sign_in(*, claims: Mapping[str, Any], issuer: str, invitation_token: str = "
     """The account these verified claims belong to, made or linked on first sign-in, with the teams and roles the
     groups map and the invitation (if any) give. SsoRefused for a switched-off account, or a new person with no
     team to join; InvitationGone for a used or expired invitation."""
+    try:
+        return _sign_in(claims, issuer, invitation_token)
+    except IntegrityError:  # the same person's first sign-in twice at once (or a username just taken): again
+        return _sign_in(claims, issuer, invitation_token)
+
+
+def _sign_in(claims: Mapping[str, Any], issuer: str, invitation_token: str) -> Any:
     provider = settings.OIDC_PROVIDER_NAME
     subject = str(claims["sub"])
     wanted = _wanted_teams(claims)

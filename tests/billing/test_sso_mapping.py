@@ -153,3 +153,12 @@ def test_an_invitation_gives_its_team_and_role_and_closes(mapped, settings, acme
         sso.sign_in(claims=claims("u2", groups=["eng"]), issuer=ISSUER, invitation_token=token)
     assert not get_user_model().objects.filter(username="u2").exists()  # refused whole
     assert AuditEntry.objects.filter(action="invitation.accept", actor=user).exists()
+
+
+def test_malformed_sso_settings_fail_the_system_check(settings):
+    from billing.sso import check_settings
+
+    assert check_settings() == []
+    settings.OIDC_GROUP_MAP = "eng=acme:owner"
+    settings.OIDC_DEFAULT_TEAM = "globex:boss"
+    assert [error.id for error in check_settings()] == ["billing.E001", "billing.E001"]
