@@ -129,7 +129,6 @@ class ClaimsBackend(OIDCAuthenticationBackend):
     def __init__(self, invitation_token: str = "") -> None:
         super().__init__()
         self.invitation_token = invitation_token
-        self.id_claims: dict[str, Any] = {}
 
     def verify_token(self, token: Any, **kwargs: Any) -> Any:
         if not isinstance(token, str):
@@ -141,8 +140,8 @@ class ClaimsBackend(OIDCAuthenticationBackend):
             raise SuspiciousOperation("ID token from another issuer")
         if self.OIDC_RP_CLIENT_ID not in audiences or not payload.get("sub"):
             raise SuspiciousOperation("ID token for another client, or naming nobody")
-        if "nonce" in kwargs:  # the ID token (the userinfo JWT has no nonce to check)
-            self.id_claims = dict(payload)
+        if len(audiences) > 1 and payload.get("azp") != self.OIDC_RP_CLIENT_ID:
+            raise SuspiciousOperation("ID token authorised for another client")
         return payload
 
     def get_or_create_user(self, access_token: str, id_token: str, payload: dict[str, Any]) -> Any:
