@@ -39,10 +39,20 @@ $(AGENTS_DIR)/.installed: clients/agents/package.json clients/agents/package-loc
 		cd $(AGENTS_DIR) && npm install --no-audit --no-fund --loglevel=error && touch .installed; \
 	else echo "npm not found: the coding-agent tests (tests/agents/) will skip"; fi
 
+# A real OpenID Connect provider (panva's oidc-provider, pinned in clients/oidc/package-lock.json) that the single
+# sign-on tests start on loopback, installed into .oidc/ (ignored). Without npm those tests skip; `.ci/run` sets
+# REQUIRE_OIDC=1 so a missing install fails there.
+OIDC_DIR := .oidc
+$(OIDC_DIR)/.installed: clients/oidc/package.json clients/oidc/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		mkdir -p $(OIDC_DIR) && cp clients/oidc/package.json clients/oidc/package-lock.json $(OIDC_DIR)/ && \
+		cd $(OIDC_DIR) && npm ci --no-audit --no-fund --loglevel=error && touch .installed; \
+	else echo "npm not found: the single sign-on tests (tests/billing/test_oidc*.py) will skip"; fi
+
 install-runtime: $(VENV)/.runtime-installed translations-runtime
 
 # The .mo catalogs are build output: compiled (pure Python, Babel) whenever a .po is newer.
-install: $(VENV)/.installed $(CLIENTS_VENV)/.installed $(AGENTS_DIR)/.installed translations
+install: $(VENV)/.installed $(CLIENTS_VENV)/.installed $(AGENTS_DIR)/.installed $(OIDC_DIR)/.installed translations
 
 translations: $(VENV)/.installed
 	$(BIN)/python manage.py compile_translations
@@ -92,5 +102,5 @@ bench: install
 	$(BIN)/python -m bench.run_all
 
 clean:
-	rm -rf $(VENV) $(CLIENTS_VENV) $(AGENTS_DIR) staticfiles .test-db.sqlite3*
+	rm -rf $(VENV) $(CLIENTS_VENV) $(AGENTS_DIR) $(OIDC_DIR) staticfiles .test-db.sqlite3*
 	find . -path ./.venv -prune -o -name '*.mo' -path '*/locale/*' -print -exec rm {} +

@@ -13,3 +13,9 @@ class BillingConfig(AppConfig):
         from billing.models import Membership
 
         post_delete.connect(keys.membership_deleted, sender=Membership, dispatch_uid="billing.membership_deleted")
+
+        from django.core import checks
+
+        from billing.sso import check_settings
+
+        checks.register(check_settings)

@@ -150,6 +150,8 @@ FIELD_LABELS: dict[str, Any] = {
     "prefix": _("Prefix"),
     "username": _("Username"),
     "accepted_by": _("Accepted by"),
+    "sso_provider": _("Single sign-on provider"),
+    "sso_groups": _("Single sign-on groups"),
 }
 
 # Stored codes of some fields, in words (field -> code -> label).

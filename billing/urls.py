@@ -3,14 +3,11 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from billing.login_throttle import ThrottledAuthenticationForm
 from billing.people_forms import HubPasswordResetForm
-from billing.views import audit, controls, credit_requests, keys, lead, people, requests, staff, team, usage
+from billing.views import audit, controls, credit_requests, keys, lead, people, requests, sso, staff, team, usage
 
 urlpatterns = [
-    path(
-        "accounts/login/", auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm), name="login"
-    ),
+    path("accounts/login/", sso.SignInPage.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Password reset: Django's views; links on SITE_URL and to people with no password yet (HubPasswordResetForm).
     path(
@@ -27,6 +24,8 @@ urlpatterns = [
     path(
         "accounts/password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"
     ),
+    path("accounts/sso/", sso.sso_start, name="billing-sso-start"),
+    path("accounts/sso/callback/", sso.sso_callback, name="billing-sso-callback"),
     path("join/<str:token>/", people.accept_invitation, name="billing-invitation-accept"),
     path("people/", people.people_start, name="billing-people-start"),
     path("staff/people/", people.staff_people, name="billing-people"),

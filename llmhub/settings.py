@@ -161,6 +161,21 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=30)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
+# Single sign-on with OpenID Connect (billing/sso.py, billing/sso_provider.py): off while OIDC_ISSUER_URL is empty.
+# The provider's endpoints and signing keys come from its discovery document; ID tokens are checked against its
+# JWKS (RS256 unless OIDC_SIGN_ALGO says otherwise), with state, nonce and PKCE on every sign-in.
+OIDC_ISSUER_URL = env.str("OIDC_ISSUER_URL", default="").rstrip("/")
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="SSO")  # the button says "Sign in with <name>"
+OIDC_SCOPES = env.str("OIDC_SCOPES", default="openid email profile")
+OIDC_SIGN_ALGO = env.str("OIDC_SIGN_ALGO", default="RS256")
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
+# "group=team_slug:role,..." (role member or admin, member when left out), applied on every sign-in.
+OIDC_GROUP_MAP = env.str("OIDC_GROUP_MAP", default="")
+# "team_slug" or "team_slug:role": where a new person with no mapped group and no invitation goes (else refused).
+OIDC_DEFAULT_TEAM = env.str("OIDC_DEFAULT_TEAM", default="")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"

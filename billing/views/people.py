@@ -23,6 +23,7 @@ from billing.models import Invitation, Team
 from billing.people_forms import AcceptInvitationForm, InviteForm, PeopleFilterForm, RoleForm
 from billing.selectors import page_of
 from billing.views.paging import page_number, query_without_page
+from billing.views.sso import sso_button
 from llmhub.errors import HubError
 
 
@@ -192,5 +193,5 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("home")
-    context = {"invitation": invitation, "form": form}
+    context = {"invitation": invitation, "form": form, "token": token, **sso_button()}
     return render(request, "billing/invitation_accept.html", context, status=400 if form.errors else 200)

@@ -151,3 +151,24 @@ def lead_of(team: Any, username: str = "gina") -> Person:
     user = get_user_model().objects.create_user(username, f"{username}@example.com", "correct-horse-battery")
     Membership.objects.create(user=user, team=team, role=Membership.ADMIN)
     return Person(user=user, key="")
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(live_hub: Any) -> Iterator[Any]:
+    """A real OpenID provider (panva's oidc-provider) on loopback whose one client returns to the live hub."""
+    from tests.billing.oidc_provider import OidcProvider
+
+    provider = OidcProvider(live_hub.url + "/accounts/sso/callback/").start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def sso(settings: Any, oidc_provider: Any) -> Iterator[Any]:
+    """Single sign-on on, against the loopback provider, with its groups mapped to acme."""
+    from billing import sso_provider
+    from tests.billing.oidc_provider import configure
+
+    configure(settings, oidc_provider.issuer)
+    yield oidc_provider
+    sso_provider.forget_discovery()
