@@ -89,10 +89,11 @@ def document_parts(ids: Any, owner: Any) -> list[dict[str, Any]]:
             _("Attach at most %(n)s documents to one message.") % {"n": MAX_DOCUMENTS}, code="too_many_documents"
         )
     wanted = [n for n in ids if isinstance(n, int) and not isinstance(n, bool)]
-    found = set(Document.objects.filter(id__in=wanted, owner=owner, message__isnull=True).values_list("id", flat=True))
-    if len(wanted) != len(ids) or found != set(wanted):
+    found = Document.objects.filter(id__in=wanted, owner=owner, message__isnull=True).defer("text").in_bulk()
+    if len(wanted) != len(ids) or found.keys() != set(wanted):
         raise InvalidRequest(_("That document is no longer available. Attach it again."), code="bad_document")
-    return [{"type": PART, "id": n} for n in dict.fromkeys(wanted)]
+    # The chip goes in the part: the page shows it without reading the document again.
+    return [{"type": PART, **chip(found[n])} for n in dict.fromkeys(wanted)]
 
 
 def attach_documents(message: Message) -> None:
@@ -104,11 +105,9 @@ def attach_documents(message: Message) -> None:
         )
 
 
-def documents_of(message: Message) -> list[Document]:
-    ids = [p["id"] for p in message.parts if p.get("type") == PART]
-    if not ids:
-        return []
-    return list(Document.objects.filter(id__in=ids, message=message).defer("text"))
+def first_name(parts: list[dict[str, Any]]) -> str:
+    """The name of the first document among a message's parts (a title for a message with no words)."""
+    return next((str(p.get("name") or "") for p in parts if p.get("type") == PART), "")
 
 
 def chip(document: Document) -> dict[str, Any]:
@@ -132,7 +131,9 @@ def size_label(size: int) -> str:
 
 
 def shown_documents(message: Message) -> list[dict[str, Any]]:
-    return [chip(document) for document in documents_of(message)]
+    """The chips of a message's documents, as kept in its parts."""
+    keys = ("id", "name", "kind", "pages", "size", "size_label")
+    return [{key: part.get(key) for key in keys} for part in message.parts if part.get("type") == PART]
 
 
 def as_text(name: str, body: str, pages: int | None = None, *, searched: bool = False) -> str:
