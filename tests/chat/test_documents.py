@@ -84,7 +84,7 @@ async def test_a_document_is_sent_as_text_and_kept_with_the_conversation(chat_re
     events = await events_until(socket, "done")
     assert events[0]["user"]["documents"][0]["name"] == "sales.xlsx"
     sent = chat_ready.requests_for("/chat/completions")[-1].body["messages"][-1]["content"]
-    assert sent.startswith("Sum it up\n\n<document name=\"sales.xlsx\" pages=\"1\">")
+    assert sent.startswith('Sum it up\n\n<document name="sales.xlsx" pages="1">')
     assert "North | 1200" in sent
     done = events[-1]
     record = await UsageRecord.objects.aget(request_id=done["request_id"])
@@ -97,7 +97,7 @@ async def test_a_document_is_sent_as_text_and_kept_with_the_conversation(chat_re
     again = chat_ready.requests_for("/chat/completions")[-1].body["messages"][-1]["content"]
     assert "North | 1200" in again
     page = await sync_to_async(lambda: client_for(alice).get(f"/c/{conversation.id}/messages", secure=True))()
-    shown = [m for m in page.json()["messages"] if m["role"] == "user"][0]
+    shown = next(m for m in page.json()["messages"] if m["role"] == "user")
     assert shown["documents"][0]["name"] == "sales.xlsx"
     html = await sync_to_async(lambda: client_for(alice).get(f"/c/{conversation.id}/", secure=True))()
     assert "sales.xlsx · 1 sheet" in html.content.decode()
