@@ -13,6 +13,7 @@ from chat.attachments import check_upload_quota, forget_unsent_images
 from chat.document_text import Extracted, extract
 from chat.models import Document, DocumentChunk, Message
 from llmhub.errors import InvalidRequest
+from llmhub.gateway import prompt_tokens_estimate
 
 MAX_DOCUMENTS = 8  # one message's
 CHUNK_CHARS = 1_200  # a passage searched and sent when a document is too large to send whole
@@ -89,7 +90,7 @@ def document_parts(ids: Any, owner: Any) -> list[dict[str, Any]]:
             _("Attach at most %(n)s documents to one message.") % {"n": MAX_DOCUMENTS}, code="too_many_documents"
         )
     wanted = [n for n in ids if isinstance(n, int) and not isinstance(n, bool)]
-    found = Document.objects.filter(id__in=wanted, owner=owner, message__isnull=True).defer("text").in_bulk()
+    found = Document.objects.filter(id__in=wanted, owner=owner, message__isnull=True).in_bulk()
     if len(wanted) != len(ids) or found.keys() != set(wanted):
         raise InvalidRequest(_("That document is no longer available. Attach it again."), code="bad_document")
     # The chip goes in the part: the page shows it without reading the document again.
@@ -132,7 +133,7 @@ def size_label(size: int) -> str:
 
 def shown_documents(message: Message) -> list[dict[str, Any]]:
     """The chips of a message's documents, as kept in its parts."""
-    keys = ("id", "name", "kind", "pages", "size", "size_label")
+    keys = ("id", "name", "kind", "pages", "size", "size_label", "tokens")
     return [{key: part.get(key) for key in keys} for part in message.parts if part.get("type") == PART]
 
 

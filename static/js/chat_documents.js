@@ -1,7 +1,7 @@
 // Document attachments (PDF, Word, Excel, CSV, text, code): each file is uploaded over HTTP as soon as it is
 // picked; the server extracts its text or says why it cannot (too big, too many pages, password, damaged, no
 // text). The message carries only the documents' ids; each shows as a chip with its name, pages and size.
-import { t } from "./i18n.js";
+import { pageLocale, t } from "./i18n.js";
 
 const MAX_DOCUMENTS = 8;
 
@@ -12,6 +12,7 @@ export function documentLabel(doc) {
     else bits.push(doc.pages === 1 ? t("1 page") : t("%s pages", doc.pages));
   }
   bits.push(doc.size_label);
+  if (doc.tokens) bits.push(t("≈ %s tokens", Number(doc.tokens).toLocaleString(pageLocale())));
   return bits.join(" · ");
 }
 

@@ -15,7 +15,7 @@ from billing.models import CreditLedgerEntry, UsageRecord
 from chat.models import Document, DocumentChunk, Message
 from tests.chat import document_files
 from tests.chat.conftest import client_for, events_until, new_conversation, open_socket, session_cookie
-from tests.fake_upstream import Reply
+from tests.fake_upstream import Fail, Reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -156,3 +156,32 @@ async def test_a_document_past_the_context_share_is_searched_and_metered(chat_re
     await events_until(socket, "done")
     assert len(chat_ready.requests_for("/embeddings")) == len(embedded) + 1
     await socket.disconnect()
+
+
+async def test_a_failed_search_is_an_error_answer_and_bills_no_chat(chat_ready, alice, settings):
+    settings.DOCUMENT_CONTEXT_SHARE = 0.01
+    chat_ready.script("text-embedding-3-small", *[Fail(400, "bad input")] * 3)
+    chip = (await sync_to_async(upload)(alice, "handbook.pdf", _handbook(8))).json()
+    conversation = await sync_to_async(new_conversation)(alice)
+    socket = await _connected(conversation, alice)
+    await socket.send_json_to({"action": "send", "content": "What is the code?", "documents": [chip["id"]]})
+    done = (await events_until(socket, "done"))[-1]
+    assert done["status"] == "error" and done["error"]
+    assert not chat_ready.requests_for("/chat/completions")  # never sent without its documents
+    assert not await UsageRecord.objects.filter(source="chat", status="ok").aexists()
+    await socket.disconnect()
+
+
+def test_unsent_documents_are_dropped_by_age_with_their_passages(alice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from chat.attachments import forget_unsent_images
+
+    kept = upload(alice, "new.txt", b"fresh").json()["id"]
+    old = upload(alice, "old.txt", b"stale").json()["id"]
+    Document.objects.filter(id=old).update(created_at=timezone.now() - timedelta(days=2))
+    assert forget_unsent_images() == 1
+    assert list(Document.objects.values_list("id", flat=True)) == [kept]
+    assert not DocumentChunk.objects.filter(document_id=old).exists()
