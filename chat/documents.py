@@ -112,7 +112,8 @@ def first_name(parts: list[dict[str, Any]]) -> str:
 
 
 def chip(document: Document) -> dict[str, Any]:
-    """What the page shows of an attached document: its name, kind, pages and size."""
+    """What the page shows of an attached document: its name, kind, pages, size, and the tokens its text adds to
+    the prompt (the gateway's own estimate, as the context check measures it)."""
     return {
         "id": document.id,
         "name": document.name,
@@ -120,6 +121,7 @@ def chip(document: Document) -> dict[str, Any]:
         "pages": document.pages,
         "size": document.size,
         "size_label": size_label(document.size),
+        "tokens": prompt_tokens_estimate([{"role": "user", "content": as_text(document.name, document.text)}]),
     }
 
 

@@ -39,7 +39,7 @@ def test_an_upload_answers_with_its_chip(alice):
     assert answer.status_code == 201
     chip = answer.json()
     assert (chip["name"], chip["kind"], chip["pages"]) == ("report.pdf", "pdf", 40)
-    assert chip["size_label"].endswith(" KB")
+    assert chip["size_label"].endswith(" KB") and chip["tokens"] > 40 * 4  # what its text adds to the prompt
     document = Document.objects.get(id=chip["id"])
     assert document.owner == alice.user and document.message is None and document.team is None
     assert DocumentChunk.objects.filter(document=document).count() >= 1

@@ -4,6 +4,8 @@ survive a reload; a document larger than the context is answered from retrieved 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -11,6 +13,7 @@ from billing.models import UsageRecord
 from tests.chat import document_files
 from tests.provider_env import clear_provider_env
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WORDS = {
@@ -21,6 +24,7 @@ WORDS = {
         "sheet": "1 sheet",
         "sources": "Sources (3 passages)",
         "page": "page 21",
+        "tokens": "tokens",
     },
     "zh-CN": {
         "attach": "附加文档",
@@ -29,6 +33,7 @@ WORDS = {
         "sheet": "1 个工作表",
         "sources": "来源（3 段）",
         "page": "第 21 页",
+        "tokens": "个 token",
     },
 }
 
@@ -71,6 +76,7 @@ def test_a_pdf_and_a_spreadsheet_are_quoted_in_the_answer(demo, page_for, alice,
     expect(chips).to_have_count(2, timeout=15000)
     expect(chips.first).to_contain_text(f"report.pdf · {words['pages']}")
     expect(chips.last).to_contain_text(f"sales.xlsx · {words['sheet']}")
+    expect(chips.first).to_contain_text(words["tokens"])
     send(page, words, "Summarise both files")
     answer = answered(page)
     expect(answer).to_contain_text("From report.pdf: “[Page 1] Quarter 1 revenue grew by 1 percent.")
@@ -108,6 +114,8 @@ def test_a_document_larger_than_the_context_is_answered_from_passages(
     sources.locator("summary").click()
     expect(sources.locator("li").first).to_contain_text(f"handbook.pdf · {words['page']}")
     expect(sources.locator("li").first).to_contain_text("The secret code word is PAPAYA.")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"documents-sources-{locale}.png"), full_page=True)
     page.reload()  # kept with the answer
     expect(page.locator("article.msg-assistant .msg-sources summary").last).to_have_text(words["sources"])
     embedded = UsageRecord.objects.filter(model_served="text-embedding-3-small")
