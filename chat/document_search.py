@@ -39,9 +39,9 @@ def too_large(prompt_tokens: int, context_window: int) -> bool:
 async def search_into(caller: Caller, request: ChatRequest, search: Search) -> list[dict[str, Any]]:
     """Put the passages nearest the question into the request's last user message; the sources to show."""
     model = str(settings.DOCUMENT_EMBEDDING_MODEL)
-    await _embed_passages(caller, model, search.document_ids)
     question = search.question.strip()
     if question:
+        await _embed_passages(caller, model, search.document_ids)
         vector = (await embed(caller, EmbeddingRequest(model=model, inputs=[question]))).embeddings.vectors[0]
         found = await run_db(vector_rank.nearest, search.document_ids, model, vector, int(settings.DOCUMENT_PASSAGES))
     else:  # a document sent without a question: its opening passages

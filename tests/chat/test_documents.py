@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from billing.models import CreditLedgerEntry, UsageRecord
 from chat.models import Document, DocumentChunk, Message
+from chat.sharing import share_create
 from tests.chat import document_files
 from tests.chat.conftest import client_for, events_until, new_conversation, open_socket, session_cookie
 from tests.fake_upstream import Fail, Reply
@@ -75,7 +76,7 @@ def test_signed_out_upload_is_refused(client):
 
 
 async def test_a_document_is_sent_as_text_and_kept_with_the_conversation(chat_ready, alice, acme):
-    chat_ready.script("gpt-4o", Reply(text="Noted."), Reply(text="Again."))
+    chat_ready.script("gpt-4o", Reply(text="Noted."), Reply(text="Again."), Reply(text="Edited."))
     raw = document_files.xlsx({"Sales": [["Region", "Revenue"], ["North", 1200]]})
     chip = (await sync_to_async(upload)(alice, "sales.xlsx", raw)).json()
     conversation = await sync_to_async(new_conversation)(alice)
@@ -96,11 +97,21 @@ async def test_a_document_is_sent_as_text_and_kept_with_the_conversation(chat_re
     await events_until(socket, "done")
     again = chat_ready.requests_for("/chat/completions")[-1].body["messages"][-1]["content"]
     assert "North | 1200" in again
+    # An edit of the question keeps its document.
+    await socket.send_json_to({"action": "edit", "message_id": events[0]["user"]["id"], "content": "Total it"})
+    await events_until(socket, "done")
+    edited = chat_ready.requests_for("/chat/completions")[-1].body["messages"][-1]["content"]
+    assert edited.startswith("Total it\n\n<document") and "North | 1200" in edited
     page = await sync_to_async(lambda: client_for(alice).get(f"/c/{conversation.id}/messages", secure=True))()
     shown = next(m for m in page.json()["messages"] if m["role"] == "user")
     assert shown["documents"][0]["name"] == "sales.xlsx"
     html = await sync_to_async(lambda: client_for(alice).get(f"/c/{conversation.id}/", secure=True))()
     assert "sales.xlsx · 1 sheet" in html.content.decode()
+    link = await sync_to_async(share_create)(
+        user=alice.user, conversation_id=conversation.id, scope="team", expires="never"
+    )
+    shared = await sync_to_async(lambda: client_for(alice).get(f"/s/{link.token}/", secure=True))()
+    assert "sales.xlsx · 1 sheet" in shared.content.decode() and "North | 1200" not in shared.content.decode()
     await socket.disconnect()
 
 
