@@ -25,6 +25,7 @@ WORDS = {
         "sources": "Sources (3 passages)",
         "page": "page 21",
         "tokens": "tokens",
+        "locked": "secret.pdf is protected by a password",
     },
     "zh-CN": {
         "attach": "附加文档",
@@ -34,6 +35,7 @@ WORDS = {
         "sources": "来源（3 段）",
         "page": "第 21 页",
         "tokens": "个 token",
+        "locked": "secret.pdf 受密码保护",
     },
 }
 
@@ -120,3 +122,14 @@ def test_a_document_larger_than_the_context_is_answered_from_passages(
     expect(page.locator("article.msg-assistant .msg-sources summary").last).to_have_text(words["sources"])
     embedded = UsageRecord.objects.filter(model_served="text-embedding-3-small")
     assert embedded.count() >= 2 and all(r.team_id == acme.id for r in embedded)
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_a_refused_document_says_why_in_the_page(demo, page_for, alice, tmp_path, locale):
+    words = WORDS[locale]
+    locked = tmp_path / "secret.pdf"
+    locked.write_bytes(document_files.encrypted_pdf("hidden"))
+    page = page_for(alice, locale=locale)
+    page.get_by_label(words["attach"]).set_input_files(str(locked))
+    expect(page.get_by_role("alert")).to_contain_text(words["locked"], timeout=15000)
+    expect(page.locator("#document-attachments .doc-chip")).to_have_count(0)
