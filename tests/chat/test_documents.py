@@ -107,6 +107,8 @@ async def test_a_document_is_sent_as_text_and_kept_with_the_conversation(chat_re
     assert shown["documents"][0]["name"] == "sales.xlsx"
     html = await sync_to_async(lambda: client_for(alice).get(f"/c/{conversation.id}/", secure=True))()
     assert "sales.xlsx · 1 sheet" in html.content.decode()
+    exported = await sync_to_async(lambda: client_for(alice).get(f"/c/{conversation.id}/export.md", secure=True))()
+    assert "*Attached: sales.xlsx (" in exported.content.decode()
     link = await sync_to_async(share_create)(
         user=alice.user, conversation_id=conversation.id, scope="team", expires="never"
     )
