@@ -9,6 +9,7 @@ from typing import Any
 from django.http import Http404, HttpResponse
 
 from billing.display import exact_amount
+from chat.documents import shown_documents
 from chat.models import Conversation, Message
 from chat.versions import billed_total, thread
 
@@ -46,6 +47,9 @@ def as_markdown(conversation: Conversation) -> str:
     for message in thread(conversation):
         if message.role == Message.USER:
             lines += ["## You", "", message.content, ""]
+            attached = [f"{d['name']} ({d['size_label']})" for d in shown_documents(message)]
+            if attached:
+                lines += [f"*Attached: {', '.join(attached)}*", ""]
             continue
         kept = versions.get(message.reply_to_id or 0, [message])
         if len(kept) < 2:
@@ -64,6 +68,7 @@ def _message_json(m: Message) -> dict[str, Any]:
         "role": m.role,
         "content": m.content,
         "parts": m.parts,
+        "sources": m.sources or [],
         "model": m.model,
         "status": m.status,
         "error": m.error,
