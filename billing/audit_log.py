@@ -73,6 +73,13 @@ ACTIONS: dict[str, Any] = {
     "routing_policy.change": _("Routing policy changed"),
     "routing_policy.delete": _("Routing policy removed"),
     "catalog.sync": _("Catalog synced"),
+    "project.create": _("Project created"),
+    "project.change": _("Project changed"),
+    "project.archive": _("Project archived"),
+    "project.restore": _("Project brought back"),
+    "saved_prompt.create": _("Team prompt added"),
+    "saved_prompt.change": _("Team prompt changed"),
+    "saved_prompt.delete": _("Team prompt deleted"),
 }
 
 # How each kind of target reads on the page.
@@ -94,6 +101,8 @@ TARGET_TYPES: dict[str, Any] = {
     "alias": _("Model alias"),
     "routing_policy": _("Routing policy"),
     "catalog_sync": _("Catalog sync"),
+    "project": _("Project"),
+    "saved_prompt": _("Team prompt"),
 }
 
 # Field names as the page shows them; others show as they are named in the database.
@@ -150,6 +159,11 @@ FIELD_LABELS: dict[str, Any] = {
     "prefix": _("Prefix"),
     "username": _("Username"),
     "accepted_by": _("Accepted by"),
+    "instructions": _("Instructions"),
+    "default_model": _("Default model"),
+    "archived_at": _("Archived"),
+    "title": _("Title"),
+    "body": _("Text"),
 }
 
 # Stored codes of some fields, in words (field -> code -> label).
@@ -202,7 +216,13 @@ class Target:
 
 
 # Model names whose action codes say it shorter.
-_KINDS = {"hubkey": "key", "catalogmodel": "model", "modelalias": "alias", "routingpolicy": "routing_policy"}
+_KINDS = {
+    "hubkey": "key",
+    "catalogmodel": "model",
+    "modelalias": "alias",
+    "routingpolicy": "routing_policy",
+    "savedprompt": "saved_prompt",
+}
 
 
 def kind_of(obj: Model) -> str:
