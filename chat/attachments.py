@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from chat.models import ChatImage, Message
+from chat.models import ChatImage, Document, Message
 from llmhub.errors import InvalidRequest, RateLimited, RequestTooLarge
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
@@ -54,70 +54,87 @@ def check_image(kind: str, raw: bytes) -> None:
         )
 
 
-def check_upload_quota(owner: Any, size: int) -> None:
-    """Refuse an upload of `size` bytes past any quota, each counting sent and unsent images alike: per person
-    and per team in the last hour, count and megabytes (429, `upload_quota`), and bytes kept in all per person
-    and per team (413, `storage_quota`). A team's figures are its members' uploads; a person in several teams
-    counts in each. One member, or a team together, cannot fill the database with pictures."""
+def check_upload_quota(owner: Any, size: int, *, wording: dict[str, Any] | None = None) -> None:
+    """Refuse an upload of `size` bytes past any quota, each counting sent and unsent uploads alike (images and
+    documents together): per person and per team in the last hour, count and megabytes (429, `upload_quota`),
+    and bytes kept in all per person and per team (413, `storage_quota`). A team's figures are its members'
+    uploads; a person in several teams counts in each. One member, or a team together, cannot fill the database
+    with files. `wording`: the refusals' words (images' by default; documents have their own)."""
+    words = wording or IMAGE_WORDING
     since = timezone.now() - timedelta(hours=1)
     totals = {
         "n": Count("id", filter=Q(created_at__gte=since)),
         "hour": Sum("size", filter=Q(created_at__gte=since), default=0),
         "kept": Sum("size", default=0),
     }
-    mine = ChatImage.objects.filter(owner=owner).aggregate(**totals)
-    _check_hour(mine, size, count=settings.CHAT_UPLOADS_PER_HOUR, mb=settings.CHAT_UPLOAD_MB_PER_HOUR, team="")
-    _check_kept(mine["kept"] + size, settings.CHAT_STORED_MB_PER_PERSON, team="")
-    teams: Any = (  # one row per team the uploader is in, its members' totals (annotations stubs cannot type)
-        ChatImage.objects.filter(owner__memberships__team__memberships__user=owner)
-        .values("owner__memberships__team_id", "owner__memberships__team__name")
-        .annotate(**totals)
-        .order_by("owner__memberships__team_id")
-    )
-    for team in teams:
-        name = team["owner__memberships__team__name"]
+    mine = _summed(model.objects.filter(owner=owner).aggregate(**totals) for model in (ChatImage, Document))
+    _check_hour(mine, size, count=settings.CHAT_UPLOADS_PER_HOUR, mb=settings.CHAT_UPLOAD_MB_PER_HOUR, words=words)
+    _check_kept(mine["kept"] + size, settings.CHAT_STORED_MB_PER_PERSON, words=words)
+    by_team: dict[int, list[dict[str, Any]]] = {}
+    for model in (ChatImage, Document):
+        rows: Any = (  # one row per team the uploader is in, its members' totals (annotations stubs cannot type)
+            model.objects.filter(owner__memberships__team__memberships__user=owner)
+            .values("owner__memberships__team_id", "owner__memberships__team__name")
+            .annotate(**totals)
+            .order_by("owner__memberships__team_id")
+        )
+        for row in rows:
+            by_team.setdefault(row["owner__memberships__team_id"], []).append(row)
+    for rows in by_team.values():
+        team = {**_summed(rows), "team": rows[0]["owner__memberships__team__name"]}
         _check_hour(
-            team, size, count=settings.CHAT_TEAM_UPLOADS_PER_HOUR, mb=settings.CHAT_TEAM_UPLOAD_MB_PER_HOUR, team=name
+            team, size, count=settings.CHAT_TEAM_UPLOADS_PER_HOUR, mb=settings.CHAT_TEAM_UPLOAD_MB_PER_HOUR, words=words
         )
-        _check_kept(team["kept"] + size, settings.CHAT_STORED_MB_PER_TEAM, team=name)
+        _check_kept(team["kept"] + size, settings.CHAT_STORED_MB_PER_TEAM, words=words, team=team["team"])
 
 
-def _check_hour(recent: dict[str, Any], size: int, *, count: int, mb: int, team: str) -> None:
+def _summed(rows: Any) -> dict[str, Any]:
+    summed = {"n": 0, "hour": 0, "kept": 0}
+    for row in rows:
+        for key in summed:
+            summed[key] += row[key] or 0
+    return summed
+
+
+def _check_hour(recent: dict[str, Any], size: int, *, count: int, mb: int, words: dict[str, Any]) -> None:
+    team = recent.get("team", "")
     if recent["n"] >= count:
-        raise RateLimited(
-            str(_TEAM_COUNT if team else _OWN_COUNT) % {"n": recent["n"], "team": team}, code="upload_quota"
-        )
+        message = words["team_count" if team else "own_count"]
+        raise RateLimited(str(message) % {"n": recent["n"], "team": team}, code="upload_quota")
     if recent["hour"] + size > mb * MB:
-        raise RateLimited(str(_TEAM_MB if team else _OWN_MB) % {"mb": mb, "team": team}, code="upload_quota")
+        raise RateLimited(str(words["team_mb" if team else "own_mb"]) % {"mb": mb, "team": team}, code="upload_quota")
 
 
-def _check_kept(total: int, mb: int, *, team: str) -> None:
+def _check_kept(total: int, mb: int, *, words: dict[str, Any], team: str = "") -> None:
     if total > mb * MB:
-        raise RequestTooLarge(str(_TEAM_KEPT if team else _OWN_KEPT) % {"mb": mb, "team": team}, code="storage_quota")
+        message = words["team_kept" if team else "own_kept"]
+        raise RequestTooLarge(str(message) % {"mb": mb, "team": team}, code="storage_quota")
 
 
-_OWN_COUNT = gettext_lazy(
-    "You attached %(n)s images in the last hour, the most allowed. Wait a while, then attach again."
-)
-_OWN_MB = gettext_lazy(
-    "You attached %(mb)s MB of images in the last hour, the most allowed. Wait a while, then attach again."
-)
-_TEAM_COUNT = gettext_lazy(
-    "Your team %(team)s has attached %(n)s images in the last hour, the most allowed for a team. "
-    "Wait a while, then attach again."
-)
-_TEAM_MB = gettext_lazy(
-    "Your team %(team)s has attached %(mb)s MB of images in the last hour, the most allowed for a team. "
-    "Wait a while, then attach again."
-)
-_OWN_KEPT = gettext_lazy(
-    "The images you keep in the chat would pass %(mb)s MB, the most kept for one person. "
-    "Delete conversations with images you no longer need, then attach again."
-)
-_TEAM_KEPT = gettext_lazy(
-    "The images your team %(team)s keeps in the chat would pass %(mb)s MB, the most kept for a team. "
-    "Delete conversations with images you no longer need, then attach again."
-)
+IMAGE_WORDING = {
+    "own_count": gettext_lazy(
+        "You attached %(n)s images in the last hour, the most allowed. Wait a while, then attach again."
+    ),
+    "own_mb": gettext_lazy(
+        "You attached %(mb)s MB of images in the last hour, the most allowed. Wait a while, then attach again."
+    ),
+    "team_count": gettext_lazy(
+        "Your team %(team)s has attached %(n)s images in the last hour, the most allowed for a team. "
+        "Wait a while, then attach again."
+    ),
+    "team_mb": gettext_lazy(
+        "Your team %(team)s has attached %(mb)s MB of images in the last hour, the most allowed for a team. "
+        "Wait a while, then attach again."
+    ),
+    "own_kept": gettext_lazy(
+        "The images you keep in the chat would pass %(mb)s MB, the most kept for one person. "
+        "Delete conversations with images you no longer need, then attach again."
+    ),
+    "team_kept": gettext_lazy(
+        "The images your team %(team)s keeps in the chat would pass %(mb)s MB, the most kept for a team. "
+        "Delete conversations with images you no longer need, then attach again."
+    ),
+}
 
 
 def forget_unsent_images() -> int:
@@ -125,7 +142,9 @@ def forget_unsent_images() -> int:
     upload and on every worker's sweeper timer (every UNSENT_SWEEP_SECONDS, registered in chat/apps.py)."""
     stale = timezone.now() - UNSENT_KEPT_FOR
     deleted, _by_model = ChatImage.objects.filter(message__isnull=True, created_at__lt=stale).delete()
-    return deleted
+    # Documents too, with their chunks (a holder other than a message, such as a project, must exclude its own).
+    _total, by_model = Document.objects.filter(message__isnull=True, created_at__lt=stale).delete()
+    return deleted + by_model.get("chat.Document", 0)
 
 
 def store_image(owner: Any, kind: str, raw: bytes) -> ChatImage:

@@ -77,6 +77,9 @@ class Message(models.Model):
     refusal = models.JSONField(null=True, blank=True)
     # Served by a later model of the chain: {"asked", "served", "code"} (chat/provider_failures.py says why).
     fallback = models.JSONField(null=True, blank=True)
+    # An answer from passages of documents too large to send whole (chat/document_search.py):
+    # [{"document", "name", "page", "text"}], shown under the answer as its sources.
+    sources = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -140,6 +143,45 @@ class ChatImage(models.Model):
     data = models.BinaryField()
     size = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Document(models.Model):
+    """A file whose text was extracted on upload (PDF, DOCX, XLSX, CSV, text, code): its owner's, billed to a team
+    when attached to a message; a project (or anything else) may point at documents too. chat/documents.py
+    stores them, chat/document_text.py extracts, chat/document_search.py searches those too large to send."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="documents")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="documents")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True, related_name="documents")
+    name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=10, help_text="pdf, docx, xlsx, csv or text")
+    size = models.PositiveIntegerField(help_text="Bytes of the uploaded file")
+    pages = models.PositiveIntegerField(null=True, blank=True, help_text="A PDF's pages, a workbook's sheets")
+    text = models.TextField(help_text="The extracted text, with page (or sheet) headings")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["owner", "created_at"], name="chat_document_owner_recent")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DocumentChunk(models.Model):
+    """A passage of a document, cut on upload; `vector` is its embedding, filled the first time the document is
+    searched (floats, not money: a similarity needs no Decimal). `model` names the embedding model."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="chunks")
+    position = models.PositiveIntegerField()
+    page = models.PositiveIntegerField(null=True, blank=True)
+    text = models.TextField()
+    vector = models.JSONField(null=True, blank=True)
+    model = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["document", "position"]
+        constraints = [models.UniqueConstraint(fields=["document", "position"], name="chat_document_chunk_position")]
 
 
 class ChatPreference(models.Model):

@@ -211,6 +211,19 @@ CHAT_TEAM_UPLOADS_PER_HOUR = env.int("CHAT_TEAM_UPLOADS_PER_HOUR", default=200)
 CHAT_TEAM_UPLOAD_MB_PER_HOUR = env.int("CHAT_TEAM_UPLOAD_MB_PER_HOUR", default=300)
 CHAT_STORED_MB_PER_PERSON = env.int("CHAT_STORED_MB_PER_PERSON", default=500)
 CHAT_STORED_MB_PER_TEAM = env.int("CHAT_STORED_MB_PER_TEAM", default=5000)
+# Documents attached in the chat (chat/document_text.py): the largest file, the pages (or sheets) read, the
+# megabytes a DOCX or XLSX may unpack to (zip bombs), the rows of a spreadsheet and the characters of text kept.
+DOCUMENT_MAX_MB = env.int("DOCUMENT_MAX_MB", default=20)
+DOCUMENT_MAX_PAGES = env.int("DOCUMENT_MAX_PAGES", default=500)
+DOCUMENT_MAX_UNZIPPED_MB = env.int("DOCUMENT_MAX_UNZIPPED_MB", default=100)
+DOCUMENT_MAX_ROWS = env.int("DOCUMENT_MAX_ROWS", default=50_000)
+DOCUMENT_MAX_CHARS = env.int("DOCUMENT_MAX_CHARS", default=2_000_000)
+# A conversation's documents are sent whole while the prompt stays within this share of the model's context
+# window; past it they are searched (chat/document_search.py): passages embedded with this model, the best
+# DOCUMENT_PASSAGES sent.
+DOCUMENT_CONTEXT_SHARE = env.float("DOCUMENT_CONTEXT_SHARE", default=0.5)
+DOCUMENT_EMBEDDING_MODEL = env.str("DOCUMENT_EMBEDDING_MODEL", default="text-embedding-3-small")
+DOCUMENT_PASSAGES = env.int("DOCUMENT_PASSAGES", default=6)
 # Request bodies: vision requests carry data: URLs, so allow large JSON but refuse anything past this.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BYTES", default=20 * 1024 * 1024)
 
