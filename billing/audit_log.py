@@ -77,6 +77,8 @@ ACTIONS: dict[str, Any] = {
     "project.change": _("Project changed"),
     "project.archive": _("Project archived"),
     "project.restore": _("Project brought back"),
+    "project.file_add": _("File added to a project"),
+    "project.file_remove": _("File removed from a project"),
     "saved_prompt.create": _("Team prompt added"),
     "saved_prompt.change": _("Team prompt changed"),
     "saved_prompt.delete": _("Team prompt deleted"),
@@ -164,6 +166,7 @@ FIELD_LABELS: dict[str, Any] = {
     "archived_at": _("Archived"),
     "title": _("Title"),
     "body": _("Text"),
+    "file": _("File"),
 }
 
 # Stored codes of some fields, in words (field -> code -> label).

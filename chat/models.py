@@ -289,13 +289,15 @@ class SavedPrompt(models.Model):
 
 
 class Project(models.Model):
-    """A team's project: instructions (sent as the system prompt of every chat in it) and a default model.
+    """A team's project: instructions and files (sent as the system prompt of every chat in it), a default model.
     Its team's members chat in it; its team's admins create, edit and archive it (chat/projects.py decides who)."""
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="chat_projects")
     name = models.CharField(max_length=120)
     instructions = models.TextField(blank=True)
     default_model = models.CharField(max_length=100, blank=True)
+    # Files whose extracted text goes with the instructions into every chat in the project (kept while it is).
+    documents = models.ManyToManyField(Document, blank=True, related_name="projects")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

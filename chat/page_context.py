@@ -14,7 +14,7 @@ from chat.message_view import format_credits
 from chat.model_picker import is_choosable, ranked_groups, remembered_model
 from chat.model_pins import favourites_of, team_default
 from chat.models import Project
-from chat.projects import conversation_project, projects_listed, system_text
+from chat.projects import conversation_project, project_text, projects_listed, system_text
 from chat.sidebar import sidebar_for, zone_named
 from chat.typical_message import typical_message
 from llmhub.catalog import snapshot
@@ -27,7 +27,7 @@ def picker_context(user: Any, team: Any, conversation: Any = None, project: Proj
     in `project`, whose default model is picked first)."""
     pinned_default = team_default(team)
     use = model_use(user_id=user.id, team_id=team.pk if team else None, since=timezone.now() - RECENT_USE)
-    system = system_text(conversation) if conversation else (project.instructions if project else None)
+    system = system_text(conversation) if conversation else (project_text(project) if project else None)
     message = typical_message(conversation, system)
     groups = ranked_groups(
         snapshot().models.values(),

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from billing.access import teams_administered
 from chat import projects
+from chat.document_text import too_large
+from chat.documents import chip, limits
 from chat.model_picker import model_groups
 from chat.models import Project
-from llmhub.errors import HubError, NotFound
+from llmhub.errors import HubError, InvalidRequest, NotFound, RequestTooLarge
 
 
 def _list_page(request: HttpRequest, *, error: str = "", form: Any = None, status: int = 200) -> HttpResponse:
@@ -37,6 +41,8 @@ def _project_page(
         "project": project,
         "editable": projects.can_edit(request.user, project),
         "chats": list(projects.project_conversations(request.user, project)[:200]),
+        "files": [chip(document) for document in projects.project_files(project)],
+        "file_limits": limits(),
         "model_groups": model_groups(),
         "form": form or {},
         "error": error,
@@ -103,6 +109,33 @@ def project_archive(request: HttpRequest, project_id: int) -> HttpResponse:
     project = _member_project(request, project_id)
     try:
         projects.project_archive(user=request.user, project_id=project.pk, archived=request.POST.get("archived") == "1")
+    except HubError as exc:
+        return _project_page(request, project, error=exc.message, status=exc.status)
+    return redirect("project", project_id=project.pk)
+
+
+@login_required
+@require_POST
+def project_file_add(request: HttpRequest, project_id: int) -> HttpResponse:
+    project, upload = _member_project(request, project_id), request.FILES.get("file")
+    try:
+        if upload is None:
+            raise InvalidRequest(_("Choose a file to add."), code="no_document")
+        name = upload.name or "document"
+        if (upload.size or 0) > int(settings.DOCUMENT_MAX_MB) * 1024 * 1024:  # refused before it is read
+            raise RequestTooLarge(too_large(name), code="document_too_large")
+        projects.project_file_add(user=request.user, project_id=project.pk, name=name, raw=upload.read())
+    except HubError as exc:
+        return _project_page(request, project, error=exc.message, status=exc.status)
+    return redirect("project", project_id=project.pk)
+
+
+@login_required
+@require_POST
+def project_file_remove(request: HttpRequest, project_id: int, document_id: int) -> HttpResponse:
+    project = _member_project(request, project_id)
+    try:
+        projects.project_file_remove(user=request.user, project_id=project.pk, document_id=document_id)
     except HubError as exc:
         return _project_page(request, project, error=exc.message, status=exc.status)
     return redirect("project", project_id=project.pk)

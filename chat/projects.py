@@ -1,5 +1,6 @@
-"""Team projects: who sees and edits which project, creating, editing and archiving them (each change in the audit
-log), and what a project adds to the chats started in it (its instructions first in their system prompt).
+"""Team projects: who sees and edits which project, creating, editing and archiving them and adding and removing
+their files (each change in the audit log), and what a project adds to the chats started in it (its instructions
+and files first in their system prompt).
 
 A team's members see and chat in its projects; its team admins edit them. Anyone else, a member who left
 included, gets "not found", whoever they are: a project's existence is not shown outside its team."""
@@ -16,13 +17,17 @@ from django.utils.translation import gettext as _
 from billing.access import is_team_admin, teams_administered
 from billing.audit_log import record, snapshot
 from billing.models import Membership, Team
+from chat.documents import as_text, store_document
 from chat.model_picker import is_choosable
-from chat.models import Conversation, Project
-from llmhub.errors import InvalidRequest, NotFound, PermissionDenied
+from chat.models import Conversation, Document, Project
+from llmhub.errors import InvalidRequest, NotFound, PermissionDenied, RequestTooLarge
 
 MAX_NAME = 120
 MAX_INSTRUCTIONS = 20_000
 MAX_PROJECTS_PER_TEAM = 200
+MAX_FILES = 20
+# Every message in the project carries its files whole: their text together stays well inside a model's context.
+MAX_FILE_CHARS = 150_000
 AUDITED = ("name", "instructions", "default_model", "archived_at")
 
 
@@ -140,8 +145,59 @@ def conversation_project(conversation: Conversation) -> Project | None:
     return projects_visible(conversation.owner).filter(pk=conversation.project_id).first()
 
 
+def project_files(project: Project) -> list[Document]:
+    """The project's files as the page lists them (without their text), oldest first."""
+    return list(project.documents.defer("text").order_by("id"))
+
+
+@transaction.atomic
+def project_file_add(*, user: Any, project_id: Any, name: str, raw: bytes) -> Document:
+    """Extract the file's text (or refuse it, saying why) and keep it with the project, on its team's quota."""
+    project = project_for_edit(user, project_id)
+    if project.documents.count() >= MAX_FILES:
+        raise InvalidRequest(_("A project holds at most %(n)s files. Remove one first.") % {"n": MAX_FILES})
+    document = store_document(user, name, raw)
+    held = sum(len(text) for text in project.documents.values_list("text", flat=True))
+    if held + len(document.text) > MAX_FILE_CHARS:
+        raise RequestTooLarge(  # the transaction drops the stored document with the refusal
+            _(
+                "%(name)s has %(n)s characters of text: with the project's other files that is more than the "
+                "%(limit)s characters a project sends with every message. Attach it in a chat instead."
+            )
+            % {"name": document.name, "n": len(document.text), "limit": MAX_FILE_CHARS},
+            code="project_files_too_large",
+        )
+    Document.objects.filter(pk=document.pk).update(team=project.team)
+    project.documents.add(document)
+    record(user, "project.file_add", project, after={"file": _file_label(document)})
+    return document
+
+
+@transaction.atomic
+def project_file_remove(*, user: Any, project_id: Any, document_id: Any) -> None:
+    project = project_for_edit(user, project_id)
+    document = project.documents.filter(pk=int(document_id)).first() if str(document_id).isdigit() else None
+    if document is None:
+        raise NotFound(_("That file is not in this project."))
+    record(user, "project.file_remove", project, before={"file": _file_label(document)})
+    project.documents.remove(document)
+    if not document.projects.exists() and document.message_id is None:
+        document.delete()
+
+
+def _file_label(document: Document) -> str:
+    return f"{document.name} ({document.kind}, {document.size} B)"
+
+
 def system_text(conversation: Conversation) -> str:
-    """The system prompt sent with each turn: the project's instructions (as they are now), then the chat's own."""
+    """The system prompt sent with each turn: the project's instructions and files (as they are now), then the
+    chat's own. Counted in the prompt like the rest: the gateway's context check and credit hold see it all."""
     project = conversation_project(conversation)
-    pieces = [project.instructions if project else "", conversation.system_prompt]
+    pieces = [project_text(project) if project else "", conversation.system_prompt]
     return "\n\n".join(piece.strip() for piece in pieces if piece.strip())
+
+
+def project_text(project: Project) -> str:
+    """The project's instructions, then each of its files as the model reads a document."""
+    files = [as_text(d.name, d.text, d.pages) for d in project.documents.order_by("id")]
+    return "\n\n".join(piece for piece in [project.instructions.strip(), *files] if piece)

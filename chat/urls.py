@@ -44,6 +44,12 @@ urlpatterns = [
     path("projects/<int:project_id>/", project_views.project_page, name="project"),
     path("projects/<int:project_id>/edit", project_views.project_edit, name="project-edit"),
     path("projects/<int:project_id>/archive", project_views.project_archive, name="project-archive"),
+    path("projects/<int:project_id>/files", project_views.project_file_add, name="project-file-add"),
+    path(
+        "projects/<int:project_id>/files/<int:document_id>/remove",
+        project_views.project_file_remove,
+        name="project-file-remove",
+    ),
     path("compare/", views.compare, name="compare"),
     path("compare/new", views.compare_create, name="compare-new"),
     path("compare/<int:run_id>/", views.compare, name="compare-run"),

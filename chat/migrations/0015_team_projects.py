@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('billing', '0015_usage_cost_created_index'),
-        ('chat', '0013_saved_prompt_library'),
+        ('chat', '0014_documents'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
