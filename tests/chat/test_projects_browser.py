@@ -17,13 +17,15 @@ from tests.fake_upstream import Answered, Reply
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 OPENING = re.compile(r"Begin every answer with “([^”]+)”")
+DOCUMENT = re.compile(r'<document name="([^"]+)"[^>]*>\n([^\n]+)')
 
 
 def obeys_its_instructions(body: Any) -> Reply:
-    """Says the opening its system prompt asks for, then a plain answer (or just the plain answer)."""
+    """Says the opening its system prompt asks for, then quotes the first line of each document it was given."""
     system = next((m["content"] for m in body["messages"] if m["role"] == "system"), "")
     asked = OPENING.search(system)
-    return Reply(chunks=[f"{asked.group(1)} " if asked else "", "Here is the answer."])
+    quoted = [f" {name} says: {line}" for name, line in DOCUMENT.findall(system)]
+    return Reply(chunks=[f"{asked.group(1)} " if asked else "", "Here is the answer.", *quoted])
 
 
 def fits_the_width(page: Any) -> bool:
@@ -61,16 +63,25 @@ def test_a_project_shared_by_a_lead_is_used_by_a_member(page_for, alice, bob, up
     instructions = "You write for Acme support. Begin every answer with “Ahoy from Support”."
     lead = page_for(alice)
     project = lead_creates_project(lead, name="Support desk", instructions=instructions)
-    assert AuditEntry.objects.filter(action="project.create", target_id=str(project.id), actor=alice.user).exists()
+    lead.locator("#project-file").set_input_files(
+        files=[{"name": "refunds.md", "mimeType": "text/markdown", "buffer": b"Refunds take 14 days.\nNo cash."}]
+    )
+    lead.get_by_role("button", name="Upload").click()
+    expect(lead.locator("#project-files")).to_contain_text("refunds.md")
+    actions = AuditEntry.objects.filter(target_id=str(project.id), actor=alice.user).values_list("action", flat=True)
+    assert sorted(actions) == ["project.create", "project.file_add"]
 
     page = page_for(bob)
     member_chats_in_it(page, project, "How do I reset my password?")
     answer = page.locator("article.msg-assistant").last
-    expect(answer.locator(".msg-body")).to_have_text("Ahoy from Support Here is the answer.")
+    expect(answer.locator(".msg-body")).to_have_text(
+        "Ahoy from Support Here is the answer. refunds.md says: Refunds take 14 days."
+    )
     expect(answer.locator(".msg-model")).to_have_text("gpt-4o")
     sent = upstream.requests_for("/chat/completions")[-1].body
     assert sent["model"] == "gpt-4o"
-    assert sent["messages"][0] == {"role": "system", "content": instructions}
+    assert sent["messages"][0]["role"] == "system"
+    assert sent["messages"][0]["content"].startswith(instructions + '\n\n<document name="refunds.md">')
     conversation = Conversation.objects.get(owner=bob.user)
     assert conversation.project_id == project.id and conversation.team_id == project.team_id
     # The project's page lists the chat for bob, under its title.
