@@ -332,3 +332,15 @@ def test_project_files_outlive_the_unsent_upload_sweep(alice, acme):
     Document.objects.update(created_at=timezone.now() - timedelta(days=30))
     forget_unsent_images()
     assert project.documents.count() == 1
+
+
+def test_hostile_ids_are_not_found(alice, acme):
+    project = project_of(acme)
+    client = client_for(alice)
+    huge = "9" * 30
+    for url in (f"/?project={huge}", "/?project=abc", f"/projects/{huge}/", "/?project=%00"):
+        assert get(client, url).status_code in (400, 404), url
+    for project_id in (huge, "abc", "-1"):
+        assert post(client, "/c/new", {"project": project_id}).status_code == 404
+    assert post(client, f"/projects/{project.id}/files/{huge}/remove").status_code == 404
+    assert post(client, f"/projects/{huge}/edit", {"name": "x"}).status_code == 404
