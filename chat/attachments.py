@@ -234,7 +234,8 @@ def shown_urls(message: Message) -> list[str]:
 
 
 def model_parts(message: Message) -> list[dict[str, Any]]:
-    """The message's images as OpenAI image_url parts: stored uploads become data: URLs for the model."""
+    """The message's images as OpenAI image_url parts: stored uploads become data: URLs for the model (documents
+    are text: chat/documents.py)."""
     stored = {image.id: image for image in message.images.all()} if message.parts else {}
     parts = []
     for part in message.parts:
@@ -243,6 +244,6 @@ def model_parts(message: Message) -> list[dict[str, Any]]:
             if image is not None:
                 payload = base64.b64encode(bytes(image.data)).decode()
                 parts.append({"type": "image_url", "image_url": {"url": f"data:{image.content_type};base64,{payload}"}})
-        else:
+        elif part.get("type") == "image_url":
             parts.append(part)
     return parts

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -19,7 +20,7 @@ from django.db import DataError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from chat import catch_up, conversations, interrupted, versions
+from chat import catch_up, conversations, document_search, interrupted, versions
 from chat.generation import Outcome, stream_answer
 from chat.live_render import live_deltas
 from chat.markdown_render import render_markdown
@@ -217,7 +218,7 @@ async def _run(turn: conversations.Turn) -> None:
     serving: asyncio.Task[None] | None = None
     try:
         serving = await catch_up.serve(group_name(conversation_id), "chat.event", lambda: [_snapshot(running)])
-        await stream_answer(turn.caller, turn.request, outcome, on_delta)
+        await stream_answer(turn.caller, turn.request, outcome, on_delta, before=_searching(turn, outcome))
     except asyncio.CancelledError:
         outcome.status = "cancelled"  # stopped: the gateway settled what was generated; keep the partial answer
     finally:
@@ -227,6 +228,18 @@ async def _run(turn: conversations.Turn) -> None:
             serving.cancel()
         outcome.model = outcome.model or running.model
         await asyncio.shield(_finish(conversation_id, message_id, outcome))
+
+
+def _searching(turn: conversations.Turn, outcome: Outcome) -> Callable[[], Awaitable[None]] | None:
+    """The document search a turn needs before it is sent (its passages become the answer's sources)."""
+    search = turn.search
+    if search is None:
+        return None
+
+    async def run() -> None:
+        outcome.sources = await document_search.search_into(turn.caller, turn.request, search)
+
+    return run
 
 
 async def _keep_saving(message_id: int, outcome: Outcome) -> None:

@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 
 from billing.client_tools import BROWSER_CHAT
 from billing.models import Membership, Team
+from chat import documents
 from chat.attachments import attach_to, image_parts, model_parts
+from chat.document_search import Search, too_large
 from chat.generation import Outcome
 from chat.interrupted import finalise_interrupted
 from chat.model_picker import AUTO_ROUTES, remember_model
@@ -21,11 +23,13 @@ from chat.projects import project_for_new_chat, system_text
 from chat.versions import retire_answers, thread
 from llmhub.catalog import find_model, snapshot
 from llmhub.errors import InvalidRequest, NotFound
-from llmhub.gateway import Caller
+from llmhub.gateway import Caller, prompt_tokens_estimate
 from llmhub.providers.base import ChatRequest
 
 MAX_MESSAGE_CHARS = 100_000
 TITLE_CHARS = 60
+# An auto-routed answer's model is chosen later: its documents are searched past the share of this window.
+AUTO_CONTEXT_WINDOW = 128_000
 
 
 @dataclass
@@ -39,6 +43,7 @@ class Turn:
     request: ChatRequest
     title: str = ""
     dropped_after: int | None = None  # messages after this id were removed (edit / regenerate)
+    search: Search | None = None  # documents too large to send whole: passages are found before it is sent
 
 
 def team_for(user: Any) -> Team | None:
@@ -132,20 +137,32 @@ def _number(value: Any, kind: type, low: float, high: float, label: str) -> Any:
     return number
 
 
-def _history(conversation: Conversation) -> list[dict[str, Any]]:
+def _history(conversation: Conversation, *, whole_documents: bool = True) -> tuple[list[dict[str, Any]], list[int]]:
+    """The messages the model is sent, with each message's documents as text (left out when they are to be
+    searched instead), and the ids of those documents."""
     messages: list[dict[str, Any]] = []
+    attached: list[int] = []
     system = system_text(conversation)
     if system:
         messages.append({"role": "system", "content": system})
     for message in thread(conversation).exclude(status__in=[Message.ERROR, Message.STREAMING, Message.INTERRUPTED]):
         if message.role == Message.ASSISTANT and not message.content:
             continue
+        content: Any = message.content
         if message.parts:
-            content: Any = [{"type": "text", "text": message.content}, *model_parts(message)]
-        else:
-            content = message.content
+            attached += [p["id"] for p in message.parts if p.get("type") == documents.PART]
+            texts = documents.model_text(message) if whole_documents else []
+            images = model_parts(message)
+            if images:
+                content = [
+                    {"type": "text", "text": message.content},
+                    *({"type": "text", "text": t} for t in texts),
+                    *images,
+                ]
+            elif texts:
+                content = "\n\n".join(t for t in [message.content, *texts] if t)
         messages.append({"role": message.role, "content": content})
-    return messages
+    return messages, attached
 
 
 def _start_answer(
@@ -154,7 +171,12 @@ def _start_answer(
     auto = conversation.model in AUTO_ROUTES  # the gateway's cost router picks the model, and says why
     spec = None if auto else find_model(snapshot().models, conversation.model)
     name = spec.name if spec else conversation.model
-    request = ChatRequest(model=name, messages=_history(conversation), stream=True, include_usage=True)
+    messages, attached = _history(conversation)
+    search = None
+    if attached and too_large(prompt_tokens_estimate(messages), spec.context_window if spec else AUTO_CONTEXT_WINDOW):
+        messages, _attached = _history(conversation, whole_documents=False)
+        search = Search(attached, question.content)
+    request = ChatRequest(model=name, messages=messages, stream=True, include_usage=True)
     if conversation.temperature is not None:
         request.params["temperature"] = conversation.temperature
     if conversation.max_tokens:
@@ -175,7 +197,7 @@ def _start_answer(
     caller = Caller(
         user_id=conversation.owner_id, team_id=conversation.team_id, source="chat", client_tool=BROWSER_CHAT
     )
-    return Turn(conversation.id, user_message, answer, caller, request, str(conversation), dropped_after)
+    return Turn(conversation.id, user_message, answer, caller, request, str(conversation), dropped_after, search)
 
 
 def _refuse_while_written_elsewhere(conversation: Conversation) -> None:
@@ -190,7 +212,7 @@ def prepare_send(user: Any, conversation_id: int, action: dict[str, Any]) -> Tur
     conversation = owned(user, conversation_id)
     _refuse_while_written_elsewhere(conversation)
     text = str(action.get("content") or "")
-    parts = image_parts(action.get("images"), user)
+    parts = image_parts(action.get("images"), user) + documents.document_parts(action.get("documents"), user)
     if not text.strip() and not parts:
         raise InvalidRequest(_("Type a message first."))
     if len(text) > MAX_MESSAGE_CHARS:
@@ -199,10 +221,11 @@ def prepare_send(user: Any, conversation_id: int, action: dict[str, Any]) -> Tur
         )
     apply_settings(conversation, action)
     if not conversation.title:
-        conversation.title = auto_title(text)
+        conversation.title = auto_title(text or documents.first_name(parts))
     conversation.save()
     user_message = conversation.messages.create(role=Message.USER, content=text, parts=parts)
     attach_to(user_message)
+    documents.attach_documents(user_message)
     return _start_answer(conversation, user_message, user_message, None)
 
 
@@ -262,6 +285,7 @@ def finish_message(message_id: int, outcome: Outcome) -> Message:
         latency_ms=outcome.latency_ms,
         ttft_ms=outcome.ttft_ms,
         route=outcome.route,
+        sources=outcome.sources,
         refusal=outcome.refusal,
         fallback=outcome.fallback,
     )

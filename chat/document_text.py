@@ -19,6 +19,7 @@ from llmhub.errors import InvalidRequest, RequestTooLarge
 
 MB = 1024 * 1024
 MAX_ZIP_MEMBERS = 2_000
+MAX_XML_MB = 25  # one XML part of a DOCX or XLSX (see _open_zip)
 MAX_COLUMNS = 200  # a spreadsheet's columns read per row: past this a row is cut
 TEXT_EXTENSIONS = frozenset(
     [
@@ -238,6 +239,14 @@ def _open_zip(name: str, raw: bytes) -> zipfile.ZipFile:
         raise RequestTooLarge(
             _("%(name)s unpacks to more than %(mb)s MB, the most one document may hold. Attach a smaller one.")
             % {"name": name, "mb": settings.DOCUMENT_MAX_UNZIPPED_MB},
+            code="document_too_large",
+        )
+    # python-docx builds the whole tree of document.xml and openpyxl reads sharedStrings.xml whole: one XML part
+    # is held to MAX_XML_MB, so a tree in memory stays a bounded multiple of that.
+    if any(member.filename.endswith(".xml") and member.file_size > MAX_XML_MB * MB for member in members):
+        raise RequestTooLarge(
+            _("%(name)s holds more than %(mb)s MB of text markup in one part, more than can be read. Split it.")
+            % {"name": name, "mb": MAX_XML_MB},
             code="document_too_large",
         )
     return archive

@@ -13,6 +13,7 @@ from chat.attachments import check_upload_quota, forget_unsent_images
 from chat.document_text import Extracted, extract
 from chat.models import Document, DocumentChunk, Message
 from llmhub.errors import InvalidRequest
+from llmhub.gateway import prompt_tokens_estimate
 
 MAX_DOCUMENTS = 8  # one message's
 CHUNK_CHARS = 1_200  # a passage searched and sent when a document is too large to send whole
@@ -89,10 +90,11 @@ def document_parts(ids: Any, owner: Any) -> list[dict[str, Any]]:
             _("Attach at most %(n)s documents to one message.") % {"n": MAX_DOCUMENTS}, code="too_many_documents"
         )
     wanted = [n for n in ids if isinstance(n, int) and not isinstance(n, bool)]
-    found = set(Document.objects.filter(id__in=wanted, owner=owner, message__isnull=True).values_list("id", flat=True))
-    if len(wanted) != len(ids) or found != set(wanted):
+    found = Document.objects.filter(id__in=wanted, owner=owner, message__isnull=True).in_bulk()
+    if len(wanted) != len(ids) or found.keys() != set(wanted):
         raise InvalidRequest(_("That document is no longer available. Attach it again."), code="bad_document")
-    return [{"type": PART, "id": n} for n in dict.fromkeys(wanted)]
+    # The chip goes in the part: the page shows it without reading the document again.
+    return [{"type": PART, **chip(found[n])} for n in dict.fromkeys(wanted)]
 
 
 def attach_documents(message: Message) -> None:
@@ -104,15 +106,14 @@ def attach_documents(message: Message) -> None:
         )
 
 
-def documents_of(message: Message) -> list[Document]:
-    ids = [p["id"] for p in message.parts if p.get("type") == PART]
-    if not ids:
-        return []
-    return list(Document.objects.filter(id__in=ids, message=message).defer("text"))
+def first_name(parts: list[dict[str, Any]]) -> str:
+    """The name of the first document among a message's parts (a title for a message with no words)."""
+    return next((str(p.get("name") or "") for p in parts if p.get("type") == PART), "")
 
 
 def chip(document: Document) -> dict[str, Any]:
-    """What the page shows of an attached document: its name, kind, pages and size."""
+    """What the page shows of an attached document: its name, kind, pages, size, and the tokens its text adds to
+    the prompt (the gateway's own estimate, as the context check measures it)."""
     return {
         "id": document.id,
         "name": document.name,
@@ -120,6 +121,7 @@ def chip(document: Document) -> dict[str, Any]:
         "pages": document.pages,
         "size": document.size,
         "size_label": size_label(document.size),
+        "tokens": prompt_tokens_estimate([{"role": "user", "content": as_text(document.name, document.text)}]),
     }
 
 
@@ -132,7 +134,9 @@ def size_label(size: int) -> str:
 
 
 def shown_documents(message: Message) -> list[dict[str, Any]]:
-    return [chip(document) for document in documents_of(message)]
+    """The chips of a message's documents, as kept in its parts."""
+    keys = ("id", "name", "kind", "pages", "size", "size_label", "tokens")
+    return [{key: part.get(key) for key in keys} for part in message.parts if part.get("type") == PART]
 
 
 def as_text(name: str, body: str, pages: int | None = None, *, searched: bool = False) -> str:

@@ -51,6 +51,7 @@ class Outcome:
     fallback: dict[str, Any] | None = None  # served by a later model of the chain: which one failed, and why
     notice: str = ""  # how the gateway ran it, e.g. with a lowered output cap so it fits the team's credits
     refusal: dict[str, Any] | None = None  # a 402/429 before it ran, for the page's words and buttons
+    sources: list[dict[str, Any]] | None = None  # passages of searched documents sent with the question
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -102,13 +103,23 @@ async def _apply(event: StreamEvent, outcome: Outcome, on_delta: OnDelta, starte
         outcome.status, outcome.error, outcome.error_code = "error", explain(event.error), event.error.code
 
 
-async def stream_answer(caller: Caller, request: ChatRequest, outcome: Outcome, on_delta: OnDelta) -> Outcome:
-    """Fill `outcome` while streaming; on cancel it keeps the partial text and re-raises CancelledError."""
+async def stream_answer(
+    caller: Caller,
+    request: ChatRequest,
+    outcome: Outcome,
+    on_delta: OnDelta,
+    before: Callable[[], Awaitable[None]] | None = None,
+) -> Outcome:
+    """Fill `outcome` while streaming; on cancel it keeps the partial text and re-raises CancelledError.
+    `before`: work that may change the request once the caller may spend (a document search), its errors shown
+    as the answer's."""
     started = time.monotonic()
     call: Call | None = None
     try:
         # Each answer, on every worker: a member removed from the team, or an account switched off, stops here.
         await run_db(in_current_language(require_spender), user_id=caller.user_id, team_id=caller.team_id)
+        if before is not None:
+            await before()
         call = await plan(caller, request)  # planned first: the answer knows its request id while it streams
         outcome.request_id = call.request_id
         session = await open_stream(caller, request, call)

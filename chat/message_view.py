@@ -8,6 +8,7 @@ from typing import Any
 from billing.display import exact_amount, format_usd
 from chat.answer_feedback import feedback_json, owner_feedback, rateable
 from chat.attachments import shown_urls
+from chat.documents import shown_documents
 from chat.markdown_render import render_markdown
 from chat.models import AnswerFeedback, Message
 from chat.provider_failures import fallback_note
@@ -57,6 +58,7 @@ def message_json(
         "status": message.status,
         "model": message.model,
         "images": image_urls(message),
+        "documents": shown_documents(message) if message.parts else [],
     }
     if message.role == Message.USER:
         body["content"] = message.content
@@ -77,6 +79,7 @@ def message_json(
             rateable=rateable(message),
             feedback=feedback_json(feedback.get(message.id) if feedback is not None else owner_feedback(message)),
             refusal=message.refusal if message.status == Message.ERROR else None,
+            sources=message.sources or [],
         )
     return body
 
@@ -102,6 +105,8 @@ def message_context(
         },
         "html": render_markdown(message.content) if message.role == Message.ASSISTANT else "",
         "images": image_urls(message),
+        "documents": shown_documents(message) if message.parts else [],
+        "sources": message.sources or [],
         "cost": format_cost(message.cost),
         "rateable": rateable(message),
         "feedback": feedback_json((feedback or {}).get(message.id)),

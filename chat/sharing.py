@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from billing.display import exact_amount
 from billing.models import Membership
 from chat.conversations import owned
+from chat.documents import shown_documents
 from chat.markdown_render import render_markdown
 from chat.message_view import format_cost
 from chat.models import ChatImage, Message, SharedLink
@@ -72,6 +73,9 @@ def _snapshot_message(message: Message) -> dict[str, Any]:
         "images": stored,
         # Images given by URL are not shown on a shared page: the viewer's browser would fetch them elsewhere.
         "other_images": sum(1 for p in message.parts if p.get("type") == "image_url"),
+        # Documents show as their chips (never their text), an answer from passages with its sources.
+        "documents": shown_documents(message),
+        "sources": message.sources or [],
     }
 
 

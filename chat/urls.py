@@ -1,12 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from chat import organise_views, project_views, prompt_views, share_views, views
+from chat import document_views, organise_views, project_views, prompt_views, share_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("c/new", views.new_conversation, name="conversation-new"),
     path("c/images", views.upload_image, name="image-upload"),
+    path("c/documents", document_views.upload_document, name="document-upload"),
     path("c/model", views.model_preference, name="model-preference"),
     path("c/model/favourite", views.model_favourite, name="model-favourite"),
     path("c/model/team-default", views.team_model_default, name="model-team-default"),

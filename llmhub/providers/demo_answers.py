@@ -8,6 +8,7 @@ import hashlib
 import json
 import math
 import random
+import re
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -65,13 +66,14 @@ def demo_text(model: str, messages: list[dict[str, Any]], variant: int = 0) -> s
 
     The text never names the model: a blind comparison must not give its columns away (the chat and the API
     say which model answered beside the text)."""
-    said = last_user_text(messages).strip().replace("\n", " ")
+    said = _DOCUMENT.sub(" ", last_user_text(messages)).strip().replace("\n", " ")
     opening, heading = _voice(model)
     quoted = said if len(said) <= 160 else said[:157] + "..."
     parts = [
         f"**Demo mode** — {opening}",
         f"You said: \u201c{quoted}\u201d" + (f" (answer {variant + 1})" if variant else ""),
     ]
+    parts.extend(document_quotes(messages))
     rng = random.Random(f"{model}:{variant}:{said}")
     wants_long = any(word in said.lower() for word in LONG_WORDS)
     for n in range(12 if wants_long else 1):
@@ -81,6 +83,24 @@ def demo_text(model: str, messages: list[dict[str, Any]], variant: int = 0) -> s
         "provider key) and restart to talk to real models; streaming, costs and credits already work as they will."
     )
     return "\n\n".join(parts)
+
+
+_DOCUMENT = re.compile(r'<document name="([^"]*)"[^>]*>\n(.*?)\n</document>', re.DOTALL)
+
+
+def document_quotes(messages: list[dict[str, Any]]) -> list[str]:
+    """A line quoting the start of each document (or passage) the last question carries, so a reader can see
+    the model got it: `From report.pdf: “[Page 1] …”`."""
+    said = ""
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            said = _text_of(message.get("content"))
+            break
+    quotes = []
+    for name, body in _DOCUMENT.findall(said)[:8]:
+        line = " ".join(body.split())
+        quotes.append(f"From {name}: \u201c{line if len(line) <= 160 else line[:157] + '...'}\u201d")
+    return quotes
 
 
 def _resolve(schema: Any, root: dict[str, Any]) -> Any:
@@ -266,8 +286,15 @@ def prompt_tokens(messages: list[dict[str, Any]], tools: Any = None) -> int:
 
 
 def embedding(text: Any, dimensions: int) -> list[float]:
-    """A deterministic unit vector for `text`: the same text always embeds the same."""
-    rng = random.Random(hashlib.sha256(json.dumps(text).encode()).digest())
-    vector = [rng.gauss(0, 1) for _ in range(dimensions)]
+    """A deterministic unit vector for `text`: the same text always embeds the same, and texts sharing words lie
+    close (each word hashed to a signed dimension, as feature hashing does), so searching documents through the
+    demo finds the passages that share the question's words."""
+    vector = [0.0] * dimensions
+    for word in re.findall(r"\w+", text.lower()) if isinstance(text, str) else []:
+        digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
+        vector[int.from_bytes(digest[:6], "big") % dimensions] += 1.0 if digest[7] & 1 else -1.0
+    if not any(vector):  # no words (or token ids): a random direction seeded by the input
+        rng = random.Random(hashlib.sha256(json.dumps(text).encode()).digest())
+        vector = [rng.gauss(0, 1) for _ in range(dimensions)]
     norm = math.sqrt(sum(x * x for x in vector)) or 1.0
     return [round(x / norm, 6) for x in vector]

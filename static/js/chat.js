@@ -1,5 +1,6 @@
 // The chat page: composer, keyboard shortcuts, the conversation's websocket and its events.
 import { Attachments } from "./chat_attach.js";
+import { DocumentAttachments } from "./chat_documents.js";
 import { ConnectionBanner, loadDraft, moveDraft, saveDraft } from "./chat_connection.js";
 import { ReconnectingSocket } from "./chat_socket.js";
 import * as dom from "./chat_dom.js";
@@ -29,6 +30,7 @@ let outgoing = null;
 const banner = new ConnectionBanner($("connection"));
 
 const attachments = new Attachments($("attachments"), updateComposer, showNotice, csrf);
+const documents = new DocumentAttachments($("document-attachments"), updateComposer, showNotice, csrf);
 
 function showNotice(text) {
   notice.textContent = text;
@@ -42,7 +44,7 @@ function visionOk() {
 function updateComposer() {
   const blocked = attachments.urls.length > 0 && !visionOk();
   $("vision-hint").hidden = visionOk();
-  sendButton.disabled = blocked || streamingId !== null || attachments.uploading > 0 || Boolean(outgoing?.sent);
+  sendButton.disabled = blocked || streamingId !== null || attachments.uploading > 0 || documents.uploading > 0 || Boolean(outgoing?.sent);
   // Pending: waiting for a socket that is down (not one still opening for a new chat).
   const pending = outgoing !== null && !outgoing.sent && document.body.dataset.socket === "reconnecting";
   $("pending-note").hidden = !pending;
@@ -163,6 +165,7 @@ function startRefresh() {
 function acknowledged() {
   if (input.value === outgoing.content) { input.value = ""; saveDraft(conversationId, ""); autosize(); }
   attachments.clear();
+  documents.clear();
   outgoing = null;
 }
 
@@ -248,7 +251,7 @@ async function act(action) {
 async function send() {
   const content = input.value;
   if (streamingId !== null || sendButton.disabled) return;
-  if (!content.trim() && attachments.urls.length === 0) { input.focus(); return; }
+  if (!content.trim() && attachments.urls.length === 0 && documents.ids.length === 0) { input.focus(); return; }
   showNotice("");
   try {
     await ensureConversation();
@@ -259,7 +262,7 @@ async function send() {
   // Sent again while pending: the newer text replaces the waiting one (still one message).
   const clientId = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
   const after = lastUserId([...messages.querySelectorAll("article.msg")].map((n) => n.dataset));
-  outgoing = { ...settings(), action: "send", content, images: attachments.urls, client_id: clientId, sent: false, after };
+  outgoing = { ...settings(), action: "send", content, images: attachments.urls, documents: documents.ids, client_id: clientId, sent: false, after };
   deliver();
 }
 
@@ -324,6 +327,7 @@ input.addEventListener("paste", (e) => {
   if (files.length) { e.preventDefault(); attachments.addFiles(files); }
 });
 $("attach").addEventListener("change", (e) => { attachments.addFiles([...e.target.files]); e.target.value = ""; });
+$("attach-document").addEventListener("change", (e) => { documents.addFiles([...e.target.files]); e.target.value = ""; });
 $("add-image-url").addEventListener("click", () => { attachments.addUrl($("image-url").value.trim()); $("image-url").value = ""; });
 document.addEventListener("keydown", (e) => {
   if (e.key === "Escape" && streamingId !== null) { e.preventDefault(); stop(); }

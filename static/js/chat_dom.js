@@ -1,5 +1,6 @@
 // Building chat messages in the page. Model text is only ever set with textContent; the only HTML
 // put into the page is what the server rendered and sanitised.
+import { documentChip, sourcesNode } from "./chat_documents.js";
 import { feedbackControls } from "./chat_feedback.js";
 import { pageLocale, t } from "./i18n.js";
 
@@ -45,6 +46,12 @@ export function userMessage(message) {
       img.alt = t("Attached image %s", i + 1);
       box.append(img);
     });
+    article.append(box);
+  }
+  if (message.documents && message.documents.length) {
+    const box = el("div", "msg-documents");
+    box.setAttribute("aria-label", t("Attached documents"));
+    message.documents.forEach((doc) => box.append(documentChip(doc)));
     article.append(box);
   }
   const actions = el("div", "msg-actions");
@@ -124,7 +131,7 @@ export function finishAnswer(article, done) {
   delete article.dataset.rendered;
   body.className = "msg-body markdown";
   body.innerHTML = done.html; // sanitised on the server (chat/markdown_render.py)
-  article.querySelectorAll(".msg-error, .msg-note, .msg-meta").forEach((n) => n.remove());
+  article.querySelectorAll(".msg-error, .msg-note, .msg-meta, .msg-sources").forEach((n) => n.remove());
   if (done.status === "error" && done.refusal) {
     article.append(refusalNode(done.refusal, done.error));
   } else if (done.status === "error") {
@@ -154,6 +161,7 @@ export function finishAnswer(article, done) {
     notice.setAttribute("role", "status");
     article.append(notice);
   }
+  if (done.sources && done.sources.length) article.append(sourcesNode(done.sources));
   article.append(metaFooter(done));
   decorateCode(article);
 }

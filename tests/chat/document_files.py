@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 
-def pdf(pages: list[str]) -> bytes:
-    """A valid PDF with one line of Helvetica text on each page (pypdf extracts it back)."""
+def pdf(pages: list[str], *, inflating_mb: int = 0) -> bytes:
+    """A valid PDF with one line of Helvetica text on each page (pypdf extracts it back). `inflating_mb`: the
+    first page's content is instead a small Flate stream that inflates to that many megabytes (a PDF bomb)."""
     objects: list[bytes] = []
     count = len(pages)
     kids = " ".join(f"{3 + 2 * n} 0 R" for n in range(count))
@@ -22,7 +24,10 @@ def pdf(pages: list[str]) -> bytes:
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {4 + 2 * n} 0 R "
             f"/Resources << /Font << /F1 {font} 0 R >> >> >>".encode()
         )
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+        flate = b""
+        if inflating_mb and n == 0:
+            stream, flate = zlib.compress(b" " * (inflating_mb * 1024 * 1024), 9), b" /Filter /FlateDecode"
+        objects.append(b"<< /Length %d%s >>\nstream\n" % (len(stream), flate) + stream + b"\nendstream")
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")

@@ -40,6 +40,12 @@ def test_a_damaged_pdf_is_refused_not_a_crash():
     assert refused.code == "document_unreadable" and "broken.pdf could not be read" in refused.message
 
 
+def test_a_pdf_whose_page_inflates_past_pypdfs_cap_is_refused_as_damaged():
+    bomb = document_files.pdf(["a"], inflating_mb=120)
+    assert len(bomb) < 300_000
+    assert refusal("bomb.pdf", bomb).code == "document_unreadable"
+
+
 def test_a_pdf_without_text_is_refused():
     refused = refusal("scan.pdf", document_files.pdf(["", ""]))
     assert refused.code == "document_without_text" and "No text was found in scan.pdf" in refused.message
@@ -58,6 +64,11 @@ def test_a_docx_zip_bomb_is_refused_before_it_is_unpacked(settings):
     assert len(bomb) < 200_000  # small on the wire
     refused = refusal("bomb.docx", bomb)
     assert refused.code == "document_too_large" and "unpacks to more than 5 MB" in refused.message
+
+
+def test_one_xml_part_past_its_cap_is_refused_even_within_the_unpacked_limit():
+    refused = refusal("huge.docx", document_files.zip_bomb("huge.docx", "word/document.xml", megabytes=30))
+    assert refused.code == "document_too_large" and "25 MB of text markup" in refused.message
 
 
 def test_an_xlsx_yields_each_sheet_as_a_page():
