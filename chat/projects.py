@@ -146,8 +146,8 @@ def conversation_project(conversation: Conversation) -> Project | None:
 
 
 def project_files(project: Project) -> list[Document]:
-    """The project's files as the page lists them (without their text), oldest first."""
-    return list(project.documents.defer("text").order_by("id"))
+    """The project's files, oldest first (with their text: the page says the tokens each adds to the prompt)."""
+    return list(project.documents.order_by("id"))
 
 
 @transaction.atomic

@@ -274,7 +274,8 @@ def test_admin_adds_a_pdf_whose_text_goes_into_every_chat(alice, bob, acme):
     document = project.documents.get()
     assert (document.name, document.kind, document.pages, document.team) == ("handbook.pdf", "pdf", 2, acme)
     page = get(client_for(bob), f"/projects/{project.id}/").content.decode()
-    assert "handbook.pdf" in page and "2 pages" in page and "project-file-remove" not in page
+    assert "handbook.pdf" in page and "2 pages" in page and "≈ " in page and "tokens" in page
+    assert "/remove" not in page
     conversation = create_conversation(bob.user, project_id=project.id)
     system = system_text(conversation)
     assert system.startswith(INSTRUCTIONS + '\n\n<document name="handbook.pdf" pages="2">')
