@@ -324,7 +324,11 @@ input.addEventListener("keydown", (e) => {
 });
 input.addEventListener("paste", (e) => {
   const files = [...(e.clipboardData?.files || [])];
-  if (files.length) { e.preventDefault(); attachments.addFiles(files); }
+  if (!files.length) return;
+  e.preventDefault();
+  const images = files.filter((f) => f.type.startsWith("image/"));
+  if (images.length) attachments.addFiles(images);
+  if (images.length < files.length) documents.addFiles(files.filter((f) => !f.type.startsWith("image/")));
 });
 $("attach").addEventListener("change", (e) => { attachments.addFiles([...e.target.files]); e.target.value = ""; });
 $("attach-document").addEventListener("change", (e) => { documents.addFiles([...e.target.files]); e.target.value = ""; });

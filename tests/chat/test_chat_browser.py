@@ -284,7 +284,9 @@ def test_keyboard_only_settings_and_new_chat_shortcut(page_for, alice, upstream)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "empty.png"))
     expect(page.get_by_label("Message", exact=True)).to_be_focused()  # ready to type on arrival
-    page.keyboard.press("Shift+Tab")  # back from the message box: attach, then settings
+    page.keyboard.press("Shift+Tab")  # back from the message box: attach a document, an image, then settings
+    expect(page.get_by_label("Attach document")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
     expect(page.get_by_label("Attach image")).to_be_focused()
     page.keyboard.press("Shift+Tab")
     expect(page.locator("#settings summary")).to_be_focused()

@@ -176,8 +176,9 @@ def test_the_phone_composer_takes_at_most_a_fifth_of_the_screen(page_for, alice,
     page.locator("#message").fill("one\ntwo\nthree\nfour")
     page.locator("#message").dispatch_event("input")
     assert page.locator("#message").bounding_box()["height"] > before
-    # The price line, Settings and Attach share one row under the model's name.
-    tops = [page.locator(sel).bounding_box() for sel in ("#model-info", "#settings", "label.attach")]
+    # The price line, Settings and the two Attach buttons share one row under the model's name.
+    shown = ("#model-info", "#settings", "label[for=attach]", "label[for=attach-document]")
+    tops = [page.locator(sel).bounding_box() for sel in shown]
     assert max(t["y"] for t in tops) < min(t["y"] + t["height"] for t in tops), tops
 
 

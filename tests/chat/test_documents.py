@@ -196,3 +196,24 @@ def test_unsent_documents_are_dropped_by_age_with_their_passages(alice):
     assert forget_unsent_images() == 1
     assert list(Document.objects.values_list("id", flat=True)) == [kept]
     assert not DocumentChunk.objects.filter(document_id=old).exists()
+
+
+async def test_a_documents_text_counts_toward_the_credit_hold(chat_ready, alice, acme, settings):
+    from billing.ledger import grant_credits
+
+    settings.DOCUMENT_CONTEXT_SHARE = 1.0  # sent whole: about 60k tokens, within gpt-4o's 128k window
+    await sync_to_async(grant_credits)(team=acme, amount=Decimal("-99.95"), kind=CreditLedgerEntry.ADJUST)
+    chip = (await sync_to_async(upload)(alice, "big.txt", b"plain words here " * 14_000)).json()
+    alone = await sync_to_async(new_conversation)(alice, max_tokens=10)
+    socket = await _connected(alone, alice)
+    await socket.send_json_to({"action": "send", "content": "hello"})
+    assert (await events_until(socket, "done"))[-1]["status"] == "done"  # $0.05 covers the words alone
+    await socket.disconnect()
+    with_document = await sync_to_async(new_conversation)(alice, max_tokens=10)
+    socket = await _connected(with_document, alice)
+    await socket.send_json_to({"action": "send", "content": "hello", "documents": [chip["id"]]})
+    done = (await events_until(socket, "done"))[-1]
+    assert done["status"] == "error" and done["refusal"] is not None
+    assert (await Message.objects.aget(id=done["id"])).error_code == "insufficient_credits"
+    assert len(chat_ready.requests_for("/chat/completions")) == 1  # only the first, without the document
+    await socket.disconnect()
