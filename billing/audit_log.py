@@ -73,6 +73,15 @@ ACTIONS: dict[str, Any] = {
     "routing_policy.change": _("Routing policy changed"),
     "routing_policy.delete": _("Routing policy removed"),
     "catalog.sync": _("Catalog synced"),
+    "project.create": _("Project created"),
+    "project.change": _("Project changed"),
+    "project.archive": _("Project archived"),
+    "project.restore": _("Project brought back"),
+    "project.file_add": _("File added to a project"),
+    "project.file_remove": _("File removed from a project"),
+    "saved_prompt.create": _("Team prompt added"),
+    "saved_prompt.change": _("Team prompt changed"),
+    "saved_prompt.delete": _("Team prompt deleted"),
 }
 
 # How each kind of target reads on the page.
@@ -94,6 +103,8 @@ TARGET_TYPES: dict[str, Any] = {
     "alias": _("Model alias"),
     "routing_policy": _("Routing policy"),
     "catalog_sync": _("Catalog sync"),
+    "project": _("Project"),
+    "saved_prompt": _("Team prompt"),
 }
 
 # Field names as the page shows them; others show as they are named in the database.
@@ -152,6 +163,12 @@ FIELD_LABELS: dict[str, Any] = {
     "accepted_by": _("Accepted by"),
     "sso_provider": _("Single sign-on provider"),
     "sso_groups": _("Single sign-on groups"),
+    "instructions": _("Instructions"),
+    "default_model": _("Default model"),
+    "archived_at": _("Archived"),
+    "title": _("Title"),
+    "body": _("Text"),
+    "file": _("File"),
 }
 
 # Stored codes of some fields, in words (field -> code -> label).
@@ -204,7 +221,13 @@ class Target:
 
 
 # Model names whose action codes say it shorter.
-_KINDS = {"hubkey": "key", "catalogmodel": "model", "modelalias": "alias", "routingpolicy": "routing_policy"}
+_KINDS = {
+    "hubkey": "key",
+    "catalogmodel": "model",
+    "modelalias": "alias",
+    "routingpolicy": "routing_policy",
+    "savedprompt": "saved_prompt",
+}
 
 
 def kind_of(obj: Model) -> str:

@@ -143,7 +143,8 @@ def forget_unsent_images() -> int:
     stale = timezone.now() - UNSENT_KEPT_FOR
     deleted, _by_model = ChatImage.objects.filter(message__isnull=True, created_at__lt=stale).delete()
     # Documents too, with their chunks (a holder other than a message, such as a project, must exclude its own).
-    _total, by_model = Document.objects.filter(message__isnull=True, created_at__lt=stale).delete()
+    unsent = Document.objects.filter(message__isnull=True, projects__isnull=True, created_at__lt=stale)
+    _total, by_model = unsent.delete()
     return deleted + by_model.get("chat.Document", 0)
 
 

@@ -19,6 +19,7 @@ from chat.generation import Outcome
 from chat.interrupted import finalise_interrupted
 from chat.model_picker import AUTO_ROUTES, remember_model
 from chat.models import Conversation, Message
+from chat.projects import project_for_new_chat, system_text
 from chat.versions import retire_answers, thread
 from llmhub.catalog import find_model, snapshot
 from llmhub.errors import InvalidRequest, NotFound
@@ -82,8 +83,14 @@ def teams_of(user: Any) -> list[Team]:
     return [m.team for m in Membership.objects.filter(user=user).select_related("team").order_by("id")]
 
 
-def create_conversation(user: Any, model: str = "", team_slug: str = "") -> Conversation:
-    """A new conversation billed to the chosen team (one of the user's), else to their first team."""
+def create_conversation(user: Any, model: str = "", team_slug: str = "", project_id: Any = None) -> Conversation:
+    """A new conversation billed to the chosen team (one of the user's), else to their first team; one started in
+    a project is its team's, with the project's default model unless another was picked."""
+    if project_id not in (None, ""):
+        project = project_for_new_chat(user, project_id)
+        return Conversation.objects.create(
+            owner=user, team=project.team, project=project, model=model or project.default_model or default_model()
+        )
     team = team_for(user)
     if team_slug:
         team = next((t for t in teams_of(user) if t.slug == team_slug), None)
@@ -135,8 +142,9 @@ def _history(conversation: Conversation, *, whole_documents: bool = True) -> tup
     searched instead), and the ids of those documents."""
     messages: list[dict[str, Any]] = []
     attached: list[int] = []
-    if conversation.system_prompt.strip():
-        messages.append({"role": "system", "content": conversation.system_prompt})
+    system = system_text(conversation)
+    if system:
+        messages.append({"role": "system", "content": system})
     for message in thread(conversation).exclude(status__in=[Message.ERROR, Message.STREAMING, Message.INTERRUPTED]):
         if message.role == Message.ASSISTANT and not message.content:
             continue

@@ -23,6 +23,10 @@ class Conversation(models.Model):
     # Organising the sidebar (chat/organise.py): a folder of the owner's (unfiled when it is deleted), and a pin.
     folder = models.ForeignKey("Folder", on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations")
     pinned_at = models.DateTimeField(null=True, blank=True)
+    # Started in a team's project (chat/projects.py): its instructions go first in the system prompt.
+    project = models.ForeignKey(
+        "Project", on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations"
+    )
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -282,3 +286,28 @@ class SavedPrompt(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Project(models.Model):
+    """A team's project: instructions and files (sent as the system prompt of every chat in it), a default model.
+    Its team's members chat in it; its team's admins create, edit and archive it (chat/projects.py decides who)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="chat_projects")
+    name = models.CharField(max_length=120)
+    instructions = models.TextField(blank=True)
+    default_model = models.CharField(max_length=100, blank=True)
+    # Files whose extracted text goes with the instructions into every chat in the project (kept while it is).
+    documents = models.ManyToManyField(Document, blank=True, related_name="projects")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    archived_at = models.DateTimeField(null=True, blank=True, help_text="Hidden from the sidebar; no new chats")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["team", "archived_at"], name="chat_project_team_live")]
+
+    def __str__(self) -> str:
+        return self.name

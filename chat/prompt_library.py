@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from billing.access import teams_administered
+from billing.audit_log import record, snapshot
 from billing.models import Membership, Team
 from chat.models import SavedPrompt
 from llmhub.errors import InvalidRequest, NotFound, PermissionDenied
@@ -19,6 +21,7 @@ MAX_LISTED = 50  # the composer's list (the JSON endpoint): never more than this
 MAX_PAGE = 500  # the Prompts page
 MAX_TITLE = 120
 MAX_BODY = 20_000
+AUDITED = ("title", "body")
 
 
 def prompts_visible(user: Any) -> QuerySet[SavedPrompt]:
@@ -73,20 +76,32 @@ def _clean(title: str, body: str) -> tuple[str, str]:
     return title, body
 
 
+@transaction.atomic
 def prompt_create(*, user: Any, title: str, body: str, team_slug: str = "") -> SavedPrompt:
     title, body = _clean(title, body)
-    return SavedPrompt.objects.create(owner=user, team=_team_for(user, team_slug), title=title, body=body)
-
-
-def prompt_update(*, user: Any, prompt_id: int, title: str, body: str) -> SavedPrompt:
-    prompt = prompt_for_edit(user, prompt_id)
-    prompt.title, prompt.body = _clean(title, body)
-    prompt.save(update_fields=["title", "body", "updated_at"])
+    prompt = SavedPrompt.objects.create(owner=user, team=_team_for(user, team_slug), title=title, body=body)
+    if prompt.team_id is not None:  # a team's shared text is audited; a personal prompt is its owner's business
+        record(user, "saved_prompt.create", prompt, after=snapshot(prompt, AUDITED))
     return prompt
 
 
+@transaction.atomic
+def prompt_update(*, user: Any, prompt_id: int, title: str, body: str) -> SavedPrompt:
+    prompt = prompt_for_edit(user, prompt_id)
+    before = snapshot(prompt, AUDITED)
+    prompt.title, prompt.body = _clean(title, body)
+    prompt.save(update_fields=["title", "body", "updated_at"])
+    if prompt.team_id is not None:
+        record(user, "saved_prompt.change", prompt, before, snapshot(prompt, AUDITED))
+    return prompt
+
+
+@transaction.atomic
 def prompt_delete(*, user: Any, prompt_id: int) -> None:
-    prompt_for_edit(user, prompt_id).delete()
+    prompt = prompt_for_edit(user, prompt_id)
+    if prompt.team_id is not None:
+        record(user, "saved_prompt.delete", prompt, before=snapshot(prompt, AUDITED))
+    prompt.delete()
 
 
 def prompt_json(prompt: SavedPrompt) -> dict[str, Any]:

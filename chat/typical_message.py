@@ -31,17 +31,19 @@ class TypicalMessage:
         return Usage(prompt_tokens=self.history_tokens + TYPICAL_QUESTION_TOKENS, completion_tokens=self.answer_tokens)
 
 
-def typical_message(conversation: Any = None) -> TypicalMessage:
+def typical_message(conversation: Any = None, system: str | None = None) -> TypicalMessage:
     """The next message of `conversation` (None: a new chat). The history is what the last answer's request
-    was billed for plus that answer (both go into the next prompt); the answer is the mean of its answers."""
+    was billed for plus that answer (both go into the next prompt); the answer is the mean of its answers.
+    `system`: the system prompt the first message will carry (a project's instructions), when known."""
     if conversation is None or conversation.pk is None:
-        return TypicalMessage(0, TYPICAL_ANSWER_TOKENS)
+        history = prompt_tokens_estimate([{"role": "system", "content": system}]) if system else 0
+        return TypicalMessage(history, TYPICAL_ANSWER_TOKENS)
     answers = Message.objects.filter(
         conversation_id=conversation.pk, role=Message.ASSISTANT, shown=True, dropped=False, prompt_tokens__gt=0
     )
     last = answers.order_by("-id").values_list("prompt_tokens", "completion_tokens").first()
     if last is None:
-        system = conversation.system_prompt
+        system = conversation.system_prompt if system is None else system
         history = prompt_tokens_estimate([{"role": "system", "content": system}]) if system else 0
         return TypicalMessage(history, TYPICAL_ANSWER_TOKENS)
     mean = answers.filter(completion_tokens__gt=0).aggregate(n=Avg("completion_tokens"))["n"]

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from chat import document_views, organise_views, prompt_views, share_views, views
+from chat import document_views, organise_views, project_views, prompt_views, share_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -39,6 +39,18 @@ urlpatterns = [
     path("prompts/<int:prompt_id>/edit", prompt_views.prompt_edit, name="prompt-edit"),
     path("prompts/<int:prompt_id>/delete", prompt_views.prompt_delete, name="prompt-delete"),
     path("prompts.json", prompt_views.prompts_json, name="prompts-json"),
+    # Team projects: instructions and a default model for the team's chats in them.
+    path("projects/", project_views.project_list, name="projects"),
+    path("projects/new", project_views.project_new, name="project-new"),
+    path("projects/<int:project_id>/", project_views.project_page, name="project"),
+    path("projects/<int:project_id>/edit", project_views.project_edit, name="project-edit"),
+    path("projects/<int:project_id>/archive", project_views.project_archive, name="project-archive"),
+    path("projects/<int:project_id>/files", project_views.project_file_add, name="project-file-add"),
+    path(
+        "projects/<int:project_id>/files/<int:document_id>/remove",
+        project_views.project_file_remove,
+        name="project-file-remove",
+    ),
     path("compare/", views.compare, name="compare"),
     path("compare/new", views.compare_create, name="compare-new"),
     path("compare/<int:run_id>/", views.compare, name="compare-run"),

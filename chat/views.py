@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from chat import attachments, chat_turns, compare_history, compare_runs, conversations, exports, versions
+from chat import attachments, chat_turns, compare_history, compare_runs, conversations, exports, projects, versions
 from chat.answer_feedback import feedback_json, feedback_of, parse_feedback, rate_answer
 from chat.interrupted import finalise_interrupted
 from chat.leaderboard import board, teams_with_board
@@ -40,7 +40,17 @@ def _opened(request: HttpRequest, conversation_id: int) -> Conversation:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    context = chat_page(request.user, request.GET.get("q", "").strip(), zone=request.COOKIES.get(TIME_ZONE_COOKIE, ""))
+    """A new chat; `?project=<id>`: a new chat in one of the user's teams' projects."""
+    project = None
+    if request.GET.get("project"):
+        try:
+            project = projects.project_for_new_chat(request.user, request.GET["project"])
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except HubError:  # archived: its page says so
+            return redirect("project", project_id=int(request.GET["project"]))
+    zone = request.COOKIES.get(TIME_ZONE_COOKIE, "")
+    context = chat_page(request.user, request.GET.get("q", "").strip(), zone=zone, project=project)
     return render(request, "chat/chat.html", context)
 
 
@@ -105,7 +115,7 @@ def image(request: HttpRequest, image_id: int) -> HttpResponse:
 def new_conversation(request: HttpRequest) -> JsonResponse:
     try:
         created = conversations.create_conversation(
-            request.user, request.POST.get("model", ""), request.POST.get("team", "")
+            request.user, request.POST.get("model", ""), request.POST.get("team", ""), request.POST.get("project")
         )
     except HubError as exc:
         return JsonResponse(exc.as_openai(), status=exc.status)

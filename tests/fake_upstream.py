@@ -15,6 +15,7 @@ import hashlib
 import json
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,7 +95,15 @@ class Recorded:
     status: int = 200
 
 
-Behavior = Reply | Fail | Stall | Drop | Garbage | Trickle | Recorded
+@dataclass
+class Answered:
+    """A Reply made from the request's body, as a model that reads what it was sent (say, follows its system
+    prompt): `respond(body) -> Reply`."""
+
+    respond: Callable[[Any], Reply]
+
+
+Behavior = Reply | Fail | Stall | Drop | Garbage | Trickle | Recorded | Answered
 
 
 @dataclass
@@ -176,6 +185,8 @@ async def apply_pre_response(behavior: Behavior, request: web.Request) -> web.St
         return web.Response(body=behavior.body, content_type="application/json")
     if isinstance(behavior, Recorded):
         return await _recorded(behavior, request)
+    if isinstance(behavior, Answered):
+        return behavior.respond(await request.json())
     return behavior
 
 

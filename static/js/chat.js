@@ -218,6 +218,7 @@ async function ensureConversation() {
   const form = new FormData();
   form.append("model", modelPicker.value);
   if ($("team")) form.append("team", $("team").value);
+  if ($("project-id")) form.append("project", JSON.parse($("project-id").textContent));
   const response = await fetch("/c/new", { method: "POST", body: form, headers: { "X-CSRFToken": csrf } });
   const body = await response.json();
   if (!response.ok) throw new Error(body.error?.message || t("Could not start a conversation."));

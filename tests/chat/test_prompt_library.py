@@ -164,3 +164,22 @@ def test_hostile_title_and_body_are_escaped_on_the_page(alice):
 def test_page_in_chinese(alice):
     page = get(client_for(alice, HTTP_ACCEPT_LANGUAGE="zh-hans"), "/prompts/").content.decode()
     assert "新建提示词" in page and "提示词" in page
+
+
+def test_team_prompt_changes_are_audited_and_personal_ones_are_not(alice, acme):
+    from billing.models import AuditEntry
+
+    client = client_for(alice)
+    post(client, "/prompts/new", {"title": "Team tone", "body": "Be kind.", "team": "acme"})
+    post(client, "/prompts/new", {"title": "Mine", "body": "private"})
+    shared, mine = SavedPrompt.objects.get(title="Team tone"), SavedPrompt.objects.get(title="Mine")
+    post(client, f"/prompts/{shared.id}/edit", {"title": "Team tone", "body": "Be kinder."})
+    post(client, f"/prompts/{mine.id}/edit", {"title": "Mine", "body": "still private"})
+    post(client, f"/prompts/{shared.id}/delete")
+    found = AuditEntry.objects.filter(target_type="saved_prompt").order_by("id")
+    entries = list(found.values_list("action", "team_id", "before", "after"))
+    assert entries == [
+        ("saved_prompt.create", acme.id, {}, {"title": "Team tone", "body": "Be kind."}),
+        ("saved_prompt.change", acme.id, {"body": "Be kind."}, {"body": "Be kinder."}),
+        ("saved_prompt.delete", acme.id, {"title": "Team tone", "body": "Be kinder."}, {}),
+    ]
