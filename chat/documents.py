@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -153,3 +154,8 @@ def model_text(message: Message) -> list[str]:
     if not any(p.get("type") == PART for p in message.parts):
         return []
     return [as_text(d.name, d.text, d.pages) for d in Document.objects.filter(message=message).order_by("id")]
+
+
+def limits() -> dict[str, int]:
+    """The limits the page checks before uploading (the server checks them again)."""
+    return {"max_mb": int(settings.DOCUMENT_MAX_MB), "max_documents": MAX_DOCUMENTS}
