@@ -12,27 +12,16 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.utils import translation
 from playwright.sync_api import expect
 
 from billing.audit_log import ACTIONS
 from billing.ledger import grant_credits
 from billing.models import Budget, CreditRequest, Membership, Team
 from tests.fake_upstream import Reply
+from tests.page_words import LOCALES, words
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-LANGUAGES = {"en-US": "en", "zh-CN": "zh-hans"}
 PASSWORD = "plum-orchard-7-lantern"
-
-
-def words_in(language: str) -> Callable[[str], str]:
-    """t("English words") -> the page's words in `language` (the catalog's own translation)."""
-
-    def t(msgid: str) -> str:
-        with translation.override(language):
-            return translation.gettext(msgid)
-
-    return t
 
 
 def emailed_link(to: str) -> str:
@@ -77,12 +66,12 @@ def northwind(db: Any) -> Team:
     return team
 
 
-@pytest.mark.parametrize("locale", LANGUAGES)
+@pytest.mark.parametrize("locale", LOCALES)
 def test_staff_lead_and_member_each_do_their_part(
     request, locale, browser, page_for, live_hub, settings, staff, northwind, upstream
 ):
     settings.SITE_URL = live_hub.url
-    t = words_in(LANGUAGES[locale])
+    t = words(locale)
 
     def context() -> Any:
         opened = browser.new_context(base_url=live_hub.url, locale=locale, viewport={"width": 1280, "height": 800})
@@ -174,8 +163,7 @@ def test_staff_lead_and_member_each_do_their_part(
         ("lena", "budget.create"),
         ("lena", "credit_request.approve"),
     ]:
-        with translation.override(LANGUAGES[locale]):
-            label = str(ACTIONS[action])
+        label = t(str(ACTIONS[action]))
         expect(
             log.filter(has_text=label).filter(has=admin.get_by_role("cell", name=actor, exact=True))
         ).not_to_have_count(0)
