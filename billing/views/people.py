@@ -57,7 +57,7 @@ def staff_people(request: HttpRequest) -> HttpResponseBase:
     form = InviteForm(request.POST or None, teams=teams)
     if request.method == "POST" and form.is_valid():
         return _invite(request, form.cleaned_data["team"], form, redirect("billing-people"))
-    filters = PeopleFilterForm(request.GET)
+    filters = PeopleFilterForm(request.GET, auto_id="filter_%s")  # ids apart from the invite form's team and role
     listed = people.people_matching(**filters.filters())
     context = {
         "form": form,

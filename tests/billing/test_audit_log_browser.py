@@ -58,5 +58,7 @@ def test_the_log_in_chinese_at_phone_width(page_for, alice, bob):
     expect(page.get_by_role("heading", level=1)).to_have_text("审计日志")
     expect(page.get_by_role("row").filter(has_text="设置了预算或上限")).to_contain_text("金额")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    change = page.locator("table.audit-log ul.changes").first.bounding_box()  # a card per entry: all of it shows
+    assert change is not None and change["x"] + change["width"] <= 390
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "audit-log-lead-zh-phone.png"), full_page=True)

@@ -64,6 +64,9 @@ def test_a_lead_reads_the_member_page_in_chinese(page_for, alice, bob, spend):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.goto("/teams/acme/requests/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    cost = page.locator("table.records tbody tr").first.locator("td.num").filter(has_text="$").first
+    box = cost.bounding_box()  # the cost is on screen, not behind a sideways scroll of the table
+    assert box is not None and box["x"] + box["width"] <= 390
     page.screenshot(path=str(ARTIFACTS / "lead-team-requests-zh-phone.png"), full_page=True)
 
 

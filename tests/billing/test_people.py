@@ -187,6 +187,15 @@ def test_the_people_page_is_for_staff_only(client, alice, staff, bob, charlie):
     assert "Nobody matches these filters." in page
 
 
+def test_the_staff_people_page_gives_each_control_its_own_id(client, staff, acme):
+    """The filters and the invite form both have a team and a role: each label must reach its own control."""
+    page = _as(client, staff).get("/staff/people/").content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for control in ("id_team", "id_role", "filter_team", "filter_role"):
+        assert f'<label for="{control}">' in page
+
+
 def test_only_superusers_set_the_staff_flag(client, staff, bob):
     response = _as(client, staff).post(f"/staff/people/{bob.user.pk}/", {"action": "staff"}, follow=True)
     assert "Only superusers" in response.content.decode()

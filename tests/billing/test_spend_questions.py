@@ -270,7 +270,8 @@ def test_the_spend_review_draws_the_stacked_trend_with_a_table(alice, spend, cli
     assert "Spend per day by model" in page
     assert page.count('class="seg-0"') == 2 and page.count('class="seg-1"') == 2  # wide and phone drawings
     assert '<th scope="col" class="num">claude-sonnet-4</th>' in page  # the table's column, for screen readers
-    assert '<p><a class="button-secondary" href="/staff/spend/records/?' in page and "sort=cost&amp;top=20" in page
+    assert 'href="/staff/spend/records/?preset=7d&amp;sort=cost&amp;top=20"' in page  # last week's, one click
+    assert 'href="/staff/spend/records/?sort=cost&amp;top=20"' in page  # the range shown
 
 
 def test_an_empty_period_has_empty_states(client, staff):

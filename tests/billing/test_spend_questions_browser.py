@@ -1,5 +1,6 @@
-"""In Chromium: staff find last week's priciest request from spend review (a preset, then "Priciest 20"), sort
-the record list by cost from its column, find a request by its id, and read the page in Chinese on a phone."""
+"""In Chromium: staff find last week's priciest request from spend review in one click (or a preset, then
+"Priciest 20"), sort the record list by cost from its column, find a request by its id, and read the page in
+Chinese on a phone."""
 
 from __future__ import annotations
 
@@ -26,10 +27,18 @@ def test_staff_find_last_weeks_priciest_request(page_for, staff, alice, bob, cha
     rebuild_rollups()
     page = page_for(staff)
     page.goto("/staff/spend/")
+    page.get_by_role("link", name="Priciest requests of the last 7 days").click()  # one click
+    page.wait_for_url("**/staff/spend/records/?*sort=cost*")
+    expect(page.locator("table.records tbody tr")).to_have_count(3)  # the 21-day-old one is outside the week
+    expect(page.locator("table.records tbody tr").first).to_contain_text("$4.50")
+    link = page.locator("table.records tbody tr").first.get_by_role("link").first
+    expect(link).to_have_attribute("href", f"/requests/{priciest.request_id}/")
+
+    page.goto("/staff/spend/")
     expect(page.locator("#id_start")).not_to_have_value("")  # the default range is shown, not blanks
-    page.get_by_role("link", name="Last 7 days").click()
+    page.get_by_role("link", name="Last 7 days", exact=True).click()
     page.wait_for_url("**preset=7d**")
-    expect(page.get_by_role("link", name="Last 7 days")).to_have_attribute("aria-current", "true")
+    expect(page.get_by_role("link", name="Last 7 days", exact=True)).to_have_attribute("aria-current", "true")
     expect(page.locator("#period-comparison")).to_contain_text("Average cost per request")
     expect(page.locator("figure.chart-stacked")).to_contain_text("Spend per day by model")
     page.get_by_role("link", name="Priciest 20 requests").click()
@@ -63,6 +72,9 @@ def test_staff_find_last_weeks_priciest_request(page_for, staff, alice, bob, cha
 def test_staff_read_spend_review_in_chinese_on_a_phone(page_for, staff, alice, spend):
     spend(alice, "0.5", model="gpt-4o")
     page = page_for(staff, locale="zh-CN", width=390, height=844)
+    page.goto("/staff/spend/")
+    page.get_by_role("link", name="最近 7 天最贵的请求").click()
+    expect(page.locator("table.records tbody tr").first).to_contain_text("$0.50")
     page.goto("/staff/spend/")
     page.get_by_role("link", name="本月").click()
     page.wait_for_url("**preset=this_month**")

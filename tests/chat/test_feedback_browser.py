@@ -1,4 +1,5 @@
-"""Thumbs on answers in Chromium: rate by click or keyboard, toggle, add a note, and see it on the leaderboard."""
+"""Thumbs on answers in Chromium: rate by click or keyboard, toggle, add a note, and see it on the leaderboard
+(a thumbs-down in English and in Chinese)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from playwright.sync_api import expect
 
 from chat.models import AnswerFeedback
 from tests.fake_upstream import Reply
+from tests.page_words import LOCALES, words
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,18 +58,20 @@ def test_a_thumbs_up_is_saved_toggled_noted_and_counted(page_for, alice, upstrea
     assert not AnswerFeedback.objects.exists()
 
 
-def test_a_member_gives_a_thumbs_down_by_keyboard_in_chinese_and_sees_it_on_the_board(page_for, bob, upstream):
-    upstream.script("gpt-4o-mini", Reply(text="不太确定。"))
-    page = page_for(bob, locale="zh-CN")
-    ask(page, "你好")
-    expect(page.locator("article.msg-assistant").last).to_contain_text("不太确定")
-    bad = page.locator("article.msg-assistant").last.get_by_role("button", name="差回答")
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_member_gives_a_thumbs_down_by_keyboard_and_sees_it_on_the_board(page_for, bob, upstream, locale):
+    t = words(locale)
+    upstream.script("gpt-4o-mini", Reply(text="Not quite sure."))
+    page = page_for(bob, locale=locale)
+    ask(page, "Hello")
+    expect(page.locator("article.msg-assistant").last).to_contain_text("Not quite sure")
+    bad = page.locator("article.msg-assistant").last.get_by_role("button", name=t("Bad answer"))
     bad.focus()
     page.keyboard.press("Enter")
     expect(bad).to_have_attribute("aria-pressed", "true")
     assert AnswerFeedback.objects.get().good is False
-    page.get_by_role("link", name="排行榜").click()  # bob is a member, not an admin
-    expect(page.get_by_role("heading", name="模型排行榜")).to_be_visible()
+    page.get_by_role("link", name=t("Leaderboard")).click()  # bob is a member, not an admin
+    expect(page.get_by_role("heading", name=t("Model leaderboard"))).to_be_visible()
     row = page.locator("tr", has=page.get_by_role("cell", name="gpt-4o-mini", exact=True))
-    expect(row).to_contain_text("0 个赞，1 个踩")
+    expect(row).to_contain_text(t("%(up)s up, %(down)s down") % {"up": 0, "down": 1})
     expect(row).to_contain_text("0%")

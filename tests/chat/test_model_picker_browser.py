@@ -9,8 +9,9 @@ import pytest
 from playwright.sync_api import expect
 
 from chat.models import Message, ModelFavourite
-from tests.chat.test_chat_browser import answers, finished, send
+from tests.chat.test_chat_browser import answers, finished
 from tests.fake_upstream import Reply
+from tests.page_words import LOCALES, words
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,10 +52,11 @@ def test_typing_filters_the_list_and_announces_the_count(page_for, alice, upstre
     expect(box).to_have_value("gpt-4o-mini")  # Escape leaves the choice as it was
 
 
-def test_the_keyboard_alone_picks_the_model_that_answers_next(page_for, alice, upstream):
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_keyboard_alone_picks_the_model_that_answers_next(page_for, alice, upstream, locale):
     upstream.script("deepseek-coder", Reply(text="Coded."))
-    page = page_for(alice)
-    box = combobox(page)
+    page = page_for(alice, locale=locale)
+    box = page.get_by_role("combobox", name=words(locale)("Model"))
     box.focus()
     page.keyboard.type("deepseek")
     first = shown_options(page)[0]
@@ -69,8 +71,11 @@ def test_the_keyboard_alone_picks_the_model_that_answers_next(page_for, alice, u
     expect(page.get_by_role("listbox")).to_be_hidden()
     expect(box).to_have_value("deepseek-coder")
     expect(page.locator("#model")).to_have_value("deepseek-coder")
-    expect(page.locator("#model-info")).to_contain_text("$0.14 in / $0.28 out per 1M tokens")
-    send(page, "Write a loop")
+    expect(page.locator("#model-info")).to_contain_text(
+        words(locale)("%s in / %s out per 1M tokens") % ("$0.14", "$0.28")
+    )
+    page.locator("#message").fill("Write a loop")  # by id: the label follows the language
+    page.locator("#message").press("Enter")
     finished(page, "Coded.")
     expect(answers(page).last.locator(".msg-model")).to_have_text("deepseek-coder")
     assert Message.objects.filter(role=Message.ASSISTANT).get().model == "deepseek-coder"

@@ -1,4 +1,5 @@
-"""Organise and find in Chromium: pins, folders, date groups and live search that keeps the open chat."""
+"""Organise and find in Chromium: pins and folders (in English and in Chinese), date groups and live search that
+keeps the open chat."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from playwright.sync_api import expect
 
 from chat.models import Conversation, Folder
 from tests.chat.conftest import new_conversation
+from tests.page_words import LOCALES, words
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,52 +21,56 @@ def item(page, title: str):
     return page.locator(".conv-item", has=page.locator("a[data-conversation]", has_text=title))
 
 
-def test_pin_moves_a_conversation_to_the_top_by_keyboard(page_for, alice):
+@pytest.mark.parametrize("locale", LOCALES)
+def test_pin_moves_a_conversation_to_the_top_by_keyboard(page_for, alice, locale):
+    t = words(locale)
     oldest = new_conversation(alice, title="Oldest chat")
     new_conversation(alice, title="Middle chat")
     new_conversation(alice, title="Newest chat")
-    page = page_for(alice)
+    page = page_for(alice, locale=locale)
     page.goto(f"/c/{oldest.id}/")
     links = page.locator("#conv-list a[data-conversation]")
     expect(links.first).to_have_text("Newest chat")
-    expect(page.locator('[data-group="today"] .conv-group-title')).to_have_text("Today")
-    menu = page.get_by_label("Actions for “Oldest chat”")
+    expect(page.locator('[data-group="today"] .conv-group-title')).to_have_text(t("Today"))
+    menu = page.get_by_label(t("Actions for “%(title)s”") % {"title": "Oldest chat"})
     menu.focus()
     page.keyboard.press("Enter")  # opens the "…" menu
     page.keyboard.press("Tab")
-    expect(page.get_by_role("button", name="Pin", exact=True)).to_be_focused()
+    expect(page.get_by_role("button", name=t("Pin"), exact=True)).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator('[data-group="pinned"]')).to_contain_text("Oldest chat")
     expect(links.first).to_have_text("Oldest chat")
     expect(page.locator("#conv-list a[aria-current=page]")).to_have_text("Oldest chat")
     assert Conversation.objects.get(id=oldest.id).pinned_at is not None
-    page.get_by_label("Actions for “Oldest chat”").click()
-    page.get_by_role("button", name="Unpin").click()
+    page.get_by_label(t("Actions for “%(title)s”") % {"title": "Oldest chat"}).click()
+    page.get_by_role("button", name=t("Unpin")).click()
     expect(page.locator('[data-group="pinned"]')).to_have_count(0)
     expect(links.first).to_have_text("Newest chat")
 
 
-def test_create_a_folder_and_move_a_conversation_into_it(page_for, alice):
+@pytest.mark.parametrize("locale", LOCALES)
+def test_create_a_folder_and_move_a_conversation_into_it(page_for, alice, locale):
+    t = words(locale)
     new_conversation(alice, title="Quarterly plan")
     new_conversation(alice, title="Dinner ideas")
-    page = page_for(alice)
-    page.get_by_text("New folder", exact=True).click()
-    page.get_by_placeholder("Folder name").fill("Work")
-    page.get_by_placeholder("Folder name").press("Enter")
+    page = page_for(alice, locale=locale)
+    page.get_by_text(t("New folder"), exact=True).click()
+    page.get_by_placeholder(t("Folder name")).fill("Work")
+    page.get_by_placeholder(t("Folder name")).press("Enter")
     folder = page.locator(".conv-folder", has=page.get_by_role("heading", name="Work"))
-    expect(folder).to_contain_text("No conversations in this folder yet.")
+    expect(folder).to_contain_text(t("No conversations in this folder yet. Use “…” on a conversation to move it here."))
     quarterly = item(page, "Quarterly plan")
-    quarterly.get_by_label("Actions for “Quarterly plan”").click()
-    quarterly.get_by_label("Move to folder").select_option(label="Work")
-    quarterly.get_by_role("button", name="Move", exact=True).click()
+    quarterly.get_by_label(t("Actions for “%(title)s”") % {"title": "Quarterly plan"}).click()
+    quarterly.get_by_label(t("Move to folder")).select_option(label="Work")
+    quarterly.get_by_role("button", name=t("Move"), exact=True).click()
     expect(folder.locator("a[data-conversation]")).to_have_text(["Quarterly plan"])
     expect(page.locator('[data-group="today"]')).not_to_contain_text("Quarterly plan")
     work = Folder.objects.get(owner=alice.user, name="Work")
     assert Conversation.objects.get(title="Quarterly plan").folder_id == work.id
     # Deleting the folder keeps its conversation, back under its date.
     page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_label("Folder “Work”").click()
-    page.get_by_role("button", name="Delete folder").click()
+    page.get_by_label(t("Folder “%(name)s”") % {"name": "Work"}).click()
+    page.get_by_role("button", name=t("Delete folder")).click()
     expect(page.locator(".conv-folder")).to_have_count(0)
     expect(page.locator('[data-group="today"]')).to_contain_text("Quarterly plan")
 

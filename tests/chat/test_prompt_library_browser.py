@@ -1,5 +1,5 @@
 """The prompt library in Chromium: "/" in the composer lists saved prompts, the keyboard picks one and its text
-replaces the "/query"; hostile titles stay text; the Prompts page in Chinese."""
+replaces the "/query" (in English and in Chinese); hostile titles stay text; the Prompts page in Chinese."""
 
 from __future__ import annotations
 
@@ -7,23 +7,25 @@ import pytest
 from playwright.sync_api import expect
 
 from chat.models import SavedPrompt
+from tests.page_words import LOCALES, words
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 HOSTILE = "<img src=x onerror=\"document.title='pwned'\"> Hostile"
 
 
-def test_slash_then_keyboard_inserts_a_team_prompt(page_for, alice, bob, acme):
+@pytest.mark.parametrize("locale", LOCALES)
+def test_slash_then_keyboard_inserts_a_team_prompt(page_for, alice, bob, acme, locale):
     SavedPrompt.objects.create(owner=bob.user, title="Bug report", body="Steps to reproduce:\n1.")
     SavedPrompt.objects.create(owner=alice.user, team=acme, title="Code review", body="Review this diff for bugs.")
     SavedPrompt.objects.create(owner=alice.user, team=acme, title="Contract summary", body="Summarise the contract.")
     SavedPrompt.objects.create(owner=alice.user, title=HOSTILE, body="<b>not bold</b>")
-    page = page_for(bob)
+    page = page_for(bob, locale=locale)
     page.goto("/")
     box = page.locator("#message")
     box.click()
     box.type("Please /")
-    listbox = page.get_by_role("listbox", name="Saved prompts")
+    listbox = page.get_by_role("listbox", name=words(locale)("Saved prompts"))
     expect(listbox).to_be_visible()
     # bob sees his own prompt and acme's two, not alice's personal one
     expect(listbox.get_by_role("option")).to_have_count(3)
