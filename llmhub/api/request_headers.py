@@ -15,15 +15,19 @@ from django.http.request import HttpHeaders
 
 T = TypeVar("T")
 
-_META_KEYS: dict[str, str] = {}  # header name as written in the code -> its META key (a few dozen names)
+
+class _MetaKeys(dict[str, str]):
+    """Header name as written in the code -> its META key, worked out on first use (a few dozen names)."""
+
+    def __missing__(self, name: str) -> str:
+        key = name.upper().replace("-", "_")
+        if key not in HttpHeaders.UNPREFIXED_HEADERS:
+            key = HttpHeaders.HTTP_PREFIX + key
+        self[name] = key
+        return key
 
 
-def _meta_key(name: str) -> str:
-    key = name.upper().replace("-", "_")
-    if key not in HttpHeaders.UNPREFIXED_HEADERS:
-        key = HttpHeaders.HTTP_PREFIX + key
-    _META_KEYS[name] = key
-    return key
+_META_KEYS = _MetaKeys()
 
 
 class RequestHeaders(Mapping[str, str]):
@@ -35,7 +39,7 @@ class RequestHeaders(Mapping[str, str]):
         self._meta = meta
 
     def __getitem__(self, name: str) -> str:
-        value: str = self._meta[_META_KEYS.get(name) or _meta_key(name)]
+        value: str = self._meta[_META_KEYS[name]]
         return value
 
     @overload
@@ -45,10 +49,10 @@ class RequestHeaders(Mapping[str, str]):
     @overload
     def get(self, name: str, default: T, /) -> str | T: ...
     def get(self, name: str, default: object = None, /) -> object:
-        return self._meta.get(_META_KEYS.get(name) or _meta_key(name), default)
+        return self._meta.get(_META_KEYS[name], default)
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and (_META_KEYS.get(name) or _meta_key(name)) in self._meta
+        return isinstance(name, str) and _META_KEYS[name] in self._meta
 
     def __iter__(self) -> Iterator[str]:
         for key in self._meta:
