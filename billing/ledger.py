@@ -7,7 +7,6 @@ Holds and settlement are idempotent by request id: settling the same request twi
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -199,6 +198,17 @@ def _release_hold(team: Team, hold: CreditHold) -> None:
     hold.delete()
 
 
+def settled_draft(draft: UsageDraft, cost: Decimal, now: dt.datetime) -> UsageDraft:
+    """A copy of `draft` with its quantised cost and settlement time (the caller's draft is left as it was).
+
+    Copied attribute dictionary and all, as `dataclasses.replace` would, without calling every field's getter
+    and the generated __init__ (this runs on every request)."""
+    settled = UsageDraft.__new__(UsageDraft)
+    settled.__dict__.update(draft.__dict__)
+    settled.cost, settled.created_at = cost, now
+    return settled
+
+
 def _settle(draft: UsageDraft, now: dt.datetime) -> Settlement:
     # A second settlement of the same request fails on the unique request id (settle_usage handles it).
     with connection.cursor() as cursor:
@@ -209,8 +219,8 @@ def _settle(draft: UsageDraft, now: dt.datetime) -> Settlement:
         cost = to_usd(draft.cost)
         # Never overdraw: if the estimate under-held, charge at most what the team still has.
         charged = min(cost, max(balance - reserved, ZERO))
-        settled = dataclasses.replace(draft, cost=cost, created_at=now)
-        usage_id = rows.insert_usage(cursor, {name: getattr(settled, name) for name, _ in rows.USAGE_PARAMS})
+        settled = settled_draft(draft, cost, now)
+        usage_id = rows.insert_usage(cursor, settled)
         add_to_rollup(cursor, settled)  # same transaction: dashboards' daily totals move with the ledger
         memo = "" if charged == cost else f"capped at available credit (cost {cost})"
         before, after = balance, to_usd(balance - charged)

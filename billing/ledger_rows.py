@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 import sqlite3
 from decimal import Decimal
 from typing import Any
@@ -126,23 +127,30 @@ def take_hold(cursor: CursorWrapper, request_id: str) -> tuple[Decimal, list[int
 
 
 def _usage_param(field: Any) -> Any:
-    """How one usage column's value reaches the driver."""
+    """How one usage column's value reaches the driver (None: as it is)."""
     if isinstance(field, models.DateTimeField):
         return _time
     if isinstance(field, models.JSONField):
         return _json
     if isinstance(field, models.DecimalField):
         return _amount
-    return lambda value: value
+    return None
 
 
 USAGE_PARAMS = [(f.attname, _usage_param(f)) for f in USAGE_FIELDS]
+_USAGE_VALUES = operator.attrgetter(*(name for name, _ in USAGE_PARAMS))  # every value in one call
+_USAGE_ADAPTERS = [adapt for _, adapt in USAGE_PARAMS]
 
 
-def insert_usage(cursor: CursorWrapper, values: dict[str, Any]) -> int:
-    """Insert a usage record (`values` holds every field of USAGE_FIELDS, by attname); returns its id."""
-    params = [adapt(values[name]) for name, adapt in USAGE_PARAMS]
-    return int(execute(cursor, INSERT_USAGE, params).fetchone()[0])
+def usage_params(settled: Any) -> list[Any]:
+    """The usage row's parameters, in column order, from a settled draft (it has every field of USAGE_FIELDS)."""
+    values = _USAGE_VALUES(settled)
+    return [value if adapt is None else adapt(value) for value, adapt in zip(values, _USAGE_ADAPTERS, strict=True)]
+
+
+def insert_usage(cursor: CursorWrapper, settled: Any) -> int:
+    """Insert the usage record of a settled draft (a ledger.UsageDraft with its cost and time); returns its id."""
+    return int(execute(cursor, INSERT_USAGE, usage_params(settled)).fetchone()[0])
 
 
 def insert_charge(cursor: CursorWrapper, *, team_id: int, amount: Decimal, balance_after: Decimal, usage_id: int,

@@ -20,7 +20,6 @@ does when a statement fails (a second settlement of one request hits the unique 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -158,8 +157,8 @@ def settlement(draft: ledger.UsageDraft) -> Statement | None:
         return None
     now = timezone.now()
     cost = to_usd(draft.cost)
-    settled = dataclasses.replace(draft, cost=cost, created_at=now)
-    usage = [adapt(getattr(settled, name)) for name, adapt in rows.USAGE_PARAMS]
+    settled = ledger.settled_draft(draft, cost, now)
+    usage = rows.usage_params(settled)
     params = [
         draft.team_id, draft.request_id, f"{cost:f}", *usage, *rollups.upsert_params(settled), draft.team_id,
         draft.team_id, CreditLedgerEntry.CHARGE, f"{cost:f}", f"capped at available credit (cost {cost})", now,

@@ -20,7 +20,7 @@ def nul_at(request: HttpRequest) -> str | None:
     """Where a NUL character is: "path", or the query parameter or form field that holds one (None: nowhere)."""
     if "\x00" in request.path_info:
         return "path"
-    forms: list[QueryDict] = [request.GET]
+    forms: list[QueryDict] = [request.GET] if request.META.get("QUERY_STRING") else []
     if request.method == "POST" and request.content_type in (
         "application/x-www-form-urlencoded",
         "multipart/form-data",

@@ -9,6 +9,7 @@ from django.http import HttpResponseBase
 from llmhub import gateway
 from llmhub.api.formats import ClientFormat
 from llmhub.api.request import ApiRequest
+from llmhub.api.request_headers import headers_of
 from llmhub.api.responses import MeteredStreamingResponse, json_response
 from llmhub.providers.base import ChatRequest
 
@@ -20,7 +21,7 @@ async def answer(
 
     With the client's `body`, an upstream that speaks `wire`'s format natively gets that body (passthrough)."""
     if body is not None:
-        wire.keep_native(chat, body, api.http.headers)
+        wire.keep_native(chat, body, headers_of(api.http))
     if chat.stream:
         session = await gateway.open_stream(api.caller, chat, cache=api.cache)
         content = wire.answer_stream(session, sse=sse)

@@ -24,7 +24,7 @@ from django.db import close_old_connections
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.security import SecurityMiddleware
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, ResolverMatch, resolve
 
 from llmhub.api.formats import format_for_path
 from llmhub.api.request import too_large
@@ -50,18 +50,31 @@ class _Probe(HttpRequest):
 
 
 @functools.cache
-def security_headers(secure: bool) -> list[tuple[bytes, bytes]]:
+def security_headers(secure: bool) -> list[tuple[str, tuple[bytes, bytes]]]:
     """The headers the pages' own security middlewares add (nosniff, referrer and opener policies,
     X-Frame-Options, and HSTS on HTTPS when HTTPS_ONLY), worked out once: running the middlewares on every
-    response would cost more than the rest of the API's header handling."""
+    response would cost more than the rest of the API's header handling. Each with its lower-case name."""
     probe = HttpResponse()
     for middleware in (SecurityMiddleware(_unused_handler), XFrameOptionsMiddleware(_unused_handler)):
         middleware.process_response(_Probe(secure), probe)
     skip = {"content-type"}
-    return [(k.lower().encode("ascii"), v.encode("latin1")) for k, v in probe.items() if k.lower() not in skip]
+    return [
+        (k.lower(), (k.lower().encode("ascii"), v.encode("latin1"))) for k, v in probe.items() if k.lower() not in skip
+    ]
 
 
-setting_changed.connect(lambda **_kwargs: security_headers.cache_clear(), weak=False)  # tests override settings
+@functools.lru_cache(maxsize=256)
+def _resolved(path: str) -> ResolverMatch:
+    """The URL pattern `path` matches, worked out once per path (a Resolver404 is not kept)."""
+    return resolve(path)
+
+
+def _forget_cached(**_kwargs: Any) -> None:
+    security_headers.cache_clear()
+    _resolved.cache_clear()
+
+
+setting_changed.connect(_forget_cached, weak=False)  # tests override settings (ROOT_URLCONF, HTTPS_ONLY)
 
 
 class ClientGone(Exception):
@@ -112,7 +125,7 @@ async def _call_view(request: ASGIRequest) -> HttpResponseBase:
         param = None if where == "path" else where
         return _render_error(request.path_info, InvalidRequest(message, code="nul_character", param=param))
     try:
-        match = resolve(request.path_info)
+        match = _resolved(request.path_info)
     except Resolver404:
         return _render_error(
             request.path_info, NotFound(f"No API endpoint at {request.path_info}.", code="unknown_endpoint")
@@ -130,13 +143,14 @@ async def _call_view(request: ASGIRequest) -> HttpResponseBase:
 
 
 async def _send_response(request: HttpRequest, response: HttpResponseBase, send: Any) -> None:
-    if not response.has_header("x-request-id"):
+    # Django's own store of the headers, {lower-case name: (name, value)}, each already checked as latin-1.
+    present: dict[str, tuple[str, str]] = response.headers._store
+    if "x-request-id" not in present:
         # Every answer names itself, errors and GETs included, so a failed call can be looked up and
         # SDKs fill in their error's request id.
         response["x-request-id"] = "req_" + uuid.uuid4().hex
-    headers = [(k.encode("ascii"), v.encode("latin1")) for k, v in response.items()]
-    present = {name.lower() for name in response.headers}
-    headers += [h for h in security_headers(request.is_secure()) if h[0].decode() not in present]
+    headers = [(k.encode("ascii"), v.encode("latin1")) for k, v in present.values()]
+    headers += [header for name, header in security_headers(request.is_secure()) if name not in present]
     await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
     if response.streaming:
         async with aclosing(aiter(response)) as content:  # type: ignore[arg-type, var-annotated]  # streaming responses are async iterables

@@ -6,24 +6,26 @@ from django.http import HttpRequest
 
 from billing.client_tools import tool_of_request
 from billing.keys import KeyIdentity, authenticate_key, peek_cached_identity
+from llmhub.api.request_headers import headers_of
 from llmhub.gateway import Caller
 from llmhub.infra.db_executor import run_db
 
 
 def presented_key(request: HttpRequest) -> str:
     """The key from `Authorization: Bearer`, `x-api-key`, `x-goog-api-key` or `?key=`."""
-    authorization = request.headers.get("Authorization", "")
+    meta = request.META
+    authorization = meta.get("HTTP_AUTHORIZATION", "")
     if authorization[:7].lower() == "bearer ":
-        return authorization[7:].strip()
-    for header in ("X-Api-Key", "X-Goog-Api-Key"):
-        if request.headers.get(header):
-            return request.headers[header].strip()
-    return request.GET.get("key", "").strip()
+        return str(authorization[7:].strip())
+    for header in ("HTTP_X_API_KEY", "HTTP_X_GOOG_API_KEY"):
+        if meta.get(header):
+            return str(meta[header].strip())
+    return request.GET.get("key", "").strip() if meta.get("QUERY_STRING") else ""
 
 
 def authenticates_like_gemini(request: HttpRequest) -> bool:
     """Whether the client sent its key the way google-genai does (it then expects Gemini's shapes)."""
-    return bool(request.headers.get("X-Goog-Api-Key") or request.GET.get("key"))
+    return bool(request.META.get("HTTP_X_GOOG_API_KEY") or request.GET.get("key"))
 
 
 async def identity_for(request: HttpRequest) -> KeyIdentity:
@@ -43,5 +45,5 @@ def caller_of(identity: KeyIdentity, request: HttpRequest | None = None, source:
         key_id=identity.key_id,
         source=source,
         allowed_models=identity.allowed_models,
-        client_tool=tool_of_request(request.headers) if request is not None else "",
+        client_tool=tool_of_request(headers_of(request)) if request is not None else "",
     )

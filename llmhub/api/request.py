@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from llmhub import jsonio
 from llmhub.api.body_checks import check_text
+from llmhub.api.request_headers import headers_of
 from llmhub.errors import HubError, InvalidRequest, RequestTooLarge
 from llmhub.gateway import CacheMode, Caller, mode_from_headers
 
@@ -54,4 +55,4 @@ class ApiRequest:
     @property
     def cache(self) -> CacheMode:
         """What the client asked of the response cache (x-llmhub-cache, Cache-Control)."""
-        return mode_from_headers(self.http.headers)
+        return mode_from_headers(headers_of(self.http))

@@ -13,6 +13,7 @@ from llmhub.api.formats import RESPONSES
 from llmhub.api.formats.responses_request import ResponsesRequest, parse_compact_request
 from llmhub.api.formats.responses_response import output_as_message
 from llmhub.api.request import ApiRequest
+from llmhub.api.request_headers import headers_of
 from llmhub.api.responses import MeteredStreamingResponse, json_response
 from llmhub.api.stored_responses import response_delete, response_get, response_items, response_save
 from llmhub.catalog import asnapshot, find_model
@@ -78,7 +79,7 @@ async def _store(api: ApiRequest, parsed: ResponsesRequest, final: dict[str, Any
 async def create_response(api: ApiRequest) -> HttpResponseBase:
     body = api.json()
     parsed = RESPONSES.parse(body, await _history(api, body))
-    RESPONSES.keep_native(parsed.chat, await _native_body(api, body), api.http.headers)
+    RESPONSES.keep_native(parsed.chat, await _native_body(api, body), headers_of(api.http))
     if parsed.chat.stream:
         session = await gateway.open_stream(api.caller, parsed.chat, cache=api.cache)
 
@@ -152,7 +153,7 @@ async def compact(api: ApiRequest) -> HttpResponse:
     body = api.json()
     chat = parse_compact_request(body, await _history(api, body))
     await _responses_target(api, chat.model, "Compaction")
-    RESPONSES.keep_native(chat, await _native_body(api, body), api.http.headers)
+    RESPONSES.keep_native(chat, await _native_body(api, body), headers_of(api.http))
     assert chat.native is not None
     chat.native.endpoint = "compact"
     result = await gateway.complete(api.caller, chat)

@@ -88,17 +88,18 @@ async def plan(caller: Caller, request: ChatRequest) -> Call:
     if auto is not None:
         call.route, call.baseline = auto.route, auto.baseline
     # Measured before the hold: nothing may fail between admission and the answer.
-    await _hold_credits(call, _held_prompt(call, size), size.images)
-    call.prompt_ceiling = size.sent_ceiling  # the prompt bound adds the hosted calls the upstream reports it ran
+    sent_ceiling = size.sent_ceiling  # worked out once: the hold prices it, and it bounds the reported prompt
+    await _hold_credits(call, _held_prompt(call, size, sent_ceiling), size.images)
+    call.prompt_ceiling = sent_ceiling  # the prompt bound adds the hosted calls the upstream reports it ran
     return call
 
 
-def _held_prompt(call: Call, size: PromptSize) -> int:
+def _held_prompt(call: Call, size: PromptSize, sent_ceiling: int) -> int:
     """The prompt tokens `call`'s hold prices: all that may be sent, and what each hosted tool call the request
     allows may add; notes on `call` the media share and the hosted calls, which the hold prices at their rates."""
     call.media_tokens = size.media * MEDIA_PART_TOKENS_CEILING
     call.hosted_calls = hosted_call_allowance(call.request)
-    return size.sent_ceiling + call.hosted_calls * HOSTED_CALL_PROMPT_TOKENS
+    return sent_ceiling + call.hosted_calls * HOSTED_CALL_PROMPT_TOKENS
 
 
 async def plan_for_chain(caller: Caller, request: ChatRequest, chain: list[ModelSpec], *, prompt_ceiling: int) -> Call:
@@ -257,7 +258,7 @@ def cheapest_fitting_model(request: ChatRequest, candidates: Iterable[str], room
         if chain[0].name != name:
             continue
         call = Call(caller=Caller(user_id=0, team_id=0), request=on_it, chain=chain)
-        prompt = _held_prompt(call, size)
+        prompt = _held_prompt(call, size, size.sent_ceiling)
         extras = {"media_tokens": call.media_tokens, "hosted_calls": call.hosted_calls}
         if _hold(call, prompt, size.images) > room:
             current = min(max_output(on_it, spec) for spec in chain)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,7 +58,11 @@ def prompt_tokens_ceiling(messages: list[dict[str, Any]], tools: Any = None) -> 
 def body_tokens_ceiling(body: Any) -> int:
     """An upper estimate of the tokens in a client's own body (2 bytes a token): what a passed-through request
     can carry that its canonical form does not (thinking blocks, provider-only fields)."""
-    return math.ceil(len(json.dumps(body, ensure_ascii=False, default=str).encode()) / 2)
+    return _text_tokens_ceiling(json.dumps(body, ensure_ascii=False, default=str))
+
+
+def _text_tokens_ceiling(text: str) -> int:
+    return math.ceil(len(text.encode()) / 2)
 
 
 # Media an upstream reads that the hub cannot size from the request (audio, video, documents, files by
@@ -67,6 +72,11 @@ _MEDIA_TYPES = {"input_audio", "audio", "input_file", "file", "document", "video
 _MEDIA_KEYS = {"fileData", "file_data"}
 # A client body's fields that describe tools or the answer's shape, never the prompt's media.
 _SCHEMA_KEYS = {"tools", "functions", "tool_choice", "toolConfig", "tool_config", "response_format", "text"}
+# Every name media_parts looks for, quoted as str() or JSON writes it: a body whose text holds none has no
+# media part, and is not walked (most requests are text).
+_MEDIA_MARK = re.compile(
+    "[\"'](?:" + "|".join(sorted(_MEDIA_TYPES | _MEDIA_KEYS | {"inlineData", "inline_data"})) + ")[\"']"
+)
 
 
 def media_parts(node: Any) -> int:
@@ -120,13 +130,15 @@ def measure(messages: list[dict[str, Any]], tools: Any, params: dict[str, Any], 
         images += found
         if message.get("tool_calls"):
             message_bytes += len(str(message["tool_calls"]).encode())
-    media = media_parts(messages)
+    media = media_parts(messages) if _MEDIA_MARK.search(str(messages)) else 0
     body_ceiling = 0
     if native_body is not None:
-        body_ceiling = body_tokens_ceiling(native_body)
-        if isinstance(native_body, dict):  # media sit in the turns, not in tool schemas (an agent's are large)
-            native_body = {key: value for key, value in native_body.items() if key not in _SCHEMA_KEYS}
-        media = max(media, media_parts(native_body))
+        body_text = json.dumps(native_body, ensure_ascii=False, default=str)
+        body_ceiling = _text_tokens_ceiling(body_text)
+        if _MEDIA_MARK.search(body_text):
+            if isinstance(native_body, dict):  # media sit in the turns, not in tool schemas (an agent's are large)
+                native_body = {key: value for key, value in native_body.items() if key not in _SCHEMA_KEYS}
+            media = max(media, media_parts(native_body))
     return PromptSize(
         message_bytes=message_bytes,
         tools_bytes=len(str(tools).encode()) if tools else 0,

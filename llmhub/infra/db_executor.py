@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import connections, transaction
 
 from llmhub.infra import sqlite_wal
@@ -55,8 +56,19 @@ def _drop_stale_connections() -> None:
             conn.close_if_unusable_or_obsolete()
 
 
+@functools.cache
+def _pooled() -> bool:
+    """Whether any database is configured with a connection pool (on SQLite none is: nothing to give back)."""
+    return any("pool" in (db.get("OPTIONS") or {}) for db in settings.DATABASES.values())
+
+
+setting_changed.connect(lambda **_kwargs: _pooled.cache_clear(), weak=False)  # tests override DATABASES
+
+
 def _return_pooled_connections() -> None:
     """Give this thread's pooled connections back (after each job): a thread holds one only while it works."""
+    if not _pooled():
+        return
     for conn in connections.all(initialized_only=True):
         if conn.connection is not None and getattr(conn, "pool", None) is not None and not conn.in_atomic_block:
             conn.close()

@@ -13,6 +13,7 @@ import functools
 
 import httpx
 from django.conf import settings
+from django.core.signals import setting_changed
 from httpx_aiohttp import AiohttpTransport
 
 # Sent with every upstream request unless the adapter sets its own.
@@ -28,6 +29,15 @@ def upstream_timeout() -> httpx.Timeout:
         write=settings.UPSTREAM_READ_TIMEOUT,
         pool=settings.UPSTREAM_CONNECT_TIMEOUT,
     )
+
+
+@functools.cache
+def _timeouts() -> dict[str, float | None]:
+    """`upstream_timeout()` as the transport reads it, worked out once (until a setting changes)."""
+    return upstream_timeout().as_dict()
+
+
+setting_changed.connect(lambda **_kwargs: _timeouts.cache_clear(), weak=False)  # tests override the timeouts
 
 
 def _transport() -> AiohttpTransport:
@@ -60,7 +70,7 @@ async def send(method: str, url: str, *, headers: dict[str, str], content: bytes
         _parsed(url),
         headers={**DEFAULT_HEADERS, **headers},
         content=content,
-        extensions={"timeout": upstream_timeout().as_dict()},
+        extensions={"timeout": dict(_timeouts())},  # a copy: the transport may keep or change its own
     )
     return await _transport().handle_async_request(request)
 

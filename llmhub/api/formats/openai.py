@@ -25,6 +25,7 @@ POSITIVE_INTS = ("max_tokens", "max_completion_tokens", "n")
 # Beyond any model's output (and what every database's integer column holds): a bigger cap is a mistake.
 MAX_TOKENS_CAP = 100_000_000
 MAX_N = 128
+_CHECKED_NUMBERS = frozenset(NUMBER_RANGES) | frozenset(POSITIVE_INTS)
 
 
 def _is_number(value: Any) -> bool:
@@ -70,12 +71,17 @@ def parse_chat_request(body: Any) -> ChatRequest:
     if not isinstance(model, str) or not model:
         raise InvalidRequest("'model' is required and must be a string, e.g. \"gpt-4.1\".", param="model")
     messages = _check_messages(body.get("messages"))
+    given = body.keys() & _CHECKED_NUMBERS  # most bodies set few of them: only those are looked at, in order
     for name, (low, high) in NUMBER_RANGES.items():
-        value = body.get(name)
+        if name not in given:
+            continue
+        value = body[name]
         if value is not None and (not _is_number(value) or not low <= value <= high):
             raise InvalidRequest(f"'{name}' must be a number from {low} to {high}.", param=name)
     for name in POSITIVE_INTS:
-        value = body.get(name)
+        if name not in given:
+            continue
+        value = body[name]
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
             raise InvalidRequest(f"'{name}' must be a positive integer.", param=name)
         limit = MAX_N if name == "n" else MAX_TOKENS_CAP
