@@ -111,6 +111,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: Any
+    at: float = field(default_factory=time.monotonic)  # when the request arrived (monotonic clock)
 
 
 class FakeUpstream:
