@@ -56,6 +56,7 @@ class ProviderForm(forms.ModelForm[Provider]):
     class Meta:
         model = Provider
         fields = ["wire_format", "base_url", "enabled"]
+        labels = {"enabled": _("Enabled")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -2,11 +2,12 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class LlmhubConfig(AppConfig):
     name = "llmhub"
-    verbose_name = "Gateway"
+    verbose_name = _("Gateway")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

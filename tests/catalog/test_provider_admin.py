@@ -163,3 +163,13 @@ def test_the_slug_error_is_translated(admin_client):
     )
     assert "只能使用小写字母、数字和连字符" in " ".join(errors(response)["slug"])
     assert "自定义（兼容 OpenAI）" in response.content.decode()
+
+
+def test_the_provider_setup_page_speaks_chinese_throughout(admin_client):
+    # The page's heading, its breadcrumb's section and the switch's label, not only the form's own fields.
+    page = admin_client.get(ADD, secure=True, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "增加 提供商" in page
+    assert ">网关<" in page
+    assert ">启用</label>" in page
+    for english in ("Add provider", "Gateway", ">Enabled"):
+        assert english not in page
