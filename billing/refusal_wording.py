@@ -47,3 +47,14 @@ def rate_limit_message(*, per_minute: int, unit: str, wait: float) -> str:
     """429: which limit, and how long to wait ("1 second", "12 seconds")."""
     what = "requests" if unit == "rpm" else "tokens (prompt and completion)"
     return f"Rate limit exceeded: this key may send {per_minute:,} {what} per minute. Retry in {in_seconds(wait)}."
+
+
+def refusal_reason(status: int, code: str) -> str:
+    """A recorded refusal's cause in a few words of the reader's language (the stored message is the API's)."""
+    if status == 402:
+        return _("Over a budget or member cap") if code == "budget_exceeded" else _("Out of credit")
+    if status == 429:
+        return _("Too many requests (rate limit)")
+    if code == "context_length_exceeded":
+        return _("Too long for the model")
+    return _("Invalid request")

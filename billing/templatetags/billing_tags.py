@@ -11,6 +11,7 @@ from billing import client_tools, display
 from billing.access import nav_roles
 from billing.banner import low_balance_teams
 from billing.charts import Chart
+from billing.refusal_wording import refusal_reason
 
 register = template.Library()
 
@@ -18,6 +19,12 @@ register = template.Library()
 @register.filter
 def usd(value: Decimal | None) -> str:
     return display.format_usd(value)
+
+
+@register.filter
+def refusal_words(refusal: Any) -> str:
+    """A recorded refusal's cause in the reader's language."""
+    return refusal_reason(refusal.status, refusal.code)
 
 
 @register.filter

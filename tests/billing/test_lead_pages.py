@@ -39,7 +39,18 @@ def test_a_lead_sees_a_members_spend_models_keys_and_refusals(client, alice, bob
     assert "chart-svg" in page  # the daily spend chart, as on My usage
     assert f"{key.prefix}…" in page and "bob&#x27;s key" in page  # the key by prefix and name
     assert key.hashed_key not in page and bob.key not in page  # never a secret
-    assert "budget_exceeded" in page and "monthly cap of $1.00 is spent" in page  # the refusal and why
+    assert "Over a budget or member cap" in page  # why, in words
+    assert "budget_exceeded" in page and "monthly cap of $1.00 is spent" in page  # and what the API said
+
+
+def test_a_lead_reads_why_a_request_was_refused_in_chinese(client, alice, bob):
+    _refuse(bob)
+    _refuse(bob, code="insufficient_credits", message="Insufficient credits")
+    _refuse(bob, code="rate_limit_exceeded", status=429, message="Rate limit exceeded")
+    client.force_login(alice.user)
+    page = client.get(f"/teams/acme/members/{bob.user.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "超出预算或成员上限" in page and "额度不足" in page and "请求过多（速率限制）" in page
+    assert "API 的原话" in page  # the API's own words, folded away
 
 
 def test_a_member_page_with_nothing_says_so(client, alice, bob):
