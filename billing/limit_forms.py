@@ -147,7 +147,7 @@ class CreditRequestForm(forms.Form):
     )  # fmt: skip
     reason = forms.CharField(
         max_length=500, widget=forms.Textarea(attrs={"rows": 2}), label=_("Reason"),
-        help_text=_("What the credits are for: the hub admins read this."),
+        help_text=_("What the credits are for: whoever decides the request (a team admin or the hub's staff) reads this."),
     )  # fmt: skip
 
 
