@@ -169,10 +169,14 @@ def test_the_phone_composer_takes_at_most_a_fifth_of_the_screen(page_for, alice,
     page.locator("#message").fill("one\ntwo\nthree\nfour")
     page.locator("#message").dispatch_event("input")
     assert page.locator("#message").bounding_box()["height"] > before
-    # The price line, Settings and the two Attach buttons share one row under the model's name.
-    shown = ("#model-info", "#settings", "label[for=attach]", "label[for=attach-document]")
+    # Under the model's name, the price line has a row of its own, wide enough to read (not "GPT ·…" beside
+    # the buttons); Settings and the two Attach buttons share the next row.
+    info = page.locator("#model-info").bounding_box()
+    assert info["width"] >= 300, info
+    shown = ("#settings", "label[for=attach]", "label[for=attach-document]")
     tops = [page.locator(sel).bounding_box() for sel in shown]
     assert max(t["y"] for t in tops) < min(t["y"] + t["height"] for t in tops), tops
+    assert min(t["y"] for t in tops) >= info["y"] + info["height"] - 1, (info, tops)
 
 
 def test_compare_on_a_phone_scrolls_the_answers_into_view_as_they_start(page_for, alice, upstream):
