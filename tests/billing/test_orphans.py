@@ -114,6 +114,8 @@ def test_heartbeat_renews_a_hold_past_its_old_expiry(alice, acme):
 @pytest.mark.django_db
 def test_heartbeat_stops_renewing_a_hold_older_than_any_request_lives(alice, acme, settings):
     settings.HOLD_MAX_AGE_SECONDS = 600
+    # A one-minute TTL, whatever an earlier test's live hub set the sweep interval to (the TTL is at least two).
+    settings.HOLD_TTL_SECONDS, settings.HOLD_SWEEP_INTERVAL_SECONDS = 60, 10
     _crashed_hold(alice, acme, now=timezone.now() - dt.timedelta(minutes=11))  # its request never settled
     assert renew_holds(["crashed"]) == 0
     assert settle_expired_holds() == 1
