@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection
 
 from llmhub.infra.db_executor import close_db_connections
-from tests.hub_process import free_port, spawn_hub, stop_hub, wait_until_serving
+from tests.hub_process import free_port, spawn_hub, stop_hub, wait_for, wait_until_serving
 
 pytestmark = pytest.mark.django_db(transaction=True)
 POOL_MAX = 4
@@ -91,6 +91,9 @@ def pooled_fleet(upstream: Any) -> Iterator[list[str]]:
     finally:
         for hub in hubs:
             stop_hub(hub)
+        # A stopped worker's server backends leave pg_stat_activity a moment after the process: wait for them,
+        # so a later test's count of the lane's own connections does not see the fleet's last ones.
+        wait_for(lambda: _connections(APP_NAME) == 0, 10)
 
 
 def _failed_login(base: str, n: int) -> list[int]:
