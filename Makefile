@@ -88,11 +88,13 @@ serve: install-runtime
 test: install
 	$(BIN)/pytest
 
-# The suite again against PostgreSQL and Redis on loopback: everything whose behaviour can differ with the
-# database or the cache. Left to `make test`: the browser tests (the pages' behaviour in Chromium), the coding
-# agents' CLIs (tests/agents/) and the `make bench` smoke run, which would test the same thing twice.
+# The suite again against PostgreSQL and Redis on loopback: the tests whose behaviour can differ with the
+# database or the cache (those that use the database, and those marked `services`: Redis, worker processes;
+# TEST_LANE=services deselects the rest, see tests/conftest.py). Left to `make test`: the browser tests (the
+# pages' behaviour in Chromium), the coding agents' CLIs (tests/agents/) and the `make bench` smoke run, and
+# every test that touches neither, which would test the same thing twice.
 test-services: install
-	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest -m "not browser" \
+	TEST_LANE=services DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest -m "not browser" \
 		--ignore=tests/agents --ignore=tests/deploy/test_bench_entrypoints.py
 
 # ruff (lint, format) and mypy (settings in pyproject.toml: strict on the app, looser on tests).

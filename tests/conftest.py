@@ -198,9 +198,35 @@ CHROMIUM_ARGS = [
 ]
 
 
-def pytest_collection_modifyitems(items: list[Any]) -> None:
+# Fixtures through which a test reaches the database (pytest-django's, and the hub served on the test database).
+# Not django_db_blocker: every test has it, through the autouse ledger audit.
+DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_setup", "live_server", "live_hub", "hub_url"})
+
+
+def reaches_services(item: Any) -> bool:
+    """Whether a test can behave differently on PostgreSQL and Redis: it uses the database (pytest-django
+    refuses the database to every other test), or is marked `services` (Redis, or a worker process)."""
+    if item.get_closest_marker("django_db") or item.get_closest_marker("services"):
+        return True
+    if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    from django.test import TransactionTestCase
+
+    cls = getattr(item, "cls", None)
+    return cls is not None and issubclass(cls, TransactionTestCase)
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     """Browser tests run last: between sync calls Playwright marks the main thread's event loop as
-    running, so an asyncio test (WebsocketCommunicator) after the first browser test would fail."""
+    running, so an asyncio test (WebsocketCommunicator) after the first browser test would fail.
+
+    With TEST_LANE=services (`make test-services`, on PostgreSQL and Redis) only the tests that reach the
+    database or a service run: the rest do the same work on either lane, and `make test` runs them."""
+    if os.environ.get("TEST_LANE") == "services":
+        left = [item for item in items if not reaches_services(item)]
+        if left:
+            config.hook.pytest_deselected(items=left)
+            items[:] = [item for item in items if reaches_services(item)]
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 

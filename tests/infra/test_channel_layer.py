@@ -12,7 +12,10 @@ from channels.layers import get_channel_layer
 from channels_redis.core import RedisChannelLayer  # type: ignore[import-untyped]
 from django.conf import settings
 
-pytestmark = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set (the Redis lane)")
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set (the Redis lane)"),
+]
 
 
 def test_reads_wait_longer_than_a_blocking_pop():
