@@ -143,13 +143,14 @@ async def _call_view(request: ASGIRequest) -> HttpResponseBase:
 
 
 async def _send_response(request: HttpRequest, response: HttpResponseBase, send: Any) -> None:
-    # Django's own store of the headers, {lower-case name: (name, value)}, each already checked as latin-1.
-    present: dict[str, tuple[str, str]] = response.headers._store
-    if "x-request-id" not in present:
+    if "x-request-id" not in response.headers:
         # Every answer names itself, errors and GETs included, so a failed call can be looked up and
         # SDKs fill in their error's request id.
         response["x-request-id"] = "req_" + uuid.uuid4().hex
-    headers = [(k.encode("ascii"), v.encode("latin1")) for k, v in present.values()]
+    # Each header's name and value were checked as latin-1 when they were set.
+    items = list(response.items())
+    present = {name.lower() for name, _ in items}
+    headers = [(name.encode("ascii"), value.encode("latin1")) for name, value in items]
     headers += [header for name, header in security_headers(request.is_secure()) if name not in present]
     await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
     if response.streaming:
