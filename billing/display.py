@@ -44,14 +44,15 @@ def usd_text(value: Decimal | int) -> str:
 
 
 def short_usd(value: float) -> str:
-    """Axis labels: $0, $0.25, $40, $1.2k."""
+    """Axis labels: $0, $0.25, $40, $1.2k, and as many decimals as a small step needs ($0.000015, not $0)."""
     if value >= 1000:
         return f"${value / 1000:.1f}k".replace(".0k", "k")
     if value >= 10 or value == int(value):
         return f"${value:,.0f}"
     if value >= 0.1:
         return f"${value:.2f}".rstrip("0").rstrip(".")
-    return f"${value:.4f}".rstrip("0").rstrip(".")
+    decimals = max(4, 2 - math.floor(math.log10(value)))
+    return f"${value:.{decimals}f}".rstrip("0").rstrip(".")
 
 
 def format_count(value: int | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from billing.charts import bar_breakdown, time_series
@@ -25,6 +26,15 @@ def test_time_series_draws_a_wide_and_a_compact_version():
     chart = time_series("Spend", _days("1", "2"))
     assert chart.svg.count("<svg") == 2
     assert 'class="chart-svg wide"' in chart.svg and 'class="chart-svg compact"' in chart.svg
+
+
+def test_axis_labels_of_a_tiny_spend_are_distinct_amounts_not_all_zero():
+    chart = time_series("Spend", _days("0", "0.000015"))
+    axis = re.findall(r'<text class="axis"[^>]*text-anchor="end"[^>]*>([^<]*)</text>', chart.svg)
+    assert axis[:5] == ["$0", "$0.000005", "$0.00001", "$0.000015", "$0.00002"]
+    larger = time_series("Spend", _days("0", "0.03"))
+    axis = re.findall(r'<text class="axis"[^>]*text-anchor="end"[^>]*>([^<]*)</text>', larger.svg)
+    assert axis[:5] == ["$0", "$0.01", "$0.02", "$0.03", "$0.04"]
 
 
 def test_a_quiet_period_is_an_empty_chart_not_a_flat_line():
