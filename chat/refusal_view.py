@@ -25,6 +25,8 @@ from llmhub.errors import HubError, InsufficientCredits
 from llmhub.gateway import cheapest_fitting_model, serves_embeddings
 from llmhub.providers.base import ChatRequest
 
+CENT = Decimal("0.01")
+
 
 def _period_word(period: str) -> str:
     return {
@@ -59,6 +61,14 @@ def dollars(amount: Decimal, *, rounding: str) -> str:
     return usd_text(amount.quantize(Decimal("0.01"), rounding=rounding))
 
 
+def left_words(available: Decimal) -> str:
+    """What is left, rounded down to cents; a few tenths of a cent read "less than $0.01", not "$0.00" beside
+    the sidebar's exact balance."""
+    if ZERO < available < CENT:
+        return _("less than %(amount)s") % {"amount": usd_text(CENT)}
+    return dollars(available, rounding=ROUND_FLOOR)
+
+
 def suggested_amount(hold: Decimal, available: Decimal) -> Decimal:
     """What to ask for: the shortfall of this answer rounded up to whole dollars, at least $5."""
     shortfall = max(hold - max(available, ZERO), ZERO)
@@ -79,7 +89,7 @@ def _credits(refused: InsufficientCredits, team: Team) -> dict[str, Any]:
         words = _("This answer could cost up to %(hold)s; %(team)s has %(left)s left.") % {
             "hold": dollars(hold, rounding=ROUND_CEILING),
             "team": team.name,
-            "left": dollars(available, rounding=ROUND_FLOOR),
+            "left": left_words(available),
         }
     decides = who_decides(team)
     words += " " + _("Ask for credits: %(who)s will decide.") % {"who": decides.label}
@@ -105,7 +115,7 @@ def _limit(refused: BudgetExceeded, team: Team) -> dict[str, Any]:
         "period": _period_word(budget.period),
         "limit": usd_text(budget.amount),
         "hold": dollars(hold, rounding=ROUND_CEILING),
-        "left": dollars(left, rounding=ROUND_FLOOR),
+        "left": left_words(left),
     }
     if budget.user_id is not None:
         code = "member_cap"

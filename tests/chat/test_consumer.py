@@ -149,7 +149,9 @@ async def test_insufficient_credits_is_a_clear_message_in_the_conversation(chat_
     done = (await events_until(socket, "done"))[-1]
     assert done["status"] == "error"
     # The chat's plain words, not the API's ("Insufficient credits … max_tokens"), and a way to ask.
-    assert done["error"].startswith("This answer could cost up to $0.17; Acme has $0.00 left. Ask for credits")
+    assert done["error"].startswith(
+        "This answer could cost up to $0.17; Acme has less than $0.01 left. Ask for credits"
+    )
     assert "max_tokens" not in done["error"]
     assert done["refusal"]["ask_url"].startswith("/teams/acme/credits/ask/")
     answer = await Message.objects.aget(id=done["id"])

@@ -30,7 +30,7 @@ def test_a_member_out_of_credit_reads_plain_words_and_a_cheaper_model_answers(pa
     _send(page, "hi")
     refusal = page.locator("article.msg-assistant").last.locator(".refusal")
     expect(refusal).to_contain_text("This answer could cost up to $", timeout=10000)
-    expect(refusal).to_contain_text("Acme Research has $0.00 left.")
+    expect(refusal).to_contain_text("Acme Research has less than $0.01 left.")
     for developer_words in ("max_tokens", "held in full", "Insufficient credits"):
         expect(refusal).not_to_contain_text(developer_words)
     ask = refusal.get_by_role("link", name="Ask for credits")
@@ -41,7 +41,7 @@ def test_a_member_out_of_credit_reads_plain_words_and_a_cheaper_model_answers(pa
     # Read again after a reload (the page's own rendering), with the same words and buttons.
     page.reload()
     refusal = page.locator("article.msg-assistant").last.locator(".refusal")
-    expect(refusal).to_contain_text("Acme Research has $0.00 left.")
+    expect(refusal).to_contain_text("Acme Research has less than $0.01 left.")
     refusal.get_by_role("link", name="Ask for credits").click()
     expect(page.get_by_label("Amount (USD)")).to_have_value("7.00")
     expect(page.get_by_role("heading", level=1)).to_have_text("Request credits for Acme Research")

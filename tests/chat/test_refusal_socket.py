@@ -39,7 +39,7 @@ async def test_out_of_credits_sends_the_refusal_payload_and_a_cheaper_model_answ
     assert Decimal("6") < Decimal(refusal["cost_up_to"]) < Decimal("7")
     assert refusal["ask_url"] == "/teams/acme/credits/ask/?amount=7.00" and refusal["ask_amount"] == "7.00"
     assert refusal["cheaper_model"] == "deepseek-coder"
-    assert done["error"] == refusal["words"] and "Acme Research has $0.00 left" in done["error"]
+    assert done["error"] == refusal["words"] and "Acme Research has less than $0.01 left" in done["error"]
     answer = await Message.objects.aget(id=done["id"])
     assert answer.refusal == refusal and answer.error == refusal["words"]
 

@@ -91,6 +91,16 @@ def test_member_sentences_show_whole_cents_a_cost_rounded_up_and_what_is_left_do
     assert (refusal["cost_up_to"], refusal["left"]) == ("0.1638675", "0.019")
 
 
+def test_a_fraction_of_a_cent_left_reads_less_than_a_cent_not_nothing(upstream, research):
+    with translation.override("en"):
+        refusal = _shown(_out_of_credits("6.01", "0.0001"), team_id=research.pk, request=_request())
+    assert refusal["words"].startswith("This answer could cost up to $6.01; Acme Research has less than $0.01 left.")
+    assert refusal["left"] == "0.0001"
+    with translation.override("zh-hans"):
+        refusal = _shown(_out_of_credits("6.01", "0.0001"), team_id=research.pk, request=_request())
+    assert refusal["words"].startswith("这条回答最多可能花费 $6.01；Acme Research 还剩 不到 $0.01。")
+
+
 def test_the_suggested_amount_is_the_shortfall_in_whole_dollars_at_least_five():
     assert suggested_amount(Decimal("4.80"), Decimal("0.12")) == Decimal("5")
     assert suggested_amount(Decimal("12.01"), Decimal("0.50")) == Decimal("12")
