@@ -2,29 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from chat import documents
 from chat.document_text import MB, too_large
-from llmhub.errors import HubError, InvalidRequest, RequestTooLarge
+from chat.json_actions import json_action
+from llmhub.errors import InvalidRequest, RequestTooLarge
 
 
-@login_required
-@require_POST
-def upload_document(request: HttpRequest) -> JsonResponse:
+@json_action(status=201)
+def upload_document(request: HttpRequest) -> dict[str, Any]:
     """201 with the document's chip (id, name, kind, pages, size); else {"error": {"code", "message", "type"}}."""
     upload = request.FILES.get("document")
-    try:
-        if upload is None:
-            raise InvalidRequest(_("Choose a document to attach."), code="no_document")
-        name = upload.name or "document"
-        if (upload.size or 0) > int(settings.DOCUMENT_MAX_MB) * MB:
-            raise RequestTooLarge(too_large(name), code="document_too_large")
-        document = documents.store_document(request.user, name, upload.read())
-    except HubError as exc:
-        return JsonResponse(exc.as_openai(), status=exc.status)
-    return JsonResponse(documents.chip(document), status=201)
+    if upload is None:
+        raise InvalidRequest(_("Choose a document to attach."), code="no_document")
+    name = upload.name or "document"
+    if (upload.size or 0) > int(settings.DOCUMENT_MAX_MB) * MB:
+        raise RequestTooLarge(too_large(name), code="document_too_large")
+    return documents.chip(documents.store_document(request.user, name, upload.read()))

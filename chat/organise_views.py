@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from chat import organise
 from chat.conversation_search import search_conversations
+from chat.json_actions import json_action
 from chat.sidebar import TIME_ZONE_COOKIE, sidebar_for, zone_named
-from llmhub.errors import HubError
-
-
-def _json_action(view: Callable[..., dict[str, Any]]) -> Callable[..., JsonResponse]:
-    """Signed in, POST (CSRF-checked by the middleware), a HubError rendered as {"error": {...}}."""
-
-    @login_required
-    @require_POST
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-        try:
-            return JsonResponse(view(request, *args, **kwargs))
-        except HubError as exc:
-            return JsonResponse(exc.as_openai(), status=exc.status)
-
-    return wrapped
 
 
 def sidebar_context(request: HttpRequest, current: int | None) -> dict[str, Any]:
@@ -51,31 +34,31 @@ def search(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"results": search_conversations(request.user, request.GET.get("q", ""))})
 
 
-@_json_action
+@json_action()
 def folder_new(request: HttpRequest) -> dict[str, Any]:
     folder = organise.folder_create(request.user, request.POST.get("name", ""))
     return {"id": folder.id, "name": folder.name}
 
 
-@_json_action
+@json_action()
 def folder_rename(request: HttpRequest, folder_id: int) -> dict[str, Any]:
     folder = organise.folder_rename(request.user, folder_id, request.POST.get("name", ""))
     return {"id": folder.id, "name": folder.name}
 
 
-@_json_action
+@json_action()
 def folder_delete(request: HttpRequest, folder_id: int) -> dict[str, Any]:
     organise.folder_delete(request.user, folder_id)
     return {"deleted": folder_id}
 
 
-@_json_action
+@json_action()
 def move(request: HttpRequest, conversation_id: int) -> dict[str, Any]:
     moved = organise.conversation_move(request.user, conversation_id, request.POST.get("folder", ""))
     return {"id": moved.id, "folder": moved.folder_id}
 
 
-@_json_action
+@json_action()
 def pin(request: HttpRequest, conversation_id: int) -> dict[str, Any]:
     pinned = request.POST.get("pinned", "1") in ("1", "true", "on")
     found = organise.conversation_pin(request.user, conversation_id, pinned)

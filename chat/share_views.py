@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -9,8 +11,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from chat import sharing
+from chat.json_actions import json_action
 from chat.models import SharedLink
-from llmhub.errors import HubError, NotFound
+from llmhub.errors import NotFound
 
 # A share page must not outlive its revocation in a cache, nor hand its address to other sites.
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow"}
@@ -20,19 +23,15 @@ def _base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/").rstrip("/")
 
 
-@login_required
-@require_POST
-def share_create(request: HttpRequest, conversation_id: int) -> JsonResponse:
-    try:
-        link = sharing.share_create(
-            user=request.user,
-            conversation_id=conversation_id,
-            scope=request.POST.get("scope", ""),
-            expires=request.POST.get("expires", ""),
-        )
-    except HubError as exc:
-        return JsonResponse(exc.as_openai(), status=exc.status)
-    return JsonResponse(sharing.link_json(link, _base_url(request)), status=201)
+@json_action(status=201)
+def share_create(request: HttpRequest, conversation_id: int) -> dict[str, Any]:
+    link = sharing.share_create(
+        user=request.user,
+        conversation_id=conversation_id,
+        scope=request.POST.get("scope", ""),
+        expires=request.POST.get("expires", ""),
+    )
+    return sharing.link_json(link, _base_url(request))
 
 
 @login_required

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 from chat import attachments, chat_turns, compare_history, compare_runs, conversations, exports, projects, versions
 from chat.answer_feedback import feedback_json, feedback_of, parse_feedback, rate_answer
 from chat.interrupted import finalise_interrupted
+from chat.json_actions import json_action, json_body, whole_number
 from chat.leaderboard import board, teams_with_board
 from chat.message_view import format_cost, message_context, message_json
 from chat.model_picker import model_groups, remember_model
@@ -83,20 +85,16 @@ def messages_json(request: HttpRequest, conversation_id: int) -> JsonResponse:
     return JsonResponse({"messages": [message_json(m, kept, mine) for m in thread], "total": total})
 
 
-@login_required
-@require_POST
-def upload_image(request: HttpRequest) -> JsonResponse:
+@json_action(status=201)
+def upload_image(request: HttpRequest) -> dict[str, Any]:
     """An image attached in the chat, stored before its message is sent (the socket carries only its URL)."""
     upload = request.FILES.get("image")
-    try:
-        if upload is None:
-            raise InvalidRequest(_("Choose an image to attach."), code="no_image")
-        if (upload.size or 0) > attachments.MAX_IMAGE_BYTES:
-            raise RequestTooLarge(str(attachments.TOO_LARGE), code="image_too_large")
-        image = attachments.store_image(request.user, upload.content_type or "", upload.read())
-    except HubError as exc:  # {"error": {"code", "message", "type"}}: the page shows the message
-        return JsonResponse(exc.as_openai(), status=exc.status)
-    return JsonResponse({"id": image.id, "url": attachments.image_url(image.id)}, status=201)
+    if upload is None:
+        raise InvalidRequest(_("Choose an image to attach."), code="no_image")
+    if (upload.size or 0) > attachments.MAX_IMAGE_BYTES:
+        raise RequestTooLarge(str(attachments.TOO_LARGE), code="image_too_large")
+    image = attachments.store_image(request.user, upload.content_type or "", upload.read())
+    return {"id": image.id, "url": attachments.image_url(image.id)}
 
 
 @login_required
@@ -110,58 +108,36 @@ def image(request: HttpRequest, image_id: int) -> HttpResponse:
     return response
 
 
-@login_required
-@require_POST
-def new_conversation(request: HttpRequest) -> JsonResponse:
-    try:
-        created = conversations.create_conversation(
-            request.user, request.POST.get("model", ""), request.POST.get("team", ""), request.POST.get("project")
-        )
-    except HubError as exc:
-        return JsonResponse(exc.as_openai(), status=exc.status)
-    return JsonResponse({"id": created.id, "url": f"/c/{created.id}/"})
+@json_action()
+def new_conversation(request: HttpRequest) -> dict[str, Any]:
+    created = conversations.create_conversation(
+        request.user, request.POST.get("model", ""), request.POST.get("team", ""), request.POST.get("project")
+    )
+    return {"id": created.id, "url": f"/c/{created.id}/"}
 
 
-@login_required
-@require_POST
-def model_preference(request: HttpRequest) -> JsonResponse:
+@json_action()
+def model_preference(request: HttpRequest) -> dict[str, Any]:
     """The model picked in the chat, remembered for the user's next chats."""
     if not remember_model(request.user, request.POST.get("model", "")):
-        return JsonResponse(
-            {
-                "error": {
-                    "code": "model_not_found",
-                    "message": _("That model is not offered."),
-                    "type": "invalid_request_error",
-                }
-            },
-            status=400,
-        )
-    return JsonResponse({"model": request.POST["model"]})
+        raise InvalidRequest(_("That model is not offered."), code="model_not_found")
+    return {"model": request.POST["model"]}
 
 
-@login_required
-@require_POST
-def model_favourite(request: HttpRequest) -> JsonResponse:
+@json_action()
+def model_favourite(request: HttpRequest) -> dict[str, Any]:
     """Star (favourite=1) or unstar (favourite=0) a model in the person's picker."""
     name, starred = request.POST.get("model", ""), request.POST.get("favourite") == "1"
-    try:
-        set_favourite(request.user, name, starred=starred)
-    except HubError as exc:
-        return JsonResponse(exc.as_openai(), status=exc.status)
-    return JsonResponse({"model": name, "favourite": starred})
+    set_favourite(request.user, name, starred=starred)
+    return {"model": name, "favourite": starred}
 
 
-@login_required
-@require_POST
-def team_model_default(request: HttpRequest) -> JsonResponse:
+@json_action()
+def team_model_default(request: HttpRequest) -> dict[str, Any]:
     """A team admin pins a model (empty: none) for the whole team."""
     name = request.POST.get("model", "")
-    try:
-        team = set_team_default(request.user, request.POST.get("team", ""), name)
-    except HubError as exc:
-        return JsonResponse(exc.as_openai(), status=exc.status)
-    return JsonResponse({"team": team.slug, "model": name})
+    team = set_team_default(request.user, request.POST.get("team", ""), name)
+    return {"team": team.slug, "model": name}
 
 
 @login_required
@@ -215,43 +191,30 @@ def compare(request: HttpRequest, run_id: int | None = None) -> HttpResponse:
     return render(request, "chat/compare.html", context)
 
 
-@login_required
-@require_POST
-def compare_create(request: HttpRequest) -> JsonResponse:
-    try:
-        run = compare_runs.create_run(
-            request.user,
-            request.POST.get("prompt", ""),
-            request.POST.getlist("model"),
-            request.POST.get("system_prompt", ""),
-            blind=request.POST.get("blind") in ("1", "on", "true"),
-        )
-    except HubError as exc:
-        return JsonResponse(exc.as_openai(), status=exc.status)
+@json_action()
+def compare_create(request: HttpRequest) -> dict[str, Any]:
+    run = compare_runs.create_run(
+        request.user,
+        request.POST.get("prompt", ""),
+        request.POST.getlist("model"),
+        request.POST.get("system_prompt", ""),
+        blind=request.POST.get("blind") in ("1", "on", "true"),
+    )
     answers = compare_runs.answer_ids(run)
-    return JsonResponse({"id": run.id, "url": f"/compare/{run.id}/", "blind": run.blind, "answers": answers})
+    return {"id": run.id, "url": f"/compare/{run.id}/", "blind": run.blind, "answers": answers}
 
 
-@login_required
-@require_POST
-def compare_vote(request: HttpRequest, run_id: int) -> JsonResponse:
-    try:
-        vote = compare_runs.vote(request.user, run_id, int(json.loads(request.body or b"{}").get("answer", 0)))
-    except (HubError, ValueError) as exc:
-        message = exc.message if isinstance(exc, HubError) else _("Bad request.")
-        return JsonResponse({"error": {"message": message}}, status=getattr(exc, "status", 400))
-    return JsonResponse({"answer": vote.answer_id, "models": compare_runs.revealed_models(vote.run)})
+@json_action()
+def compare_vote(request: HttpRequest, run_id: int) -> dict[str, Any]:
+    vote = compare_runs.vote(request.user, run_id, whole_number(json_body(request).get("answer", 0)))
+    return {"answer": vote.answer_id, "models": compare_runs.revealed_models(vote.run)}
 
 
-@login_required
-@require_POST
-def compare_continue(request: HttpRequest, run_id: int, answer_id: int) -> JsonResponse:
+@json_action(status=201)
+def compare_continue(request: HttpRequest, run_id: int, answer_id: int) -> dict[str, Any]:
     """Continue one column of a comparison as a chat conversation."""
-    try:
-        conversation = compare_history.continue_in_chat(request.user, run_id, answer_id)
-    except HubError as exc:
-        return JsonResponse(exc.as_openai(), status=exc.status)
-    return JsonResponse({"id": conversation.id, "url": f"/c/{conversation.id}/"}, status=201)
+    conversation = compare_history.continue_in_chat(request.user, run_id, answer_id)
+    return {"id": conversation.id, "url": f"/c/{conversation.id}/"}
 
 
 @login_required
@@ -267,15 +230,11 @@ def leaderboard_page(request: HttpRequest) -> HttpResponse:
     return render(request, "chat/leaderboard.html", {"teams": teams, "team": team, "board": board(team.id)})
 
 
-@login_required
-@require_POST
-def answer_feedback(request: HttpRequest, message_id: int) -> JsonResponse:
+@json_action()
+def answer_feedback(request: HttpRequest, message_id: int) -> dict[str, Any]:
     """Thumbs up or down, with an optional note, on one of the user's answers; a null rating takes it back."""
     try:
         good, note = parse_feedback(json.loads(request.body or b"null"))
-        feedback = rate_answer(user=request.user, message_id=message_id, good=good, note=note)
-    except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
-        return JsonResponse(InvalidRequest(_("Send a JSON object with a rating.")).as_openai(), status=400)
-    except HubError as exc:
-        return JsonResponse(exc.as_openai(), status=exc.status)
-    return JsonResponse(feedback_json(feedback))
+    except (ValueError, RecursionError) as exc:  # not JSON, or nested past the parser's depth
+        raise InvalidRequest(_("Send a JSON object with a rating.")) from exc
+    return feedback_json(rate_answer(user=request.user, message_id=message_id, good=good, note=note))

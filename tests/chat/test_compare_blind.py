@@ -11,7 +11,7 @@ from asgiref.sync import sync_to_async
 from playwright.sync_api import expect
 
 from chat.compare_runs import create_run
-from chat.models import CompareAnswer, CompareRun, Conversation
+from chat.models import CompareAnswer, CompareRun, CompareVote, Conversation
 from tests.chat.conftest import client_for, open_socket, session_cookie
 from tests.fake_upstream import Reply
 from tests.provider_env import clear_provider_env
@@ -132,6 +132,19 @@ def test_a_blind_column_continues_only_after_the_vote(upstream, alice):
     answer = run.answers.first()
     response = client_for(alice).post(f"/compare/{run.id}/answers/{answer.id}/continue", secure=True)
     assert response.status_code == 400 and "Mark the best answer" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[1]", b'"x"', b'{"answer": [1]}', b'{"answer": "abc"}', b'{"answer": true}', b"\xff", b"[" * 100_000, b"{"],
+)
+def test_a_vote_with_a_body_no_page_sends_is_a_clear_400_and_counts_nothing(upstream, alice, body):
+    run = _finished_run(alice, blind=True)
+    response = client_for(alice).post(f"/compare/{run.id}/vote", body, content_type="application/json", secure=True)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] in ("invalid_json", "invalid_value")
+    assert response.json()["error"]["type"] == "invalid_request_error" and response.json()["error"]["message"]
+    assert not CompareVote.objects.exists()
 
 
 def test_past_runs_are_listed_newest_first(upstream, alice, bob):
