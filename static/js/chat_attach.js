@@ -81,25 +81,31 @@ export class Attachments {
   render() {
     this.box.replaceChildren();
     this.urls.forEach((url, i) => {
-      const item = document.createElement("div");
-      item.className = "attachment";
       const img = document.createElement("img");
       img.src = url;
       img.alt = t("Attachment %s", i + 1);
-      const remove = document.createElement("button");
-      remove.type = "button";
-      remove.className = "ghost";
-      remove.textContent = "×";
-      remove.setAttribute("aria-label", t("Remove attachment %s", i + 1));
-      remove.addEventListener("click", () => {
+      const item = removableAttachment("attachment", img, t("Remove attachment %s", i + 1), () => {
         this.urls.splice(i, 1);
         this.render();
       });
-      item.append(img, remove);
       this.box.append(item);
     });
     this.onChange(this.urls.length);
   }
+}
+
+// One attachment in the composer: what it shows, and a × button (named for screen readers) that takes it off.
+export function removableAttachment(className, content, label, onRemove) {
+  const item = document.createElement("div");
+  item.className = className;
+  const remove = document.createElement("button");
+  remove.type = "button";
+  remove.className = "ghost";
+  remove.textContent = "×";
+  remove.setAttribute("aria-label", label);
+  remove.addEventListener("click", onRemove);
+  item.append(content, remove);
+  return item;
 }
 
 // The file itself when it is small enough on both counts; else a JPEG no larger than MAX_EDGE on its

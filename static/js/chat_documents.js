@@ -1,6 +1,7 @@
 // Document attachments (PDF, Word, Excel, CSV, text, code): each file is uploaded over HTTP as soon as it is
 // picked; the server extracts its text or says why it cannot (too big, too many pages, password, damaged, no
 // text). The message carries only the documents' ids; each shows as a chip with its name, pages and size.
+import { removableAttachment } from "./chat_attach.js";
 import { pageLocale, t } from "./i18n.js";
 
 const MAX_DOCUMENTS = 8;
@@ -75,19 +76,10 @@ export class DocumentAttachments {
   render() {
     this.box.replaceChildren();
     this.docs.forEach((doc, i) => {
-      const item = document.createElement("div");
-      item.className = "attachment attachment-doc";
-      item.append(documentChip(doc));
-      const remove = document.createElement("button");
-      remove.type = "button";
-      remove.className = "ghost";
-      remove.textContent = "×";
-      remove.setAttribute("aria-label", t("Remove %s", doc.name));
-      remove.addEventListener("click", () => {
+      const item = removableAttachment("attachment attachment-doc", documentChip(doc), t("Remove %s", doc.name), () => {
         this.docs.splice(i, 1);
         this.render();
       });
-      item.append(remove);
       this.box.append(item);
     });
     this.onChange();

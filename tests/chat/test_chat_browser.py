@@ -206,6 +206,31 @@ def test_a_teams_upload_quota_is_shown_in_the_page(settings, page_for, alice, bo
     assert not ChatImage.objects.filter(owner=alice.user).exists()
 
 
+def test_an_attachment_taken_off_before_sending_is_not_sent(page_for, alice, upstream, tmp_path):
+    upstream.script("gpt-4o", Reply(text="One image, no notes."))
+    images = [tmp_path / "a.png", tmp_path / "b.png"]
+    for image in images:
+        image.write_bytes(PNG)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("The secret word is PAPAYA.")
+    page = page_for(alice)
+    page.locator("#model").select_option("gpt-4o")
+    page.get_by_label("Attach image").set_input_files([str(image) for image in images])
+    expect(page.locator("#attachments img")).to_have_count(2, timeout=10000)
+    page.get_by_label("Attach document").set_input_files(str(notes))
+    expect(page.locator("#document-attachments .doc-chip")).to_have_count(1, timeout=15000)
+    page.get_by_role("button", name="Remove attachment 1").click()
+    expect(page.locator("#attachments img")).to_have_count(1)
+    expect(page.get_by_role("button", name="Remove attachment 2")).to_have_count(0)  # renumbered
+    page.get_by_role("button", name="Remove notes.txt").click()
+    expect(page.locator("#document-attachments .doc-chip")).to_have_count(0)
+    send(page, "What do you see?")
+    finished(page, "One image, no notes.")
+    sent = upstream.requests_for("/chat/completions")[-1].body
+    assert [part["type"] for part in sent["messages"][-1]["content"]] == ["text", "image_url"]
+    assert "PAPAYA" not in str(sent)
+
+
 def test_four_large_photos_are_shrunk_uploaded_and_sent(page_for, alice, upstream, tmp_path):
     from tests.chat.test_attachments import big_png, jpeg_size
 
