@@ -58,7 +58,7 @@ def shown_time(moment: dt.datetime) -> str:
 def dollars(amount: Decimal, *, rounding: str) -> str:
     """Money in a member's sentence: whole cents, a cost rounded up and what is left rounded down (never more
     hopeful than the ledger); the payload keeps the exact amounts."""
-    return usd_text(amount.quantize(Decimal("0.01"), rounding=rounding))
+    return usd_text(amount.quantize(CENT, rounding=rounding))
 
 
 def left_words(available: Decimal) -> str:

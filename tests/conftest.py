@@ -223,10 +223,13 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     With TEST_LANE=services (`make test-services`, on PostgreSQL and Redis) only the tests that reach the
     database or a service run: the rest do the same work on either lane, and `make test` runs them."""
     if os.environ.get("TEST_LANE") == "services":
-        left = [item for item in items if not reaches_services(item)]
+        kept: list[Any] = []
+        left: list[Any] = []
+        for item in items:
+            (kept if reaches_services(item) else left).append(item)
         if left:
             config.hook.pytest_deselected(items=left)
-            items[:] = [item for item in items if reaches_services(item)]
+            items[:] = kept
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 

@@ -28,13 +28,20 @@ def test_time_series_draws_a_wide_and_a_compact_version():
     assert 'class="chart-svg wide"' in chart.svg and 'class="chart-svg compact"' in chart.svg
 
 
+def _value_axis(svg: str) -> list[str]:
+    """The wide chart's value-axis labels, bottom to top."""
+    return re.findall(r'<text class="axis"[^>]*text-anchor="end"[^>]*>([^<]*)</text>', svg)[:5]
+
+
 def test_axis_labels_of_a_tiny_spend_are_distinct_amounts_not_all_zero():
-    chart = time_series("Spend", _days("0", "0.000015"))
-    axis = re.findall(r'<text class="axis"[^>]*text-anchor="end"[^>]*>([^<]*)</text>', chart.svg)
-    assert axis[:5] == ["$0", "$0.000005", "$0.00001", "$0.000015", "$0.00002"]
-    larger = time_series("Spend", _days("0", "0.03"))
-    axis = re.findall(r'<text class="axis"[^>]*text-anchor="end"[^>]*>([^<]*)</text>', larger.svg)
-    assert axis[:5] == ["$0", "$0.01", "$0.02", "$0.03", "$0.04"]
+    assert _value_axis(time_series("Spend", _days("0", "0.000015")).svg) == [
+        "$0",
+        "$0.000005",
+        "$0.00001",
+        "$0.000015",
+        "$0.00002",
+    ]
+    assert _value_axis(time_series("Spend", _days("0", "0.03")).svg) == ["$0", "$0.01", "$0.02", "$0.03", "$0.04"]
 
 
 def test_a_quiet_period_is_an_empty_chart_not_a_flat_line():
